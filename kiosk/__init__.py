@@ -1,0 +1,1 @@
+"""Static browser front-end (tablet, console, projector), served by the server."""

@@ -1,0 +1,1 @@
+"""i-Cabinet server: the only package that knows HTTP and websockets."""

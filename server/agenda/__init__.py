@@ -1,0 +1,1 @@
+"""Agenda items (chương trình họp): ordered, nested one level."""

@@ -1,0 +1,114 @@
+"""``create_app(settings)``: the one place the server is wired together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from litestar import Litestar, Request, get
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import kiosk
+from server.agenda.controller import AgendaController
+from server.auth.controller import AuthController
+from server.auth.middleware import TokenAuthMiddleware
+from server.auth.service import TokenHasher
+from server.db import Database, session_for_request
+from server.errors import AppError, app_error_handler, http_error_handler
+from server.kiosk_routes import kiosk_routes
+from server.live.hub import LiveHub
+from server.live.socket import channel_name, meeting_socket
+from server.meetings.controller import MeetingController
+from server.settings import Settings
+
+KIOSK_DIR = Path(kiosk.__file__).parent
+
+
+async def provide_db_session(request: Request) -> AsyncIterator[AsyncSession]:  # type: ignore[type-arg]
+    async for session in session_for_request(request.app.state.db, request.method):
+        yield session
+
+
+@get("/health", exclude_from_auth=True, tags=["system"])
+async def health(request: Request) -> dict[str, object]:  # type: ignore[type-arg]
+    """Liveness, and how many tablets this process holds open."""
+    return {"status": "ok", "connections": len(request.app.state.live.connections)}
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings()
+    db = Database(settings)
+    channels = ChannelsPlugin(
+        backend=MemoryChannelsBackend(),
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=settings.ws_max_backlog,
+        subscriber_backlog_strategy="dropleft",
+    )
+    live = LiveHub(settings.ws_heartbeat_seconds, settings.ws_idle_timeout_seconds)
+
+    def publish(meeting_id: int, message: bytes) -> None:
+        channels.publish(message, channel_name(meeting_id))
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.migrate()
+        await live.start()
+        try:
+            yield
+        finally:
+            await live.stop()
+            await db.dispose()
+
+    state = State(
+        {
+            "settings": settings,
+            "db": db,
+            "live": live,
+            "publish": publish,
+            "token_hasher": TokenHasher(settings.resolved_secret_key()),
+            "token_ttl": timedelta(minutes=settings.token_ttl_minutes),
+        }
+    )
+    return Litestar(
+        route_handlers=[
+            health,
+            AuthController,
+            MeetingController,
+            AgendaController,
+            meeting_socket,
+            *kiosk_routes(KIOSK_DIR),
+        ],
+        dependencies={"db_session": Provide(provide_db_session)},
+        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=["^/schema"])],
+        plugins=[channels],
+        lifespan=[lifespan],
+        state=state,
+        exception_handlers={AppError: app_error_handler, HTTPException: http_error_handler},
+        openapi_config=OpenAPIConfig(
+            title="i-Cabinet",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},
+            log_exceptions="always",
+            disable_stack_trace=set(range(400, 500)),  # client mistakes are answered, not logged
+        ),
+    )

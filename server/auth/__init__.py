@@ -1,0 +1,1 @@
+"""Users, passwords, tokens, system roles and guards."""

@@ -1,0 +1,44 @@
+"""Authentication: a bearer token, the session cookie, or (websockets only) ``?token=``.
+
+Mutations only accept the ``Authorization`` header, so a cookie can never make
+a cross-site write; the cookie serves page loads, images and websockets,
+which browsers cannot give headers.
+"""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from server.auth.service import AuthService
+
+COOKIE_NAME = "icabinet_token"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def token_from(connection: ASGIConnection) -> str | None:  # type: ignore[type-arg]
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    is_websocket = connection.scope["type"] == "websocket"
+    if is_websocket and connection.query_params.get("token"):
+        return connection.query_params["token"]
+    if is_websocket or connection.scope.get("method") in SAFE_METHODS:
+        return connection.cookies.get(COOKIE_NAME)
+    return None
+
+
+class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
+        token = token_from(connection)
+        principal = None
+        if token:
+            state = connection.app.state
+            async with state.db.read() as session:
+                principal = await AuthService(session, state.token_hasher, state.token_ttl).authenticate(token)
+        if principal is None and connection.scope["type"] != "websocket":
+            # websockets are accepted and then closed with 4401, so browsers can tell why
+            raise NotAuthorizedException("Not logged in, or the session expired")
+        return AuthenticationResult(user=principal, auth=token)

@@ -1,0 +1,148 @@
+"""Users and login sessions: create, authenticate, issue and revoke tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.audit import audit
+from server.auth.models import AuthToken, SystemRole, User
+from server.auth.passwords import hash_password, verify_password
+from server.auth.schemas import UserCreate, UserUpdate
+from server.db import utcnow
+from server.errors import Conflict, Forbidden, NotFound, Unauthorized
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: the user and when their token expires."""
+
+    user: User
+    token_expires_at: datetime
+
+    @property
+    def id(self) -> int:
+        assert self.user.id is not None
+        return self.user.id
+
+    @property
+    def role(self) -> SystemRole:
+        return SystemRole(self.user.role)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is SystemRole.admin
+
+
+class TokenHasher:
+    def __init__(self, secret_key: str) -> None:
+        self._key = secret_key.encode()
+
+    def __call__(self, token: str) -> str:
+        return hmac.new(self._key, token.encode(), hashlib.sha256).hexdigest()
+
+
+class AuthService:
+    def __init__(self, session: AsyncSession, hasher: TokenHasher, token_ttl: timedelta) -> None:
+        self.session = session
+        self.hash_token = hasher
+        self.token_ttl = token_ttl
+
+    async def login(self, username: str, password: str) -> tuple[str, AuthToken, User]:
+        user = (await self.session.exec(select(User).where(User.username == username))).first()
+        if not verify_password(user.password_hash if user else None, password) or user is None:
+            raise Unauthorized("Wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
+        if not user.is_active:
+            raise Unauthorized("This account is disabled", "Tài khoản đã bị khoá")
+        token = secrets.token_urlsafe(32)
+        row = AuthToken(token_hash=self.hash_token(token), user_id=user.id, expires_at=utcnow() + self.token_ttl)
+        self.session.add(row)
+        audit(self.session, user.id, "auth.login", "user", user.id)
+        await self.session.commit()
+        return token, row, user
+
+    async def authenticate(self, token: str) -> Principal | None:
+        now = utcnow()
+        statement = (
+            select(AuthToken, User)
+            .join(User, col(User.id) == AuthToken.user_id)
+            .where(AuthToken.token_hash == self.hash_token(token))
+        )
+        found = (await self.session.exec(statement)).first()
+        if found is None:
+            return None
+        row, user = found
+        if row.expires_at <= now or not user.is_active:
+            return None
+        return Principal(user=user, token_expires_at=row.expires_at)
+
+    async def logout(self, token: str, user_id: int) -> None:
+        await self.session.exec(  # type: ignore[call-overload]
+            delete(AuthToken).where(col(AuthToken.token_hash) == self.hash_token(token))
+        )
+        await self.session.exec(  # expired tokens of this user are dead weight
+            delete(AuthToken).where(col(AuthToken.user_id) == user_id, col(AuthToken.expires_at) <= utcnow())
+        )  # type: ignore[call-overload]
+        audit(self.session, user_id, "auth.logout", "user", user_id)
+        await self.session.commit()
+
+
+class UserService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(self, data: UserCreate, actor: Principal | None) -> User:
+        if actor is not None and not actor.is_admin and data.role is not SystemRole.member:
+            raise Forbidden(
+                "Only an administrator can create secretaries and administrators",
+                "Chỉ quản trị viên mới tạo được thư ký và quản trị viên",
+            )
+        existing = (await self.session.exec(select(User).where(User.username == data.username))).first()
+        if existing is not None:
+            raise Conflict(f"Username {data.username!r} is taken", f"Tên đăng nhập {data.username!r} đã tồn tại")
+        user = User(
+            username=data.username,
+            full_name=data.full_name,
+            role=data.role,
+            password_hash=hash_password(data.password),
+        )
+        self.session.add(user)
+        await self.session.flush()
+        audit(self.session, actor.id if actor else None, "user.create", "user", user.id, role=str(data.role))
+        await self.session.commit()
+        return user
+
+    async def list(self) -> list[User]:
+        return list((await self.session.exec(select(User).order_by(col(User.username)))).all())
+
+    async def get(self, user_id: int) -> User:
+        user = await self.session.get(User, user_id)
+        if user is None:
+            raise NotFound("User", "người dùng", user_id)
+        return user
+
+    async def update(self, user_id: int, data: UserUpdate, actor: Principal) -> User:
+        user = await self.get(user_id)
+        changes = data.model_dump(exclude_unset=True)
+        if "password" in changes:
+            user.password_hash = hash_password(changes.pop("password"))
+            await self.session.exec(  # a new password ends every session of that user
+                delete(AuthToken).where(col(AuthToken.user_id) == user_id)
+            )  # type: ignore[call-overload]
+        for key, value in changes.items():
+            if value is None:
+                continue
+            setattr(user, key, value)
+        if user.id == actor.id and (user.role != SystemRole.admin or not user.is_active):
+            raise Conflict("You cannot demote or disable yourself", "Không thể tự hạ quyền hoặc khoá chính mình")
+        self.session.add(user)
+        audit(self.session, actor.id, "user.update", "user", user_id, fields=sorted(changes))
+        await self.session.commit()
+        return user

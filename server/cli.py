@@ -1,0 +1,108 @@
+"""``icabinet``: serve, manage users, load the demo meeting, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from server.settings import Settings
+
+
+@click.group(help="i-Cabinet: paperless smart meeting room. Settings come from ICABINET_* variables.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Run the server.")
+@click.option("--host", default=None, help="Address to listen on (default: ICABINET_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default: ICABINET_PORT or 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = Settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        ws="websockets",
+        ws_per_message_deflate=False,  # small notices: compression costs more than it saves
+        ws_ping_interval=settings.ws_heartbeat_seconds,
+        ws_ping_timeout=settings.ws_idle_timeout_seconds,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=5,
+    )
+
+
+@main.command(help="Create or upgrade the database schema (the server also does this on start).")
+def migrate() -> None:
+    from server.db import Database
+
+    async def run() -> None:
+        db = Database(Settings())
+        await db.migrate()
+        await db.dispose()
+
+    asyncio.run(run())
+    click.echo("database is up to date")
+
+
+@main.group(help="Manage users.")
+def user() -> None:
+    pass
+
+
+@user.command("add", help="Create a user.")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "secretary", "member"]), default="member", show_default=True)
+@click.option("--full-name", default="", help="Name shown on screens and in minutes.")
+@click.option("--password", default=None, help="The password (prefer --password-stdin: argv is visible to others).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def user_add(username: str, role: str, full_name: str, password: str | None, password_stdin: bool) -> None:
+    from pydantic import ValidationError
+
+    from server.auth.models import SystemRole
+    from server.auth.schemas import UserCreate
+    from server.errors import AppError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise click.UsageError("give --password or --password-stdin")
+    try:
+        data = UserCreate(username=username, password=password, full_name=full_name, role=SystemRole(role))
+    except ValidationError as exc:
+        raise click.UsageError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+
+    async def run() -> int:
+        from server.auth.service import UserService
+        from server.db import Database
+
+        db = Database(Settings())
+        try:
+            await db.migrate()
+            async with db.write() as session:
+                created = await UserService(session).create(data, None)
+                assert created.id is not None
+                return created.id
+        finally:
+            await db.dispose()
+
+    try:
+        user_id = asyncio.run(run())
+    except AppError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"created user {username} (id {user_id}, role {role})")
+
+
+@main.command(help="Create (or reset) the demo meeting with a Vietnamese agenda and print the logins.")
+def demo() -> None:
+    from server.demo import load_demo
+
+    logins, meeting_id = asyncio.run(load_demo(Settings()))
+    click.echo(f"Demo meeting {meeting_id} is ready. Logins (username / password):")
+    for username, password, role in logins:
+        click.echo(f"  {username:<12} {password:<14} {role}")

@@ -1,0 +1,175 @@
+"""Database engine, sessions, and the migrations hook.
+
+SQLite (the embedded default) gets two engines on the same file: reads run as
+ordinary deferred transactions, writes start with ``BEGIN IMMEDIATE`` so two
+writers queue on the busy timeout instead of failing with "database is
+locked" when both try to upgrade a read lock. PostgreSQL uses one engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class AppSession(Session):
+    """Session whose ``info["after_commit"]`` callbacks run once the commit succeeded."""
+
+
+@event.listens_for(AppSession, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks: list[Callable[[], None]] = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(AppSession, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run ``callback`` after the session's next successful commit, never after a rollback."""
+    session.sync_session.info.setdefault("after_commit", []).append(callback)
+
+
+def _sqlite_pragmas(immediate: bool) -> Callable[..., None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy, not the driver, decide when transactions begin
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return on_connect
+
+
+def _sqlite_begin(immediate: bool) -> Callable[[Connection], None]:
+    def on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return on_begin
+
+
+def _make_engine(url: str, *, immediate: bool) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(immediate))
+        event.listen(engine.sync_engine, "begin", _sqlite_begin(immediate))
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Database:
+    """Owns the engines and hands out sessions: ``read()`` for queries, ``write()`` for changes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        url = settings.resolved_database_url
+        if url.startswith("sqlite"):
+            settings.ensure_data_dir()
+        self.write_engine = _make_engine(url, immediate=True)
+        self.read_engine = _make_engine(url, immediate=False) if url.startswith("sqlite") else self.write_engine
+        self._write = async_sessionmaker(
+            self.write_engine, class_=AsyncSession, sync_session_class=AppSession, expire_on_commit=False
+        )
+        self._read = async_sessionmaker(
+            self.read_engine, class_=AsyncSession, sync_session_class=AppSession, expire_on_commit=False
+        )
+        self.is_postgres = url.startswith("postgresql")
+
+    def write(self) -> AsyncSession:
+        return self._write()
+
+    def read(self) -> AsyncSession:
+        return self._read()
+
+    def snapshot_read(self) -> AsyncSession:
+        """A session whose queries all see one consistent state (snapshot + its seq)."""
+        if self.is_postgres:
+            return AsyncSession(
+                self.read_engine.execution_options(isolation_level="REPEATABLE READ"),
+                sync_session_class=AppSession,
+                expire_on_commit=False,
+            )
+        return self._read()
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest migration (Alembic), creating it on an empty database."""
+        async with self.write_engine.connect() as conn:
+            await conn.run_sync(_upgrade_head)
+            await conn.commit()
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade_head(connection: Connection) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def session_for_request(db: Database, method: str) -> AsyncIterator[AsyncSession]:
+    session = db.read() if method in ("GET", "HEAD") else db.write()
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine from synchronous code (the CLI)."""
+    return asyncio.run(coro)

@@ -1,0 +1,101 @@
+"""The demo meeting: a city People's Committee session with a Vietnamese agenda."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from server.agenda.models import AgendaItem
+from server.auth.models import AuthToken, SystemRole, User
+from server.auth.passwords import hash_password
+from server.db import Database
+from server.meetings.models import Meeting, MeetingRole, Participant
+from server.settings import Settings
+
+DEMO_TITLE = "Phiên họp thường kỳ UBND thành phố tháng 11/2026"
+
+# username, password, full name, system role, meeting role
+PEOPLE = [
+    ("admin", "admin-demo-1", "Quản trị hệ thống", SystemRole.admin, None),
+    ("thuky", "thuky-demo-1", "Nguyễn Thị Thu (Thư ký)", SystemRole.secretary, MeetingRole.secretary),
+    ("chutich", "chutich-demo-1", "Trần Văn Minh (Chủ tịch UBND)", SystemRole.member, MeetingRole.chair),
+    ("daibieu1", "daibieu-demo-1", "Lê Hoàng Nam (Sở Tài chính)", SystemRole.member, MeetingRole.delegate),
+    ("daibieu2", "daibieu-demo-2", "Phạm Thu Hà (Sở Kế hoạch và Đầu tư)", SystemRole.member, MeetingRole.delegate),
+    ("daibieu3", "daibieu-demo-3", "Võ Quốc Huy (Sở Giao thông vận tải)", SystemRole.member, MeetingRole.delegate),
+    ("khach", "khach-demo-1", "Đỗ Minh Anh (Báo Hà Nội Mới)", SystemRole.member, MeetingRole.guest),
+]
+
+AGENDA: list[tuple[str, str, int, list[str]]] = [
+    ("Khai mạc, thông qua chương trình phiên họp", "Chủ tịch UBND", 10, []),
+    (
+        "Báo cáo tình hình kinh tế - xã hội tháng 11 và nhiệm vụ tháng 12/2026",
+        "Sở Kế hoạch và Đầu tư",
+        40,
+        ["Kết quả thu ngân sách", "Giải ngân vốn đầu tư công"],
+    ),
+    ("Tờ trình về phí trông giữ xe trên địa bàn thành phố", "Sở Tài chính", 30, []),
+    ("Tiến độ Đề án 06 về chuyển đổi số và dữ liệu dân cư", "Công an thành phố", 30, []),
+    ("Kết luận của Chủ tịch UBND thành phố", "Chủ tịch UBND", 15, []),
+]
+
+
+async def load_demo(settings: Settings) -> tuple[list[tuple[str, str, str]], int]:
+    """Create the demo users and meeting if missing; reset demo passwords. Returns logins and meeting id."""
+    db = Database(settings)
+    await db.migrate()
+    try:
+        async with db.write() as session:
+            users: dict[str, User] = {}
+            for username, password, full_name, role, _ in PEOPLE:
+                user = (await session.exec(select(User).where(User.username == username))).first()
+                if user is None:
+                    user = User(username=username, full_name=full_name, role=role, password_hash="")
+                user.password_hash = hash_password(password)
+                user.is_active = True
+                session.add(user)
+                users[username] = user
+            await session.flush()
+            meeting = (await session.exec(select(Meeting).where(Meeting.title == DEMO_TITLE))).first()
+            if meeting is None:
+                meeting = await _create_meeting(session, users)
+            await session.commit()
+            assert meeting.id is not None
+            meeting_id = meeting.id
+            # old demo sessions must not outlive a password reset
+            for user in users.values():
+                for token in (await session.exec(select(AuthToken).where(AuthToken.user_id == user.id))).all():
+                    await session.delete(token)
+            await session.commit()
+    finally:
+        await db.dispose()
+    logins = [(username, password, (meeting_role or role).value) for username, password, _, role, meeting_role in PEOPLE]
+    return logins, meeting_id
+
+
+async def _create_meeting(session, users: dict[str, User]) -> Meeting:  # type: ignore[no-untyped-def]
+    starts = datetime.now(UTC).replace(hour=1, minute=30, second=0, microsecond=0) + timedelta(days=1)
+    meeting = Meeting(
+        title=DEMO_TITLE,
+        description="Phiên họp thường kỳ của Ủy ban nhân dân thành phố.",
+        location="Phòng họp số 1, trụ sở UBND thành phố",
+        starts_at=starts,
+        created_by=users["thuky"].id,
+    )
+    session.add(meeting)
+    await session.flush()
+    for username, _, _, _, meeting_role in PEOPLE:
+        if meeting_role is not None:
+            session.add(Participant(meeting_id=meeting.id, user_id=users[username].id, role=meeting_role))
+    for position, (title, presenter, minutes, subs) in enumerate(AGENDA):
+        item = AgendaItem(
+            meeting_id=meeting.id, position=position, title=title, presenter=presenter, duration_minutes=minutes
+        )
+        session.add(item)
+        await session.flush()
+        for sub_position, sub_title in enumerate(subs):
+            session.add(
+                AgendaItem(meeting_id=meeting.id, parent_id=item.id, position=sub_position, title=sub_title,
+                           presenter=presenter)
+            )
+    return meeting

@@ -1,0 +1,90 @@
+"""Every live event, as a named, typed dataclass, registered once.
+
+An event is a small notice (ids and a few fields); clients fetch content over
+HTTP. ``docs/sync-protocol.md`` lists every name here, and a test keeps the
+two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+REGISTRY: dict[str, type[Event]] = {}
+
+
+@dataclass(frozen=True)
+class Event:
+    name: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if not isinstance(name, str):
+            raise TypeError(f"{cls.__name__} needs a class attribute `name`")
+        if name in REGISTRY:
+            raise ValueError(f"event name {name!r} registered twice ({REGISTRY[name].__name__}, {cls.__name__})")
+        REGISTRY[name] = cls
+
+    def payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MeetingUpdated(Event):
+    """Title, description, place or planned time changed."""
+
+    name: ClassVar[str] = "meeting.updated"
+    meeting: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MeetingStatusChanged(Event):
+    """The meeting started (``live``) or closed (``closed``)."""
+
+    name: ClassVar[str] = "meeting.status"
+    status: str
+    started_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MeetingDeleted(Event):
+    """A meeting that had not started was deleted; tablets leave it (socket closed with 4404)."""
+
+    name: ClassVar[str] = "meeting.deleted"
+
+
+@dataclass(frozen=True)
+class AgendaCurrent(Event):
+    """The item under discussion changed (``item_id`` None: none)."""
+
+    name: ClassVar[str] = "agenda.current"
+    item_id: int | None
+    previous_item_id: int | None
+
+
+@dataclass(frozen=True)
+class AgendaChanged(Event):
+    """An item was added, edited or removed, or the order changed.
+
+    ``action`` is ``added`` | ``updated`` | ``removed`` | ``reordered``; ``item``
+    is the public item for added/updated; ``item_ids`` the removed ids (an item
+    and its sub-items) or the new order of one level (``parent_id``).
+    """
+
+    name: ClassVar[str] = "agenda.changed"
+    action: str
+    item: dict[str, Any] | None = None
+    item_ids: list[int] = field(default_factory=list)
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ParticipantChanged(Event):
+    """A participant was added, changed role or attendance, or removed (``action``)."""
+
+    name: ClassVar[str] = "participant.changed"
+    action: str
+    participant: dict[str, Any]

@@ -1,0 +1,1 @@
+"""Live sync: the per-meeting event log, snapshots, websockets and channels."""

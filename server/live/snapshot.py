@@ -1,0 +1,36 @@
+"""The whole meeting as one user may see it, with the seq it is current at."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.agenda.service import list_agenda
+from server.auth.service import Principal
+from server.db import Database
+from server.meetings.access import load_access
+from server.meetings.schemas import meeting_public
+from server.meetings.service import list_participants
+
+
+async def build_snapshot(db: Database, meeting_id: int, principal: Principal) -> tuple[int, dict[str, Any]]:
+    """Read state and seq in one transaction, so events after seq apply cleanly on top.
+
+    Raises NotFound when the user may not see the meeting.
+    """
+    async with db.snapshot_read() as session, session.begin():
+        access = await load_access(session, meeting_id, principal)
+        agenda = await list_agenda(session, meeting_id)
+        participants = await list_participants(session, meeting_id)
+    meeting = access.meeting
+    state = {
+        "meeting": meeting_public(meeting).model_dump(mode="json", exclude={"last_seq"}),
+        "current_item_id": meeting.current_item_id,
+        "agenda": [item.model_dump(mode="json") for item in agenda],
+        "participants": [participant.model_dump(mode="json") for participant in participants],
+        "me": {
+            "user_id": principal.id,
+            "meeting_role": str(access.meeting_role) if access.meeting_role else None,
+            "can_manage": access.can_manage,
+        },
+    }
+    return meeting.last_seq, state

@@ -1,0 +1,71 @@
+"""Who may see and run a meeting: the one place the rule lives.
+
+- see (meeting, agenda, participants, live events): its participants, and administrators;
+- run (edit, agenda, participants, start, close, current item): its chair and
+  secretary, and administrators;
+- anyone else gets 404, so meeting ids do not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.auth.service import Principal
+from server.errors import Forbidden, NotFound
+from server.meetings.models import Meeting, MeetingRole, Participant
+
+MANAGING_ROLES = frozenset({MeetingRole.chair, MeetingRole.secretary})
+
+
+@dataclass
+class MeetingAccess:
+    meeting: Meeting
+    participant: Participant | None
+    principal: Principal
+
+    @property
+    def meeting_role(self) -> MeetingRole | None:
+        return MeetingRole(self.participant.role) if self.participant else None
+
+    @property
+    def can_manage(self) -> bool:
+        return self.principal.is_admin or self.meeting_role in MANAGING_ROLES
+
+    def require_manage(self) -> MeetingAccess:
+        if not self.can_manage:
+            raise Forbidden(
+                "Only the chair or the secretary of this meeting may do this",
+                "Chỉ chủ trì hoặc thư ký cuộc họp mới được thực hiện thao tác này",
+            )
+        return self
+
+
+def meetings_visible_to(principal: Principal) -> Select:  # type: ignore[type-arg]
+    query = select(Meeting)
+    if not principal.is_admin:
+        mine = select(Participant.meeting_id).where(Participant.user_id == principal.id)
+        query = query.where(col(Meeting.id).in_(mine))
+    return query
+
+
+async def load_access(session: AsyncSession, meeting_id: int, principal: Principal) -> MeetingAccess:
+    """The meeting and the caller's place in it; NotFound if they may not see it."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("Meeting", "cuộc họp", meeting_id)
+    participant = (
+        await session.exec(
+            select(Participant).where(Participant.meeting_id == meeting_id, Participant.user_id == principal.id)
+        )
+    ).first()
+    if participant is None and not principal.is_admin:
+        raise NotFound("Meeting", "cuộc họp", meeting_id)
+    return MeetingAccess(meeting=meeting, participant=participant, principal=principal)
+
+
+async def load_managed(session: AsyncSession, meeting_id: int, principal: Principal) -> MeetingAccess:
+    return (await load_access(session, meeting_id, principal)).require_manage()

@@ -1,0 +1,9 @@
+"""Every table, imported in one place so metadata (and Alembic) sees them all."""
+
+from server.agenda.models import AgendaItem
+from server.audit import AuditEntry
+from server.auth.models import AuthToken, User
+from server.live.models import MeetingEvent
+from server.meetings.models import Meeting, Participant
+
+__all__ = ["AgendaItem", "AuditEntry", "AuthToken", "Meeting", "MeetingEvent", "Participant", "User"]

@@ -1,0 +1,99 @@
+"""One settings object for the whole server, read from ``ICABINET_*`` variables.
+
+Every field carries a docstring; ``docs/settings.md`` lists them all and a test
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ICABINET_",
+        env_file=".env",
+        extra="ignore",
+        use_attribute_docstrings=True,
+    )
+
+    data_dir: Path = Path("./var")
+    """Directory for the SQLite database, the generated secret key and (later) stored files."""
+
+    database_url: str | None = None
+    """SQLAlchemy async URL. Default: SQLite file ``<data_dir>/icabinet.db`` (aiosqlite)."""
+
+    host: str = "127.0.0.1"
+    """Address ``icabinet serve`` listens on."""
+
+    port: int = Field(default=8000, ge=1, le=65535)
+    """Port ``icabinet serve`` listens on."""
+
+    secret_key: str | None = None
+    """Key for token hashing. Unset: generated once and kept in ``<data_dir>/secret_key``."""
+
+    token_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    """Lifetime of a login token, in minutes (default: one working day)."""
+
+    cookie_secure: bool = False
+    """Send the session cookie only over HTTPS (turn on behind a TLS proxy)."""
+
+    language: Literal["vi", "en"] = "vi"
+    """Default language of error messages when the request does not ask for one."""
+
+    ws_heartbeat_seconds: float = Field(default=20.0, gt=0)
+    """Interval of the server's ``ping`` message to every tablet (keeps proxies from closing idle sockets)."""
+
+    ws_idle_timeout_seconds: float = Field(default=60.0, gt=0)
+    """A socket that sent nothing (not even ``pong``) for this long is closed and its resources freed."""
+
+    ws_max_backlog: int = Field(default=500, ge=1)
+    """Events queued per socket before the oldest are dropped; a dropped event is re-read from the log."""
+
+    resume_max_events: int = Field(default=1000, ge=1)
+    """A resume further behind than this many events gets a fresh snapshot instead of a replay."""
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """Log level of the server and of uvicorn."""
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'icabinet.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or the one persisted under the data dir (created on first use)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / "secret_key"
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            pass
+        key = secrets.token_urlsafe(48)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(key)
+        tmp.chmod(0o600)
+        try:
+            # link fails if another process won the race; then theirs is the key
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path.read_text().strip()
