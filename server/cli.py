@@ -106,3 +106,7 @@ def demo() -> None:
     click.echo(f"Demo meeting {meeting_id} is ready. Logins (username / password):")
     for username, password, role in logins:
         click.echo(f"  {username:<12} {password:<14} {role}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Fixtures: a real server process with a meeting, its staff and delegates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.support.api import Api
+from tests.support.server import ServerProcess, run_cli
+
+PASSWORD = "correct-horse-42"
+
+
+@dataclass
+class MeetingWorld:
+    """A started server, an admin, a secretary who created a meeting, and its people."""
+
+    server: ServerProcess
+    meeting_id: int
+    users: dict[str, Api] = field(default_factory=dict)
+    item_ids: list[int] = field(default_factory=list)
+
+    def __getitem__(self, username: str) -> Api:
+        return self.users[username]
+
+
+def make_world(server: ServerProcess, data_dir: Path) -> MeetingWorld:
+    result = run_cli(data_dir, "user", "add", "root", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    admin = Api.login(server.url, "root", PASSWORD)
+    admin.ok("POST", "/api/users", json={"username": "sec", "password": PASSWORD, "role": "secretary",
+                                          "full_name": "Nguyễn Thư Ký"})
+    for username in ("chair", "del1", "del2", "guest", "outsider"):
+        admin.ok("POST", "/api/users", json={"username": username, "password": PASSWORD, "full_name": username})
+    sec = Api.login(server.url, "sec", PASSWORD)
+    meeting = sec.ok("POST", "/api/meetings", json={"title": "Họp giao ban", "location": "Phòng 1"})
+    for username, role in (("chair", "chair"), ("del1", "delegate"), ("del2", "delegate"), ("guest", "guest")):
+        sec.ok("POST", f"/api/meetings/{meeting['id']}/participants", json={"username": username, "role": role})
+    world = MeetingWorld(server=server, meeting_id=meeting["id"])
+    world.users = {"root": admin, "sec": sec}
+    for username in ("chair", "del1", "del2", "guest", "outsider"):
+        world.users[username] = Api.login(server.url, username, PASSWORD)
+    for title in ("Khai mạc", "Báo cáo kinh tế - xã hội", "Chuyển đổi số"):
+        world.item_ids.append(sec.ok("POST", f"/api/meetings/{meeting['id']}/agenda", json={"title": title})["id"])
+    return world
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    process = ServerProcess(tmp_path / "data", ws_heartbeat_seconds="0.5", ws_idle_timeout_seconds="3").start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def world(server: ServerProcess, tmp_path: Path) -> Iterator[MeetingWorld]:
+    built = make_world(server, tmp_path / "data")
+    yield built
+    for api in built.users.values():
+        api.close()

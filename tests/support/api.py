@@ -1,0 +1,34 @@
+"""A thin HTTP client that logs in as a user and calls the REST API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class Api:
+    def __init__(self, base_url: str, token: str | None = None, user: dict[str, Any] | None = None) -> None:
+        self.base_url = base_url
+        self.token = token
+        self.user = user or {}
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=base_url, headers=headers, timeout=30)
+
+    @classmethod
+    def login(cls, base_url: str, username: str, password: str) -> Api:
+        response = httpx.post(f"{base_url}/api/auth/login", json={"username": username, "password": password})
+        response.raise_for_status()
+        body = response.json()
+        return cls(base_url, body["token"], body["user"])
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, path, **kwargs)
+
+    def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
+        assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+    def close(self) -> None:
+        self.http.close()
