@@ -36,13 +36,13 @@ from server.settings import Settings
 KIOSK_DIR = Path(kiosk.__file__).parent
 
 
-async def provide_db_session(request: Request) -> AsyncIterator[AsyncSession]:  # type: ignore[type-arg]
+async def provide_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     async for session in session_for_request(request.app.state.db, request.method):
         yield session
 
 
 @get("/health", exclude_from_auth=True, tags=["system"])
-async def health(request: Request) -> dict[str, object]:  # type: ignore[type-arg]
+async def health(request: Request) -> dict[str, object]:
     """Liveness, and how many tablets this process holds open."""
     return {"status": "ok", "connections": len(request.app.state.live.connections)}
 
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "live": live,
             "publish": publish,
             "token_hasher": TokenHasher(settings.resolved_secret_key()),
-            "token_ttl": timedelta(minutes=settings.token_ttl_minutes),
+            "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
         }
     )
     return Litestar(
@@ -101,9 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="0.1.0",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
-            components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
-            ),
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
         ),
         logging_config=LoggingConfig(

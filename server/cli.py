@@ -64,8 +64,6 @@ def user() -> None:
 def user_add(username: str, role: str, full_name: str, password: str | None, password_stdin: bool) -> None:
     from pydantic import ValidationError
 
-    from server.auth.models import SystemRole
-    from server.auth.schemas import UserCreate
     from server.errors import AppError
 
     if password_stdin:
@@ -73,15 +71,25 @@ def user_add(username: str, role: str, full_name: str, password: str | None, pas
     if not password:
         raise click.UsageError("give --password or --password-stdin")
     try:
-        data = UserCreate(username=username, password=password, full_name=full_name, role=SystemRole(role))
+        user_id = create_user_sync(Settings(), username, password, role, full_name)
     except ValidationError as exc:
         raise click.UsageError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    except AppError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"created user {username} (id {user_id}, role {role})")
+
+
+def create_user_sync(settings: Settings, username: str, password: str, role: str, full_name: str = "") -> int:
+    """Create a user directly in the database (validated like the API); returns its id."""
+    from server.auth.models import SystemRole
+    from server.auth.schemas import UserCreate
+    from server.auth.service import UserService
+    from server.db import Database
+
+    data = UserCreate(username=username, password=password, full_name=full_name, role=SystemRole(role))
 
     async def run() -> int:
-        from server.auth.service import UserService
-        from server.db import Database
-
-        db = Database(Settings())
+        db = Database(settings)
         try:
             await db.migrate()
             async with db.write() as session:
@@ -91,11 +99,7 @@ def user_add(username: str, role: str, full_name: str, password: str | None, pas
         finally:
             await db.dispose()
 
-    try:
-        user_id = asyncio.run(run())
-    except AppError as exc:
-        raise click.ClickException(exc.detail) from None
-    click.echo(f"created user {username} (id {user_id}, role {role})")
+    return asyncio.run(run())
 
 
 @main.command(help="Create (or reset) the demo meeting with a Vietnamese agenda and print the logins.")

@@ -14,16 +14,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from litestar.di import NamedDependency
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import Session
 from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# the per-request session route handlers ask for by name (``db_session``)
+DbSession = NamedDependency[AsyncSession]
 
 
 def utcnow() -> datetime:

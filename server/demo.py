@@ -21,8 +21,20 @@ PEOPLE = [
     ("thuky", "thuky-demo-1", "Nguyễn Thị Thu (Thư ký)", SystemRole.secretary, MeetingRole.secretary),
     ("chutich", "chutich-demo-1", "Trần Văn Minh (Chủ tịch UBND)", SystemRole.member, MeetingRole.chair),
     ("daibieu1", "daibieu-demo-1", "Lê Hoàng Nam (Sở Tài chính)", SystemRole.member, MeetingRole.delegate),
-    ("daibieu2", "daibieu-demo-2", "Phạm Thu Hà (Sở Kế hoạch và Đầu tư)", SystemRole.member, MeetingRole.delegate),
-    ("daibieu3", "daibieu-demo-3", "Võ Quốc Huy (Sở Giao thông vận tải)", SystemRole.member, MeetingRole.delegate),
+    (
+        "daibieu2",
+        "daibieu-demo-2",
+        "Phạm Thu Hà (Sở Kế hoạch và Đầu tư)",
+        SystemRole.member,
+        MeetingRole.delegate,
+    ),
+    (
+        "daibieu3",
+        "daibieu-demo-3",
+        "Võ Quốc Huy (Sở Giao thông vận tải)",
+        SystemRole.member,
+        MeetingRole.delegate,
+    ),
     ("khach", "khach-demo-1", "Đỗ Minh Anh (Báo Hà Nội Mới)", SystemRole.member, MeetingRole.guest),
 ]
 
@@ -69,7 +81,9 @@ async def load_demo(settings: Settings) -> tuple[list[tuple[str, str, str]], int
             await session.commit()
     finally:
         await db.dispose()
-    logins = [(username, password, (meeting_role or role).value) for username, password, _, role, meeting_role in PEOPLE]
+    logins = [
+        (username, password, (meeting_role or role).value) for username, password, _, role, meeting_role in PEOPLE
+    ]
     return logins, meeting_id
 
 
@@ -89,13 +103,22 @@ async def _create_meeting(session, users: dict[str, User]) -> Meeting:  # type: 
             session.add(Participant(meeting_id=meeting.id, user_id=users[username].id, role=meeting_role))
     for position, (title, presenter, minutes, subs) in enumerate(AGENDA):
         item = AgendaItem(
-            meeting_id=meeting.id, position=position, title=title, presenter=presenter, duration_minutes=minutes
+            meeting_id=meeting.id,
+            position=position,
+            title=title,
+            presenter=presenter,
+            duration_minutes=minutes,
         )
         session.add(item)
         await session.flush()
         for sub_position, sub_title in enumerate(subs):
             session.add(
-                AgendaItem(meeting_id=meeting.id, parent_id=item.id, position=sub_position, title=sub_title,
-                           presenter=presenter)
+                AgendaItem(
+                    meeting_id=meeting.id,
+                    parent_id=item.id,
+                    position=sub_position,
+                    title=sub_title,
+                    presenter=presenter,
+                )
             )
     return meeting

@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     """Key for token hashing. Unset: generated once and kept in ``<data_dir>/secret_key``."""
 
-    token_ttl_minutes: int = Field(default=12 * 60, ge=1)
-    """Lifetime of a login token, in minutes (default: one working day)."""
+    token_ttl_seconds: int = Field(default=12 * 3600, ge=1)
+    """Lifetime of a login token, in seconds (default 12 hours: one working day)."""
 
     cookie_secure: bool = False
     """Send the session cookie only over HTTPS (turn on behind a TLS proxy)."""

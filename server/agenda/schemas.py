@@ -31,7 +31,9 @@ class AgendaItemUpdate(BaseModel):
 class AgendaReorder(BaseModel):
     parent_id: int | None = Field(default=None, description="The level to order: None for the top level")
     item_ids: list[int] = Field(
-        min_length=1, max_length=500, description="Every item of that level, in the new order (may bring items in)"
+        min_length=1,
+        max_length=500,
+        description="Every item of that level, in the new order (may bring items in)",
     )
 
 

@@ -7,7 +7,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.agenda.models import AgendaItem, ItemStatus
-from server.agenda.schemas import AgendaItemCreate, AgendaItemPublic, AgendaItemUpdate, AgendaReorder, item_public
+from server.agenda.schemas import (
+    AgendaItemCreate,
+    AgendaItemPublic,
+    AgendaItemUpdate,
+    AgendaReorder,
+    item_public,
+)
 from server.audit import audit
 from server.auth.models import User
 from server.errors import Conflict, Invalid, NotFound
@@ -133,7 +139,8 @@ class AgendaService:
             self.session.add(item)
         await self.session.flush()
         await self.ctx.emit(
-            meeting_id, AgendaChanged(action="reordered", item_ids=list(data.item_ids), parent_id=data.parent_id)
+            meeting_id,
+            AgendaChanged(action="reordered", item_ids=list(data.item_ids), parent_id=data.parent_id),
         )
         self._audit("agenda.reorder", meeting_id, data.parent_id, order=list(data.item_ids))
         await self.session.commit()
@@ -204,4 +211,12 @@ class AgendaService:
             )
 
     def _audit(self, action: str, meeting_id: int, target_id: int | None, **detail: object) -> None:
-        audit(self.session, self.ctx.principal.id, action, "agenda_item", target_id, meeting_id=meeting_id, **detail)
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            action,
+            "agenda_item",
+            target_id,
+            meeting_id=meeting_id,
+            **detail,
+        )

@@ -11,13 +11,13 @@ from server.auth.models import SystemRole
 from server.auth.service import Principal
 from server.errors import Forbidden
 
-Guard = Callable[[ASGIConnection, BaseRouteHandler], None]  # type: ignore[type-arg]
+Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
 
 
 def requires_role(*roles: SystemRole) -> Guard:
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         principal: Principal = connection.user
         if principal.role not in allowed:
             raise Forbidden(

@@ -17,7 +17,7 @@ COOKIE_NAME = "icabinet_token"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-def token_from(connection: ASGIConnection) -> str | None:  # type: ignore[type-arg]
+def token_from(connection: ASGIConnection) -> str | None:
     header = connection.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -31,7 +31,7 @@ def token_from(connection: ASGIConnection) -> str | None:  # type: ignore[type-a
 
 
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
-    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         token = token_from(connection)
         principal = None
         if token:

@@ -42,11 +42,26 @@ class SocketClosed(Exception):
 
 
 class Connection:
-    __slots__ = ("socket", "principal", "meeting_id", "db", "resume_max_events", "last_seq", "last_seen",
-                 "lock", "subscriber", "closed")
+    __slots__ = (
+        "socket",
+        "principal",
+        "meeting_id",
+        "db",
+        "resume_max_events",
+        "last_seq",
+        "last_seen",
+        "lock",
+        "subscriber",
+        "closed",
+    )
 
     def __init__(
-        self, socket: WebSocket, principal: Principal, meeting_id: int, db: Database, resume_max_events: int,  # type: ignore[type-arg]
+        self,
+        socket: WebSocket,
+        principal: Principal,
+        meeting_id: int,
+        db: Database,
+        resume_max_events: int,
     ) -> None:
         self.socket = socket
         self.principal = principal

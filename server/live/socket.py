@@ -8,19 +8,23 @@ import time
 import msgspec
 from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath
 
 from server.auth.service import Principal
 from server.errors import NotFound
 from server.live.hub import CLOSE_EXPIRED, CLOSE_GONE, Connection, LiveHub, SocketClosed
 
 
-def channel_name(meeting_id: int) -> str:
+def channel_name(meeting_id: FromPath[int]) -> str:
     return f"meeting:{meeting_id}"
 
 
 @websocket("/ws/meetings/{meeting_id:int}")
-async def meeting_socket(socket: WebSocket, meeting_id: int, channels: ChannelsPlugin) -> None:  # type: ignore[type-arg]
+async def meeting_socket(
+    socket: WebSocket, meeting_id: FromPath[int], channels: NamedDependency[ChannelsPlugin]
+) -> None:
     await socket.accept()
     principal: Principal | None = socket.scope.get("user")
     if principal is None:

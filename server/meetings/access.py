@@ -44,7 +44,7 @@ class MeetingAccess:
         return self
 
 
-def meetings_visible_to(principal: Principal) -> Select:  # type: ignore[type-arg]
+def meetings_visible_to(principal: Principal) -> Select:
     query = select(Meeting)
     if not principal.is_admin:
         mine = select(Participant.meeting_id).where(Participant.user_id == principal.id)

@@ -12,9 +12,15 @@ from server.audit import audit
 from server.auth.models import User
 from server.db import on_commit, utcnow
 from server.errors import Conflict, Invalid, NotFound
-from server.events import AgendaCurrent, MeetingDeleted, MeetingStatusChanged, MeetingUpdated, ParticipantChanged
-from server.live.wire import encode_published
+from server.events import (
+    AgendaCurrent,
+    MeetingDeleted,
+    MeetingStatusChanged,
+    MeetingUpdated,
+    ParticipantChanged,
+)
 from server.live.context import ChangeContext
+from server.live.wire import encode_published
 from server.meetings.access import MeetingAccess, load_access, load_managed, meetings_visible_to
 from server.meetings.models import Attendance, Meeting, MeetingRole, MeetingStatus, Participant
 from server.meetings.schemas import (
@@ -78,9 +84,7 @@ class MeetingService:
                 )
             ).all()
         )
-        return [
-            MeetingSummary(**meeting_public(m).model_dump(), my_role=roles.get(m.id)) for m in meetings
-        ]
+        return [MeetingSummary(**meeting_public(m).model_dump(), my_role=roles.get(m.id)) for m in meetings]
 
     async def get(self, meeting_id: int) -> MeetingAccess:
         return await load_access(self.session, meeting_id, self.ctx.principal)
@@ -91,7 +95,14 @@ class MeetingService:
         await self.session.flush()
         # whoever creates a meeting runs it, until they hand the role on
         self.session.add(Participant(meeting_id=meeting.id, user_id=self.ctx.principal.id, role=MeetingRole.secretary))
-        audit(self.session, self.ctx.principal.id, "meeting.create", "meeting", meeting.id, meeting_id=meeting.id)
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            "meeting.create",
+            "meeting",
+            meeting.id,
+            meeting_id=meeting.id,
+        )
         await self.session.commit()
         return meeting
 
@@ -108,8 +119,15 @@ class MeetingService:
         self.session.add(meeting)
         await self.session.flush()
         await self.ctx.emit(meeting_id, MeetingUpdated(meeting=meeting_public(meeting).model_dump(mode="json")))
-        audit(self.session, self.ctx.principal.id, "meeting.update", "meeting", meeting_id,
-              meeting_id=meeting_id, fields=sorted(changes))
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            "meeting.update",
+            "meeting",
+            meeting_id,
+            meeting_id=meeting_id,
+            fields=sorted(changes),
+        )
         await self.session.commit()
         await self.session.refresh(meeting)
         return meeting
@@ -164,8 +182,15 @@ class MeetingService:
                 "A meeting that has started is part of the record and cannot be deleted",
                 "Cuộc họp đã bắt đầu là một phần của hồ sơ, không thể xoá",
             )
-        audit(self.session, self.ctx.principal.id, "meeting.delete", "meeting", meeting_id,
-              meeting_id=meeting_id, title=meeting.title)
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            "meeting.delete",
+            "meeting",
+            meeting_id,
+            meeting_id=meeting_id,
+            title=meeting.title,
+        )
         await self.session.delete(meeting)
         # not logged (the log goes with the meeting): tells open tablets to leave
         notice = encode_published(meeting.last_seq + 1, MeetingDeleted.name, {}, None)
@@ -227,9 +252,18 @@ class ParticipantService:
         participant, user = await self._get(meeting_id, participant_id)
         public = participant_public(participant, user)
         await self.session.delete(participant)
-        await self.ctx.emit(meeting_id, ParticipantChanged(action="removed", participant=public.model_dump(mode="json")))
-        audit(self.session, self.ctx.principal.id, "participant.removed", "participant", participant_id,
-              meeting_id=meeting_id, user_id=user.id)
+        await self.ctx.emit(
+            meeting_id, ParticipantChanged(action="removed", participant=public.model_dump(mode="json"))
+        )
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            "participant.removed",
+            "participant",
+            participant_id,
+            meeting_id=meeting_id,
+            user_id=user.id,
+        )
         await self.session.commit()
 
     @staticmethod
@@ -248,14 +282,20 @@ class ParticipantService:
         assert user is not None
         return participant, user
 
-    async def _changed(
-        self, meeting_id: int, action: str, participant: Participant, user: User
-    ) -> ParticipantPublic:
+    async def _changed(self, meeting_id: int, action: str, participant: Participant, user: User) -> ParticipantPublic:
         await self.session.flush()
         public = participant_public(participant, user)
         await self.ctx.emit(meeting_id, ParticipantChanged(action=action, participant=public.model_dump(mode="json")))
-        audit(self.session, self.ctx.principal.id, f"participant.{action}", "participant", participant.id,
-              meeting_id=meeting_id, user_id=user.id, role=str(participant.role),
-              attendance=str(participant.attendance))
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            f"participant.{action}",
+            "participant",
+            participant.id,
+            meeting_id=meeting_id,
+            user_id=user.id,
+            role=str(participant.role),
+            attendance=str(participant.attendance),
+        )
         await self.session.commit()
         return public

@@ -1,0 +1,129 @@
+// The REST client: bearer token from localStorage, Accept-Language from the UI
+// language, JSON errors turned into ApiError with the server's localized detail.
+
+import { getLang, t } from "./i18n.js";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+function detailText(body, status) {
+  if (body && typeof body.detail === "string" && body.detail) return body.detail;
+  if (body && Array.isArray(body.detail)) return body.detail.map((part) => part.msg || JSON.stringify(part)).join("; ");
+  return t("errors.generic", { status });
+}
+
+export class Api {
+  /**
+   * @param {string} storageKey where this page kind keeps its token
+   * @param {string[]} fallbackKeys other pages' tokens this page may borrow (the projector uses the console's)
+   */
+  constructor(storageKey, fallbackKeys = []) {
+    this.storageKey = storageKey;
+    this.fallbackKeys = fallbackKeys;
+    this.onUnauthorized = () => {};
+  }
+
+  get token() {
+    for (const key of [this.storageKey, ...this.fallbackKeys]) {
+      const token = localStorage.getItem(key);
+      if (token) return token;
+    }
+    return null;
+  }
+
+  get user() {
+    try {
+      return JSON.parse(localStorage.getItem(`${this.storageKey}.user`) || "null");
+    } catch {
+      return null;
+    }
+  }
+
+  forget() {
+    localStorage.removeItem(this.storageKey);
+    localStorage.removeItem(`${this.storageKey}.user`);
+    // a borrowed token that the server refused is of no use to its owner either
+    for (const key of this.fallbackKeys) localStorage.removeItem(key);
+  }
+
+  async request(method, path, body) {
+    const headers = { Accept: "application/json", "Accept-Language": getLang() };
+    const token = this.token;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    } catch {
+      throw new ApiError(0, t("errors.network"));
+    }
+    const text = await response.text();
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      const error = new ApiError(response.status, detailText(data, response.status));
+      if (response.status === 401 && !path.startsWith("/api/auth/login")) {
+        this.forget();
+        this.onUnauthorized(error);
+      }
+      throw error;
+    }
+    return data;
+  }
+
+  get(path) {
+    return this.request("GET", path);
+  }
+
+  post(path, body = {}) {
+    return this.request("POST", path, body);
+  }
+
+  patch(path, body) {
+    return this.request("PATCH", path, body);
+  }
+
+  delete(path) {
+    return this.request("DELETE", path);
+  }
+
+  async login(username, password) {
+    const result = await this.post("/api/auth/login", { username, password });
+    localStorage.setItem(this.storageKey, result.token);
+    localStorage.setItem(`${this.storageKey}.user`, JSON.stringify(result.user));
+    return result.user;
+  }
+
+  async logout() {
+    try {
+      if (this.token) await this.post("/api/auth/logout");
+    } catch {
+      // the token may already be gone; signing out locally is what matters
+    } finally {
+      localStorage.removeItem(this.storageKey);
+      localStorage.removeItem(`${this.storageKey}.user`);
+    }
+  }
+
+  async me() {
+    const user = await this.get("/api/me");
+    localStorage.setItem(`${this.storageKey}.user`, JSON.stringify(user));
+    return user;
+  }
+}

@@ -1,0 +1,101 @@
+"""In-process app fixtures: the real app built by create_app, driven over HTTP by Litestar's TestClient."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from server.app import create_app
+from server.settings import Settings
+
+PASSWORD = "correct-horse-42"
+_counter = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}"
+
+
+class Client:
+    """One logged-in user of the in-process app."""
+
+    def __init__(self, http: TestClient, token: str | None, user: dict[str, Any] | None = None) -> None:  # type: ignore[type-arg]
+        self.http = http
+        self.token = token
+        self.user = user or {}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", {}))
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        # the test client keeps cookies between calls; tests authenticate by header only
+        self.http.cookies.clear()
+        return self.http.request(method, path, headers=headers, **kwargs)
+
+    def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
+        assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+
+class App:
+    """The app, its HTTP client and a user per system role."""
+
+    def __init__(self, http: TestClient) -> None:  # type: ignore[type-arg]
+        self.http = http
+        self.users: dict[str, Client] = {}
+
+    def login(self, username: str, password: str = PASSWORD) -> Client:
+        self.http.cookies.clear()
+        response = self.http.post("/api/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return Client(self.http, body["token"], body["user"])
+
+    def anonymous(self) -> Client:
+        return Client(self.http, None)
+
+    def new_meeting(self, *, live: bool = False) -> tuple[int, list[int]]:
+        """A meeting created by ``sec`` with chair, delegate and guest, and two agenda items."""
+        sec = self.users["sec"]
+        meeting_id = sec.ok("POST", "/api/meetings", json={"title": unique("Họp ")})["id"]
+        for username, role in (("chair", "chair"), ("del1", "delegate"), ("guest", "guest")):
+            sec.ok("POST", f"/api/meetings/{meeting_id}/participants", json={"username": username, "role": role})
+        items = [
+            sec.ok("POST", f"/api/meetings/{meeting_id}/agenda", json={"title": title})["id"]
+            for title in ("Khai mạc", "Báo cáo")
+        ]
+        if live:
+            sec.ok("POST", f"/api/meetings/{meeting_id}/start")
+        return meeting_id, items
+
+    def snapshot(self, meeting_id: int) -> Any:
+        return self.users["root"].ok("GET", f"/api/meetings/{meeting_id}/snapshot")
+
+
+def build_app(data_dir: Path, **settings: Any) -> Iterator[App]:
+    app = create_app(Settings(data_dir=data_dir, **settings))
+    with TestClient(app=app) as http:
+        from server.cli import create_user_sync  # noqa: PLC0415
+
+        create_user_sync(app.state.settings, "root", PASSWORD, "admin")
+        world = App(http)
+        root = world.login("root")
+        root.ok("POST", "/api/users", json={"username": "sec", "password": PASSWORD, "role": "secretary"})
+        root.ok("POST", "/api/users", json={"username": "sec2", "password": PASSWORD, "role": "secretary"})
+        for username in ("chair", "del1", "guest", "outsider"):
+            root.ok("POST", "/api/users", json={"username": username, "password": PASSWORD, "full_name": username})
+        world.users = {"root": root}
+        for username in ("sec", "sec2", "chair", "del1", "guest", "outsider"):
+            world.users[username] = world.login(username)
+        yield world
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    yield from build_app(tmp_path_factory.mktemp("app"))

@@ -1,0 +1,147 @@
+"""Every route × every kind of caller: allowed, forbidden, unauthenticated, and nothing changes when refused.
+
+The table must name every route of the OpenAPI schema; a new route without a
+row fails ``test_matrix_covers_every_route``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from litestar.exceptions import WebSocketDisconnect
+
+from tests.server.conftest import PASSWORD, App, unique
+
+ROLES = ("anon", "outsider", "sec2", "guest", "del1", "chair", "sec", "root")
+PARTICIPANTS = {"guest", "del1", "chair", "sec"}
+EVERYONE = set(ROLES) - {"anon"}
+VIEWERS = PARTICIPANTS | {"root"}
+MANAGERS = {"chair", "sec", "root"}
+STAFF = {"sec", "sec2", "root"}
+
+
+@dataclass
+class Case:
+    """What one call needs: ids filled into the path, and a body."""
+
+    meeting_id: int = 0
+    item_id: int = 0
+    participant_id: int = 0
+    user_id: int = 0
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    allowed: set[str]
+    meeting_scoped: bool = True
+    live: bool = False
+    body: Callable[[Case], Any] | None = None
+
+
+def _participant_of(app: App, meeting_id: int, username: str) -> int:
+    people = app.users["root"].ok("GET", f"/api/meetings/{meeting_id}/participants")
+    return next(p["id"] for p in people if p["username"] == username)
+
+
+ROUTES = [
+    Route("GET", "/health", set(ROLES), meeting_scoped=False),
+    Route("POST", "/api/auth/login", set(ROLES), meeting_scoped=False,
+          body=lambda c: {"username": "del1", "password": PASSWORD}),
+    Route("POST", "/api/auth/logout", EVERYONE, meeting_scoped=False),
+    Route("GET", "/api/me", EVERYONE, meeting_scoped=False),
+    Route("GET", "/api/users", STAFF, meeting_scoped=False),
+    Route("POST", "/api/users", STAFF, meeting_scoped=False,
+          body=lambda c: {"username": unique("u"), "password": PASSWORD, "role": "member"}),
+    Route("PATCH", "/api/users/{user_id}", {"root"}, meeting_scoped=False, body=lambda c: {"full_name": "Đổi tên"}),
+    Route("GET", "/api/meetings", EVERYONE, meeting_scoped=False),
+    Route("POST", "/api/meetings", STAFF, meeting_scoped=False, body=lambda c: {"title": "Họp mới"}),
+    Route("GET", "/api/meetings/{meeting_id}", VIEWERS),
+    Route("PATCH", "/api/meetings/{meeting_id}", MANAGERS, body=lambda c: {"location": "Phòng 2"}),
+    Route("DELETE", "/api/meetings/{meeting_id}", MANAGERS),
+    Route("POST", "/api/meetings/{meeting_id}/start", MANAGERS),
+    Route("POST", "/api/meetings/{meeting_id}/close", MANAGERS, live=True),
+    Route("GET", "/api/meetings/{meeting_id}/snapshot", VIEWERS),
+    Route("GET", "/api/meetings/{meeting_id}/participants", VIEWERS),
+    Route("POST", "/api/meetings/{meeting_id}/participants", MANAGERS,
+          body=lambda c: {"username": "outsider", "role": "delegate"}),
+    Route("PATCH", "/api/meetings/{meeting_id}/participants/{participant_id}", MANAGERS,
+          body=lambda c: {"attendance": "excused"}),
+    Route("DELETE", "/api/meetings/{meeting_id}/participants/{participant_id}", MANAGERS),
+    Route("POST", "/api/meetings/{meeting_id}/checkin", PARTICIPANTS),
+    Route("GET", "/api/meetings/{meeting_id}/agenda", VIEWERS),
+    Route("POST", "/api/meetings/{meeting_id}/agenda", MANAGERS, body=lambda c: {"title": "Mục mới"}),
+    Route("POST", "/api/meetings/{meeting_id}/agenda/reorder", MANAGERS,
+          body=lambda c: {"parent_id": None, "item_ids": c.reorder}),
+    Route("PATCH", "/api/meetings/{meeting_id}/agenda/{item_id}", MANAGERS, body=lambda c: {"presenter": "Sở Tài chính"}),
+    Route("DELETE", "/api/meetings/{meeting_id}/agenda/{item_id}", MANAGERS),
+    Route("POST", "/api/meetings/{meeting_id}/agenda/{item_id}/current", MANAGERS, live=True),
+]
+
+
+def expected_refusal(route: Route, role: str) -> int:
+    if role == "anon":
+        return 401
+    if route.meeting_scoped and role not in VIEWERS:
+        return 404  # an outsider must not learn that the meeting exists
+    if route.path.endswith("/checkin") and role == "root":
+        return 400  # an administrator who is not a participant has nobody to check in
+    return 403
+
+
+def _client(app: App, role: str) -> Any:
+    return app.anonymous() if role == "anon" else app.users[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_route_by_role(app: App, route: Route, role: str) -> None:
+    meeting_id, items = app.new_meeting(live=route.live)
+    case = Case(meeting_id=meeting_id, item_id=items[0], participant_id=_participant_of(app, meeting_id, "guest"))
+    case.reorder = list(reversed(items))  # type: ignore[attr-defined]
+    case.user_id = app.users["root"].ok("POST", "/api/users", json={"username": unique("t"), "password": PASSWORD})["id"]
+    path = route.path.format(**vars(case))
+    # logging out would end the shared session of this role
+    client = app.login(role) if route.path.endswith("logout") and role != "anon" else _client(app, role)
+    before = app.snapshot(meeting_id)
+    audit_before = app.users["root"].ok("GET", "/api/users")
+    kwargs = {"json": route.body(case)} if route.body else {}
+    response = client.request(route.method, path, **kwargs)
+    if role in route.allowed:
+        assert response.status_code < 300, f"{role} {route.method} {path}: {response.status_code} {response.text}"
+        return
+    assert response.status_code == expected_refusal(route, role), response.text
+    body = response.json()
+    assert body["status_code"] == response.status_code and body["detail"]
+    assert app.snapshot(meeting_id) == before, "a refused request changed the meeting"
+    assert app.users["root"].ok("GET", "/api/users") == audit_before, "a refused request changed the users"
+
+
+def test_matrix_covers_every_route(app: App) -> None:
+    schema = app.anonymous().request("GET", "/schema/openapi.json").json()
+    served = {
+        (method.upper(), path.replace(":int", "").rstrip("/") or "/")
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in ("get", "post", "patch", "put", "delete")
+    }
+    covered = {(route.method, route.path) for route in ROUTES}
+    assert served == covered, f"routes missing from the matrix: {served - covered}; stale rows: {covered - served}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_websocket_by_role(app: App, role: str) -> None:
+    meeting_id, _ = app.new_meeting()
+    token = "" if role == "anon" else app.users[role].token
+    with app.http.websocket_connect(f"/ws/meetings/{meeting_id}?token={token}") as socket:
+        if role in VIEWERS:
+            message = socket.receive_json()
+            assert message["type"] == "snapshot" and message["state"]["meeting"]["id"] == meeting_id
+        else:
+            with pytest.raises(WebSocketDisconnect) as closed:
+                socket.receive_json()
+            assert closed.value.code == (4401 if role == "anon" else 4404)
