@@ -105,6 +105,7 @@ class AgendaService:
             await self._move_current(meeting, None)
         for child in children:
             await self.session.delete(child)
+        await self.session.flush()  # children first: the parent's ON DELETE CASCADE must find nothing left
         await self.session.delete(item)
         await self.ctx.emit(meeting_id, AgendaChanged(action="removed", item_ids=removed))
         self._audit("agenda.remove", meeting_id, item_id, title=item.title, removed=removed)
@@ -148,9 +149,9 @@ class AgendaService:
 
     async def set_current(self, meeting_id: int, item_id: int) -> AgendaItemPublic:
         meeting = (await load_managed(self.session, meeting_id, self.ctx.principal)).meeting
+        item = await self._get(meeting_id, item_id)
         if meeting.status != MeetingStatus.live:
             raise Conflict("Start the meeting first", "Hãy bắt đầu cuộc họp trước")
-        item = await self._get(meeting_id, item_id)
         if meeting.current_item_id != item_id:
             await self._move_current(meeting, item)
             self._audit("agenda.current", meeting_id, item_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from server.agenda.models import AgendaItem, ItemStatus
@@ -215,16 +214,16 @@ class ParticipantService:
             user = (await self.session.exec(select(User).where(User.username == data.username))).first()
         if user is None:
             raise NotFound("User", "người dùng", data.username or data.user_id)
-        participant = Participant(meeting_id=meeting_id, user_id=user.id, role=data.role)
-        self.session.add(participant)
-        try:
-            await self.session.flush()
-        except IntegrityError:
-            await self.session.rollback()
+        taken = await self.session.exec(
+            select(Participant.id).where(Participant.meeting_id == meeting_id, Participant.user_id == user.id)
+        )
+        if taken.first() is not None:
             raise Conflict(
                 f"{user.username} already takes part in this meeting",
                 f"{user.username} đã có trong thành phần cuộc họp",
-            ) from None
+            )
+        participant = Participant(meeting_id=meeting_id, user_id=user.id, role=data.role)
+        self.session.add(participant)
         return await self._changed(meeting_id, "added", participant, user)
 
     async def update(self, meeting_id: int, participant_id: int, data: ParticipantUpdate) -> ParticipantPublic:

@@ -1,0 +1,352 @@
+// The live meeting: one websocket, the state it keeps up to date, and the
+// reducer that applies the server's events (docs/sync-protocol.md).
+//
+// The reducer is pure data-in/data-out and exported on its own, so the same
+// rules run in every page and can be checked against a fresh snapshot.
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 5000;
+// the server pings every ~20 s; silence this long means a half-open socket
+const SILENCE_PING_MS = 30000;
+const SILENCE_DROP_MS = 40000;
+
+export const CLOSE_EXPIRED = 4401;
+export const CLOSE_REMOVED = 4403;
+export const CLOSE_GONE = 4404;
+
+const byPositionThenId = (a, b) => a.position - b.position || a.id - b.id;
+
+/** Items in reading order: top level by position then id, each followed by its children. */
+export function sortAgenda(items) {
+  const top = items.filter((item) => item.parent_id == null).sort(byPositionThenId);
+  const topIds = new Set(top.map((item) => item.id));
+  const children = new Map();
+  const orphans = [];
+  for (const item of items) {
+    if (item.parent_id == null) continue;
+    if (!topIds.has(item.parent_id)) {
+      orphans.push(item);
+      continue;
+    }
+    if (!children.has(item.parent_id)) children.set(item.parent_id, []);
+    children.get(item.parent_id).push(item);
+  }
+  const ordered = [];
+  for (const item of top) {
+    ordered.push(item);
+    ordered.push(...(children.get(item.id) || []).sort(byPositionThenId));
+  }
+  return ordered.concat(orphans.sort(byPositionThenId));
+}
+
+/** Reading order with display numbers ("2", "2.1") and depth. */
+export function numberedAgenda(items) {
+  const ordered = sortAgenda(items);
+  const numbers = new Map();
+  let top = 0;
+  const subCounts = new Map();
+  for (const item of ordered) {
+    if (item.parent_id == null || !numbers.has(item.parent_id)) {
+      top += 1;
+      numbers.set(item.id, String(top));
+    } else {
+      const count = (subCounts.get(item.parent_id) || 0) + 1;
+      subCounts.set(item.parent_id, count);
+      numbers.set(item.id, `${numbers.get(item.parent_id)}.${count}`);
+    }
+  }
+  return ordered.map((item) => ({ item, number: numbers.get(item.id), depth: item.parent_id == null ? 0 : 1 }));
+}
+
+function clone(value) {
+  return JSON.parse(JSON.stringify(value));
+}
+
+function upsert(list, record) {
+  const index = list.findIndex((existing) => existing.id === record.id);
+  if (index >= 0) list[index] = { ...list[index], ...record };
+  else list.push(record);
+}
+
+/** Apply one event to `state` (mutated and returned). Unknown events are ignored. */
+export function applyEvent(state, name, data) {
+  switch (name) {
+    case "meeting.updated": {
+      const { last_seq: _ignored, ...meeting } = data.meeting || {};
+      state.meeting = { ...state.meeting, ...meeting };
+      if ("current_item_id" in meeting) state.current_item_id = meeting.current_item_id;
+      break;
+    }
+    case "meeting.status":
+      state.meeting = {
+        ...state.meeting,
+        status: data.status,
+        started_at: data.started_at,
+        closed_at: data.closed_at,
+        // the server bumps the version with every status change; keep edits from a stale version
+        version: (state.meeting.version || 0) + 1,
+      };
+      break;
+    case "meeting.deleted":
+      state.deleted = true;
+      break;
+    case "agenda.current": {
+      // the rule the server applies too: the previous item is done, the new one is current
+      const previous = state.agenda.find((item) => item.id === data.previous_item_id);
+      if (previous) {
+        previous.status = "done";
+        previous.version += 1;
+      }
+      const current = state.agenda.find((item) => item.id === data.item_id);
+      if (current) {
+        current.status = "current";
+        current.version += 1;
+      }
+      state.current_item_id = data.item_id ?? null;
+      state.meeting = { ...state.meeting, current_item_id: state.current_item_id };
+      break;
+    }
+    case "agenda.changed":
+      applyAgendaChange(state, data);
+      break;
+    case "participant.changed":
+      if (data.action === "removed") {
+        state.participants = state.participants.filter((p) => p.id !== data.participant.id);
+      } else {
+        upsert(state.participants, data.participant);
+      }
+      break;
+    default:
+      break;
+  }
+  return state;
+}
+
+function applyAgendaChange(state, data) {
+  if ((data.action === "added" || data.action === "updated") && data.item) {
+    upsert(state.agenda, data.item);
+  } else if (data.action === "removed") {
+    const removed = new Set(data.item_ids || []);
+    state.agenda = state.agenda.filter((item) => !removed.has(item.id));
+  } else if (data.action === "reordered") {
+    (data.item_ids || []).forEach((itemId, index) => {
+      const item = state.agenda.find((candidate) => candidate.id === itemId);
+      if (item) {
+        item.parent_id = data.parent_id ?? null;
+        item.position = index;
+      }
+    });
+  }
+  state.agenda = sortAgenda(state.agenda);
+}
+
+/**
+ * One meeting's live state over a websocket.
+ *
+ * `status` is "connecting" | "open" | "reconnecting" | "ended"; `endReason` is
+ * "expired" | "removed" | "gone" when the server closed for good.
+ */
+export class LiveMeeting {
+  constructor(meetingId, { token = () => null } = {}) {
+    this.meetingId = meetingId;
+    this.token = token;
+    this.state = null;
+    this.seq = null;
+    this.status = "connecting";
+    this.endReason = null;
+    this.socket = null;
+    this.attempt = 0;
+    this.retryTimer = null;
+    this.silenceTimer = null;
+    this.stopped = false;
+    this.changeListeners = new Set();
+    this.statusListeners = new Set();
+  }
+
+  /** `callback(state, event)` after every snapshot (event null) and event. Returns an unsubscribe function. */
+  onChange(callback) {
+    this.changeListeners.add(callback);
+    return () => this.changeListeners.delete(callback);
+  }
+
+  /** `callback(status, endReason)` whenever the connection state changes. */
+  onStatus(callback) {
+    this.statusListeners.add(callback);
+    return () => this.statusListeners.delete(callback);
+  }
+
+  start() {
+    this.stopped = false;
+    this._connect();
+    this._wake = () => {
+      if (this.status === "reconnecting") this._retryNow();
+    };
+    window.addEventListener("online", this._wake);
+    document.addEventListener("visibilitychange", this._wake);
+    return this;
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.silenceTimer);
+    window.removeEventListener("online", this._wake);
+    document.removeEventListener("visibilitychange", this._wake);
+    if (this.socket) {
+      this.socket.onclose = null;
+      this.socket.close(1000, "page left");
+      this.socket = null;
+    }
+    this.changeListeners.clear();
+    this.statusListeners.clear();
+  }
+
+  /** Replace the state with a snapshot fetched over HTTP (after a 409, say) if it is not older than ours. */
+  adoptSnapshot(snapshot) {
+    if (this.seq !== null && snapshot.seq < this.seq) return;
+    this._applySnapshot(snapshot.seq, snapshot.state);
+  }
+
+  _url() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const params = new URLSearchParams();
+    // an explicit token: the cookie may belong to whoever signed in last on another page
+    const token = this.token();
+    if (token) params.set("token", token);
+    if (this.seq !== null) params.set("since", String(this.seq));
+    const query = params.toString();
+    return `${scheme}//${location.host}/ws/meetings/${this.meetingId}${query ? `?${query}` : ""}`;
+  }
+
+  _connect() {
+    if (this.stopped) return;
+    let socket;
+    try {
+      socket = new WebSocket(this._url());
+    } catch {
+      this._scheduleRetry();
+      return;
+    }
+    this.socket = socket;
+    socket.onmessage = (message) => this._onMessage(message.data);
+    socket.onclose = (event) => this._onClose(event);
+    socket.onerror = () => {}; // onclose follows and decides
+    this._armSilenceTimer();
+  }
+
+  _onMessage(raw) {
+    this._armSilenceTimer();
+    let message;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    switch (message.type) {
+      case "ping":
+        this._send({ type: "pong" });
+        break;
+      case "snapshot":
+        this._applySnapshot(message.seq, message.state);
+        this._connected();
+        break;
+      case "event":
+        this._applyEvent(message);
+        break;
+      case "resumed":
+        if (typeof message.seq === "number" && (this.seq === null || message.seq > this.seq)) this.seq = message.seq;
+        this._connected();
+        break;
+      default:
+        break;
+    }
+  }
+
+  _applySnapshot(seq, state) {
+    this.state = clone(state);
+    this.state.agenda = sortAgenda(this.state.agenda || []);
+    this.state.participants = this.state.participants || [];
+    this.seq = seq;
+    this._emitChange(null);
+  }
+
+  _applyEvent(message) {
+    // events arrive in seq order; one at or below our seq was already applied
+    if (this.state === null || (this.seq !== null && message.seq <= this.seq)) return;
+    applyEvent(this.state, message.name, message.data || {});
+    this.seq = message.seq;
+    this._emitChange({ name: message.name, data: message.data, seq: message.seq });
+  }
+
+  _connected() {
+    this.attempt = 0;
+    this._setStatus("open");
+  }
+
+  _onClose(event) {
+    clearTimeout(this.silenceTimer);
+    this.socket = null;
+    if (this.stopped) return;
+    const endings = { [CLOSE_EXPIRED]: "expired", [CLOSE_REMOVED]: "removed", [CLOSE_GONE]: "gone" };
+    if (endings[event.code]) {
+      this.endReason = endings[event.code];
+      this._setStatus("ended");
+      return;
+    }
+    this._scheduleRetry();
+  }
+
+  _scheduleRetry() {
+    this._setStatus("reconnecting");
+    const ceiling = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempt);
+    const delay = RETRY_MIN_MS + Math.random() * (ceiling - RETRY_MIN_MS);
+    this.attempt += 1;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this._connect(), delay);
+  }
+
+  _retryNow() {
+    if (this.socket) return;
+    clearTimeout(this.retryTimer);
+    this._connect();
+  }
+
+  _armSilenceTimer() {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => {
+      this._send({ type: "ping" });
+      this.silenceTimer = setTimeout(() => this._drop(), SILENCE_DROP_MS - SILENCE_PING_MS);
+    }, SILENCE_PING_MS);
+  }
+
+  /** Give up on a silent socket without waiting for a close handshake that may never come. */
+  _drop() {
+    const socket = this.socket;
+    if (!socket) return;
+    socket.onclose = null;
+    socket.onmessage = null;
+    socket.close();
+    this.socket = null;
+    this._scheduleRetry();
+  }
+
+  _send(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  _setStatus(status) {
+    if (this.status === status) return;
+    this.status = status;
+    for (const callback of this.statusListeners) callback(status, this.endReason);
+  }
+
+  _emitChange(event) {
+    for (const callback of this.changeListeners) {
+      try {
+        callback(this.state, event);
+      } catch (error) {
+        console.error(error);
+      }
+    }
+  }
+}

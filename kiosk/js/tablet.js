@@ -1,0 +1,286 @@
+// The delegate's tablet: sign in, my meetings, one meeting followed live.
+
+import { Api } from "./api.js";
+import { formatDateTime, t, translateStatic } from "./i18n.js";
+import { LiveMeeting } from "./live.js";
+import { checkedInText, currentAndNext, itemDetails, meetingMeta, presence } from "./meeting-view.js";
+import { appBar, busy, connectionBanner, h, langButton, loginView, showError, showToast, statusChip } from "./ui.js";
+
+const api = new Api("icabinet.token.tablet");
+const root = document.getElementById("app");
+let live = null;
+let currentView = null;
+let rerender = () => route();
+
+api.onUnauthorized = () => {
+  stopLive();
+  showLogin();
+};
+
+function stopLive() {
+  if (live) live.stop();
+  live = null;
+}
+
+function meetingIdFromHash() {
+  const match = location.hash.match(/^#\/meeting\/(\d+)/);
+  return match ? Number(match[1]) : null;
+}
+
+function route() {
+  translateStatic();
+  if (!api.token) {
+    stopLive();
+    showLogin();
+    return;
+  }
+  const meetingId = meetingIdFromHash();
+  if (meetingId === null) {
+    stopLive();
+    showMeetings();
+  } else {
+    showMeeting(meetingId);
+  }
+}
+
+function showLogin() {
+  rerender = showLogin;
+  root.replaceChildren(
+    loginView(api, {
+      subtitle: t("app.tablet"),
+      onLoggedIn: () => route(),
+      onLang: () => showLogin(),
+    }),
+  );
+}
+
+function userBar() {
+  const user = api.user;
+  return [
+    user ? h("span", { class: "user-name", testid: "user-name" }, user.full_name || user.username) : null,
+    langButton(() => rerender()),
+    h("button", {
+      class: "btn btn-ghost btn-small", type: "button", testid: "logout",
+      onclick: async () => {
+        stopLive();
+        await api.logout();
+        location.hash = "";
+        showLogin();
+      },
+    }, t("common.logout")),
+  ];
+}
+
+const STATUS_ORDER = { live: 0, draft: 1, closed: 2 };
+
+async function showMeetings() {
+  rerender = showMeetings;
+  const list = h("div", { class: "meeting-cards", testid: "meeting-list" }, h("p", { class: "muted" }, t("common.loading")));
+  root.replaceChildren(
+    appBar(t("app.tablet"), ...userBar()),
+    h("main", { class: "page" }, h("h1", { class: "page-title" }, t("meetings.mine")), list),
+  );
+  let meetings;
+  try {
+    meetings = await api.get("/api/meetings");
+  } catch (error) {
+    list.replaceChildren(h("p", { class: "form-error" }, error.detail || String(error)));
+    return;
+  }
+  meetings.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]
+    || String(a.starts_at || "").localeCompare(String(b.starts_at || "")) || a.id - b.id);
+  if (!meetings.length) {
+    list.replaceChildren(h("p", { class: "empty" }, t("meetings.empty")));
+    return;
+  }
+  list.replaceChildren(
+    ...meetings.map((meeting) =>
+      h(
+        "a",
+        { class: `meeting-card card status-${meeting.status}`, href: `#/meeting/${meeting.id}`, testid: `meeting-${meeting.id}` },
+        h("div", { class: "meeting-card-top" },
+          statusChip(meeting.status),
+          meeting.my_role ? h("span", { class: "role-tag" }, t(`role.${meeting.my_role}`)) : null),
+        h("h2", {}, meeting.title),
+        h("p", { class: "muted" }, meeting.starts_at ? formatDateTime(meeting.starts_at) : t("meetings.no_time")),
+        h("p", { class: "muted" }, meeting.location || t("meetings.no_place")),
+      ),
+    ),
+  );
+}
+
+function showMeeting(meetingId) {
+  if (!live || live.meetingId !== meetingId) {
+    stopLive();
+    live = new LiveMeeting(meetingId, { token: () => api.token });
+    live.onStatus((status, reason) => {
+      if (status !== "ended") return;
+      stopLive();
+      if (reason === "expired") {
+        api.forget();
+        showToast(t("conn.expired"), "error");
+        showLogin();
+      } else {
+        showError(t(reason === "removed" ? "conn.removed" : "conn.gone"));
+        location.hash = "";
+      }
+    });
+    live.start();
+  }
+  if (currentView) currentView.detach();
+  const view = new MeetingView(live);
+  currentView = view;
+  rerender = () => view.mount();
+  view.mount();
+}
+
+class MeetingView {
+  constructor(meeting) {
+    this.live = meeting;
+    this.lastCurrentId = undefined;
+  }
+
+  mount() {
+    this.title = h("h1", { class: "meeting-title", testid: "meeting-title" }, t("common.loading"));
+    this.meta = h("div");
+    this.status = h("div", { class: "meeting-status-slot" });
+    this.agenda = h("ol", { class: "agenda-list", testid: "agenda" });
+    this.current = h("section", { class: "card current-card", testid: "current-card" });
+    this.checkin = h("section", { class: "card checkin-card" });
+    this.presence = h("section", { class: "card presence-card" });
+    this.lastCurrentId = undefined;
+    root.replaceChildren(
+      appBar(t("app.tablet"), ...userBar()),
+      connectionBanner(this.live),
+      h(
+        "main",
+        { class: "page meeting-page" },
+        h("div", { class: "meeting-head" },
+          h("a", { class: "btn btn-ghost btn-small back-link", href: "#/", testid: "back" }, t("common.back")),
+          h("div", { class: "meeting-head-text" }, this.title, this.meta),
+          this.status),
+        h("div", { class: "meeting-columns" },
+          h("section", { class: "card agenda-card" },
+            h("h2", { class: "card-title" }, t("meeting.agenda")),
+            h("div", { class: "agenda-scroll" }, this.agenda)),
+          h("aside", { class: "side-column" }, this.current, this.checkin, this.presence)),
+      ),
+    );
+    this.detach();
+    this.unsubscribe = this.live.onChange(() => this.render());
+    if (this.live.state) this.render();
+  }
+
+  detach() {
+    if (this.unsubscribe) this.unsubscribe();
+    this.unsubscribe = null;
+  }
+
+  render() {
+    const state = this.live.state;
+    if (!state || !this.title.isConnected) return;
+    const { meeting } = state;
+    document.title = `${meeting.title} · i-Cabinet`;
+    this.title.textContent = meeting.title;
+    this.meta.replaceChildren(meetingMeta(meeting));
+    this.status.replaceChildren(statusChip(meeting.status));
+    this.renderAgenda(state);
+    this.renderCurrent(state);
+    this.renderCheckin(state);
+    this.renderPresence(state);
+  }
+
+  renderAgenda(state) {
+    const { rows } = currentAndNext(state);
+    if (!rows.length) {
+      this.agenda.replaceChildren(h("li", { class: "empty" }, t("meeting.agenda_empty")));
+      return;
+    }
+    let currentRow = null;
+    this.agenda.replaceChildren(
+      ...rows.map(({ item, number, depth }) => {
+        const isCurrent = item.id === state.current_item_id;
+        const row = h(
+          "li",
+          {
+            class: `agenda-item depth-${depth} item-${item.status}${isCurrent ? " is-current" : ""}`,
+            testid: `agenda-item-${item.id}`,
+            "data-current": isCurrent ? "true" : "false",
+            "data-status": item.status,
+            "aria-current": isCurrent ? "step" : null,
+          },
+          h("span", { class: "item-number" }, number),
+          h("div", { class: "item-body" },
+            h("div", { class: "item-title" }, item.title),
+            itemDetails(item)),
+          item.status !== "pending" ? h("span", { class: `item-status status-${item.status}` }, t(`item.${item.status}`)) : null,
+        );
+        if (isCurrent) currentRow = row;
+        return row;
+      }),
+    );
+    if (state.current_item_id !== this.lastCurrentId) {
+      this.lastCurrentId = state.current_item_id;
+      if (currentRow) currentRow.scrollIntoView({ block: "center", behavior: "smooth" });
+    }
+  }
+
+  renderCurrent(state) {
+    const { current, next } = currentAndNext(state);
+    const label = h("p", { class: "card-kicker" }, t("meeting.current"));
+    if (!current) {
+      const text = state.meeting.status === "closed" ? t("meeting.closed")
+        : state.meeting.status === "draft" ? t("meeting.not_started") : t("meeting.no_current");
+      this.current.replaceChildren(label,
+        h("p", { class: "current-empty", testid: "current-item-title", "data-item-id": "" }, text));
+      return;
+    }
+    this.current.replaceChildren(
+      label,
+      h("div", { class: "current-line" },
+        h("span", { class: "item-number big", testid: "current-item-number" }, current.number),
+        h("p", { class: "current-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
+          current.item.title)),
+      itemDetails(current.item),
+      next ? h("p", { class: "next-line", testid: "next-item" },
+        h("span", { class: "meta-label" }, `${t("meeting.next")}: `), `${next.number}. ${next.item.title}`) : null,
+    );
+  }
+
+  renderCheckin(state) {
+    const mine = state.participants.find((p) => p.user_id === state.me.user_id);
+    const title = h("h2", { class: "card-title" }, t("meeting.attendance"));
+    if (!mine) {
+      this.checkin.replaceChildren(title, h("p", { class: "muted" }, t("checkin.not_participant")));
+      return;
+    }
+    const role = h("p", { class: "muted" }, `${t("meeting.my_role")}: ${t(`role.${mine.role}`)}`);
+    if (mine.attendance === "present") {
+      this.checkin.replaceChildren(title,
+        h("p", { class: "checked-in", testid: "checkin-state", "data-checked-in": "true" }, `✓ ${checkedInText(mine)}`),
+        role);
+      return;
+    }
+    const button = h("button", {
+      class: "btn btn-primary btn-block btn-large", type: "button", testid: "checkin",
+      disabled: state.meeting.status === "closed",
+      onclick: () => busy(button, () => api.post(`/api/meetings/${state.meeting.id}/checkin`)),
+    }, t("checkin.button"));
+    this.checkin.replaceChildren(title, button,
+      h("p", { class: "muted", testid: "checkin-state", "data-checked-in": "false" }, t(`attendance.${mine.attendance}`)),
+      role);
+  }
+
+  renderPresence(state) {
+    const { present, total } = presence(state);
+    this.presence.replaceChildren(
+      h("h2", { class: "card-title" }, t("presence.label")),
+      h("p", { class: "presence-count", testid: "presence-count", "data-present": String(present) },
+        h("strong", {}, String(present)), h("span", {}, ` / ${total}`)),
+      h("div", { class: "presence-bar" }, h("span", { style: `width:${total ? (100 * present) / total : 0}%` })),
+    );
+  }
+}
+
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,210 @@
+// Small DOM helpers shared by the tablet, the console and the projector.
+
+import { t, toggleLang } from "./i18n.js";
+
+/** h("button", {class: "btn", onclick, dataset: {testid: "x"}}, "text", child) */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key === "testid") el.dataset.testid = value;
+    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (key === "value") el.value = value;
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  appendChildren(el, children);
+  return el;
+}
+
+function appendChildren(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Make `container`'s children exactly `nodes`, moving as little as possible (a focused input stays focused). */
+export function reconcile(container, nodes) {
+  nodes.forEach((node, index) => {
+    const present = container.children[index];
+    if (present !== node) container.insertBefore(node, present || null);
+  });
+  while (container.children.length > nodes.length) container.lastElementChild.remove();
+}
+
+let toastTimer = null;
+
+/** Show an error (ApiError or text) where everyone can see it; role=alert reads it out. */
+export function showError(error) {
+  const text = typeof error === "string" ? error : error?.detail || error?.message || String(error);
+  showToast(text, "error");
+}
+
+export function showToast(text, kind = "info") {
+  let toast = document.querySelector("[data-testid=toast]");
+  if (!toast) {
+    toast = h("div", { class: "toast", role: "alert", testid: "toast" });
+    document.body.append(toast);
+  }
+  toast.className = `toast toast-${kind}`;
+  toast.textContent = text;
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    toast.hidden = true;
+  }, kind === "error" ? 8000 : 3000);
+  toast.onclick = () => {
+    toast.hidden = true;
+  };
+}
+
+/** Run an async action with the button disabled meanwhile; errors go to the toast. */
+export async function busy(button, action) {
+  if (button) button.disabled = true;
+  try {
+    return await action();
+  } catch (error) {
+    showError(error);
+    return undefined;
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+/** A modal yes/no question with big buttons. Resolves true on confirm. */
+export function confirmDialog(message, { confirmLabel, danger = false } = {}) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "dialog", testid: "confirm-dialog" });
+    const finish = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    dialog.append(
+      h("h2", {}, t("confirm.title")),
+      h("p", {}, message),
+      h(
+        "div",
+        { class: "dialog-actions" },
+        h("button", { class: "btn btn-ghost", type: "button", testid: "confirm-no", onclick: () => finish(false) },
+          t("common.cancel")),
+        h("button", {
+          class: danger ? "btn btn-danger" : "btn btn-primary", type: "button", testid: "confirm-yes",
+          onclick: () => finish(true),
+        }, confirmLabel || t("common.confirm")),
+      ),
+    );
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      finish(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+/** The language switch: shows the other language's name. */
+export function langButton(onChange) {
+  return h("button", {
+    class: "btn btn-ghost btn-small lang-switch", type: "button", testid: "lang-switch",
+    title: t("lang.switch_label"), "aria-label": t("lang.switch_label"),
+    onclick: () => {
+      toggleLang();
+      onChange();
+    },
+  }, t("lang.switch"));
+}
+
+/** The app bar: brand on the left, `right` nodes on the right. */
+export function appBar(subtitle, ...right) {
+  return h(
+    "header",
+    { class: "appbar" },
+    h("div", { class: "brand" },
+      h("span", { class: "brand-mark", "aria-hidden": "true" }, "★"),
+      h("span", { class: "brand-text" }, h("strong", {}, t("app.name")), h("small", {}, subtitle))),
+    h("div", { class: "appbar-right" }, ...right),
+  );
+}
+
+/** The sign-in card; calls onLoggedIn(user) after a successful login. */
+export function loginView(api, { subtitle, hint, onLoggedIn, onLang }) {
+  const username = h("input", {
+    id: "login-username", name: "username", autocomplete: "username", required: true, autocapitalize: "none",
+    spellcheck: "false", testid: "login-username",
+  });
+  const password = h("input", {
+    id: "login-password", name: "password", type: "password", autocomplete: "current-password", required: true,
+    testid: "login-password",
+  });
+  const error = h("p", { class: "form-error", role: "alert", testid: "login-error", hidden: true });
+  const submit = h("button", { class: "btn btn-primary btn-block", type: "submit", testid: "login-submit" },
+    t("login.submit"));
+  const form = h(
+    "form",
+    {
+      class: "login-card card",
+      testid: "login-form",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        error.hidden = true;
+        submit.disabled = true;
+        submit.textContent = t("login.busy");
+        try {
+          const user = await api.login(username.value.trim(), password.value);
+          onLoggedIn(user);
+        } catch (failure) {
+          error.textContent = failure.detail || failure.message;
+          error.hidden = false;
+          password.select();
+        } finally {
+          submit.disabled = false;
+          submit.textContent = t("login.submit");
+        }
+      },
+    },
+    h("div", { class: "login-emblem", "aria-hidden": "true" }, "★"),
+    h("h1", {}, t("app.name")),
+    h("p", { class: "login-subtitle" }, subtitle),
+    hint ? h("p", { class: "muted" }, hint) : null,
+    h("label", { for: "login-username" }, t("login.username")),
+    username,
+    h("label", { for: "login-password" }, t("login.password")),
+    password,
+    error,
+    submit,
+  );
+  const page = h("main", { class: "login-page" },
+    h("div", { class: "login-lang" }, langButton(onLang)),
+    form,
+    h("p", { class: "login-footer" }, t("app.tagline")));
+  setTimeout(() => username.focus(), 0);
+  return page;
+}
+
+/** The "reconnecting" banner, shown while the live connection is down. */
+export function connectionBanner(live) {
+  const banner = h("div", { class: "conn-banner", role: "status", "aria-live": "polite", testid: "conn-banner",
+    hidden: true });
+  const update = (status) => {
+    banner.hidden = status !== "reconnecting";
+    banner.dataset.state = status;
+    banner.textContent = t("conn.reconnecting");
+  };
+  live.onStatus(update);
+  update(live.status);
+  return banner;
+}
+
+export function statusChip(status) {
+  return h("span", { class: `chip chip-${status}`, testid: "meeting-status", "data-status": status },
+    t(`status.${status}`));
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
