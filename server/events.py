@@ -47,6 +47,7 @@ class MeetingStatusChanged(Event):
     status: str
     started_at: datetime | None
     closed_at: datetime | None
+    version: int
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,17 @@ class MeetingDeleted(Event):
 
 @dataclass(frozen=True)
 class AgendaCurrent(Event):
-    """The item under discussion changed (``item_id`` None: none)."""
+    """The item under discussion changed (``item_id`` None: none).
+
+    The previous item is now ``done`` and the new one ``current``; their new
+    versions come along so a client can edit them without a stale-version 409.
+    """
 
     name: ClassVar[str] = "agenda.current"
     item_id: int | None
     previous_item_id: int | None
+    item_version: int | None = None
+    previous_item_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,20 @@ class MeetingWorld:
     def __getitem__(self, username: str) -> Api:
         return self.users[username]
 
+    def close(self) -> None:
+        for api in self.users.values():
+            api.close()
+
 
 def make_world(server: ServerProcess, data_dir: Path) -> MeetingWorld:
     result = run_cli(data_dir, "user", "add", "root", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
     assert result.returncode == 0, result.stderr
     admin = Api.login(server.url, "root", PASSWORD)
-    admin.ok("POST", "/api/users", json={"username": "sec", "password": PASSWORD, "role": "secretary",
-                                          "full_name": "Nguyễn Thư Ký"})
+    admin.ok(
+        "POST",
+        "/api/users",
+        json={"username": "sec", "password": PASSWORD, "role": "secretary", "full_name": "Nguyễn Thư Ký"},
+    )
     for username in ("chair", "del1", "del2", "guest", "outsider"):
         admin.ok("POST", "/api/users", json={"username": username, "password": PASSWORD, "full_name": username})
     sec = Api.login(server.url, "sec", PASSWORD)
@@ -61,5 +68,4 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 def world(server: ServerProcess, tmp_path: Path) -> Iterator[MeetingWorld]:
     built = make_world(server, tmp_path / "data")
     yield built
-    for api in built.users.values():
-        api.close()
+    built.close()

@@ -83,8 +83,7 @@ export function applyEvent(state, name, data) {
         status: data.status,
         started_at: data.started_at,
         closed_at: data.closed_at,
-        // the server bumps the version with every status change; keep edits from a stale version
-        version: (state.meeting.version || 0) + 1,
+        version: data.version,
       };
       break;
     case "meeting.deleted":
@@ -95,12 +94,12 @@ export function applyEvent(state, name, data) {
       const previous = state.agenda.find((item) => item.id === data.previous_item_id);
       if (previous) {
         previous.status = "done";
-        previous.version += 1;
+        previous.version = data.previous_item_version;
       }
       const current = state.agenda.find((item) => item.id === data.item_id);
       if (current) {
         current.status = "current";
-        current.version += 1;
+        current.version = data.item_version;
       }
       state.current_item_id = data.item_id ?? null;
       state.meeting = { ...state.meeting, current_item_id: state.current_item_id };

@@ -17,13 +17,15 @@ export function meetingMeta(meeting) {
   );
 }
 
-/** The current item, the one after it in reading order (skipping skipped ones), and their numbers. */
+/** The current item, its parent (for a sub-item), the one after it in reading order (skipping skipped ones), and their numbers. */
 export function currentAndNext(state) {
   const rows = numberedAgenda(state.agenda);
   const index = rows.findIndex((row) => row.item.id === state.current_item_id);
   const current = index >= 0 ? rows[index] : null;
   const upcoming = rows.slice(index + 1).filter((row) => row.item.status !== "skipped" && row.item.status !== "done");
-  return { rows, current, next: state.meeting.status === "closed" ? null : upcoming[0] || null };
+  const parent = current && current.item.parent_id != null
+    ? rows.find((row) => row.item.id === current.item.parent_id) || null : null;
+  return { rows, current, parent, next: state.meeting.status === "closed" ? null : upcoming[0] || null };
 }
 
 export function itemDetails(item) {

@@ -4,7 +4,9 @@ import { Api } from "./api.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
 import { checkedInText, currentAndNext, itemDetails, meetingMeta, presence } from "./meeting-view.js";
-import { appBar, busy, connectionBanner, h, langButton, loginView, showError, showToast, statusChip } from "./ui.js";
+import {
+  appBar, busy, connectionBanner, fill, h, langButton, loginView, showError, showToast, statusChip,
+} from "./ui.js";
 
 const api = new Api("icabinet.token.tablet");
 const root = document.getElementById("app");
@@ -45,7 +47,7 @@ function route() {
 
 function showLogin() {
   rerender = showLogin;
-  root.replaceChildren(
+  fill(root,
     loginView(api, {
       subtitle: t("app.tablet"),
       onLoggedIn: () => route(),
@@ -76,7 +78,7 @@ const STATUS_ORDER = { live: 0, draft: 1, closed: 2 };
 async function showMeetings() {
   rerender = showMeetings;
   const list = h("div", { class: "meeting-cards", testid: "meeting-list" }, h("p", { class: "muted" }, t("common.loading")));
-  root.replaceChildren(
+  fill(root,
     appBar(t("app.tablet"), ...userBar()),
     h("main", { class: "page" }, h("h1", { class: "page-title" }, t("meetings.mine")), list),
   );
@@ -84,16 +86,16 @@ async function showMeetings() {
   try {
     meetings = await api.get("/api/meetings");
   } catch (error) {
-    list.replaceChildren(h("p", { class: "form-error" }, error.detail || String(error)));
+    fill(list, h("p", { class: "form-error" }, error.detail || String(error)));
     return;
   }
   meetings.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]
     || String(a.starts_at || "").localeCompare(String(b.starts_at || "")) || a.id - b.id);
   if (!meetings.length) {
-    list.replaceChildren(h("p", { class: "empty" }, t("meetings.empty")));
+    fill(list, h("p", { class: "empty" }, t("meetings.empty")));
     return;
   }
-  list.replaceChildren(
+  fill(list,
     ...meetings.map((meeting) =>
       h(
         "a",
@@ -134,6 +136,14 @@ function showMeeting(meetingId) {
   view.mount();
 }
 
+/** Centre `row` in its scrolling `box` without moving the page itself. */
+function scrollIntoViewWithin(box, row) {
+  const boxRect = box.getBoundingClientRect();
+  const rowRect = row.getBoundingClientRect();
+  const target = box.scrollTop + (rowRect.top - boxRect.top) - (box.clientHeight - rowRect.height) / 2;
+  box.scrollTo({ top: Math.max(0, target), behavior: "smooth" });
+}
+
 class MeetingView {
   constructor(meeting) {
     this.live = meeting;
@@ -149,7 +159,7 @@ class MeetingView {
     this.checkin = h("section", { class: "card checkin-card" });
     this.presence = h("section", { class: "card presence-card" });
     this.lastCurrentId = undefined;
-    root.replaceChildren(
+    fill(root,
       appBar(t("app.tablet"), ...userBar()),
       connectionBanner(this.live),
       h(
@@ -182,8 +192,8 @@ class MeetingView {
     const { meeting } = state;
     document.title = `${meeting.title} · i-Cabinet`;
     this.title.textContent = meeting.title;
-    this.meta.replaceChildren(meetingMeta(meeting));
-    this.status.replaceChildren(statusChip(meeting.status));
+    fill(this.meta, meetingMeta(meeting));
+    fill(this.status, statusChip(meeting.status));
     this.renderAgenda(state);
     this.renderCurrent(state);
     this.renderCheckin(state);
@@ -193,11 +203,11 @@ class MeetingView {
   renderAgenda(state) {
     const { rows } = currentAndNext(state);
     if (!rows.length) {
-      this.agenda.replaceChildren(h("li", { class: "empty" }, t("meeting.agenda_empty")));
+      fill(this.agenda, h("li", { class: "empty" }, t("meeting.agenda_empty")));
       return;
     }
     let currentRow = null;
-    this.agenda.replaceChildren(
+    fill(this.agenda,
       ...rows.map(({ item, number, depth }) => {
         const isCurrent = item.id === state.current_item_id;
         const row = h(
@@ -221,22 +231,23 @@ class MeetingView {
     );
     if (state.current_item_id !== this.lastCurrentId) {
       this.lastCurrentId = state.current_item_id;
-      if (currentRow) currentRow.scrollIntoView({ block: "center", behavior: "smooth" });
+      if (currentRow) scrollIntoViewWithin(this.agenda.parentElement, currentRow);
     }
   }
 
   renderCurrent(state) {
-    const { current, next } = currentAndNext(state);
+    const { current, parent, next } = currentAndNext(state);
     const label = h("p", { class: "card-kicker" }, t("meeting.current"));
     if (!current) {
       const text = state.meeting.status === "closed" ? t("meeting.closed")
         : state.meeting.status === "draft" ? t("meeting.not_started") : t("meeting.no_current");
-      this.current.replaceChildren(label,
+      fill(this.current, label,
         h("p", { class: "current-empty", testid: "current-item-title", "data-item-id": "" }, text));
       return;
     }
-    this.current.replaceChildren(
+    fill(this.current,
       label,
+      parent ? h("p", { class: "current-parent" }, `${parent.number}. ${parent.item.title}`) : null,
       h("div", { class: "current-line" },
         h("span", { class: "item-number big", testid: "current-item-number" }, current.number),
         h("p", { class: "current-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
@@ -251,12 +262,12 @@ class MeetingView {
     const mine = state.participants.find((p) => p.user_id === state.me.user_id);
     const title = h("h2", { class: "card-title" }, t("meeting.attendance"));
     if (!mine) {
-      this.checkin.replaceChildren(title, h("p", { class: "muted" }, t("checkin.not_participant")));
+      fill(this.checkin, title, h("p", { class: "muted" }, t("checkin.not_participant")));
       return;
     }
     const role = h("p", { class: "muted" }, `${t("meeting.my_role")}: ${t(`role.${mine.role}`)}`);
     if (mine.attendance === "present") {
-      this.checkin.replaceChildren(title,
+      fill(this.checkin, title,
         h("p", { class: "checked-in", testid: "checkin-state", "data-checked-in": "true" }, `✓ ${checkedInText(mine)}`),
         role);
       return;
@@ -266,14 +277,14 @@ class MeetingView {
       disabled: state.meeting.status === "closed",
       onclick: () => busy(button, () => api.post(`/api/meetings/${state.meeting.id}/checkin`)),
     }, t("checkin.button"));
-    this.checkin.replaceChildren(title, button,
+    fill(this.checkin, title, button,
       h("p", { class: "muted", testid: "checkin-state", "data-checked-in": "false" }, t(`attendance.${mine.attendance}`)),
       role);
   }
 
   renderPresence(state) {
     const { present, total } = presence(state);
-    this.presence.replaceChildren(
+    fill(this.presence,
       h("h2", { class: "card-title" }, t("presence.label")),
       h("p", { class: "presence-count", testid: "presence-count", "data-present": String(present) },
         h("strong", {}, String(present)), h("span", {}, ` / ${total}`)),

@@ -194,7 +194,8 @@ export function connectionBanner(live) {
     banner.dataset.state = status;
     banner.textContent = t("conn.reconnecting");
   };
-  live.onStatus(update);
+  // a banner of a page that was re-drawn (language switch) stops listening
+  const unsubscribe = live.onStatus((status) => (banner.isConnected ? update(status) : unsubscribe()));
   update(live.status);
   return banner;
 }
@@ -204,7 +205,9 @@ export function statusChip(status) {
     t(`status.${status}`));
 }
 
-export function clear(el) {
+/** Replace `el`'s children; null, undefined and false are skipped (the DOM would print them as text). */
+export function fill(el, ...children) {
   el.replaceChildren();
+  appendChildren(el, children);
   return el;
 }

@@ -21,7 +21,7 @@ from server.events import AgendaChanged, AgendaCurrent
 from server.live.context import ChangeContext
 from server.meetings.access import load_access, load_managed
 from server.meetings.models import Meeting, MeetingStatus
-from server.meetings.service import check_version, require_open
+from server.meetings.rules import check_version, require_open
 
 
 async def list_agenda(session: AsyncSession, meeting_id: int) -> list[AgendaItemPublic]:
@@ -37,6 +37,32 @@ async def list_agenda(session: AsyncSession, meeting_id: int) -> list[AgendaItem
         ordered.append(item_public(top))
         ordered.extend(item_public(child) for child in children.get(top.id, []))
     return ordered
+
+
+async def move_current(ctx: ChangeContext, meeting: Meeting, item: AgendaItem | None) -> None:
+    """The previous current item becomes done, ``item`` becomes current (clients apply the same rule)."""
+    assert meeting.id is not None
+    previous_id, previous = meeting.current_item_id, None
+    if previous_id is not None:
+        previous = await ctx.session.get(AgendaItem, previous_id)
+        if previous is not None:
+            previous.status = ItemStatus.done
+            previous.version += 1
+            ctx.session.add(previous)
+    if item is not None:
+        item.status = ItemStatus.current
+        item.version += 1
+        ctx.session.add(item)
+    meeting.current_item_id = item.id if item else None
+    ctx.session.add(meeting)
+    await ctx.session.flush()
+    event = AgendaCurrent(
+        item_id=meeting.current_item_id,
+        previous_item_id=previous_id,
+        item_version=item.version if item else None,
+        previous_item_version=previous.version if previous else None,
+    )
+    await ctx.emit(meeting.id, event)
 
 
 class AgendaService:
@@ -159,23 +185,7 @@ class AgendaService:
         return item_public(item)
 
     async def _move_current(self, meeting: Meeting, item: AgendaItem | None) -> None:
-        """The previous current item becomes done, ``item`` becomes current (clients apply the same rule)."""
-        assert meeting.id is not None
-        previous_id = meeting.current_item_id
-        if previous_id is not None:
-            previous = await self.session.get(AgendaItem, previous_id)
-            if previous is not None:
-                previous.status = ItemStatus.done
-                previous.version += 1
-                self.session.add(previous)
-        if item is not None:
-            item.status = ItemStatus.current
-            item.version += 1
-            self.session.add(item)
-        meeting.current_item_id = item.id if item else None
-        self.session.add(meeting)
-        await self.session.flush()
-        await self.ctx.emit(meeting.id, AgendaCurrent(item_id=meeting.current_item_id, previous_item_id=previous_id))
+        await move_current(self.ctx, meeting, item)
 
     async def _get(self, meeting_id: int, item_id: int) -> AgendaItem:
         item = await self.session.get(AgendaItem, item_id)

@@ -6,13 +6,12 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from server.agenda.models import AgendaItem, ItemStatus
+from server.agenda.service import move_current
 from server.audit import audit
 from server.auth.models import User
 from server.db import on_commit, utcnow
 from server.errors import Conflict, Invalid, NotFound
 from server.events import (
-    AgendaCurrent,
     MeetingDeleted,
     MeetingStatusChanged,
     MeetingUpdated,
@@ -22,6 +21,7 @@ from server.live.context import ChangeContext
 from server.live.wire import encode_published
 from server.meetings.access import MeetingAccess, load_access, load_managed, meetings_visible_to
 from server.meetings.models import Attendance, Meeting, MeetingRole, MeetingStatus, Participant
+from server.meetings.rules import check_version, require_open
 from server.meetings.schemas import (
     MeetingCreate,
     MeetingSummary,
@@ -31,19 +31,6 @@ from server.meetings.schemas import (
     ParticipantUpdate,
     meeting_public,
 )
-
-
-def check_version(current: int, expected: int | None) -> None:
-    if expected is not None and expected != current:
-        raise Conflict(
-            f"Someone else changed this first (version {current}, you sent {expected}); reload and retry",
-            f"Người khác vừa thay đổi nội dung này (phiên bản {current}, bạn gửi {expected}); hãy tải lại",
-        )
-
-
-def require_open(meeting: Meeting) -> None:
-    if meeting.status == MeetingStatus.closed:
-        raise Conflict("The meeting is closed", "Cuộc họp đã kết thúc")
 
 
 def participant_public(participant: Participant, user: User) -> ParticipantPublic:
@@ -143,14 +130,8 @@ class MeetingService:
         meeting = (await load_managed(self.session, meeting_id, self.ctx.principal)).meeting
         if meeting.status != MeetingStatus.live:
             raise Conflict("Only a meeting in progress can be closed", "Chỉ kết thúc được cuộc họp đang diễn ra")
-        previous = meeting.current_item_id
-        if previous is not None:
-            item = await self.session.get(AgendaItem, previous)
-            if item is not None:
-                item.status = ItemStatus.done
-                self.session.add(item)
-            meeting.current_item_id = None
-            await self.ctx.emit(meeting_id, AgendaCurrent(item_id=None, previous_item_id=previous))
+        if meeting.current_item_id is not None:
+            await move_current(self.ctx, meeting, None)
         meeting.status = MeetingStatus.closed
         meeting.closed_at = utcnow()
         return await self._status_changed(meeting, "meeting.close")
@@ -167,6 +148,7 @@ class MeetingService:
                 status=str(meeting.status),
                 started_at=meeting.started_at,
                 closed_at=meeting.closed_at,
+                version=meeting.version,
             ),
         )
         audit(self.session, self.ctx.principal.id, action, "meeting", meeting.id, meeting_id=meeting.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ class App:
         return self.users["root"].ok("GET", f"/api/meetings/{meeting_id}/snapshot")
 
 
+@contextmanager
 def build_app(data_dir: Path, **settings: Any) -> Iterator[App]:
     app = create_app(Settings(data_dir=data_dir, **settings))
     with TestClient(app=app) as http:
@@ -98,4 +100,5 @@ def build_app(data_dir: Path, **settings: Any) -> Iterator[App]:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    yield from build_app(tmp_path_factory.mktemp("app"))
+    with build_app(tmp_path_factory.mktemp("app")) as world:
+        yield world

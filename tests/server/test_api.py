@@ -172,7 +172,9 @@ def test_sub_items_nest_one_level_and_go_with_their_parent(app: App) -> None:
     meeting_id, items = app.new_meeting()
     sec = app.users["sec"]
     child = sec.ok("POST", f"/api/meetings/{meeting_id}/agenda", json={"title": "1.1", "parent_id": items[0]})
-    grandchild = sec.request("POST", f"/api/meetings/{meeting_id}/agenda", json={"title": "x", "parent_id": child["id"]})
+    grandchild = sec.request(
+        "POST", f"/api/meetings/{meeting_id}/agenda", json={"title": "x", "parent_id": child["id"]}
+    )
     assert grandchild.status_code == 400
     order = [(item["id"], item["parent_id"]) for item in agenda(app, meeting_id)]
     assert order == [(items[0], None), (child["id"], items[0]), (items[1], None)]
@@ -240,8 +242,8 @@ def test_expired_token_is_refused(tmp_path) -> None:
 
     from tests.server.conftest import build_app
 
-    world = next(build_app(tmp_path, token_ttl_seconds=1))
-    client = world.users["sec"]
-    time.sleep(1.5)
-    response = client.request("GET", "/api/me")
-    assert response.status_code == 401 and response.json()["detail"]
+    with build_app(tmp_path, token_ttl_seconds=1) as world:
+        client = world.users["sec"]
+        time.sleep(1.5)
+        response = client.request("GET", "/api/me")
+        assert response.status_code == 401 and response.json()["detail"]

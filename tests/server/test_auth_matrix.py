@@ -7,7 +7,7 @@ row fails ``test_matrix_covers_every_route``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -31,6 +31,7 @@ class Case:
     item_id: int = 0
     participant_id: int = 0
     user_id: int = 0
+    reorder: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,23 @@ def _participant_of(app: App, meeting_id: int, username: str) -> int:
 
 ROUTES = [
     Route("GET", "/health", set(ROLES), meeting_scoped=False),
-    Route("POST", "/api/auth/login", set(ROLES), meeting_scoped=False,
-          body=lambda c: {"username": "del1", "password": PASSWORD}),
+    Route(
+        "POST",
+        "/api/auth/login",
+        set(ROLES),
+        meeting_scoped=False,
+        body=lambda c: {"username": "del1", "password": PASSWORD},
+    ),
     Route("POST", "/api/auth/logout", EVERYONE, meeting_scoped=False),
     Route("GET", "/api/me", EVERYONE, meeting_scoped=False),
     Route("GET", "/api/users", STAFF, meeting_scoped=False),
-    Route("POST", "/api/users", STAFF, meeting_scoped=False,
-          body=lambda c: {"username": unique("u"), "password": PASSWORD, "role": "member"}),
+    Route(
+        "POST",
+        "/api/users",
+        STAFF,
+        meeting_scoped=False,
+        body=lambda c: {"username": unique("u"), "password": PASSWORD, "role": "member"},
+    ),
     Route("PATCH", "/api/users/{user_id}", {"root"}, meeting_scoped=False, body=lambda c: {"full_name": "Đổi tên"}),
     Route("GET", "/api/meetings", EVERYONE, meeting_scoped=False),
     Route("POST", "/api/meetings", STAFF, meeting_scoped=False, body=lambda c: {"title": "Họp mới"}),
@@ -67,17 +78,31 @@ ROUTES = [
     Route("POST", "/api/meetings/{meeting_id}/close", MANAGERS, live=True),
     Route("GET", "/api/meetings/{meeting_id}/snapshot", VIEWERS),
     Route("GET", "/api/meetings/{meeting_id}/participants", VIEWERS),
-    Route("POST", "/api/meetings/{meeting_id}/participants", MANAGERS,
-          body=lambda c: {"username": "outsider", "role": "delegate"}),
-    Route("PATCH", "/api/meetings/{meeting_id}/participants/{participant_id}", MANAGERS,
-          body=lambda c: {"attendance": "excused"}),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/participants",
+        MANAGERS,
+        body=lambda c: {"username": "outsider", "role": "delegate"},
+    ),
+    Route(
+        "PATCH",
+        "/api/meetings/{meeting_id}/participants/{participant_id}",
+        MANAGERS,
+        body=lambda c: {"attendance": "excused"},
+    ),
     Route("DELETE", "/api/meetings/{meeting_id}/participants/{participant_id}", MANAGERS),
     Route("POST", "/api/meetings/{meeting_id}/checkin", PARTICIPANTS),
     Route("GET", "/api/meetings/{meeting_id}/agenda", VIEWERS),
     Route("POST", "/api/meetings/{meeting_id}/agenda", MANAGERS, body=lambda c: {"title": "Mục mới"}),
-    Route("POST", "/api/meetings/{meeting_id}/agenda/reorder", MANAGERS,
-          body=lambda c: {"parent_id": None, "item_ids": c.reorder}),
-    Route("PATCH", "/api/meetings/{meeting_id}/agenda/{item_id}", MANAGERS, body=lambda c: {"presenter": "Sở Tài chính"}),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/agenda/reorder",
+        MANAGERS,
+        body=lambda c: {"parent_id": None, "item_ids": c.reorder},
+    ),
+    Route(
+        "PATCH", "/api/meetings/{meeting_id}/agenda/{item_id}", MANAGERS, body=lambda c: {"presenter": "Sở Tài chính"}
+    ),
     Route("DELETE", "/api/meetings/{meeting_id}/agenda/{item_id}", MANAGERS),
     Route("POST", "/api/meetings/{meeting_id}/agenda/{item_id}/current", MANAGERS, live=True),
 ]
@@ -103,7 +128,9 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
     meeting_id, items = app.new_meeting(live=route.live)
     case = Case(meeting_id=meeting_id, item_id=items[0], participant_id=_participant_of(app, meeting_id, "guest"))
     case.reorder = list(reversed(items))  # type: ignore[attr-defined]
-    case.user_id = app.users["root"].ok("POST", "/api/users", json={"username": unique("t"), "password": PASSWORD})["id"]
+    case.user_id = app.users["root"].ok("POST", "/api/users", json={"username": unique("t"), "password": PASSWORD})[
+        "id"
+    ]
     path = route.path.format(**vars(case))
     # logging out would end the shared session of this role
     client = app.login(role) if route.path.endswith("logout") and role != "anon" else _client(app, role)

@@ -1,0 +1,130 @@
+"""A tablet in Python: a websocket client that keeps the meeting state by applying events.
+
+``apply_event`` follows docs/sync-protocol.md; tests compare its result with a
+fresh snapshot to prove the events carry everything a tablet needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import json
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+
+def apply_event(state: dict[str, Any], name: str, data: dict[str, Any]) -> None:
+    agenda: list[dict[str, Any]] = state["agenda"]
+    by_id = {item["id"]: item for item in agenda}
+    if name == "agenda.current":
+        if data["previous_item_id"] in by_id:
+            by_id[data["previous_item_id"]]["status"] = "done"
+            by_id[data["previous_item_id"]]["version"] = data["previous_item_version"]
+        if data["item_id"] in by_id:
+            by_id[data["item_id"]]["status"] = "current"
+            by_id[data["item_id"]]["version"] = data["item_version"]
+        state["current_item_id"] = data["item_id"]
+        state["meeting"]["current_item_id"] = data["item_id"]
+    elif name == "agenda.changed":
+        action = data["action"]
+        if action in ("added", "updated"):
+            by_id[data["item"]["id"]] = data["item"]
+        elif action == "removed":
+            for item_id in data["item_ids"]:
+                by_id.pop(item_id, None)
+        elif action == "reordered":
+            for position, item_id in enumerate(data["item_ids"]):
+                by_id[item_id]["position"] = position
+                by_id[item_id]["parent_id"] = data["parent_id"]
+        state["agenda"] = reading_order(list(by_id.values()))
+    elif name == "meeting.status":
+        state["meeting"].update(data)
+    elif name == "meeting.updated":
+        state["meeting"].update(data["meeting"])
+        state["meeting"].pop("last_seq", None)
+    elif name == "participant.changed":
+        people = [p for p in state["participants"] if p["id"] != data["participant"]["id"]]
+        if data["action"] != "removed":
+            people.append(data["participant"])
+        state["participants"] = sorted(people, key=lambda p: p["id"])
+
+
+def reading_order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def key(item: dict[str, Any]) -> tuple[int, int]:
+        return item["position"], item["id"]
+
+    tops = sorted((i for i in items if i["parent_id"] is None), key=key)
+    ordered = []
+    for top in tops:
+        ordered.append(top)
+        ordered.extend(sorted((i for i in items if i["parent_id"] == top["id"]), key=key))
+    return ordered
+
+
+def comparable(state: dict[str, Any]) -> dict[str, Any]:
+    """A copy to compare: a tablet's state must equal a fresh snapshot field for field."""
+    return copy.deepcopy(state)
+
+
+class Tablet:
+    """One websocket connection that records every message and keeps ``state`` up to date."""
+
+    def __init__(self, ws_url: str, meeting_id: int, token: str, since: int | None = None) -> None:
+        query = f"token={token}" + (f"&since={since}" if since is not None else "")
+        self.url = f"{ws_url}/ws/meetings/{meeting_id}?{query}"
+        self.socket: ClientConnection | None = None
+        self.state: dict[str, Any] | None = None
+        self.seq = 0
+        self.seqs: list[int] = []
+        self.names: list[str] = []
+        self.snapshots = 0
+        self.answer_pings = True
+
+    async def connect(self) -> Tablet:
+        self.socket = await websockets.connect(self.url, compression=None, ping_interval=None, open_timeout=10)
+        return self
+
+    async def receive(self, within: float = 10.0) -> dict[str, Any]:
+        assert self.socket is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            message = json.loads(await asyncio.wait_for(self.socket.recv(), max(0.0, deadline - loop.time())))
+            kind = message["type"]
+            if kind == "ping":
+                if self.answer_pings:
+                    # the server may already be closing; what it sent before still has to be read
+                    with contextlib.suppress(ConnectionClosed):
+                        await self.socket.send('{"type":"pong"}')
+                continue
+            if kind == "snapshot":
+                self.state, self.seq = message["state"], message["seq"]
+                self.snapshots += 1
+            elif kind == "event":
+                assert message["seq"] > self.seq, f"event {message['seq']} after {self.seq}"
+                self.seq = message["seq"]
+                self.seqs.append(message["seq"])
+                self.names.append(message["name"])
+                if self.state is not None:
+                    apply_event(self.state, message["name"], message["data"])
+            return message
+
+    async def receive_until(self, predicate: Any, within: float = 10.0) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            message = await self.receive(max(0.01, deadline - loop.time()))
+            if predicate(message):
+                return message
+
+    async def send(self, message: dict[str, Any]) -> None:
+        assert self.socket is not None
+        await self.socket.send(json.dumps(message))
+
+    async def close(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
