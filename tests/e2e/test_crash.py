@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from tests.support.server import ServerProcess
 pytestmark = pytest.mark.e2e
 
 
-def burst(world: MeetingWorld, acknowledged: list[dict], stop: threading.Event) -> None:
+def burst(world: MeetingWorld, acknowledged: list[dict], stop: threading.Event, enough: threading.Event) -> None:
     """Add items and move the current item as fast as possible until the server dies."""
     base = f"{world.server.url}/api/meetings/{world.meeting_id}"
     headers = {"Authorization": f"Bearer {world['sec'].token}"}
@@ -34,6 +33,8 @@ def burst(world: MeetingWorld, acknowledged: list[dict], stop: threading.Event) 
                 return  # the server is gone: what was not answered was not acknowledged
             if response.status_code in (200, 201):
                 acknowledged.append({"index": index, "body": response.json()})
+                if len(acknowledged) >= 40:
+                    enough.set()
 
 
 async def test_sigkill_mid_burst_loses_no_acknowledged_change(world: MeetingWorld, tmp_path) -> None:
@@ -43,12 +44,10 @@ async def test_sigkill_mid_burst_loses_no_acknowledged_change(world: MeetingWorl
         await each.receive()
 
     acknowledged: list[dict] = []
-    stop = threading.Event()
-    writer = threading.Thread(target=burst, args=(world, acknowledged, stop))
+    stop, enough = threading.Event(), threading.Event()
+    writer = threading.Thread(target=burst, args=(world, acknowledged, stop, enough))
     writer.start()
-    deadline = time.monotonic() + 20
-    while len(acknowledged) < 40 and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    await asyncio.to_thread(enough.wait, 20)
     world.server.kill()
     stop.set()
     writer.join(timeout=10)
