@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages the browser tests need
-APT_PACKAGES := chromium fonts-noto-core
+# Debian packages: the browser tests need chromium; watermarks need a TTF with Vietnamese glyphs
+APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core
 
 .PHONY: serve test lint typecheck pytest bench clean venv system-deps
 

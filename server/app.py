@@ -21,11 +21,17 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import kiosk
+from documents.render import PageCache
+from documents.store import BlobStore
 from server.agenda.controller import AgendaController
+from server.audit_buffer import AuditBuffer
+from server.audit_routes import list_audit
 from server.auth.controller import AuthController
 from server.auth.middleware import TokenAuthMiddleware
 from server.auth.service import TokenHasher
 from server.db import Database, session_for_request
+from server.documents.controller import DocumentController
+from server.documents.worker import DocumentWorker
 from server.errors import AppError, app_error_handler, http_error_handler
 from server.kiosk_routes import kiosk_routes
 from server.live.hub import LiveHub
@@ -61,14 +67,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def publish(meeting_id: int, message: bytes) -> None:
         channels.publish(message, channel_name(meeting_id))
 
+    blobs = BlobStore(settings.blob_dir)
+    pages = PageCache(settings.page_cache_dir)
+    worker = DocumentWorker(db, blobs, publish)
+    audit_buffer = AuditBuffer(db)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.migrate()
+        blobs.sweep_temp()  # uploads a crash cut short
         await live.start()
+        await audit_buffer.start()
+        await worker.start()
         try:
             yield
         finally:
+            await worker.stop()
             await live.stop()
+            await audit_buffer.stop()
             await db.dispose()
 
     state = State(
@@ -77,6 +93,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db": db,
             "live": live,
             "publish": publish,
+            "blobs": blobs,
+            "pages": pages,
+            "worker": worker,
+            "audit": audit_buffer,
             "token_hasher": TokenHasher(settings.resolved_secret_key()),
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
         }
@@ -87,6 +107,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             MeetingController,
             AgendaController,
+            DocumentController,
+            list_audit,
             meeting_socket,
             *kiosk_routes(KIOSK_DIR),
         ],

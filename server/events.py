@@ -95,3 +95,53 @@ class ParticipantChanged(Event):
     name: ClassVar[str] = "participant.changed"
     action: str
     participant: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentAdded(Event):
+    """A document was uploaded; it is ``processing`` until ``document.ready``."""
+
+    name: ClassVar[str] = "document.added"
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentUpdated(Event):
+    """Title, agenda item, classification or readers changed, or a new version was uploaded."""
+
+    name: ClassVar[str] = "document.updated"
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentReady(Event):
+    """The document's text is extracted: it can be read page by page and searched."""
+
+    name: ClassVar[str] = "document.ready"
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentFailed(Event):
+    """Processing failed; the document stays listed with status ``failed`` and the reason."""
+
+    name: ClassVar[str] = "document.failed"
+    document: dict[str, Any]
+    error: str
+
+
+@dataclass(frozen=True)
+class DocumentRemoved(Event):
+    """The document was deleted, or the receiver may no longer read it."""
+
+    name: ClassVar[str] = "document.removed"
+    document_id: int
+
+
+@dataclass(frozen=True)
+class Present(Event):
+    """ "Follow me": tablets that follow jump to ``page`` of ``document_id`` (None: presenting stopped)."""
+
+    name: ClassVar[str] = "present"
+    document_id: int | None
+    page: int | None

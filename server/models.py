@@ -3,7 +3,20 @@
 from server.agenda.models import AgendaItem
 from server.audit import AuditEntry
 from server.auth.models import AuthToken, User
+from server.documents.models import Document, DocumentPage, DocumentReader, DocumentVersion
 from server.live.models import MeetingEvent
 from server.meetings.models import Meeting, Participant
 
-__all__ = ["AgendaItem", "AuditEntry", "AuthToken", "Meeting", "MeetingEvent", "Participant", "User"]
+__all__ = [
+    "AgendaItem",
+    "AuditEntry",
+    "AuthToken",
+    "Document",
+    "DocumentPage",
+    "DocumentReader",
+    "DocumentVersion",
+    "Meeting",
+    "MeetingEvent",
+    "Participant",
+    "User",
+]

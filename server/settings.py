@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     resume_max_events: int = Field(default=1000, ge=1)
     """A resume further behind than this many events gets a fresh snapshot instead of a replay."""
 
+    max_upload_mb: int = Field(default=200, ge=1)
+    """Largest document upload accepted, in megabytes (refused with 413 while it streams in)."""
+
+    max_pages: int = Field(default=2000, ge=1)
+    """Most pages a document may have."""
+
+    page_image_width: int = Field(default=1280, ge=64, le=3000)
+    """Width of a page image when the tablet does not ask for one (pixels)."""
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the server and of uvicorn."""
 
@@ -71,6 +80,14 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def page_cache_dir(self) -> Path:
+        return self.data_dir / "pages"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,9 @@ from tests.support.api import Api
 from tests.support.server import ServerProcess, run_cli
 
 PASSWORD = "correct-horse-42"
+
+# one line per request drowns the output of a failing test
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @dataclass

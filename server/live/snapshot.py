@@ -7,6 +7,8 @@ from typing import Any
 from server.agenda.service import list_agenda
 from server.auth.service import Principal
 from server.db import Database
+from server.documents.access import visible_documents
+from server.documents.schemas import document_public
 from server.meetings.access import load_access
 from server.meetings.schemas import meeting_public
 from server.meetings.service import list_participants
@@ -21,12 +23,17 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
         access = await load_access(session, meeting_id, principal)
         agenda = await list_agenda(session, meeting_id)
         participants = await list_participants(session, meeting_id)
+        documents = await visible_documents(session, access)
     meeting = access.meeting
+    visible_ids = {document.id for document in documents}
+    presenting = meeting.presenting_document_id if meeting.presenting_document_id in visible_ids else None
     state = {
         "meeting": meeting_public(meeting).model_dump(mode="json", exclude={"last_seq"}),
         "current_item_id": meeting.current_item_id,
         "agenda": [item.model_dump(mode="json") for item in agenda],
         "participants": [participant.model_dump(mode="json") for participant in participants],
+        "documents": [document_public(document).model_dump(mode="json") for document in documents],
+        "presenting": {"document_id": presenting, "page": meeting.presenting_page if presenting else None},
         "me": {
             "user_id": principal.id,
             "meeting_role": str(access.meeting_role) if access.meeting_role else None,

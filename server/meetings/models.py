@@ -41,6 +41,9 @@ class Meeting(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     current_item_id: int | None = None
+    # "follow me": the document page the presenter shows on every screen
+    presenting_document_id: int | None = None
+    presenting_page: int | None = None
     # the seq of the newest event in this meeting's log; bumped in every change's transaction
     last_seq: int = 0
     version: int = 1

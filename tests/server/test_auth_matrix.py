@@ -6,14 +6,19 @@ row fails ``test_matrix_covers_every_route``.
 
 from __future__ import annotations
 
+import functools
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.exceptions import WebSocketDisconnect
 
 from tests.server.conftest import PASSWORD, App, unique
+from tests.support import pdfs
 
 ROLES = ("anon", "outsider", "sec2", "guest", "del1", "chair", "sec", "root")
 PARTICIPANTS = {"guest", "del1", "chair", "sec"}
@@ -32,6 +37,7 @@ class Case:
     participant_id: int = 0
     user_id: int = 0
     reorder: list[int] = field(default_factory=list)
+    document_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Route:
     meeting_scoped: bool = True
     live: bool = False
     body: Callable[[Case], Any] | None = None
+    upload: bool = False  # send a small PDF as multipart instead of a JSON body
 
 
 def _participant_of(app: App, meeting_id: int, username: str) -> int:
@@ -105,7 +112,44 @@ ROUTES = [
     ),
     Route("DELETE", "/api/meetings/{meeting_id}/agenda/{item_id}", MANAGERS),
     Route("POST", "/api/meetings/{meeting_id}/agenda/{item_id}/current", MANAGERS, live=True),
+    Route("GET", "/api/audit", {"root"}, meeting_scoped=False),
+    Route("POST", "/api/meetings/{meeting_id}/documents", MANAGERS, upload=True),
+    Route("GET", "/api/meetings/{meeting_id}/documents", VIEWERS),
+    Route("GET", "/api/documents/{document_id}", VIEWERS),
+    Route("PATCH", "/api/documents/{document_id}", MANAGERS, body=lambda c: {"title": "Tên mới"}),
+    Route("DELETE", "/api/documents/{document_id}", MANAGERS),
+    Route("POST", "/api/documents/{document_id}/versions", MANAGERS, upload=True),
+    Route("GET", "/api/documents/{document_id}/pages/{page}", VIEWERS),
+    Route("GET", "/api/documents/{document_id}/text", VIEWERS),
+    Route("GET", "/api/documents/{document_id}/file", VIEWERS),
+    Route("POST", "/api/meetings/{meeting_id}/present", MANAGERS, body=lambda c: {"document_id": c.document_id}),
 ]
+
+
+@functools.cache
+def small_pdf() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "small.pdf"
+        pdfs.text_pdf(path, ["Báo cáo ngắn"])
+        return path.read_bytes()
+
+
+def public_document(app: App, meeting_id: int) -> int:
+    """A ready public document in the meeting, uploaded by its secretary."""
+    sec = app.users["sec"]
+    response = sec.request(
+        "POST",
+        f"/api/meetings/{meeting_id}/documents",
+        data={"classification": "public"},
+        files={"file": ("bao-cao.pdf", small_pdf(), "application/pdf")},
+    )
+    assert response.status_code == 202, response.text
+    document_id: int = response.json()["id"]
+    for _ in range(200):
+        if sec.ok("GET", f"/api/documents/{document_id}")["status"] == "ready":
+            return document_id
+        time.sleep(0.02)
+    raise AssertionError("document not ready")
 
 
 def expected_refusal(route: Route, role: str) -> int:
@@ -131,12 +175,16 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
     case.user_id = app.users["root"].ok("POST", "/api/users", json={"username": unique("t"), "password": PASSWORD})[
         "id"
     ]
-    path = route.path.format(**vars(case))
+    if "document" in route.path or route.path.endswith("/present"):
+        case.document_id = public_document(app, meeting_id)
+    path = route.path.format(page=1, **vars(case))
     # logging out would end the shared session of this role
     client = app.login(role) if route.path.endswith("logout") and role != "anon" else _client(app, role)
     before = app.snapshot(meeting_id)
     audit_before = app.users["root"].ok("GET", "/api/users")
-    kwargs = {"json": route.body(case)} if route.body else {}
+    kwargs: dict[str, Any] = {"json": route.body(case)} if route.body else {}
+    if route.upload:
+        kwargs["files"] = {"file": ("tai-lieu.pdf", small_pdf(), "application/pdf")}
     response = client.request(route.method, path, **kwargs)
     if role in route.allowed:
         assert response.status_code < 300, f"{role} {route.method} {path}: {response.status_code} {response.text}"

@@ -1,0 +1,1 @@
+"""Meeting documents: upload, versions, processing, reading, permissions, "follow me"."""

@@ -1,0 +1,97 @@
+"""Who may read a document: the one place the rule lives.
+
+Only people who may see the meeting see its documents at all. Then:
+public → everyone of them, guests included; internal → everyone but guests;
+confidential → the chair, the secretary and the users named on it. The same
+rule gives the audience of every document event.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.auth.models import SystemRole, User
+from server.auth.service import Principal
+from server.documents.models import Classification, Document, DocumentReader
+from server.errors import NotFound
+from server.meetings.access import MANAGING_ROLES, MeetingAccess, load_access
+from server.meetings.models import MeetingRole, Participant
+
+
+async def readers_of(session: AsyncSession, document_id: int) -> set[int]:
+    rows = await session.exec(select(DocumentReader.user_id).where(DocumentReader.document_id == document_id))
+    return set(rows.all())
+
+
+def may_read(access: MeetingAccess, document: Document, readers: set[int]) -> bool:
+    classification = Classification(document.classification)
+    if classification is Classification.public:
+        return True
+    if classification is Classification.internal:
+        return access.meeting_role is not MeetingRole.guest
+    return access.meeting_role in MANAGING_ROLES or access.principal.id in readers
+
+
+async def visible_documents(session: AsyncSession, access: MeetingAccess) -> list[Document]:
+    documents = (
+        await session.exec(select(Document).where(Document.meeting_id == access.meeting.id).order_by(col(Document.id)))
+    ).all()
+    confidential = [d.id for d in documents if d.classification == Classification.confidential]
+    named: set[int | None] = set()
+    if confidential:
+        rows = await session.exec(
+            select(DocumentReader.document_id).where(
+                col(DocumentReader.document_id).in_(confidential), DocumentReader.user_id == access.principal.id
+            )
+        )
+        named = set(rows.all())
+    return [
+        document
+        for document in documents
+        if may_read(access, document, {access.principal.id} if document.id in named else set())
+    ]
+
+
+async def load_readable(
+    session: AsyncSession, document_id: int, principal: Principal
+) -> tuple[Document, MeetingAccess]:
+    """The document and the caller's place in its meeting; NotFound unless they may read it."""
+    document = await session.get(Document, document_id)
+    if document is None:
+        raise NotFound("Document", "tài liệu", document_id)
+    try:
+        access = await load_access(session, document.meeting_id, principal)
+    except NotFound:
+        raise NotFound("Document", "tài liệu", document_id) from None
+    readers = (
+        await readers_of(session, document_id) if document.classification == Classification.confidential else set()
+    )
+    if not may_read(access, document, readers):
+        raise NotFound("Document", "tài liệu", document_id)
+    return document, access
+
+
+async def audience_of(session: AsyncSession, document: Document, readers: set[int]) -> list[int] | None:
+    """User ids that may receive events about ``document`` (None: everyone who sees the meeting)."""
+    classification = Classification(document.classification)
+    if classification is Classification.public:
+        return None
+    people = (
+        await session.exec(
+            select(Participant.user_id, Participant.role).where(Participant.meeting_id == document.meeting_id)
+        )
+    ).all()
+    if classification is Classification.internal:
+        guests = {user_id for user_id, role in people if role == MeetingRole.guest}
+        allowed = set(await meeting_viewers(session, document.meeting_id)) - guests
+    else:
+        allowed = {user_id for user_id, role in people if role in MANAGING_ROLES} | readers
+    return sorted(allowed)
+
+
+async def meeting_viewers(session: AsyncSession, meeting_id: int) -> list[int]:
+    """Everyone who sees the meeting: its participants and the administrators."""
+    people = (await session.exec(select(Participant.user_id).where(Participant.meeting_id == meeting_id))).all()
+    admins = (await session.exec(select(User.id).where(User.role == SystemRole.admin))).all()
+    return sorted(set(people) | {a for a in admins if a is not None})

@@ -1,0 +1,116 @@
+"""Reading a document: page images, text, the original file. Every read is audited;
+confidential copies carry the reader's name and the time."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from documents.render import PageCache
+from documents.store import BlobStore
+from documents.watermark import watermark_image, watermark_pdf
+from server.audit_buffer import AuditBuffer
+from server.auth.service import Principal
+from server.db import utcnow
+from server.documents.access import load_readable
+from server.documents.models import Classification, Document, DocumentPage, DocumentStatus, DocumentVersion
+from server.documents.schemas import DocumentText, PageText
+from server.errors import Conflict, Invalid, NotFound
+
+IMAGE_TYPES = {"webp": "image/webp", "png": "image/png"}
+
+
+@dataclass(frozen=True)
+class Served:
+    """What to send: a cached file on disk, or bytes made for this reader."""
+
+    media_type: str
+    path: Path | None = None
+    content: bytes | None = None
+    filename: str | None = None
+
+
+class DocumentReading:
+    def __init__(
+        self, session: AsyncSession, principal: Principal, store: BlobStore, pages: PageCache, audit: AuditBuffer
+    ) -> None:
+        self.session = session
+        self.principal = principal
+        self.store = store
+        self.pages = pages
+        self.audit = audit
+
+    async def page_image(self, document_id: int, page: int, width: int, fmt: str, number: int | None) -> Served:
+        if fmt not in IMAGE_TYPES:
+            raise Invalid("format must be webp or png", "Định dạng ảnh phải là webp hoặc png")
+        document, version = await self._open(document_id, number)
+        if not 1 <= page <= version.page_count:
+            raise NotFound("Page", "trang", page)
+        path = await asyncio.to_thread(
+            self.pages.get, version.sha256, self.store.path_for(version.sha256), page, width, fmt
+        )
+        self._record("document.view_page", document, version, page=page)
+        if document.classification != Classification.confidential:
+            return Served(IMAGE_TYPES[fmt], path=path)
+        stamped = await asyncio.to_thread(watermark_image, path.read_bytes(), self._mark(), fmt)
+        return Served(IMAGE_TYPES[fmt], content=stamped)
+
+    async def text(self, document_id: int, number: int | None) -> DocumentText:
+        document, version = await self._open(document_id, number)
+        if version.status != DocumentStatus.ready:
+            raise Conflict(
+                f"The text is not ready yet (status: {version.status})",
+                f"Văn bản chưa sẵn sàng (trạng thái: {version.status})",
+            )
+        rows = (
+            await self.session.exec(
+                select(DocumentPage).where(DocumentPage.version_id == version.id).order_by(col(DocumentPage.page))
+            )
+        ).all()
+        self._record("document.read_text", document, version)
+        return DocumentText(
+            document_id=document_id, version=version.number, pages=[PageText(page=r.page, text=r.text) for r in rows]
+        )
+
+    async def file(self, document_id: int, number: int | None) -> Served:
+        document, version = await self._open(document_id, number)
+        path = self.store.path_for(version.sha256)
+        self._record("document.download", document, version)
+        filename = version.filename if version.filename.lower().endswith(".pdf") else f"{version.filename}.pdf"
+        if document.classification != Classification.confidential:
+            return Served("application/pdf", path=path, filename=filename)
+        stamped = await asyncio.to_thread(watermark_pdf, path, self._mark())
+        return Served("application/pdf", content=stamped, filename=filename)
+
+    async def _open(self, document_id: int, number: int | None) -> tuple[Document, DocumentVersion]:
+        document, _ = await load_readable(self.session, document_id, self.principal)
+        wanted = number or document.current_version
+        version = (
+            await self.session.exec(
+                select(DocumentVersion).where(
+                    DocumentVersion.document_id == document_id, DocumentVersion.number == wanted
+                )
+            )
+        ).first()
+        if version is None:
+            raise NotFound("Version", "phiên bản", wanted)
+        return document, version
+
+    def _mark(self) -> str:
+        user = self.principal.user
+        return f"{user.full_name or user.username} · {user.username} · {utcnow():%Y-%m-%d %H:%M} UTC · MẬT"
+
+    def _record(self, action: str, document: Document, version: DocumentVersion, **detail: object) -> None:
+        self.audit.record(
+            self.principal.id,
+            action,
+            "document",
+            document.id,
+            meeting_id=document.meeting_id,
+            version=version.number,
+            **detail,
+        )

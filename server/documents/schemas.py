@@ -1,0 +1,74 @@
+"""What goes in and out of the documents API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from server.documents.models import Classification, Document, DocumentStatus
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    meeting_id: int
+    agenda_item_id: int | None
+    title: str
+    classification: Classification
+    status: DocumentStatus
+    page_count: int
+    current_version: int
+    version: int
+    created_at: datetime
+
+
+class VersionPublic(BaseModel):
+    number: int
+    filename: str
+    size: int
+    sha256: str
+    page_count: int
+    status: DocumentStatus
+    error: str | None
+    uploaded_at: datetime
+    processed_at: datetime | None
+
+
+class DocumentDetail(DocumentPublic):
+    readers: list[str] = Field(description="Users named on a confidential document")
+    versions: list[VersionPublic]
+    pdf_title: str | None
+    pdf_author: str | None
+
+
+class DocumentUpdate(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    agenda_item_id: int | None = None
+    classification: Classification | None = None
+    allowed_usernames: list[str] | None = Field(default=None, max_length=500)
+    version: int | None = Field(default=None, description="Refuse the change (409) unless this is current")
+
+
+class PageText(BaseModel):
+    page: int
+    text: str
+
+
+class DocumentText(BaseModel):
+    document_id: int
+    version: int
+    pages: list[PageText]
+
+
+class PresentRequest(BaseModel):
+    document_id: int | None = Field(description="None stops presenting")
+    page: int = Field(default=1, ge=1)
+
+
+class Presenting(BaseModel):
+    document_id: int | None
+    page: int | None
+
+
+def document_public(document: Document) -> DocumentPublic:
+    return DocumentPublic.model_validate(document, from_attributes=True)

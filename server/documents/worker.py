@@ -1,0 +1,114 @@
+"""Turns uploaded versions into readable, searchable documents, off the request path.
+
+One task per process takes version ids from a queue; on start it picks up
+every version a crash left ``processing``, so a restart needs no repair.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import delete as sql_delete
+from sqlmodel import col, select
+
+from documents.extract import PageText, extract_pages
+from documents.store import BlobStore
+from server.db import Database, utcnow
+from server.documents.access import audience_of, readers_of
+from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion
+from server.documents.schemas import document_public
+from server.events import DocumentFailed, DocumentReady
+from server.live.outbox import Publisher, record_event
+
+log = logging.getLogger(__name__)
+
+
+class DocumentWorker:
+    def __init__(self, db: Database, store: BlobStore, publish: Publisher) -> None:
+        self.db = db
+        self.store = store
+        self.publish = publish
+        self.queue: asyncio.Queue[int] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def enqueue(self, version_id: int) -> None:
+        self.queue.put_nowait(version_id)
+
+    async def start(self) -> None:
+        async with self.db.read() as session:
+            pending = (
+                await session.exec(
+                    select(DocumentVersion.id)
+                    .where(DocumentVersion.status == DocumentStatus.processing)
+                    .order_by(col(DocumentVersion.id))
+                )
+            ).all()
+        for version_id in pending:
+            if version_id is not None:
+                self.enqueue(version_id)
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def idle(self) -> None:
+        """Wait until every queued version is processed (for the CLI and tests)."""
+        await self.queue.join()
+
+    async def _run(self) -> None:
+        while True:
+            version_id = await self.queue.get()
+            try:
+                await self.process(version_id)
+            except Exception:
+                log.exception("processing document version %s failed", version_id)
+            finally:
+                self.queue.task_done()
+
+    async def process(self, version_id: int) -> None:
+        async with self.db.read() as session:
+            version = await session.get(DocumentVersion, version_id)
+            if version is None or version.status != DocumentStatus.processing:
+                return
+            sha256 = version.sha256
+        try:
+            pages = await asyncio.to_thread(extract_pages, self.store.path_for(sha256))
+            error = None
+        except Exception as exc:  # a file that cannot be read is marked failed, never retried forever
+            log.warning("extracting version %s failed: %s", version_id, exc)
+            pages, error = [], str(exc)[:1000] or exc.__class__.__name__
+        await self._finish(version_id, pages, error)
+
+    async def _finish(self, version_id: int, pages: list[PageText], error: str | None) -> None:
+        async with self.db.write() as session:
+            version = await session.get(DocumentVersion, version_id)
+            if version is None or version.status != DocumentStatus.processing:
+                return
+            await session.exec(  # type: ignore[call-overload]
+                sql_delete(DocumentPage).where(col(DocumentPage.version_id) == version_id)
+            )
+            # SQLAlchemy batches these into multi-row INSERTs
+            session.add_all(DocumentPage(version_id=version_id, page=p.page, text=p.text) for p in pages)
+            version.status = DocumentStatus.failed if error else DocumentStatus.ready
+            version.error = error
+            version.processed_at = utcnow()
+            session.add(version)
+            document = await session.get(Document, version.document_id)
+            if document is None:
+                await session.commit()
+                return
+            if document.current_version == version.number:
+                document.status = version.status
+                document.version += 1
+                session.add(document)
+            await session.flush()
+            public = document_public(document).model_dump(mode="json")
+            audience = await audience_of(session, document, await readers_of(session, version.document_id))
+            event = DocumentFailed(document=public, error=error) if error else DocumentReady(document=public)
+            await record_event(session, self.publish, document.meeting_id, event, version.uploaded_by, audience)
+            await session.commit()
