@@ -36,6 +36,9 @@ def apply_event(state: dict[str, Any], name: str, data: dict[str, Any]) -> None:
         elif action == "removed":
             for item_id in data["item_ids"]:
                 by_id.pop(item_id, None)
+            for document in state.get("documents", []):
+                if document["agenda_item_id"] in data["item_ids"]:
+                    document["agenda_item_id"] = None
         elif action == "reordered":
             for position, item_id in enumerate(data["item_ids"]):
                 by_id[item_id]["position"] = position
@@ -46,6 +49,13 @@ def apply_event(state: dict[str, Any], name: str, data: dict[str, Any]) -> None:
     elif name == "meeting.updated":
         state["meeting"].update(data["meeting"])
         state["meeting"].pop("last_seq", None)
+    elif name in ("document.added", "document.updated", "document.ready", "document.failed"):
+        documents = [d for d in state["documents"] if d["id"] != data["document"]["id"]]
+        state["documents"] = sorted([*documents, data["document"]], key=lambda d: d["id"])
+    elif name == "document.removed":
+        state["documents"] = [d for d in state["documents"] if d["id"] != data["document_id"]]
+    elif name == "present":
+        state["presenting"] = {"document_id": data["document_id"], "page": data["page"]}
     elif name == "participant.changed":
         people = [p for p in state["participants"] if p["id"] != data["participant"]["id"]]
         if data["action"] != "removed":
