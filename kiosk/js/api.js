@@ -103,6 +103,91 @@ export class Api {
     return this.request("DELETE", path);
   }
 
+  _headers(accept) {
+    const headers = { Accept: accept, "Accept-Language": getLang() };
+    const token = this.token;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    return headers;
+  }
+
+  _failed(status, data, path) {
+    const error = new ApiError(status, detailText(data, status));
+    if (status === 401 && !path.startsWith("/api/auth/login")) {
+      this.forget();
+      this.onUnauthorized(error);
+    }
+    return error;
+  }
+
+  /**
+   * GET a binary resource (a page image, a PDF) with the Bearer header, so it is always
+   * this page's user who reads it, even when several users share the browser's cookie jar.
+   */
+  async blob(path, { signal } = {}) {
+    let response;
+    try {
+      response = await fetch(path, { headers: this._headers("*/*"), credentials: "same-origin", signal });
+    } catch (error) {
+      if (error && error.name === "AbortError") throw error;
+      throw new ApiError(0, t("errors.network"));
+    }
+    if (!response.ok) {
+      let data = null;
+      try {
+        data = JSON.parse(await response.text());
+      } catch {
+        data = null;
+      }
+      throw this._failed(response.status, data, path);
+    }
+    return response.blob();
+  }
+
+  /** Save the resource at `path` as a file named `filename` (fetched with the Bearer header). */
+  async download(path, filename) {
+    const blob = await this.blob(path);
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = filename;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  /**
+   * POST multipart `form` with upload progress (fetch cannot report it): onProgress(fraction 0..1).
+   * Resolves to the JSON answer; rejects with ApiError like request().
+   */
+  upload(path, form, onProgress = () => {}) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", path);
+      for (const [name, value] of Object.entries(this._headers("application/json"))) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable && event.total) onProgress(event.loaded / event.total);
+      };
+      xhr.onload = () => {
+        let data = null;
+        try {
+          data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+        } catch {
+          data = null;
+        }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          onProgress(1);
+          resolve(data);
+        } else {
+          reject(this._failed(xhr.status, data, path));
+        }
+      };
+      xhr.onerror = () => reject(new ApiError(0, t("errors.network")));
+      xhr.onabort = () => reject(new ApiError(0, t("upload.aborted")));
+      xhr.send(form);
+    });
+  }
+
   async login(username, password) {
     const result = await this.post("/api/auth/login", { username, password });
     localStorage.setItem(this.storageKey, result.token);

@@ -2,8 +2,11 @@
 
 import { Api } from "./api.js";
 import { AgendaEditor } from "./console-agenda.js";
+import { DocumentsPanel } from "./console-documents.js";
 import { fromLocalInput, labelled, meetingDetailsForm, meetingFields } from "./console-forms.js";
 import { ParticipantsEditor } from "./console-participants.js";
+import { DocumentViewer } from "./doc-viewer.js";
+import { PageImages } from "./documents.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
 import { currentAndNext, itemDetails, meetingMeta } from "./meeting-view.js";
@@ -14,6 +17,7 @@ import {
 const api = new Api("icabinet.token.console");
 const root = document.getElementById("app");
 let live = null;
+let viewer = null;
 let currentView = null;
 let rerender = () => route();
 
@@ -23,6 +27,11 @@ api.onUnauthorized = () => {
 };
 
 function stopLive() {
+  if (viewer) {
+    viewer.destroy();
+    viewer.images.clear();
+  }
+  viewer = null;
   if (live) live.stop();
   live = null;
 }
@@ -140,17 +149,22 @@ function showMeeting(meetingId) {
         location.hash = "";
       }
     });
+    viewer = new DocumentViewer({ api, live, images: new PageImages(api) });
     live.start();
   }
   if (currentView) currentView.detach();
-  currentView = new ConsoleMeetingView(live);
-  rerender = () => currentView.mount();
+  currentView = new ConsoleMeetingView(live, viewer);
+  rerender = () => {
+    currentView.mount();
+    viewer.relabel();
+  };
   currentView.mount();
 }
 
 class ConsoleMeetingView {
-  constructor(meeting) {
+  constructor(meeting, documentViewer) {
     this.live = meeting;
+    this.viewer = documentViewer;
     this.unsubscribe = null;
   }
 
@@ -186,8 +200,9 @@ class ConsoleMeetingView {
   }
 
   mount() {
-    const ctx = { api, live: this.live, act: this.act };
+    const ctx = { api, live: this.live, act: this.act, viewer: this.viewer };
     this.agendaEditor = new AgendaEditor(ctx);
+    this.documentsPanel = new DocumentsPanel(ctx);
     this.participantsEditor = new ParticipantsEditor(ctx);
     this.title = h("h1", { class: "meeting-title", testid: "meeting-title" }, t("common.loading"));
     this.meta = h("div");
@@ -205,7 +220,8 @@ class ConsoleMeetingView {
           this.status),
         this.readOnly,
         h("div", { class: "console-columns" },
-          h("div", { class: "console-main" }, this.agendaEditor.element, this.participantsEditor.element),
+          h("div", { class: "console-main" }, this.agendaEditor.element, this.documentsPanel.element,
+            this.participantsEditor.element),
           h("div", { class: "console-side" }, this.controls, this.details.element))),
     );
     this.detach();
@@ -223,6 +239,7 @@ class ConsoleMeetingView {
     this.readOnly.hidden = state.me.can_manage;
     this.renderControls(state);
     this.agendaEditor.render(state);
+    this.documentsPanel.render(state);
     this.participantsEditor.render(state);
     this.details.render(state);
   }

@@ -58,6 +58,9 @@ export function numberedAgenda(items) {
   return ordered.map((item) => ({ item, number: numbers.get(item.id), depth: item.parent_id == null ? 0 : 1 }));
 }
 
+const byId = (a, b) => a.id - b.id;
+const NOT_PRESENTING = () => ({ document_id: null, page: null });
+
 function clone(value) {
   return JSON.parse(JSON.stringify(value));
 }
@@ -108,6 +111,26 @@ export function applyEvent(state, name, data) {
     case "agenda.changed":
       applyAgendaChange(state, data);
       break;
+    case "document.added":
+    case "document.updated":
+    case "document.ready":
+    case "document.failed":
+      if (data.document) {
+        state.documents = state.documents || [];
+        upsert(state.documents, data.document);
+        state.documents.sort(byId);
+      }
+      break;
+    case "document.removed":
+      state.documents = (state.documents || []).filter((doc) => doc.id !== data.document_id);
+      // a snapshot never shows a document its reader may not see as presented
+      if (state.presenting && state.presenting.document_id === data.document_id) state.presenting = NOT_PRESENTING();
+      break;
+    case "present":
+      state.presenting = data.document_id == null
+        ? NOT_PRESENTING()
+        : { document_id: data.document_id, page: data.page ?? 1 };
+      break;
     case "participant.changed":
       if (data.action === "removed") {
         state.participants = state.participants.filter((p) => p.id !== data.participant.id);
@@ -127,6 +150,10 @@ function applyAgendaChange(state, data) {
   } else if (data.action === "removed") {
     const removed = new Set(data.item_ids || []);
     state.agenda = state.agenda.filter((item) => !removed.has(item.id));
+    // the database sets a removed item's documents loose (ON DELETE SET NULL)
+    for (const doc of state.documents || []) {
+      if (removed.has(doc.agenda_item_id)) doc.agenda_item_id = null;
+    }
   } else if (data.action === "reordered") {
     (data.item_ids || []).forEach((itemId, index) => {
       const item = state.agenda.find((candidate) => candidate.id === itemId);
@@ -158,6 +185,7 @@ export class LiveMeeting {
     this.retryTimer = null;
     this.silenceTimer = null;
     this.stopped = false;
+    this.documentErrors = new Map(); // document id -> the error of its failed processing
     this.changeListeners = new Set();
     this.statusListeners = new Set();
   }
@@ -265,6 +293,8 @@ export class LiveMeeting {
     this.state = clone(state);
     this.state.agenda = sortAgenda(this.state.agenda || []);
     this.state.participants = this.state.participants || [];
+    this.state.documents = this.state.documents || [];
+    this.state.presenting = this.state.presenting || NOT_PRESENTING();
     this.seq = seq;
     this._emitChange(null);
   }
@@ -272,9 +302,19 @@ export class LiveMeeting {
   _applyEvent(message) {
     // events arrive in seq order; one at or below our seq was already applied
     if (this.state === null || (this.seq !== null && message.seq <= this.seq)) return;
-    applyEvent(this.state, message.name, message.data || {});
+    const data = message.data || {};
+    applyEvent(this.state, message.name, data);
+    this._noteDocumentError(message.name, data);
     this.seq = message.seq;
     this._emitChange({ name: message.name, data: message.data, seq: message.seq });
+  }
+
+  /** Why processing failed is told by `document.failed` only; kept beside the state (a snapshot has no such field). */
+  _noteDocumentError(name, data) {
+    if (name === "document.failed" && data.document) this.documentErrors.set(data.document.id, data.error || "");
+    else if (name.startsWith("document.") && data.document && data.document.status !== "failed") {
+      this.documentErrors.delete(data.document.id);
+    } else if (name === "document.removed") this.documentErrors.delete(data.document_id);
   }
 
   _connected() {

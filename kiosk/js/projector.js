@@ -4,6 +4,7 @@
 import { Api } from "./api.js";
 import { formatDateTime, formatTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
+import { isViewable, PageImages, presentedPage, stepWidth } from "./documents.js";
 import { currentAndNext } from "./meeting-view.js";
 import { connectionBanner, fill, h, langButton, loginView } from "./ui.js";
 
@@ -13,6 +14,90 @@ const match = location.pathname.match(/\/projector\/(\d+)/);
 const meetingId = match ? Number(match[1]) : null;
 let live = null;
 let clockTimer = null;
+const images = new PageImages(api, 24);
+let slide = null;
+
+/** The presented page, fitted to the screen; one element kept across renders so the image does not blink. */
+class Slide {
+  constructor() {
+    this.img = h("img", { class: "projector-page-image", testid: "projector-page-image", alt: "", hidden: true });
+    this.stage = h("div", { class: "projector-slide-stage" }, this.img);
+    this.element = h("section", { class: "projector-slide", testid: "projector-slide" }, this.stage);
+    this.ratio = 210 / 297;
+    this.token = 0;
+    this.shown = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = setTimeout(() => this.load(), 200);
+    });
+  }
+
+  show(doc, page) {
+    this.doc = doc;
+    this.page = page;
+    // measured once it is on screen
+    requestAnimationFrame(() => this.load());
+  }
+
+  async load() {
+    const { doc, page } = this;
+    if (!doc || !this.element.isConnected) return;
+    const box = this.stage.getBoundingClientRect();
+    const fitted = Math.min(box.width, box.height * this.ratio);
+    const width = stepWidth(fitted);
+    const key = `${doc.id}:${doc.current_version}:${page}:${width}`;
+    if (key === this.shown) return;
+    const token = ++this.token;
+    try {
+      const url = await images.load(doc, page, width);
+      const probe = new Image();
+      probe.src = url;
+      await probe.decode().catch(() => {});
+      if (token !== this.token) return;
+      this.img.src = url;
+      this.img.alt = `${doc.title} — ${page}/${doc.page_count}`;
+      this.img.dataset.page = String(page);
+      this.img.dataset.documentId = String(doc.id);
+      this.img.hidden = false;
+      this.shown = key;
+      const ratio = probe.naturalWidth && probe.naturalHeight ? probe.naturalWidth / probe.naturalHeight : this.ratio;
+      if (Math.abs(ratio - this.ratio) > 0.01) {
+        this.ratio = ratio;
+        this.load();
+        return;
+      }
+      images.preload(doc, page + 1, width);
+    } catch {
+      // the next present event or resize tries again
+      if (token === this.token) this.shown = null;
+    }
+  }
+}
+
+function presented(state) {
+  const id = state.presenting ? state.presenting.document_id : null;
+  if (id == null) return null;
+  const doc = (state.documents || []).find((candidate) => candidate.id === id);
+  return isViewable(doc) ? { doc, page: presentedPage(state, doc) } : null;
+}
+
+function renderPresented(screen, state, { doc, page }) {
+  const { meeting } = state;
+  if (!slide) slide = new Slide();
+  screen.classList.add("is-presenting");
+  fill(screen,
+    h("header", { class: "projector-head is-compact" },
+      h("div", { class: "projector-emblem", "aria-hidden": "true" }, "★"),
+      h("div", { class: "projector-head-text" },
+        h("p", { class: "projector-meeting-small", testid: "meeting-title" }, meeting.title),
+        h("h1", { class: "projector-doc-title", testid: "projector-doc-title" }, doc.title)),
+      h("div", { class: "projector-head-side" },
+        h("span", { class: "projector-page-number", testid: "projector-page-number" },
+          t("present.page_of", { page, count: doc.page_count })),
+        h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())))),
+    slide.element);
+  slide.show(doc, page);
+}
 
 api.onUnauthorized = () => showLogin();
 
@@ -67,6 +152,12 @@ function mount() {
 }
 
 function render(screen, state) {
+  const shown = presented(state);
+  if (shown) {
+    renderPresented(screen, state, shown);
+    return;
+  }
+  screen.classList.remove("is-presenting");
   const { meeting } = state;
   const { current, parent, next } = currentAndNext(state);
   document.title = `${meeting.title} · ${t("app.projector")}`;

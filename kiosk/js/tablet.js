@@ -3,6 +3,8 @@
 import { Api } from "./api.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
+import { DocumentViewer, followToggle } from "./doc-viewer.js";
+import { documentEntry, groupDocuments, PageImages, presentedPage } from "./documents.js";
 import { checkedInText, currentAndNext, itemDetails, meetingMeta, presence } from "./meeting-view.js";
 import {
   appBar, busy, connectionBanner, fill, h, langButton, loginView, showError, showToast, statusChip,
@@ -11,6 +13,7 @@ import {
 const api = new Api("icabinet.token.tablet");
 const root = document.getElementById("app");
 let live = null;
+let viewer = null;
 let currentView = null;
 let rerender = () => route();
 
@@ -20,6 +23,11 @@ api.onUnauthorized = () => {
 };
 
 function stopLive() {
+  if (viewer) {
+    viewer.destroy();
+    viewer.images.clear();
+  }
+  viewer = null;
   if (live) live.stop();
   live = null;
 }
@@ -127,12 +135,20 @@ function showMeeting(meetingId) {
         location.hash = "";
       }
     });
+    // the viewer listens before the first snapshot: if someone presents already, a following tablet opens it
+    viewer = new DocumentViewer({
+      api, live, images: new PageImages(api), followable: true,
+      onChange: () => currentView && currentView.renderPresenting(live.state),
+    });
     live.start();
   }
   if (currentView) currentView.detach();
-  const view = new MeetingView(live);
+  const view = new MeetingView(live, viewer);
   currentView = view;
-  rerender = () => view.mount();
+  rerender = () => {
+    view.mount();
+    viewer.relabel();
+  };
   view.mount();
 }
 
@@ -145,8 +161,9 @@ function scrollIntoViewWithin(box, row) {
 }
 
 class MeetingView {
-  constructor(meeting) {
+  constructor(meeting, documentViewer) {
     this.live = meeting;
+    this.viewer = documentViewer;
     this.lastCurrentId = undefined;
   }
 
@@ -156,6 +173,8 @@ class MeetingView {
     this.status = h("div", { class: "meeting-status-slot" });
     this.agenda = h("ol", { class: "agenda-list", testid: "agenda" });
     this.current = h("section", { class: "card current-card", testid: "current-card" });
+    this.presenting = h("section", { class: "card presenting-card", testid: "presenting-card", hidden: true });
+    this.general = h("section", { class: "card general-docs-card", testid: "general-documents", hidden: true });
     this.checkin = h("section", { class: "card checkin-card" });
     this.presence = h("section", { class: "card presence-card" });
     this.lastCurrentId = undefined;
@@ -173,7 +192,7 @@ class MeetingView {
           h("section", { class: "card agenda-card" },
             h("h2", { class: "card-title" }, t("meeting.agenda")),
             h("div", { class: "agenda-scroll" }, this.agenda)),
-          h("aside", { class: "side-column" }, this.current, this.checkin, this.presence)),
+          h("aside", { class: "side-column" }, this.presenting, this.current, this.general, this.checkin, this.presence)),
       ),
     );
     this.detach();
@@ -195,13 +214,55 @@ class MeetingView {
     fill(this.meta, meetingMeta(meeting));
     fill(this.status, statusChip(meeting.status));
     this.renderAgenda(state);
+    this.renderPresenting(state);
     this.renderCurrent(state);
+    this.renderGeneral(state);
     this.renderCheckin(state);
     this.renderPresence(state);
   }
 
+  openDocument = (doc) => this.viewer.open(doc.id);
+
+  documentList(docs, state) {
+    if (!docs || !docs.length) return null;
+    const presentedId = state.presenting ? state.presenting.document_id : null;
+    return h("ul", { class: "doc-list" }, ...docs.map((doc) => h("li", {},
+      documentEntry(doc, { onOpen: this.openDocument, presenting: doc.id === presentedId }))));
+  }
+
+  /** What is presented now, and whether this tablet follows it (also when the viewer is closed). */
+  renderPresenting(state) {
+    if (!state || !this.presenting || !this.presenting.isConnected) return;
+    const id = state.presenting ? state.presenting.document_id : null;
+    const doc = id == null ? null : (state.documents || []).find((candidate) => candidate.id === id);
+    if (!doc) {
+      this.presenting.hidden = true;
+      this.presenting.replaceChildren();
+      return;
+    }
+    this.presenting.hidden = false;
+    fill(this.presenting,
+      h("p", { class: "card-kicker" }, h("span", { class: "live-dot", "aria-hidden": "true" }), t("present.now_label")),
+      h("p", { class: "presenting-title" }, doc.title),
+      h("p", { class: "muted presenting-page" }, t("present.page_of", { page: presentedPage(state, doc), count: doc.page_count })),
+      h("div", { class: "presenting-actions" },
+        followToggle(this.viewer, state, "meeting-follow-toggle"),
+        this.viewer.following ? null : h("button", {
+          class: "btn btn-secondary btn-small", type: "button", testid: "open-presented",
+          onclick: () => this.viewer.open(doc.id, { page: presentedPage(state, doc) }),
+        }, t("present.look"))),
+    );
+  }
+
+  renderGeneral(state) {
+    const { general } = groupDocuments(state);
+    this.general.hidden = !general.length;
+    fill(this.general, h("h2", { class: "card-title" }, t("doc.general")), this.documentList(general, state));
+  }
+
   renderAgenda(state) {
     const { rows } = currentAndNext(state);
+    const { byItem } = groupDocuments(state);
     if (!rows.length) {
       fill(this.agenda, h("li", { class: "empty" }, t("meeting.agenda_empty")));
       return;
@@ -222,7 +283,8 @@ class MeetingView {
           h("span", { class: "item-number" }, number),
           h("div", { class: "item-body" },
             h("div", { class: "item-title" }, item.title),
-            itemDetails(item)),
+            itemDetails(item),
+            this.documentList(byItem.get(item.id), state)),
           item.status !== "pending" ? h("span", { class: `item-status status-${item.status}` }, t(`item.${item.status}`)) : null,
         );
         if (isCurrent) currentRow = row;

@@ -105,6 +105,10 @@ class DocumentService:
         document.current_version = number
         document.page_count = info.page_count
         document.version += 1
+        meeting = access.meeting
+        if meeting.presenting_document_id == document_id and (meeting.presenting_page or 1) > info.page_count:
+            audience = await audience_of(self.session, document, await readers_of(self.session, document_id))
+            await self._set_presenting(meeting, document_id, info.page_count, audience)
         if received.value("title"):
             document.title = (received.value("title") or "")[:500]
         return await self._store_version(document, number, received, info, DocumentUpdated, "document.new_version")
@@ -261,7 +265,7 @@ class DocumentService:
         )
         meeting = access.meeting
         if meeting.presenting_document_id == document_id:
-            await self._set_presenting(meeting, None, None, audience)
+            await self._set_presenting(meeting, None, None, None)
         await self.session.delete(document)
         await self.ctx.emit(document.meeting_id, DocumentRemoved(document_id=document_id), audience)
         audit(
@@ -316,6 +320,11 @@ class DocumentService:
         self.session.add(meeting)
         await self.session.flush()
         await self.ctx.emit(meeting.id, Present(document_id=document_id, page=page), audience)
+        if audience is not None:
+            # those who may not read it see nothing presented, as their snapshot would say
+            others = sorted(set(await meeting_viewers(self.session, meeting.id)) - set(audience))
+            if others:
+                await self.ctx.emit(meeting.id, Present(document_id=None, page=None), others)
 
     async def _require_presenter(self, access: MeetingAccess) -> None:
         if access.can_manage:

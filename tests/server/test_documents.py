@@ -289,3 +289,20 @@ def test_upload_without_multipart_or_file(docs_app: App) -> None:
         files={"other": ("a.txt", b"x", "text/plain")},
     )
     assert response.status_code == 400
+
+
+def test_a_shorter_new_version_moves_the_presented_page_back(docs_app: App, tmp_path: Path) -> None:
+    sec = docs_app.users["sec"]
+    meeting_id, _ = docs_app.new_meeting(live=True)
+    document = wait_ready(sec, upload(sec, meeting_id, IHANOI, classification="public").json()["id"])
+    sec.ok("POST", f"/api/meetings/{meeting_id}/present", json={"document_id": document["id"], "page": 2})
+    shorter = pdfs.text_pdf(tmp_path / "one-page.pdf", ["Chỉ còn một trang"])
+    with shorter.open("rb") as handle:
+        response = sec.request(
+            "POST",
+            f"/api/documents/{document['id']}/versions",
+            files={"file": ("one-page.pdf", handle, "application/pdf")},
+        )
+    assert response.status_code == 202, response.text
+    state = docs_app.users["del1"].ok("GET", f"/api/meetings/{meeting_id}/snapshot")["state"]
+    assert state["presenting"] == {"document_id": document["id"], "page": 1}
