@@ -103,10 +103,16 @@ def create_user_sync(settings: Settings, username: str, password: str, role: str
 
 
 @main.command(help="Create (or reset) the demo meeting with a Vietnamese agenda and print the logins.")
-def demo() -> None:
+@click.option(
+    "--documents/--no-documents",
+    default=True,
+    show_default=True,
+    help="Attach two real Vietnamese reports to the agenda when the meeting is created.",
+)
+def demo(documents: bool) -> None:
     from server.demo import load_demo
 
-    logins, meeting_id = asyncio.run(load_demo(Settings()))
+    logins, meeting_id = asyncio.run(load_demo(Settings(), with_documents=documents))
     click.echo(f"Demo meeting {meeting_id} is ready. Logins (username / password):")
     for username, password, role in logins:
         click.echo(f"  {username:<12} {password:<14} {role}")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import select
 
+from documents.store import BlobStore
+from documents.validate import validate
 from server.agenda.models import AgendaItem
 from server.auth.models import AuthToken, SystemRole, User
 from server.auth.passwords import hash_password
 from server.db import Database
+from server.documents.models import Classification, Document, DocumentVersion
 from server.meetings.models import Meeting, MeetingRole, Participant
 from server.settings import Settings
 
@@ -52,7 +56,7 @@ AGENDA: list[tuple[str, str, int, list[str]]] = [
 ]
 
 
-async def load_demo(settings: Settings) -> tuple[list[tuple[str, str, str]], int]:
+async def load_demo(settings: Settings, *, with_documents: bool = True) -> tuple[list[tuple[str, str, str]], int]:
     """Create the demo users and meeting if missing; reset demo passwords. Returns logins and meeting id."""
     db = Database(settings)
     await db.migrate()
@@ -71,6 +75,8 @@ async def load_demo(settings: Settings) -> tuple[list[tuple[str, str, str]], int
             meeting = (await session.exec(select(Meeting).where(Meeting.title == DEMO_TITLE))).first()
             if meeting is None:
                 meeting = await _create_meeting(session, users)
+                if with_documents:
+                    await _attach_documents(session, settings, meeting, users["thuky"])
             await session.commit()
             assert meeting.id is not None
             meeting_id = meeting.id
@@ -85,6 +91,54 @@ async def load_demo(settings: Settings) -> tuple[list[tuple[str, str, str]], int
         (username, password, (meeting_role or role).value) for username, password, _, role, meeting_role in PEOPLE
     ]
     return logins, meeting_id
+
+
+# the reports of the demo agenda: file, agenda position, title, classification
+DOCUMENTS = [
+    ("bao-cao-ihanoi.pdf", 1, "Báo cáo kết quả triển khai ứng dụng iHanoi", Classification.public),
+    ("so-ket-de-an-06-2022.pdf", 3, "Báo cáo sơ kết Đề án 06 năm 2022", Classification.internal),
+]
+DEMO_FILES = Path(__file__).parent / "demo_documents"
+
+
+async def _attach_documents(session, settings: Settings, meeting: Meeting, uploader: User) -> None:  # type: ignore[no-untyped-def]
+    """Store the demo reports as an upload would; the server's worker extracts them when it starts."""
+    store = BlobStore(settings.blob_dir)
+    items = (
+        await session.exec(
+            select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.parent_id == None)  # noqa: E711
+        )
+    ).all()
+    by_position = {item.position: item for item in items}
+    for filename, position, title, classification in DOCUMENTS:
+        path = DEMO_FILES / filename
+        info = validate(path, max_pages=settings.max_pages)
+        with store.new_upload(settings.max_upload_mb * 1024 * 1024) as upload:
+            upload.write(path.read_bytes())
+            blob = store.commit(upload)
+        document = Document(
+            meeting_id=meeting.id,
+            agenda_item_id=by_position[position].id,
+            title=title,
+            classification=classification,
+            page_count=info.page_count,
+            created_by=uploader.id,
+        )
+        session.add(document)
+        await session.flush()
+        session.add(
+            DocumentVersion(
+                document_id=document.id,
+                number=1,
+                sha256=blob.sha256,
+                size=blob.size,
+                filename=filename,
+                page_count=info.page_count,
+                pdf_title=info.title,
+                pdf_author=info.author,
+                uploaded_by=uploader.id,
+            )
+        )
 
 
 async def _create_meeting(session, users: dict[str, User]) -> Meeting:  # type: ignore[no-untyped-def]

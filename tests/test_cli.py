@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from tests.support.server import run_cli
+from tests.support.api import Api
+from tests.support.server import ServerProcess, run_cli
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:
@@ -39,3 +41,23 @@ def test_demo_is_repeatable_and_prints_logins(tmp_path: Path) -> None:
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert "thuky" in first.stdout and "daibieu1" in first.stdout
     assert "Demo meeting 1 is ready" in second.stdout  # the same meeting, not a second one
+    assert len(list((tmp_path / "blobs").rglob("*.pdf"))) == 2
+
+
+def test_the_served_demo_has_readable_reports(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "demo").returncode == 0
+    server = ServerProcess(tmp_path).start()
+    try:
+        delegate = Api.login(server.url, "daibieu1", "daibieu-demo-1")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            documents = delegate.ok("GET", "/api/meetings/1/documents")
+            if documents and all(d["status"] == "ready" for d in documents):
+                break
+            time.sleep(0.1)
+        assert [d["status"] for d in documents] == ["ready", "ready"]
+        text = delegate.ok("GET", f"/api/documents/{documents[1]['id']}/text")
+        assert "Đề án 06" in " ".join(page["text"] for page in text["pages"])
+        delegate.close()
+    finally:
+        server.stop()

@@ -41,7 +41,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
-    result = run_cli(path, "demo")
+    result = run_cli(path, "demo", "--no-documents")
     assert result.returncode == 0, result.stderr
     return path
 
