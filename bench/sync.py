@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/sync.py [--clients 1000] [--changes 20] [--port-base 18760]
+    .venv/bin/python bench/sync.py [--clients 1000] [--changes 20] [--port-base 18760] [--per-change]
 
 Method
 ------
@@ -14,29 +14,29 @@ Method
    alternating two items, through ``POST /api/meetings/1/agenda/{id}/current``.
    Change k+1 is sent only once every tablet received change k.
 2. Ceiling: a bare ``websockets`` broadcast server (this file, run with
-   ``--ceiling-server``) in its own subprocess on the same event loop as
+   ``--ceiling-server``) in its own subprocess, on the same event loop as
    uvicorn (uvloop when installed). The same N clients connect; a control
-   websocket hands it the exact text i-Cabinet would send for each change, and
-   it calls ``websockets.broadcast()`` once. No database, no HTTP, no auth: the
-   fastest a Python process can fan a message out.
+   websocket hands it the exact text i-Cabinet sends for each change, and it
+   calls ``websockets.broadcast()`` once. No database, no HTTP, no auth: about
+   the fastest a Python process fans a message out.
 
 Both runs are measured the same way, in this one process and on its one clock
-(``time.perf_counter``): t0 is taken just before the change request is written;
+(``time.perf_counter``): t0 is taken just before the change request is sent;
 each tablet's delivery latency is its receive time minus t0. Reported: p50/p99/
-max over all N*K deliveries, and time-to-last-tablet per change (p50/max over
-the K changes). Two unmeasured warm-up changes run before the K measured ones.
+max over all N*K deliveries, and time to the first and to the last tablet per
+change (p50/max over the K changes). Two unmeasured warm-up changes run first.
 
-Memory per tablet: the server process RSS after start-up and a warm-up (a few
-tablets connected, changed, disconnected), then again with all N tablets
-connected and a short settle; the difference divided by N.
+Memory per tablet: the server process's RSS after start-up and a warm-up (a
+few tablets connected, two changes, disconnected), then with all N tablets
+connected and a one-second settle; the difference divided by N.
 
 The clients are kept light: one ``websockets.asyncio`` connection and one
 receive task per tablet, no compression, no client pings, raw bytes (no UTF-8
-decoding, no JSON parsing): a delivery is recognised by the ``"seq":<n>,``
-substring. Server and bench share the machine's cores, so the figures include
-the bench's own receive cost, identically for i-Cabinet and the ceiling.
+decoding, no JSON): a delivery is recognised by its ``"seq":<n>,`` substring.
+Server and bench share the machine's cores, so the figures include the bench's
+own receive cost, identically for i-Cabinet and for the ceiling.
 
-The run always exits 0: it prints PASS/FAIL per acceptance target instead.
+It always exits 0: it prints PASS/FAIL per acceptance target instead.
 """
 
 from __future__ import annotations
@@ -48,12 +48,13 @@ import math
 import os
 import platform
 import resource
-import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -68,6 +69,7 @@ MEETING_ID = 1
 SECRETARY = ("thuky", "thuky-demo-1")
 DELEGATE = ("daibieu1", "daibieu-demo-1")
 WARMUP_CHANGES = 2
+WARMUP_TABLETS = 20
 CHANGE_TIMEOUT = 15.0  # seconds to wait for every tablet to receive one change
 PING = b'{"type":"ping"'
 PONG = '{"type":"pong"}'
@@ -80,8 +82,7 @@ TARGET_KB_PER_TABLET = 40.0
 def event_text(seq: int, item_id: int, previous_item_id: int) -> str:
     """The ``agenda.current`` event exactly as i-Cabinet puts it on the wire."""
     data = {"item_id": item_id, "previous_item_id": previous_item_id}
-    message = {"type": "event", "seq": seq, "name": "agenda.current", "data": data}
-    return json.dumps(message, separators=(",", ":"))
+    return json.dumps({"type": "event", "seq": seq, "name": "agenda.current", "data": data}, separators=(",", ":"))
 
 
 def use_fast_loop() -> None:
@@ -94,18 +95,18 @@ def use_fast_loop() -> None:
 
 
 def raise_fd_limit(needed: int) -> None:
-    """Raise the soft open-files limit (inherited by the server subprocesses)."""
+    """Raise the soft open-files limit (the server subprocesses inherit it)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
     if soft != resource.RLIM_INFINITY and soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-# --- the ceiling server (runs in its own process) -------------------------------------------
+# --- the ceiling server (its own process) ---------------------------------------------------------
 
 
 async def ceiling_server(port: int) -> None:
-    """Bare websockets: a snapshot on connect, and one broadcast per control message."""
+    """Bare websockets: a snapshot on connect, one broadcast per control message."""
     from websockets.asyncio.server import ServerConnection, broadcast, serve
 
     tablets: set[ServerConnection] = set()
@@ -126,46 +127,7 @@ async def ceiling_server(port: int) -> None:
         await server.serve_forever()
 
 
-# --- the two systems under test ---------------------------------------------------------------
-
-
-@dataclass
-class Target:
-    """A server subprocess, where tablets connect, and how to make change k happen."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    ws_url: str
-    change: Callable[[int, str], Awaitable[None]] = field(repr=False)
-    close: Callable[[], Awaitable[None]] = field(repr=False)
-    # item ids to alternate between (i-Cabinet); the ceiling only needs plausible numbers
-    items: tuple[int, int] = (1, 2)
-
-    def rss(self) -> int:
-        return int(psutil.Process(self.process.pid).memory_info().rss)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server not ready after {timeout}s:\n{log.read_text()}")
+# --- server subprocesses --------------------------------------------------------------------------
 
 
 def icabinet_env(data_dir: Path) -> dict[str, str]:
@@ -179,32 +141,59 @@ def icabinet_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-async def start_icabinet(port: int, data_dir: Path) -> Target:
-    env = icabinet_env(data_dir)
-    cli = [sys.executable, "-m", "server.cli"]
-    subprocess.run([*cli, "demo"], env=env, cwd=REPO, check=True, capture_output=True, timeout=120)
-    log = data_dir / "server.log"
+def http_ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def running(
+    command: list[str], log: Path, ready: Callable[[], bool], env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``command``, wait until ``ready()``, and terminate it on exit."""
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*cli, "serve", "--port", str(port)], env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
-    wait_http(f"{base}/health", process, log)
-    http = httpx.AsyncClient(base_url=base, timeout=30)
-    secretary = await login(http, *SECRETARY)
-    delegate = await login(http, *DELEGATE)
-    http.headers["Authorization"] = f"Bearer {secretary}"
-    (await http.post(f"/api/meetings/{MEETING_ID}/start")).raise_for_status()
-    agenda = (await http.get(f"/api/meetings/{MEETING_ID}/agenda")).raise_for_status().json()
-    first, second = (item["id"] for item in agenda[:2])
+        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{command} did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
-    async def set_current(k: int, _text: str) -> None:
-        item_id = (first, second)[k % 2]
-        (await http.post(f"/api/meetings/{MEETING_ID}/agenda/{item_id}/current")).raise_for_status()
 
-    await set_current(1, "")  # start from the second item, so change 0 moves to the first
-    ws_url = f"ws://127.0.0.1:{port}/ws/meetings/{MEETING_ID}?token={delegate}"
-    return Target("i-Cabinet", process, ws_url, set_current, http.aclose, (first, second))
+# --- the systems under test, seen from the bench's event loop --------------------------------------
+
+
+@dataclass
+class System:
+    """Where tablets connect, and how to make change k happen (``text``: what tablets should get)."""
+
+    name: str
+    pid: int
+    ws_url: str
+    change: Callable[[int, str], Awaitable[None]] = field(repr=False)
+    items: tuple[int, int] = (1, 2)  # the two agenda items the changes alternate between
+
+    def rss(self) -> int:
+        return int(psutil.Process(self.pid).memory_info().rss)
 
 
 async def login(http: httpx.AsyncClient, username: str, password: str) -> str:
@@ -212,25 +201,32 @@ async def login(http: httpx.AsyncClient, username: str, password: str) -> str:
     return str(response.raise_for_status().json()["token"])
 
 
-async def start_ceiling(port: int, log: Path) -> Target:
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, __file__, "--ceiling-server", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            control = await connect(f"ws://127.0.0.1:{port}/control", compression=None, ping_interval=None)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ceiling server did not start:\n{log.read_text()}") from None
-            await asyncio.sleep(0.1)
+async def measure_icabinet(pid: int, port: int, args: argparse.Namespace) -> Figures:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        secretary = await login(http, *SECRETARY)
+        delegate = await login(http, *DELEGATE)
+        http.headers["Authorization"] = f"Bearer {secretary}"
+        (await http.post(f"/api/meetings/{MEETING_ID}/start")).raise_for_status()
+        agenda = (await http.get(f"/api/meetings/{MEETING_ID}/agenda")).raise_for_status().json()
+        items = (agenda[0]["id"], agenda[1]["id"])
 
-    async def send(_k: int, text: str) -> None:
-        await control.send(text)
+        async def set_current(k: int, _text: str) -> None:
+            path = f"/api/meetings/{MEETING_ID}/agenda/{items[k % 2]}/current"
+            (await http.post(path)).raise_for_status()
 
-    return Target("ceiling", process, f"ws://127.0.0.1:{port}/ws/meetings/{MEETING_ID}", send, control.close)
+        await set_current(1, "")  # start on the second item, so change 0 moves to the first
+        ws_url = f"ws://127.0.0.1:{port}/ws/meetings/{MEETING_ID}?token={delegate}"
+        return await measure(System("i-Cabinet", pid, ws_url, set_current, items), args)
+
+
+async def measure_ceiling(pid: int, port: int, args: argparse.Namespace) -> Figures:
+    async with connect(f"ws://127.0.0.1:{port}/control", compression=None, ping_interval=None) as control:
+
+        async def send(_k: int, text: str) -> None:
+            await control.send(text)
+
+        ws_url = f"ws://127.0.0.1:{port}/ws/meetings/{MEETING_ID}"
+        return await measure(System("ceiling", pid, ws_url, send), args)
 
 
 # --- the tablets ----------------------------------------------------------------------------------
@@ -238,7 +234,7 @@ async def start_ceiling(port: int, log: Path) -> Target:
 
 @dataclass
 class Round:
-    """One change being delivered: what marks it, and when each tablet got it."""
+    """One change on its way: what marks it, and when each tablet got it."""
 
     marker: bytes
     expected: int
@@ -260,13 +256,12 @@ class Tablets:
         self.connections: list[ClientConnection] = []
         self.tasks: list[asyncio.Task[None]] = []
         self.round: Round | None = None
-        self.snapshot_seq = 0
+        self.seq = 0  # the last seq the tablets have seen
         self.unexpected = 0
 
     async def connect(self, url: str, count: int, batch: int) -> None:
         for start in range(0, count, batch):
-            size = min(batch, count - start)
-            await asyncio.gather(*(self._connect_one(url) for _ in range(size)))
+            await asyncio.gather(*(self._connect_one(url) for _ in range(min(batch, count - start))))
 
     async def _connect_one(self, url: str) -> None:
         ws = await connect(url, compression=None, ping_interval=None, open_timeout=60, close_timeout=5)
@@ -274,7 +269,7 @@ class Tablets:
         if not snapshot.startswith(b'{"type":"snapshot"'):
             raise RuntimeError(f"expected a snapshot, got {snapshot[:200]!r}")
         if not self.connections:
-            self.snapshot_seq = int(json.loads(snapshot)["seq"])
+            self.seq = int(json.loads(snapshot)["seq"])
         self.connections.append(ws)
         self.tasks.append(asyncio.create_task(self._listen(ws)))
 
@@ -306,155 +301,151 @@ class Tablets:
 # --- measuring ------------------------------------------------------------------------------------
 
 
+def percentile_ms(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of seconds, in milliseconds."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] * 1000 if ordered else math.nan
+
+
 @dataclass
 class Figures:
-    latencies: list[float]  # seconds, every delivery of every measured change
-    last: list[float]  # seconds, time to the last tablet of each change
+    latencies: list[float]  # seconds: every delivery of every measured change
+    first: list[float]  # seconds: time to the first tablet, per change
+    last: list[float]  # seconds: time to the last tablet, per change
     missing: int
     message_size: int
     kb_per_tablet: float
 
-    def percentile(self, values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[max(0, math.ceil(q * len(ordered)) - 1)] * 1000 if ordered else math.nan
-
-    @property
-    def p50(self) -> float:
-        return self.percentile(self.latencies, 0.50)
-
-    @property
-    def p99(self) -> float:
-        return self.percentile(self.latencies, 0.99)
-
-    @property
-    def max(self) -> float:
-        return self.percentile(self.latencies, 1.0)
-
-    @property
-    def last_p50(self) -> float:
-        return self.percentile(self.last, 0.50)
-
-    @property
-    def last_max(self) -> float:
-        return self.percentile(self.last, 1.0)
+    def rows(self) -> dict[str, float]:
+        return {
+            "delivery latency p50 (ms)": percentile_ms(self.latencies, 0.50),
+            "delivery latency p99 (ms)": percentile_ms(self.latencies, 0.99),
+            "delivery latency max (ms)": percentile_ms(self.latencies, 1.0),
+            "time to first tablet p50 (ms)": percentile_ms(self.first, 0.50),
+            "time to last tablet p50 (ms)": percentile_ms(self.last, 0.50),
+            "time to last tablet max (ms)": percentile_ms(self.last, 1.0),
+            "memory per tablet (KB)": self.kb_per_tablet,
+        }
 
 
-async def run_changes(target: Target, tablets: Tablets, count: int, first_k: int) -> tuple[list[Round], int]:
-    """Make ``count`` changes one after the other; return their rounds and how many deliveries were missing."""
+async def run_changes(system: System, tablets: Tablets, count: int, first_k: int) -> tuple[list[Round], int]:
+    """Make ``count`` changes one after the other; return their rounds (times relative to t0) and missing deliveries."""
     rounds, missing = [], 0
-    seq = tablets.snapshot_seq + first_k
     for k in range(first_k, first_k + count):
-        seq += 1
-        item_id, previous = target.items[k % 2], target.items[(k + 1) % 2]
-        text = event_text(seq, item_id, previous)
-        current = Round(marker=f'"seq":{seq},'.encode(), expected=len(tablets.connections))
+        tablets.seq += 1
+        text = event_text(tablets.seq, system.items[k % 2], system.items[(k + 1) % 2])
+        current = Round(marker=f'"seq":{tablets.seq},'.encode(), expected=len(tablets.connections))
         tablets.round = current
         t0 = time.perf_counter()
-        await target.change(k, text)
+        await system.change(k, text)
         try:
             await asyncio.wait_for(current.done.wait(), CHANGE_TIMEOUT)
         except TimeoutError:
             missing += current.expected - len(current.times)
+            if not current.times:
+                raise RuntimeError(f"{system.name}: no tablet received change {k} (seq {tablets.seq})") from None
         current.times[:] = [at - t0 for at in current.times]
         rounds.append(current)
     tablets.round = None
     return rounds, missing
 
 
-async def settled_rss(target: Target, seconds: float = 1.0) -> int:
+async def settled_rss(system: System, seconds: float = 1.0) -> int:
     await asyncio.sleep(seconds)
-    return target.rss()
+    return system.rss()
 
 
-async def measure(target: Target, clients: int, changes: int, batch: int) -> Figures:
+async def measure(system: System, args: argparse.Namespace) -> Figures:
     warm = Tablets()
-    await warm.connect(target.ws_url, min(20, clients), batch)
-    await run_changes(target, warm, WARMUP_CHANGES, 0)
+    await warm.connect(system.ws_url, min(WARMUP_TABLETS, args.clients), args.batch)
+    await run_changes(system, warm, WARMUP_CHANGES, 0)
     await warm.close()
-    idle_rss = await settled_rss(target)
+    idle_rss = await settled_rss(system)
 
     tablets = Tablets()
     started = time.perf_counter()
-    await tablets.connect(target.ws_url, clients, batch)
-    print(f"  {target.name}: {clients} tablets connected in {time.perf_counter() - started:.1f} s", flush=True)
-    loaded_rss = await settled_rss(target)
+    await tablets.connect(system.ws_url, args.clients, args.batch)
+    print(f"  {system.name}: {args.clients} tablets connected in {time.perf_counter() - started:.1f} s", flush=True)
+    loaded_rss = await settled_rss(system)
 
-    k = WARMUP_CHANGES
-    await run_changes(target, tablets, WARMUP_CHANGES, k)
-    rounds, missing = await run_changes(target, tablets, changes, 2 * k)
+    await run_changes(system, tablets, WARMUP_CHANGES, WARMUP_CHANGES)
+    rounds, missing = await run_changes(system, tablets, args.changes, 2 * WARMUP_CHANGES)
+    if args.per_change:
+        lasts = " ".join(f"{max(r.times) * 1000:.0f}" for r in rounds if r.times)
+        print(f"  {system.name}: time to last tablet per change (ms): {lasts}", flush=True)
     if tablets.unexpected:
-        print(f"  {target.name}: {tablets.unexpected} unexpected messages", flush=True)
+        print(f"  {system.name}: {tablets.unexpected} unexpected messages", flush=True)
     await tablets.close()
     return Figures(
         latencies=[latency for r in rounds for latency in r.times],
+        first=[min(r.times) for r in rounds if r.times],
         last=[max(r.times) for r in rounds if r.times],
         missing=missing,
         message_size=max(r.size for r in rounds),
-        kb_per_tablet=(loaded_rss - idle_rss) / clients / 1024,
+        kb_per_tablet=(loaded_rss - idle_rss) / args.clients / 1024,
     )
 
 
-async def bench(clients: int, changes: int, port_base: int, batch: int) -> tuple[Figures, Figures]:
-    data_dir = Path(tempfile.mkdtemp(prefix="icabinet-bench-"))
-    try:
-        server = await start_icabinet(port_base, data_dir)
-        try:
-            mine = await measure(server, clients, changes, batch)
-        finally:
-            await server.close()
-            server.stop()
-        ceiling = await start_ceiling(port_base + 1, data_dir / "ceiling.log")
-        try:
-            bare = await measure(ceiling, clients, changes, batch)
-        finally:
-            await ceiling.close()
-            ceiling.stop()
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+def bench(args: argparse.Namespace) -> tuple[Figures, Figures]:
+    """Run the i-Cabinet server, then the ceiling server, each measured with the same tablets."""
+    with tempfile.TemporaryDirectory(prefix="icabinet-bench-") as tmp:
+        data_dir = Path(tmp)
+        env = icabinet_env(data_dir)
+        cli = [sys.executable, "-m", "server.cli"]
+        subprocess.run([*cli, "demo"], env=env, cwd=REPO, check=True, capture_output=True, timeout=120)
+        port = args.port_base
+        serve = [*cli, "serve", "--port", str(port)]
+        with running(serve, data_dir / "server.log", lambda: http_ok(f"http://127.0.0.1:{port}/health"), env) as server:
+            mine = asyncio.run(measure_icabinet(server.pid, port, args))
+        ceiling_port = port + 1
+        command = [sys.executable, __file__, "--ceiling-server", "--port", str(ceiling_port)]
+        with running(command, data_dir / "ceiling.log", lambda: port_open(ceiling_port)) as ceiling:
+            bare = asyncio.run(measure_ceiling(ceiling.pid, ceiling_port, args))
     return mine, bare
 
 
 # --- reporting ------------------------------------------------------------------------------------
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
+def targets(mine: Figures, bare: Figures) -> dict[str, str]:
+    """PASS/FAIL per acceptance target, keyed by the row it applies to."""
+    mine_rows, bare_rows = mine.rows(), bare.rows()
+
+    def verdict(ok: bool) -> str:
+        return "PASS" if ok and not mine.missing else "FAIL"
+
+    p99, last, kb = "delivery latency p99 (ms)", "time to last tablet max (ms)", "memory per tablet (KB)"
+    return {
+        p99: f"<= {TARGET_P99_RATIO}x ceiling  {verdict(mine_rows[p99] <= TARGET_P99_RATIO * bare_rows[p99])}",
+        last: f"<= {TARGET_LAST_MS:.0f} ms (1000 tablets)  {verdict(mine_rows[last] <= TARGET_LAST_MS)}",
+        kb: f"< {TARGET_KB_PER_TABLET:.0f} KB  {verdict(mine_rows[kb] < TARGET_KB_PER_TABLET)}",
+    }
 
 
-def report(mine: Figures, bare: Figures, clients: int, changes: int) -> None:
-    cores = os.cpu_count()
+def report(mine: Figures, bare: Figures, args: argparse.Namespace) -> None:
     print()
-    print(f"Live sync: {clients} tablets, {changes} changes, {date.today()}, {platform.machine()} {cores} cores")
-    print(f"message: {mine.message_size} B (i-Cabinet) / {bare.message_size} B (ceiling)")
+    print(f"Live sync, {args.clients} tablets, {args.changes} changes; {date.today()}, ", end="")
+    print(f"{platform.machine()}, {os.cpu_count()} cores (server and bench share them)")
+    print(f"message: {mine.message_size} B (i-Cabinet), {bare.message_size} B (ceiling)")
     head = f"{'':30} {'i-Cabinet':>10} {'ceiling':>10} {'ratio':>7}  target"
     print(head)
-    print("-" * (len(head) + 30))
-    p99_ok = mine.p99 <= TARGET_P99_RATIO * bare.p99 and not mine.missing
-    last_ok = mine.last_max <= TARGET_LAST_MS and not mine.missing
-    kb_ok = mine.kb_per_tablet < TARGET_KB_PER_TABLET
-    last_target = f"<= {TARGET_LAST_MS:.0f} ms (at 1000 tablets)"
-    rows = [
-        ("delivery latency p50 (ms)", mine.p50, bare.p50, ""),
-        ("delivery latency p99 (ms)", mine.p99, bare.p99, f"<= {TARGET_P99_RATIO}x ceiling  {verdict(p99_ok)}"),
-        ("delivery latency max (ms)", mine.max, bare.max, ""),
-        ("time to last tablet p50 (ms)", mine.last_p50, bare.last_p50, ""),
-        ("time to last tablet max (ms)", mine.last_max, bare.last_max, f"{last_target}  {verdict(last_ok)}"),
-        ("memory per tablet (KB)", mine.kb_per_tablet, bare.kb_per_tablet, f"< {TARGET_KB_PER_TABLET:.0f} KB  {verdict(kb_ok)}"),
-    ]
-    for label, value, ceiling, target in rows:
+    print("-" * (len(head) + 34))
+    goals = targets(mine, bare)
+    for (label, value), ceiling in zip(mine.rows().items(), bare.rows().values(), strict=True):
         ratio = value / ceiling if ceiling > 0 else math.nan
-        print(f"{label:30} {value:10.1f} {ceiling:10.1f} {ratio:6.2f}x  {target}")
+        print(f"{label:30} {value:10.1f} {ceiling:10.1f} {ratio:6.2f}x  {goals.get(label, '')}".rstrip())
     for figures, name in ((mine, "i-Cabinet"), (bare, "ceiling")):
         if figures.missing:
-            print(f"{name}: {figures.missing} deliveries never arrived (within {CHANGE_TIMEOUT:.0f} s)")
+            print(f"{name}: {figures.missing} deliveries did not arrive within {CHANGE_TIMEOUT:.0f} s")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(description="Live-sync benchmark of i-Cabinet against a bare websockets server.")
     parser.add_argument("--clients", type=int, default=1000, help="tablets to connect (default 1000)")
     parser.add_argument("--changes", type=int, default=20, help="measured agenda changes (default 20)")
-    parser.add_argument("--port-base", type=int, default=18760, help="i-Cabinet port; the ceiling uses the next")
+    parser.add_argument("--port-base", type=int, default=18760, help="i-Cabinet's port; the ceiling uses the next")
     parser.add_argument("--batch", type=int, default=50, help="tablets connecting at once (default 50)")
+    parser.add_argument("--per-change", action="store_true", help="also print each change's time to last tablet")
     parser.add_argument("--ceiling-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -467,8 +458,8 @@ def main() -> None:
     if args.ceiling_server:
         asyncio.run(ceiling_server(args.port))
         return
-    mine, bare = asyncio.run(bench(args.clients, args.changes, args.port_base, args.batch))
-    report(mine, bare, args.clients, args.changes)
+    mine, bare = bench(args)
+    report(mine, bare, args)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def serve(host: str | None, port: int | None) -> None:
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
-        ws="websockets",
+        ws="websockets-sansio",
         ws_per_message_deflate=False,  # small notices: compression costs more than it saves
         ws_ping_interval=settings.ws_heartbeat_seconds,
         ws_ping_timeout=settings.ws_idle_timeout_seconds,

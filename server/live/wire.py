@@ -8,6 +8,7 @@ encoding per event, not one per tablet, and the audience never reaches a client.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,9 @@ def encode_published(seq: int, name: str, data: dict[str, Any], audience: list[i
     return f"{seq} {who}\n".encode() + event_message(seq, name, data)
 
 
+@functools.lru_cache(maxsize=256)
 def decode_published(message: bytes) -> Published:
+    """Parse a published message once per process, not once per socket (every socket gets the same bytes)."""
     header, _, body = message.partition(b"\n")
     seq_text, _, who = header.decode().partition(" ")
     audience = None if who == "*" else frozenset(int(user_id) for user_id in who.split(",") if user_id)
