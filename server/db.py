@@ -74,13 +74,13 @@ def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     session.sync_session.info.setdefault("after_commit", []).append(callback)
 
 
-def _sqlite_pragmas(immediate: bool) -> Callable[..., None]:
+def _sqlite_pragmas(synchronous: str) -> Callable[..., None]:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # let SQLAlchemy, not the driver, decide when transactions begin
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
@@ -95,10 +95,10 @@ def _sqlite_begin(immediate: bool) -> Callable[[Connection], None]:
     return on_begin
 
 
-def _make_engine(url: str, *, immediate: bool) -> AsyncEngine:
+def _make_engine(url: str, *, immediate: bool, synchronous: str = "normal") -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(immediate))
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
         event.listen(engine.sync_engine, "begin", _sqlite_begin(immediate))
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -112,8 +112,12 @@ class Database:
         url = settings.resolved_database_url
         if url.startswith("sqlite"):
             settings.ensure_data_dir()
-        self.write_engine = _make_engine(url, immediate=True)
-        self.read_engine = _make_engine(url, immediate=False) if url.startswith("sqlite") else self.write_engine
+        self.write_engine = _make_engine(url, immediate=True, synchronous=settings.sqlite_synchronous)
+        self.read_engine = (
+            _make_engine(url, immediate=False, synchronous=settings.sqlite_synchronous)
+            if url.startswith("sqlite")
+            else self.write_engine
+        )
         self._write = async_sessionmaker(
             self.write_engine, class_=AsyncSession, sync_session_class=AppSession, expire_on_commit=False
         )

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy async URL. Default: SQLite file ``<data_dir>/icabinet.db`` (aiosqlite)."""
 
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
+    """SQLite only. ``normal`` (WAL): a killed or crashed server loses no acknowledged change, but a power cut
+    may lose the last moments; ``full`` also survives power cuts, at about 5 ms more per change."""
+
     host: str = "127.0.0.1"
     """Address ``icabinet serve`` listens on."""
 
