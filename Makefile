@@ -15,6 +15,8 @@ $(BIN)/python:
 	$(BIN)/pip install --disable-pip-version-check -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@# torch first, pinned: the CPU wheel on this machine; sentence-transformers would otherwise pull a CUDA build
+	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
 	$(BIN)/pip install --disable-pip-version-check -q -e ".[dev]"
 	touch $@
 

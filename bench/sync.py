@@ -422,10 +422,12 @@ def targets(mine: Figures, bare: Figures) -> dict[str, str]:
     }
 
 
-def report(mine: Figures, bare: Figures, args: argparse.Namespace) -> None:
+def report(mine: Figures, bare: Figures, args: argparse.Namespace, busy_percent: float) -> None:
     print()
     print(f"Live sync, {args.clients} tablets, {args.changes} changes; {date.today()}, ", end="")
     print(f"{platform.machine()}, {os.cpu_count()} cores (server and bench share them)")
+    busy = "  (other work was running: figures are pessimistic)" if busy_percent > 10 else ""
+    print(f"CPU busy just before the run (other processes): {busy_percent:.0f}%{busy}")
     print(f"message: {mine.message_size} B (i-Cabinet), {bare.message_size} B (ceiling)")
     head = f"{'':30} {'i-Cabinet':>10} {'ceiling':>10} {'ratio':>7}  target"
     print(head)
@@ -458,8 +460,9 @@ def main() -> None:
     if args.ceiling_server:
         asyncio.run(ceiling_server(args.port))
         return
+    busy_percent = psutil.cpu_percent(interval=1.0)
     mine, bare = bench(args)
-    report(mine, bare, args)
+    report(mine, bare, args, busy_percent)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,177 @@
+"""The extractive answerer: quote the best sentence(s) of the retrieved passages, cite document and page,
+or say that the materials do not hold the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.lexical import QUESTION_WORDS
+from assistant.retriever import SearchHit
+from assistant.text import fold, sentences, syllables
+
+NOT_FOUND = {
+    "vi": "Tài liệu của cuộc họp không có thông tin về câu hỏi này.",
+    "en": "The meeting materials contain no information about this question.",
+}
+MIN_COVERAGE = 0.45
+"""Evidence needed to answer: the IDF-weighted share of the question's content words that the best
+passage holds (SearchHit.coverage). Measured by bench/assistant_eval.py: every vi-dev question is at or
+above 0.6x, every unrelated question below 0.4x (exact figures in the eval's table)."""
+PASSAGES = 3
+"""Passages read for the answer and cited."""
+SNIPPET_CHARS = 300
+# A second sentence joins the answer when it scores at least this share of the best one.
+_SECOND_SENTENCE = 0.85
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an answer comes from: a document page and the quoted text."""
+
+    doc_id: int
+    page: int
+    snippet: str
+    """The cited sentence with a little context, at most SNIPPET_CHARS characters, on one line."""
+    score: float
+    chunk_id: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer quoted from the materials (found) or the message that they do not hold one."""
+
+    text: str
+    found: bool
+    citations: list[Citation]
+
+
+# A question asking why: its answer usually goes on in the sentence after the one that matches it.
+_CAUSAL = re.compile(r"\b(vi sao|tai sao|ly do|nguyen nhan|why|reason)\b")
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    hit: SearchHit
+    start: int
+    """Offsets into `text`: the hit's chunk with its page context around it."""
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.hit.before + self.hit.chunk.text + self.hit.after
+
+
+def answer(question: str, hits: list[SearchHit], *, language: str = "vi") -> Answer:
+    """Answer `question` from `hits` (best first): the best sentence(s) quoted, each passage cited.
+
+    Sentences are scored by the question words and word pairs they hold (accent-folded, so unaccented
+    questions work) plus their passage's retrieval score. When no passage holds enough of the question
+    (coverage below MIN_COVERAGE) the answer says the materials do not say, in `language` ("vi"/"en").
+    """
+    top = hits[:PASSAGES]
+    if not top or max(hit.coverage for hit in top) < MIN_COVERAGE:
+        return Answer(text=NOT_FOUND.get(language, NOT_FOUND["vi"]), found=False, citations=[])
+    words, pairs = _question_terms(question)
+    best_per_hit = [_best_sentence(hit, words, pairs) for hit in top]
+    ranked = sorted(best_per_hit, key=lambda sentence: -sentence.score)
+    chosen = [ranked[0]]
+    if len(ranked) > 1 and ranked[1].score >= _SECOND_SENTENCE * ranked[0].score:
+        chosen.append(ranked[1])
+    if _CAUSAL.search(fold(question)):
+        chosen = [_with_next_sentence(sentence) for sentence in chosen]
+        ranked = [_with_next_sentence(sentence) for sentence in ranked]
+    text = " ".join(_one_line(sentence.text[sentence.start : sentence.end]) for sentence in chosen)
+    # the passages quoted first, then the others that hold the question as well
+    quoted = {sentence.hit.chunk.id for sentence in chosen}
+    order = chosen + [s for s in ranked if s.hit.chunk.id not in quoted and s.hit.coverage >= MIN_COVERAGE]
+    citations = [
+        Citation(
+            doc_id=sentence.hit.chunk.doc_id,
+            page=sentence.hit.chunk.page,
+            snippet=snippet(sentence.text, sentence.start, sentence.end, words),
+            score=round(sentence.hit.score, 4),
+            chunk_id=sentence.hit.chunk.id,
+        )
+        for sentence in order
+    ]
+    return Answer(text=text, found=True, citations=citations)
+
+
+def snippet(text: str, start: int, end: int, words: set[str] | None = None, limit: int = SNIPPET_CHARS) -> str:
+    """`text[start:end]` on one line with context around it, at most `limit` characters, cut between words.
+
+    A sentence longer than `limit` is cut to the window holding most of `words` (folded question words).
+    """
+    if end - start > limit:
+        start, end = _densest_window(text, start, end, words or set(), limit)
+    else:
+        room = limit - (end - start)
+        before = min(room // 4, start)
+        start, end = start - before, min(len(text), end + room - before)
+    left = _word_boundary(text, start, forward=True)
+    right = _word_boundary(text, end, forward=False)
+    core = _one_line(text[left:right])
+    prefix = "…" if left > 0 else ""
+    suffix = "…" if right < len(text) else ""
+    while len(prefix + core + suffix) > limit and " " in core:
+        core = core.rsplit(" ", 1)[0]
+        suffix = "…"
+    return prefix + core + suffix
+
+
+def _question_terms(question: str) -> tuple[set[str], set[tuple[str, str]]]:
+    folded = [fold(word) for word in syllables(question)]
+    pairs = set(zip(folded, folded[1:], strict=False))
+    return set(folded) - QUESTION_WORDS, pairs
+
+
+def _best_sentence(hit: SearchHit, words: set[str], pairs: set[tuple[str, str]]) -> _Sentence:
+    best: _Sentence | None = None
+    total = len(words) + len(pairs) or 1
+    shift = len(hit.before)
+    for start, end in sentences(hit.chunk.text) or [(0, len(hit.chunk.text))]:
+        folded = [fold(word) for word in syllables(hit.chunk.text[start:end])]
+        matched = len(words & set(folded)) + len(pairs & set(zip(folded, folded[1:], strict=False)))
+        score = matched / total + 0.5 * hit.score
+        if best is None or score > best.score:
+            best = _Sentence(hit=hit, start=shift + start, end=shift + end, score=score)
+    assert best is not None
+    return best
+
+
+def _with_next_sentence(sentence: _Sentence) -> _Sentence:
+    following = [span for span in sentences(sentence.text) if span[0] >= sentence.end]
+    if not following:
+        return sentence
+    return _Sentence(hit=sentence.hit, start=sentence.start, end=following[0][1], score=sentence.score)
+
+
+def _densest_window(text: str, start: int, end: int, words: set[str], limit: int) -> tuple[int, int]:
+    tokens = [(start + m.start(), start + m.end(), fold(m.group())) for m in _WORD.finditer(text[start:end])]
+    best_start, best_count = start, -1
+    for index, (token_start, _, _) in enumerate(tokens):
+        count = 0
+        for _, other_end, other in tokens[index:]:
+            if other_end - token_start > limit:
+                break
+            count += any(word in words for word in syllables(other))
+        if count > best_count:
+            best_start, best_count = token_start, count
+    return best_start, min(end, best_start + limit)
+
+
+def _word_boundary(text: str, at: int, *, forward: bool) -> int:
+    if at <= 0 or at >= len(text) or text[at - 1].isspace() or text[at].isspace():
+        return max(0, min(at, len(text)))
+    step = 1 if forward else -1
+    while 0 < at < len(text) and not text[at].isspace():
+        at += step
+    return at
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,342 @@
+"""Hybrid retrieval: BM25 over Vietnamese-aware terms fused with dense vectors, filtered before ranking.
+
+Rows are append-only: removing a document marks its rows dead (masked out of every search) and the
+rows are compacted once a quarter of them are dead, or when the index is saved. Both halves rank
+only what the asker may see, so a hidden document never takes one of the k places.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant import store
+from assistant.chunk import Chunk
+from assistant.dense import DenseIndex
+from assistant.embed import Embedder
+from assistant.lexical import DEFAULT_B, DEFAULT_K1, LexicalIndex
+
+DEFAULT_DENSE_WEIGHT = 0.3
+"""Share of the dense score in the fused score, measured with all-MiniLM-L6-v2 by bench/assistant_eval.py."""
+CONTEXT_CHARS = 300
+CANDIDATES = 100
+"""How many of each ranking's best enter the fusion (both scores are then computed exactly for all)."""
+
+Allowed = Callable[[Chunk], bool] | set[int] | frozenset[int] | None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One retrieved chunk and its scores."""
+
+    chunk: Chunk
+    score: float
+    """Fused score in [0, 1]: (1 - w) * lexical / best lexical + w * normalised dense."""
+    lexical: float
+    """Raw BM25 score."""
+    dense: float
+    """Cosine similarity with the query (0 when the chunk has no vector yet or there is no embedder)."""
+    coverage: float = 0.0
+    """IDF-weighted share of the question's content words found in the chunk: how much evidence it holds."""
+    before: str = ""
+    """Up to CONTEXT_CHARS of the page's text just before the chunk (from the chunks next to it)."""
+    after: str = ""
+    """Up to CONTEXT_CHARS of the page's text just after the chunk: where a quoted sentence goes on."""
+
+
+class Retriever:
+    """An index of chunks answering `search(query, k, allowed)`; thread-safe."""
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        dense_weight: float = DEFAULT_DENSE_WEIGHT,
+        k1: float = DEFAULT_K1,
+        b: float = DEFAULT_B,
+    ) -> None:
+        """An empty index; without an `embedder` it is lexical only."""
+        if not 0.0 <= dense_weight <= 1.0:
+            raise ValueError("dense_weight must be within [0, 1]")
+        self.embedder = embedder
+        self.dense_weight = dense_weight
+        self._lexical = LexicalIndex(k1=k1, b=b)
+        self._dense = DenseIndex(embedder.dimension) if embedder is not None else None
+        self._chunks: list[Chunk] = []
+        self._alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self._doc_of_row: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._row_of: dict[str, int] = {}
+        self._lock = threading.RLock()
+
+    @classmethod
+    def build(
+        cls,
+        chunks: list[Chunk],
+        embedder: Embedder | None,
+        *,
+        dense_weight: float = DEFAULT_DENSE_WEIGHT,
+        vectors: npt.NDArray[np.float32] | None = None,
+        k1: float = DEFAULT_K1,
+        b: float = DEFAULT_B,
+    ) -> Retriever:
+        """An index of `chunks`, encoded with `embedder` unless their `vectors` are given (None: lexical only)."""
+        retriever = cls(embedder, dense_weight=dense_weight, k1=k1, b=b)
+        if vectors is None and embedder is not None:
+            vectors = embedder.encode([chunk.text for chunk in chunks])
+        retriever.add(chunks, vectors)
+        return retriever
+
+    def __len__(self) -> int:
+        """The number of chunks searched (removed ones excluded)."""
+        return int(self._alive.sum())
+
+    @property
+    def model(self) -> str | None:
+        """The embedding model's name, or None when lexical only."""
+        return self.embedder.name if self.embedder is not None else None
+
+    def doc_ids(self) -> set[int]:
+        """The documents that have chunks in the index."""
+        with self._lock:
+            return {int(doc_id) for doc_id in np.unique(self._doc_of_row[self._alive])}
+
+    def chunks(self) -> list[Chunk]:
+        """Every chunk in the index, in the order added."""
+        with self._lock:
+            return [chunk for chunk, alive in zip(self._chunks, self._alive, strict=True) if alive]
+
+    def has_vectors(self, doc_id: int) -> bool:
+        """Whether every chunk of `doc_id` has its dense vector (so it ranks with both halves)."""
+        with self._lock:
+            rows = self._alive & (self._doc_of_row == doc_id)
+            return self._dense is not None and bool(self._dense.has_vector[rows].all())
+
+    def add(self, chunks: list[Chunk], vectors: npt.NDArray[np.float32] | None = None) -> None:
+        """Index `chunks`, searchable at once by their words; `vectors` (one row each) may come later
+        through `add_vectors`. A chunk id already present is replaced."""
+        if vectors is not None and len(vectors) != len(chunks):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        with self._lock:
+            self._kill([self._row_of[chunk.id] for chunk in chunks if chunk.id in self._row_of])
+            first = len(self._chunks)
+            self._chunks.extend(chunks)
+            self._row_of.update((chunk.id, first + offset) for offset, chunk in enumerate(chunks))
+            self._alive = np.concatenate([self._alive, np.ones(len(chunks), dtype=bool)])
+            self._doc_of_row = np.concatenate(
+                [self._doc_of_row, np.fromiter((chunk.doc_id for chunk in chunks), dtype=np.int64, count=len(chunks))]
+            )
+            self._lexical.append(chunk.text for chunk in chunks)
+            if self._dense is not None:
+                self._dense.grow(len(self._chunks))
+                if vectors is not None:
+                    self._dense.set(np.arange(first, len(self._chunks), dtype=np.int64), vectors)
+
+    def add_vectors(self, chunk_ids: list[str], vectors: npt.NDArray[np.float32]) -> None:
+        """Give chunks already added their dense vectors (encoding follows indexing in the background).
+
+        Ids no longer in the index (the document was removed meanwhile) are skipped.
+        """
+        if self._dense is None:
+            raise ValueError("this index has no embedder: it takes no vectors")
+        with self._lock:
+            known = [(at, self._row_of[chunk_id]) for at, chunk_id in enumerate(chunk_ids) if chunk_id in self._row_of]
+            if known:
+                positions, rows = (np.asarray(values, dtype=np.int64) for values in zip(*known, strict=True))
+                self._dense.set(rows, vectors[positions])
+
+    def remove(self, doc_id: int) -> None:
+        """Drop every chunk of `doc_id` (all versions); unknown ids are ignored."""
+        with self._lock:
+            self._kill(np.flatnonzero(self._alive & (self._doc_of_row == doc_id)).tolist())
+
+    def refresh(self) -> None:
+        """Bring the BM25 matrix (and FAISS index) up to date now rather than at the next search.
+
+        A worker calls it after `add`/`remove` so that no asker waits for the rebuild.
+        """
+        with self._lock:
+            self._lexical.scores("", self._alive)
+            if self._dense is not None:
+                self._dense.export()
+
+    def search(self, query: str, k: int = 5, allowed: Allowed = None) -> list[SearchHit]:
+        """The `k` best chunks for `query` among those `allowed` (doc ids or a predicate; None: all).
+
+        What is not allowed is removed before ranking, so it never takes a place. A query with no word
+        the index knows gives dense-only results (or none without vectors).
+        """
+        query_vector = self._encode_query(query)
+        with self._lock:
+            mask = self._allowed_mask(allowed)
+            if k <= 0 or not mask.any():
+                return []
+            lexical = self._lexical.scores(query, self._alive)
+            lexical[~mask] = 0.0
+            candidates, dense_top = self._candidates(lexical, mask, query_vector)
+            if len(candidates) == 0:
+                return []
+            fused, cosines = self._fuse(candidates, lexical, dense_top, query_vector)
+            order = np.argsort(-fused, kind="stable")[:k]
+            return [
+                self._hit(query, int(candidates[i]), float(fused[i]), float(lexical[candidates[i]]), float(cosines[i]))
+                for i in order
+            ]
+
+    def save(self, directory: Path) -> None:
+        """Write the index to `directory` (index.faiss, chunks.jsonl, meta.json), replacing it atomically."""
+        with self._lock:
+            self._compact()
+            index, positions = self._dense.export() if self._dense is not None else (None, None)
+            store.write(directory, self._chunks, index, positions, self._meta())
+
+    @classmethod
+    def load(cls, directory: Path, embedder: Embedder | None) -> Retriever:
+        """Read an index written by `save`, for use with `embedder` (None: lexical only).
+
+        Raises IndexMismatch when the index was built with another model or dimension, or its files
+        disagree with its meta.json; FileNotFoundError when there is no index.
+        """
+        saved = store.read(directory, embedder.name if embedder else None, embedder.dimension if embedder else None)
+        retriever = cls(
+            embedder,
+            dense_weight=float(saved.meta.get("dense_weight", DEFAULT_DENSE_WEIGHT)),
+            k1=float(saved.meta.get("k1", DEFAULT_K1)),
+            b=float(saved.meta.get("b", DEFAULT_B)),
+        )
+        retriever.add(saved.chunks)
+        if retriever._dense is not None and saved.index is not None:
+            retriever._dense.restore(saved.index, saved.positions)
+        return retriever
+
+    def _meta(self) -> dict[str, object]:
+        vectors = int(self._dense.has_vector.sum()) if self._dense is not None else 0
+        return {
+            "format": 1,
+            "model": self.model if vectors else None,
+            "dimension": self.embedder.dimension if self.embedder is not None and vectors else None,
+            "count": len(self._chunks),
+            "vectors": vectors,
+            "index_type": self._dense.kind if self._dense is not None and vectors else None,
+            "dense_weight": self.dense_weight,
+            "k1": self._lexical.k1,
+            "b": self._lexical.b,
+            "terms": "syllables + syllable bigrams + accent-folded forms (assistant.text.lexical_tokens)",
+        }
+
+    def _encode_query(self, query: str) -> npt.NDArray[np.float32] | None:
+        # outside the lock: encoding is the slow part of a search and touches no index state
+        if self._dense is None or self.embedder is None or self.dense_weight == 0.0 or not query.strip():
+            return None
+        if not self._dense.has_vector.any():
+            return None
+        return np.asarray(self.embedder.encode([query])[0], dtype=np.float32)
+
+    def _allowed_mask(self, allowed: Allowed) -> npt.NDArray[np.bool_]:
+        if allowed is None:
+            return self._alive.copy()
+        if callable(allowed):
+            chosen = np.fromiter((allowed(chunk) for chunk in self._chunks), dtype=bool, count=len(self._chunks))
+        else:
+            chosen = np.isin(self._doc_of_row, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+        return np.asarray(self._alive & chosen, dtype=bool)
+
+    def _candidates(
+        self,
+        lexical: npt.NDArray[np.float32],
+        mask: npt.NDArray[np.bool_],
+        query_vector: npt.NDArray[np.float32] | None,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Rows worth fusing: the best lexical and dense ones; also the dense top scores (for scaling)."""
+        matched = np.flatnonzero(lexical > 0)
+        if len(matched) > CANDIDATES:
+            matched = matched[np.argpartition(-lexical[matched], CANDIDATES)[:CANDIDATES]]
+        dense_scores = np.zeros(0, dtype=np.float32)
+        if query_vector is not None and self._dense is not None:
+            dense_rows, dense_scores = self._dense.search(query_vector, mask, CANDIDATES)
+            matched = np.union1d(matched, dense_rows)
+        return matched.astype(np.int64), dense_scores
+
+    def _fuse(
+        self,
+        rows: npt.NDArray[np.int64],
+        lexical: npt.NDArray[np.float32],
+        dense_top: npt.NDArray[np.float32],
+        query_vector: npt.NDArray[np.float32] | None,
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Fused scores of `rows` and their cosines.
+
+        Lexical scores are divided by the best one. Cosines are scaled between the worst and the best
+        of the dense candidates: MiniLM's cosines bunch together (0.3-0.7), so dividing them by their
+        maximum alone would leave every candidate near 1 and let dense flatten the lexical ranking.
+        """
+        best_lexical = float(lexical[rows].max()) if len(rows) else 0.0
+        lexical_part = lexical[rows] / best_lexical if best_lexical > 0 else np.zeros(len(rows), dtype=np.float32)
+        if query_vector is None or self._dense is None or len(dense_top) == 0:
+            return lexical_part.astype(np.float32), np.zeros(len(rows), dtype=np.float32)
+        cosines = self._dense.cosine(rows, query_vector)
+        top, floor = float(dense_top[0]), float(dense_top[-1])
+        spread = top - floor
+        dense_part = np.clip((cosines - floor) / spread, 0.0, 1.0) if spread > 1e-6 else (cosines >= top).astype(float)
+        dense_part[~self._dense.has_vector[rows]] = 0.0
+        weight = self.dense_weight
+        return ((1 - weight) * lexical_part + weight * dense_part).astype(np.float32), cosines
+
+    def _hit(self, query: str, row: int, score: float, lexical: float, dense: float) -> SearchHit:
+        chunk = self._chunks[row]
+        before, after = self._context(chunk)
+        return SearchHit(
+            chunk=chunk,
+            score=score,
+            lexical=lexical,
+            dense=dense,
+            coverage=self._lexical.coverage(query, chunk.text),
+            before=before,
+            after=after,
+        )
+
+    def _context(self, chunk: Chunk) -> tuple[str, str]:
+        """The page text around `chunk`, rebuilt from its neighbours (chunks of a page tile it, overlapping)."""
+        rows = np.flatnonzero(self._alive & (self._doc_of_row == chunk.doc_id))
+        page = [
+            other
+            for other in (self._chunks[row] for row in rows)
+            if other.version == chunk.version and other.page == chunk.page and other.id != chunk.id
+        ]
+        previous = max((other for other in page if other.start < chunk.start), key=lambda c: c.start, default=None)
+        following = min((other for other in page if other.start > chunk.start), key=lambda c: c.start, default=None)
+        before = after = ""
+        if previous is not None:
+            gap = " " if previous.end < chunk.start else ""
+            before = (previous.text[: max(0, chunk.start - previous.start)] + gap)[-CONTEXT_CHARS:]
+        if following is not None and following.end > chunk.end:
+            gap = " " if following.start > chunk.end else ""
+            after = (gap + following.text[max(0, chunk.end - following.start) :])[:CONTEXT_CHARS]
+        return before, after
+
+    def _kill(self, rows: Iterable[int]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        self._alive[rows] = False
+        for row in rows:
+            self._row_of.pop(self._chunks[row].id, None)
+        self._lexical.invalidate()
+        if (len(self._alive) - int(self._alive.sum())) * 4 > len(self._alive):
+            self._compact()
+
+    def _compact(self) -> None:
+        if self._alive.all():
+            return
+        keep = np.flatnonzero(self._alive).astype(np.int64)
+        self._chunks = [self._chunks[row] for row in keep]
+        self._alive = np.ones(len(keep), dtype=bool)
+        self._doc_of_row = self._doc_of_row[keep]
+        self._row_of = {chunk.id: row for row, chunk in enumerate(self._chunks)}
+        self._lexical.compact(keep)
+        if self._dense is not None:
+            self._dense.compact(keep)
