@@ -25,6 +25,7 @@ SNIPPET_CHARS = 300
 # A second sentence joins the answer when it scores at least this share of the best one.
 _SECOND_SENTENCE = 0.85
 _WORD = re.compile(r"\S+")
+_LETTERS = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,14 @@ class Answer:
     found: bool
     citations: list[Citation]
 
+
+# A question asking for a quantity, a share or a date: a sentence with a figure answers it better.
+_QUANTITY = re.compile(
+    r"\b(bao nhieu|so luong|ty le|bao lau|khi nao|ngay nao|nam nao|how many|how much|what share|when)\b"
+)
+_NUMBER = re.compile(r"\d")
+NUMBER_BONUS = 0.15
+"""Added to a sentence's score when the question asks for a figure and the sentence holds one."""
 
 # A question asking why: its answer usually goes on in the sentence after the one that matches it.
 _CAUSAL = re.compile(r"\b(vi sao|tai sao|ly do|nguyen nhan|why|reason)\b")
@@ -75,8 +84,9 @@ def answer(question: str, hits: list[SearchHit], *, language: str = "vi") -> Ans
     top = hits[:PASSAGES]
     if not top or max(hit.coverage for hit in top) < MIN_COVERAGE:
         return Answer(text=NOT_FOUND.get(language, NOT_FOUND["vi"]), found=False, citations=[])
-    words, pairs = _question_terms(question)
-    best_per_hit = [_best_sentence(hit, words, pairs) for hit in top]
+    terms = _question_terms(question)
+    words = set(terms.folded)
+    best_per_hit = [_best_sentence(hit, terms) for hit in top]
     ranked = sorted(best_per_hit, key=lambda sentence: -sentence.score)
     chosen = [ranked[0]]
     if len(ranked) > 1 and ranked[1].score >= _SECOND_SENTENCE * ranked[0].score:
@@ -123,20 +133,51 @@ def snippet(text: str, start: int, end: int, words: set[str] | None = None, limi
     return prefix + core + suffix
 
 
-def _question_terms(question: str) -> tuple[set[str], set[tuple[str, str]]]:
-    folded = [fold(word) for word in syllables(question)]
-    pairs = set(zip(folded, folded[1:], strict=False))
-    return set(folded) - QUESTION_WORDS, pairs
+@dataclass(frozen=True)
+class _Terms:
+    """A question's content words and word pairs, as typed (accented or not) and accent-folded."""
+
+    words: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+    folded: frozenset[str]
+    """Folded content words: what snippets and highlights look for."""
+    wants_number: bool
+
+    @property
+    def total(self) -> int:
+        return len(self.words) + len(self.pairs) or 1
 
 
-def _best_sentence(hit: SearchHit, words: set[str], pairs: set[tuple[str, str]]) -> _Sentence:
+def _question_terms(question: str) -> _Terms:
+    typed = [word for word in syllables(question) if fold(word) not in QUESTION_WORDS]
+    every = syllables(question)
+    return _Terms(
+        words=frozenset(typed),
+        pairs=frozenset(zip(every, every[1:], strict=False)),
+        folded=frozenset(fold(word) for word in typed),
+        wants_number=_QUANTITY.search(fold(question)) is not None,
+    )
+
+
+def _matched(terms: _Terms, text: str) -> int:
+    """How many of the question's words and pairs `text` holds. An accented question word matches only
+    itself ("dùng" is not "dụng"); one typed without accents matches any accented form ("dung")."""
+    exact = syllables(text)
+    plain = [fold(word) for word in exact]
+    words = set(exact) | set(plain)
+    pairs = set(zip(exact, exact[1:], strict=False)) | set(zip(plain, plain[1:], strict=False))
+    # a folded form can only equal a typed term that has no accents, so the union matches exactly as described
+    return len(terms.words & words) + len(terms.pairs & pairs)
+
+
+def _best_sentence(hit: SearchHit, terms: _Terms) -> _Sentence:
     best: _Sentence | None = None
-    total = len(words) + len(pairs) or 1
     shift = len(hit.before)
     for start, end in sentences(hit.chunk.text) or [(0, len(hit.chunk.text))]:
-        folded = [fold(word) for word in syllables(hit.chunk.text[start:end])]
-        matched = len(words & set(folded)) + len(pairs & set(zip(folded, folded[1:], strict=False)))
-        score = matched / total + 0.5 * hit.score
+        text = hit.chunk.text[start:end]
+        score = _matched(terms, text) / terms.total + 0.5 * hit.score
+        if terms.wants_number and _NUMBER.search(text):
+            score += NUMBER_BONUS
         if best is None or score > best.score:
             best = _Sentence(hit=hit, start=shift + start, end=shift + end, score=score)
     assert best is not None
@@ -175,3 +216,17 @@ def _word_boundary(text: str, at: int, *, forward: bool) -> int:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def quote(question: str, hit: SearchHit) -> str:
+    """The snippet of `hit` around its sentence that best matches `question` (what a search result shows)."""
+    terms = _question_terms(question)
+    best = _best_sentence(hit, terms)
+    return snippet(best.text, best.start, best.end, set(terms.folded))
+
+
+def highlight_spans(text: str, question: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the words of `text` that are content words of `question`, compared
+    accent-folded ("chuyen doi so" marks "chuyển đổi số"); question words ("bao nhiêu", "what") are not marked."""
+    words = _question_terms(question).folded
+    return [(match.start(), match.end()) for match in _LETTERS.finditer(text) if fold(match.group()) in words]

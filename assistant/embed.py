@@ -7,7 +7,10 @@ from site-packages by path with the Hugging Face hubs switched offline: nothing 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -56,6 +59,85 @@ def default_model_path() -> Path:
     return path
 
 
+def model_name(model: str | Path | None) -> str:
+    """How an index names `model`: "all-MiniLM-L6-v2" for the bundled one, a directory's name, or the name."""
+    if model is None:
+        return DEFAULT_MODEL_NAME
+    return Path(model).name if Path(model).exists() else str(model)
+
+
+def declared_dimension(model: str | Path | None) -> int | None:
+    """The vector size a local sentence-transformers directory declares (Transformer + Pooling [+ Normalize]),
+    read from its files without loading it; None when only loading the model can tell."""
+    location = default_model_path() if model is None else Path(model)
+    try:
+        modules = json.loads((location / "modules.json").read_text(encoding="utf-8"))
+        kinds = [module["type"].rsplit(".", 1)[-1] for module in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return None
+        pooling = json.loads((location / modules[1]["path"] / "config.json").read_text(encoding="utf-8"))
+        return int(pooling["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+class LazyEmbedder:
+    """An Embedder whose model loads at its first use (or `load()`), so a server starts in a moment and
+    never pays for the model when nothing needs vectors. Thread-safe."""
+
+    def __init__(self, model: str | Path | None = None, batch_size: int = 64) -> None:
+        """Name and dimension come from the model's files; the model itself loads later."""
+        self.model = model
+        self.batch_size = batch_size
+        self.name = model_name(model)
+        self._loaded: SentenceTransformerEmbedder | None = None
+        self._lock = threading.Lock()
+        dimension = declared_dimension(model)
+        self.dimension: int = dimension if dimension is not None else self.load().dimension
+
+    @property
+    def ready(self) -> bool:
+        """Whether the model is loaded (a search does not wait for it: it ranks by words meanwhile)."""
+        return self._loaded is not None
+
+    def load(self) -> SentenceTransformerEmbedder:
+        """The loaded model, loading it now if needed (a few seconds)."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = SentenceTransformerEmbedder(self.model, self.batch_size)
+            return self._loaded
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """Embed `texts` (see SentenceTransformerEmbedder.encode), loading the model first if needed."""
+        return self.load().encode(texts)
+
+    def count_tokens(self, text: str) -> int:
+        """Model tokens of `text`, loading the model first if needed."""
+        return self.load().count_tokens(text)
+
+
+def token_counter(model: str | Path | None = None) -> Callable[[str], int] | None:
+    """Count tokens as `model` does (None: the bundled model) from its tokenizer.json alone, in milliseconds.
+
+    Lets text be chunked, and so searched by its words, before the model itself has loaded. None when
+    the model directory holds no fast tokenizer file (then count with the loaded Embedder).
+    """
+    from tokenizers import Tokenizer
+
+    location = default_model_path() if model is None else Path(model)
+    path = location / "tokenizer.json"
+    if not path.is_file():
+        return None
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    return count
+
+
 def _offline() -> None:
     # must be set before transformers / huggingface_hub read them (at import) so nothing reaches the network
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -80,12 +162,8 @@ class SentenceTransformerEmbedder:
 
         transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         torch.set_num_threads(os.cpu_count() or 1)
-        if model is None:
-            location: str = str(default_model_path())
-            self.name = DEFAULT_MODEL_NAME
-        else:
-            location = str(model)
-            self.name = Path(location).name if Path(location).exists() else location
+        location = str(default_model_path() if model is None else model)
+        self.name = model_name(model)
         self.batch_size = batch_size
         self._model: SentenceTransformer = SentenceTransformer(location, device="cpu")
         dimension = self._model.get_embedding_dimension()

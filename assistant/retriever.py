@@ -116,6 +116,30 @@ class Retriever:
             rows = self._alive & (self._doc_of_row == doc_id)
             return self._dense is not None and bool(self._dense.has_vector[rows].all())
 
+    def indexed_versions(self) -> dict[int, int]:
+        """Each indexed document and the version of it the index holds (the newest, if several)."""
+        with self._lock:
+            versions: dict[int, int] = {}
+            for chunk, alive in zip(self._chunks, self._alive, strict=True):
+                if alive:
+                    versions[chunk.doc_id] = max(chunk.version, versions.get(chunk.doc_id, 0))
+            return versions
+
+    def vector_count(self) -> int:
+        """How many of the searched chunks have their dense vector."""
+        if self._dense is None:
+            return 0
+        with self._lock:
+            return int(self._dense.has_vector[: len(self._alive)][self._alive].sum())
+
+    def missing_vectors(self, limit: int) -> list[Chunk]:
+        """Up to `limit` chunks still waiting for their dense vector, oldest first (none without an embedder)."""
+        if self._dense is None:
+            return []
+        with self._lock:
+            rows = np.flatnonzero(self._alive & ~self._dense.has_vector[: len(self._alive)])[:limit]
+            return [self._chunks[row] for row in rows]
+
     def add(self, chunks: list[Chunk], vectors: npt.NDArray[np.float32] | None = None) -> None:
         """Index `chunks`, searchable at once by their words; `vectors` (one row each) may come later
         through `add_vectors`. A chunk id already present is replaced."""
@@ -232,7 +256,8 @@ class Retriever:
         # outside the lock: encoding is the slow part of a search and touches no index state
         if self._dense is None or self.embedder is None or self.dense_weight == 0.0 or not query.strip():
             return None
-        if not self._dense.has_vector.any():
+        if not self._dense.has_vector.any() or not getattr(self.embedder, "ready", True):
+            # a model still loading (LazyEmbedder) is not waited for: this search ranks by words
             return None
         return np.asarray(self.embedder.encode([query])[0], dtype=np.float32)
 

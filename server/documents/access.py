@@ -13,10 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.auth.models import SystemRole, User
 from server.auth.service import Principal
-from server.documents.models import Classification, Document, DocumentReader
+from server.documents.models import Classification, Document, DocumentReader, DocumentStatus
 from server.errors import NotFound
 from server.meetings.access import MANAGING_ROLES, MeetingAccess, load_access
-from server.meetings.models import MeetingRole, Participant
+from server.meetings.models import Meeting, MeetingRole, Participant
 
 
 async def readers_of(session: AsyncSession, document_id: int) -> set[int]:
@@ -25,12 +25,69 @@ async def readers_of(session: AsyncSession, document_id: int) -> set[int]:
 
 
 def may_read(access: MeetingAccess, document: Document, readers: set[int]) -> bool:
+    return may_read_as(access.meeting_role, access.principal.id, document, readers)
+
+
+def may_read_as(role: MeetingRole | None, user_id: int, document: Document, readers: set[int]) -> bool:
+    """The rule itself, for a user with meeting role ``role`` (None: an administrator not taking part)."""
     classification = Classification(document.classification)
     if classification is Classification.public:
         return True
     if classification is Classification.internal:
-        return access.meeting_role is not MeetingRole.guest
-    return access.meeting_role in MANAGING_ROLES or access.principal.id in readers
+        return role is not MeetingRole.guest
+    return role in MANAGING_ROLES or user_id in readers
+
+
+async def readable_documents(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    meeting_id: int | None = None,
+    agenda_item_id: int | None = None,
+    document_id: int | None = None,
+    ready_only: bool = True,
+) -> dict[int, Document]:
+    """Every document ``principal`` may read, by id, in every meeting they see or narrowed to one meeting,
+    one agenda item or one document: what the assistant and search may rank and cite."""
+    roles: dict[int, MeetingRole | None]
+    if principal.is_admin:
+        meetings = await session.exec(select(Meeting.id))
+        roles = {meeting: None for meeting in meetings.all() if meeting is not None}
+    else:
+        roles = {}
+    mine = await session.exec(
+        select(Participant.meeting_id, Participant.role).where(Participant.user_id == principal.id)
+    )
+    roles.update((meeting, MeetingRole(role)) for meeting, role in mine.all())
+    if meeting_id is not None:
+        roles = {meeting_id: roles[meeting_id]} if meeting_id in roles else {}
+    if not roles:
+        return {}
+    query = select(Document).where(col(Document.meeting_id).in_(roles))
+    if agenda_item_id is not None:
+        query = query.where(Document.agenda_item_id == agenda_item_id)
+    if document_id is not None:
+        query = query.where(Document.id == document_id)
+    if ready_only:
+        query = query.where(Document.status == DocumentStatus.ready)
+    documents = (await session.exec(query)).all()
+    confidential = [d.id for d in documents if d.classification == Classification.confidential]
+    named: set[int | None] = set()
+    if confidential:
+        rows = await session.exec(
+            select(DocumentReader.document_id).where(
+                col(DocumentReader.document_id).in_(confidential), DocumentReader.user_id == principal.id
+            )
+        )
+        named = set(rows.all())
+    return {
+        document.id: document
+        for document in documents
+        if document.id is not None
+        and may_read_as(
+            roles[document.meeting_id], principal.id, document, {principal.id} if document.id in named else set()
+        )
+    }
 
 
 async def visible_documents(session: AsyncSession, access: MeetingAccess) -> list[Document]:

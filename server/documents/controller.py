@@ -30,7 +30,12 @@ UPLOAD_DOC = (
 def document_service(request: Request, db_session: DbSession) -> DocumentService:
     state = request.app.state
     return DocumentService(
-        change_context(request, db_session), state.blobs, state.pages, state.settings.max_pages, state.worker.enqueue
+        change_context(request, db_session),
+        state.blobs,
+        state.pages,
+        state.settings.max_pages,
+        state.worker.enqueue,
+        state.search_index.sync,
     )
 
 

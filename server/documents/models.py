@@ -34,6 +34,9 @@ class Document(SQLModel, table=True):
     current_version: int = 1
     status: DocumentStatus = Field(default=DocumentStatus.processing, sa_type=String(16))
     page_count: int = 0
+    # the current version's passages are in the assistant's index (set after the index is on disk,
+    # cleared by a new version; on start the index is reconciled with this, never the other way)
+    searchable: bool = False
     version: int = 1  # optimistic-concurrency counter of the metadata
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

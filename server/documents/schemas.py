@@ -17,6 +17,7 @@ class DocumentPublic(BaseModel):
     classification: Classification
     status: DocumentStatus
     page_count: int
+    searchable: bool = Field(description="The assistant and search find this document's current version")
     current_version: int
     version: int
     created_at: datetime

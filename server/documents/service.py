@@ -45,8 +45,16 @@ def split_usernames(values: list[str]) -> list[str]:
 
 class DocumentService:
     def __init__(
-        self, ctx: ChangeContext, store: BlobStore, pages: PageCache, max_pages: int, enqueue: Callable[[int], None]
+        self,
+        ctx: ChangeContext,
+        store: BlobStore,
+        pages: PageCache,
+        max_pages: int,
+        enqueue: Callable[[int], None],
+        sync_index: Callable[[int], None],
     ) -> None:
+        """``enqueue(version_id)`` starts processing; ``sync_index(document_id)`` brings the search index in step."""
+        self.sync_index = sync_index
         self.ctx = ctx
         self.session = ctx.session
         self.store = store
@@ -139,6 +147,7 @@ class DocumentService:
             )
             self.session.add(version)
             document.status = DocumentStatus.processing
+            document.searchable = False
             self.session.add(document)
             await self.session.flush()
             public = document_public(document)
@@ -158,7 +167,9 @@ class DocumentService:
             )
             version_id = version.id
             assert version_id is not None
+            document_id = document.id
             on_commit(self.session, lambda: self.enqueue(version_id))
+            on_commit(self.session, lambda: self.sync_index(document_id))  # an older version leaves the index
             await self.session.commit()
         except BaseException:
             await self.session.rollback()
@@ -280,6 +291,7 @@ class DocumentService:
         await self.session.flush()
         unused = [sha for sha in shas if not await self._sha_in_use(sha)]
         on_commit(self.session, lambda: self._drop_files(unused))
+        on_commit(self.session, lambda: self.sync_index(document_id))
         await self.session.commit()
 
     async def present(self, meeting_id: int, data: PresentRequest) -> Presenting:

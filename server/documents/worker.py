@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import delete as sql_delete
 from sqlmodel import col, select
@@ -26,7 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class DocumentWorker:
-    def __init__(self, db: Database, store: BlobStore, publish: Publisher) -> None:
+    def __init__(
+        self, db: Database, store: BlobStore, publish: Publisher, processed: Callable[[int], None] | None = None
+    ) -> None:
+        """``processed(document_id)`` is called after a version's text is committed (the search index follows)."""
+        self.processed = processed
         self.db = db
         self.store = store
         self.publish = publish
@@ -112,3 +117,5 @@ class DocumentWorker:
             event = DocumentFailed(document=public, error=error) if error else DocumentReady(document=public)
             await record_event(session, self.publish, document.meeting_id, event, version.uploaded_by, audience)
             await session.commit()
+        if self.processed is not None and document.id is not None:
+            self.processed(document.id)

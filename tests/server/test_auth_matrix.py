@@ -49,6 +49,7 @@ class Route:
     live: bool = False
     body: Callable[[Case], Any] | None = None
     upload: bool = False  # send a small PDF as multipart instead of a JSON body
+    params: Callable[[Case], dict[str, Any]] | None = None  # query string
 
 
 def _participant_of(app: App, meeting_id: int, username: str) -> int:
@@ -123,6 +124,15 @@ ROUTES = [
     Route("GET", "/api/documents/{document_id}/text", VIEWERS),
     Route("GET", "/api/documents/{document_id}/file", VIEWERS),
     Route("POST", "/api/meetings/{meeting_id}/present", MANAGERS, body=lambda c: {"document_id": c.document_id}),
+    Route(
+        "POST",
+        "/api/assistant/ask",
+        VIEWERS,
+        body=lambda c: {"question": "Báo cáo ngắn nói gì?", "meeting_id": c.meeting_id},
+    ),
+    Route("GET", "/api/assistant/history", EVERYONE, meeting_scoped=False),
+    Route("GET", "/api/search", VIEWERS, params=lambda c: {"q": "báo cáo", "meeting_id": c.meeting_id}),
+    Route("GET", "/api/documents/{document_id}/summary", VIEWERS),
 ]
 
 
@@ -183,6 +193,8 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
     before = app.snapshot(meeting_id)
     audit_before = app.users["root"].ok("GET", "/api/users")
     kwargs: dict[str, Any] = {"json": route.body(case)} if route.body else {}
+    if route.params:
+        kwargs["params"] = route.params(case)
     if route.upload:
         kwargs["files"] = {"file": ("tai-lieu.pdf", small_pdf(), "application/pdf")}
     response = client.request(route.method, path, **kwargs)

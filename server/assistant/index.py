@@ -1,0 +1,244 @@
+"""The server's search index, kept in step with the database.
+
+The database is the truth (documents and their page texts); the index under
+``<data_dir>/assistant/index`` is derived from it. One task per process changes
+the index: it takes document ids, looks at what the database says of each now,
+and makes the index agree (add the current version's passages, or drop them).
+Only once the index is on disk does the document become ``searchable`` and
+``document.indexed`` go out, so a crash at any moment leaves a database that
+never claims more than the index holds; on start the two are reconciled.
+
+Passages are searchable by their words at once; their vectors are encoded in
+the background (the slow part) and join the ranking as they arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assistant.chunk import Page, chunk_pages
+from assistant.embed import LazyEmbedder, token_counter
+from assistant.retriever import Retriever, SearchHit
+from assistant.store import IndexMismatch
+from server.db import Database
+from server.documents.access import audience_of, readers_of
+from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion
+from server.documents.schemas import document_public
+from server.events import DocumentIndexed
+from server.live.outbox import Publisher, record_event
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+VECTOR_BATCH = 64
+"""Passages encoded per step of the background encoder (one forward pass of the model)."""
+SUMMARIES_KEPT = 256
+SAVE_EVERY_SECONDS = 30.0
+"""While vectors stream in, the index is written at most this often (and once when they are done)."""
+
+
+class SearchIndex:
+    """One process's index: `sync(document_id)` to follow the database, `search` to rank."""
+
+    def __init__(self, settings: Settings, db: Database, publish: Publisher) -> None:
+        self.db = db
+        self.publish = publish
+        self.directory = settings.assistant_dir / "index"
+        self.embedder = LazyEmbedder(settings.embedding_model) if settings.dense_search else None
+        self.dense_weight = settings.dense_weight if settings.dense_search else 0.0
+        self.retriever = Retriever(self.embedder, dense_weight=self.dense_weight)
+        self._count_tokens: Callable[[str], int] | None = None
+        self._model = settings.embedding_model
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        self._vectors_wanted = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._write = asyncio.Lock()  # one writer of the index files at a time
+        self.summaries: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
+        """Document summaries by (document id, version): computed once, as a version never changes."""
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Load the saved index, reconcile it with the database, and start the index's tasks."""
+        self.retriever = await asyncio.to_thread(self._load)
+        await self._reconcile()
+        self._tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._encode_vectors())]
+        if self.retriever.missing_vectors(1):
+            self._vectors_wanted.set()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def sync(self, document_id: int) -> None:
+        """Make the index agree with what the database says of ``document_id`` (soon, in the background)."""
+        self._queue.put_nowait(document_id)
+
+    async def idle(self) -> None:
+        """Wait until every queued document is in step (for the CLI and tests)."""
+        await self._queue.join()
+
+    # ------------------------------------------------------------------ reading
+
+    def search(self, query: str, k: int, allowed: set[int]) -> list[SearchHit]:
+        """The ``k`` best passages for ``query`` among the documents ``allowed`` (blocking: run in a thread)."""
+        return self.retriever.search(query, k=k, allowed=allowed)
+
+    def has_vectors(self, document_id: int) -> bool:
+        return self.retriever.has_vectors(document_id)
+
+    def remember_summary(self, key: tuple[int, int], sentences: list[Any]) -> None:
+        self.summaries[key] = sentences
+        while len(self.summaries) > SUMMARIES_KEPT:
+            self.summaries.popitem(last=False)
+
+    # ------------------------------------------------------------------ keeping in step
+
+    def _load(self) -> Retriever:
+        try:
+            retriever = Retriever.load(self.directory, self.embedder)
+        except FileNotFoundError:
+            return Retriever(self.embedder, dense_weight=self.dense_weight)
+        except (IndexMismatch, ValueError, OSError) as exc:
+            # another model, or damaged files: the database still has every text, so rebuild from it
+            log.warning("the search index in %s cannot be used (%s); rebuilding it", self.directory, exc)
+            return Retriever(self.embedder, dense_weight=self.dense_weight)
+        retriever.dense_weight = self.dense_weight
+        return retriever
+
+    async def _reconcile(self) -> None:
+        """Drop from the index what the database no longer has ready; queue what it lacks; and make sure
+        no document is called searchable unless the index holds its current version."""
+        async with self.db.write() as session:
+            rows = (
+                await session.exec(
+                    select(Document.id, Document.current_version, Document.searchable).where(
+                        Document.status == DocumentStatus.ready
+                    )
+                )
+            ).all()
+            wanted = {document_id: version for document_id, version, _ in rows if document_id is not None}
+            indexed = self.retriever.indexed_versions()
+            stale = [document_id for document_id, version in indexed.items() if wanted.get(document_id) != version]
+            lacking = [document_id for document_id, version in wanted.items() if indexed.get(document_id) != version]
+            if lacking:
+                await session.exec(  # type: ignore[call-overload]
+                    update(Document).where(col(Document.id).in_(lacking)).values(searchable=False)
+                )
+            await session.commit()
+        if stale:
+            for document_id in stale:
+                self.retriever.remove(document_id)
+            await self._save()
+        unmarked = [document_id for document_id, _, searchable in rows if document_id is not None and not searchable]
+        for document_id in sorted(set(lacking) | set(unmarked)):
+            self.sync(document_id)
+
+    async def _run(self) -> None:
+        while True:
+            document_id = await self._queue.get()
+            try:
+                await self._sync(document_id)
+            except Exception:
+                log.exception("indexing document %s failed", document_id)
+            finally:
+                self._queue.task_done()
+
+    async def _sync(self, document_id: int) -> None:
+        async with self.db.read() as session:
+            document = await session.get(Document, document_id)
+            version = document.current_version if document and document.status == DocumentStatus.ready else None
+            pages = await self._pages(session, document_id, version) if version is not None else []
+        indexed = self.retriever.indexed_versions().get(document_id)
+        if version is None:
+            if indexed is not None:
+                await asyncio.to_thread(self.retriever.remove, document_id)
+                await self._save()
+            return
+        if indexed != version:
+            await asyncio.to_thread(self._replace, document_id, pages)
+            await self._save()
+            self._vectors_wanted.set()
+        await self._mark_searchable(document_id, version)
+
+    @staticmethod
+    async def _pages(session: AsyncSession, document_id: int, version: int) -> list[Page]:
+        rows = (
+            await session.exec(
+                select(DocumentPage.page, DocumentPage.text)
+                .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
+                .where(DocumentVersion.document_id == document_id, DocumentVersion.number == version)
+                .order_by(col(DocumentPage.page))
+            )
+        ).all()
+        return [Page(doc_id=document_id, version=version, page=page, text=text) for page, text in rows]
+
+    def _replace(self, document_id: int, pages: list[Page]) -> None:
+        """Put the passages of ``pages`` in place of the document's old ones (blocking)."""
+        if self._count_tokens is None:
+            self._count_tokens = token_counter(self._model) or LazyEmbedder(self._model).count_tokens
+        chunks = chunk_pages(pages, self._count_tokens)
+        self.retriever.remove(document_id)
+        self.retriever.add(chunks)
+        self.retriever.refresh()  # so the first search after this does not rebuild BM25
+
+    async def _mark_searchable(self, document_id: int, version: int) -> None:
+        async with self.db.write() as session:
+            document = await session.get(Document, document_id)
+            if document is None or document.current_version != version or document.status != DocumentStatus.ready:
+                self.sync(document_id)  # it changed meanwhile: look again
+                await session.rollback()
+                return
+            if document.searchable:
+                await session.rollback()
+                return
+            document.searchable = True
+            document.version += 1
+            session.add(document)
+            await session.flush()
+            audience = await audience_of(session, document, await readers_of(session, document_id))
+            event = DocumentIndexed(document=document_public(document).model_dump(mode="json"))
+            await record_event(session, self.publish, document.meeting_id, event, None, audience)
+            await session.commit()
+
+    async def _save(self) -> None:
+        async with self._write:
+            await asyncio.to_thread(self.retriever.save, self.directory)
+
+    async def _encode_vectors(self) -> None:
+        """Give every passage its vector, a batch at a time, saving now and then and when done."""
+        if self.embedder is None:
+            return
+        embedder = self.embedder
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._vectors_wanted.wait()
+            self._vectors_wanted.clear()
+            last_save = loop.time()
+            encoded = 0
+            while batch := self.retriever.missing_vectors(VECTOR_BATCH):
+                try:
+                    vectors = await asyncio.to_thread(embedder.encode, [chunk.text for chunk in batch])
+                except Exception:
+                    log.exception("encoding passages failed; searches rank by words only until a restart")
+                    return
+                self.retriever.add_vectors([chunk.id for chunk in batch], vectors)
+                encoded += len(batch)
+                if loop.time() - last_save > SAVE_EVERY_SECONDS:
+                    await self._save()
+                    last_save = loop.time()
+            if encoded:
+                await asyncio.to_thread(self.retriever.refresh)
+                await self._save()

@@ -1,0 +1,243 @@
+"""Asking, searching and summarising, over exactly what the asker may read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assistant.answer import Answer, answer, highlight_spans, quote
+from assistant.chunk import Page
+from assistant.retriever import SearchHit
+from assistant.summary import summarise
+from server.agenda.models import AgendaItem
+from server.assistant.index import SearchIndex
+from server.assistant.llm import ChatPhraser
+from server.assistant.models import AssistantQuestion
+from server.assistant.schemas import (
+    AskRequest,
+    AskResponse,
+    CitationPublic,
+    DocumentSummary,
+    QuestionPublic,
+    SearchHitPublic,
+    SearchResponse,
+    SummarySentence,
+)
+from server.audit import audit
+from server.audit_buffer import AuditBuffer
+from server.auth.service import Principal
+from server.documents.access import load_readable, readable_documents
+from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion
+from server.errors import Conflict, Invalid, NotFound
+from server.meetings.access import load_access
+
+RETRIEVED = 8
+"""Passages retrieved per question; the answerer quotes and cites the best few of them."""
+SUMMARY_SENTENCES = 6
+# Letters only Vietnamese uses (with its tone marks): a question holding one is Vietnamese.
+_VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE)
+_ENGLISH = re.compile(r"\b(what|which|who|whom|when|where|why|how|is|are|was|were|does|did|the|of)\b", re.IGNORECASE)
+
+
+def answer_language(question: str, preferred: str) -> str:
+    """Vietnamese for a question with Vietnamese letters, English for one with English question words,
+    else ``preferred`` (an unaccented "bao nhieu ho so" is Vietnamese typed without diacritics)."""
+    if _VIETNAMESE.search(question):
+        return "vi"
+    if _ENGLISH.search(question):
+        return "en"
+    return preferred
+
+
+class AssistantService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        index: SearchIndex,
+        phraser: ChatPhraser | None,
+        reads: AuditBuffer,
+    ) -> None:
+        self.reads = reads
+        self.session = session
+        self.principal = principal
+        self.index = index
+        self.phraser = phraser
+
+    async def ask(self, data: AskRequest, preferred_language: str) -> AskResponse:
+        started = time.perf_counter()
+        question = " ".join(data.question.split())
+        if not question:
+            raise Invalid("The question is empty", "Câu hỏi trống")
+        documents = await self._scope(data.scope, data.meeting_id, data.agenda_item_id, data.document_id)
+        language = data.language or answer_language(question, preferred_language)
+        hits = await asyncio.to_thread(self.index.search, question, RETRIEVED, set(documents))
+        reply = answer(question, hits, language=language)
+        text, phrased_by = reply.text, "extract"
+        if reply.found and self.phraser is not None:
+            cited = _cited_hits(reply, hits)
+            phrased = await self.phraser.phrase(question, cited, {i: d.title for i, d in documents.items()}, language)
+            if phrased:
+                text, phrased_by = phrased, "llm"
+        citations = [
+            CitationPublic(
+                document_id=citation.doc_id,
+                meeting_id=documents[citation.doc_id].meeting_id,
+                title=documents[citation.doc_id].title,
+                page=citation.page,
+                snippet=citation.snippet,
+                score=citation.score,
+            )
+            for citation in reply.citations
+        ]
+        meeting_id = data.meeting_id if data.scope != "all" else None
+        self.session.add(
+            AssistantQuestion(
+                user_id=self.principal.id,
+                meeting_id=meeting_id,
+                question=question[:1000],
+                answer=text,
+                found=reply.found,
+                citations=json.dumps([c.model_dump() for c in citations], ensure_ascii=False),
+            )
+        )
+        audit(
+            self.session,
+            self.principal.id,
+            "assistant.ask",
+            "meeting" if meeting_id else "assistant",
+            meeting_id,
+            meeting_id=meeting_id,
+            found=reply.found,
+            cited=sorted({c.document_id for c in citations}),
+        )
+        await self.session.commit()
+        return AskResponse(
+            question=question,
+            answer=text,
+            found=reply.found,
+            language=language,
+            citations=citations,
+            phrased_by=phrased_by,  # type: ignore[arg-type]
+            took_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    async def history(self, meeting_id: int | None, limit: int) -> list[QuestionPublic]:
+        """The caller's own recent questions, newest first (in one meeting, or everywhere)."""
+        query = select(AssistantQuestion).where(AssistantQuestion.user_id == self.principal.id)
+        if meeting_id is not None:
+            await load_access(self.session, meeting_id, self.principal)
+            query = query.where(AssistantQuestion.meeting_id == meeting_id)
+        rows = (await self.session.exec(query.order_by(col(AssistantQuestion.id).desc()).limit(limit))).all()
+        # what they may read now: a citation of a document since deleted or reclassified is left out
+        readable = await readable_documents(self.session, self.principal)
+        questions = []
+        for row in rows:
+            assert row.id is not None
+            cited = [CitationPublic(**c) for c in json.loads(row.citations)]
+            questions.append(
+                QuestionPublic(
+                    id=row.id,
+                    question=row.question,
+                    answer=row.answer if all(c.document_id in readable for c in cited) else "",
+                    found=row.found,
+                    meeting_id=row.meeting_id,
+                    citations=[c for c in cited if c.document_id in readable],
+                    created_at=row.created_at,
+                )
+            )
+        return questions
+
+    async def search(
+        self, query: str, meeting_id: int | None, agenda_item_id: int | None, document_id: int | None, limit: int
+    ) -> SearchResponse:
+        started = time.perf_counter()
+        query = " ".join(query.split())
+        if not query:
+            raise Invalid("Give a search query (q)", "Hãy nhập nội dung cần tìm (q)")
+        documents = await self._scope(None, meeting_id, agenda_item_id, document_id)
+        hits = await asyncio.to_thread(self.index.search, query, limit, set(documents))
+        results = []
+        for hit in hits:
+            text = quote(query, hit)
+            document = documents[hit.chunk.doc_id]
+            results.append(
+                SearchHitPublic(
+                    document_id=hit.chunk.doc_id,
+                    meeting_id=document.meeting_id,
+                    title=document.title,
+                    page=hit.chunk.page,
+                    snippet=text,
+                    score=round(hit.score, 4),
+                    highlights=highlight_spans(text, query),
+                )
+            )
+        return SearchResponse(query=query, hits=results, took_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def summary(self, document_id: int) -> DocumentSummary:
+        document, _ = await load_readable(self.session, document_id, self.principal)
+        if document.status != DocumentStatus.ready:
+            raise Conflict(
+                f"The document is not ready yet (status: {document.status})",
+                f"Tài liệu chưa sẵn sàng (trạng thái: {document.status})",
+            )
+        key = (document_id, document.current_version)
+        cached = self.index.summaries.get(key)
+        if cached is None:
+            pages = await self._pages(document)
+            cited = await asyncio.to_thread(summarise, pages, SUMMARY_SENTENCES)
+            cached = [SummarySentence(page=c.page, text=c.snippet, score=c.score) for c in cited]
+            self.index.remember_summary(key, cached)
+        self.reads.record(
+            self.principal.id, "document.summary", "document", document_id, meeting_id=document.meeting_id
+        )
+        return DocumentSummary(document_id=document_id, version=document.current_version, sentences=cached)
+
+    async def _pages(self, document: Document) -> list[Page]:
+        rows = (
+            await self.session.exec(
+                select(DocumentPage.page, DocumentPage.text)
+                .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
+                .where(DocumentVersion.document_id == document.id, DocumentVersion.number == document.current_version)
+                .order_by(col(DocumentPage.page))
+            )
+        ).all()
+        assert document.id is not None
+        return [Page(doc_id=document.id, version=document.current_version, page=p, text=t) for p, t in rows]
+
+    async def _scope(
+        self, scope: str | None, meeting_id: int | None, agenda_item_id: int | None, document_id: int | None
+    ) -> dict[int, Document]:
+        """The documents a question may be answered from: checked ids, then only what the caller may read."""
+        if scope == "meeting" and meeting_id is None:
+            raise Invalid("scope `meeting` needs a meeting_id", "Phạm vi `meeting` cần meeting_id")
+        within = None if scope == "all" else meeting_id
+        if within is not None:
+            await load_access(self.session, within, self.principal)
+        if agenda_item_id is not None:
+            item = await self.session.get(AgendaItem, agenda_item_id)
+            if item is None or (within is not None and item.meeting_id != within):
+                raise NotFound("Agenda item", "mục chương trình", agenda_item_id)
+            await load_access(self.session, item.meeting_id, self.principal)
+        if document_id is not None:
+            document, _ = await load_readable(self.session, document_id, self.principal)
+            if within is not None and document.meeting_id != within:
+                raise NotFound("Document", "tài liệu", document_id)
+        return await readable_documents(
+            self.session,
+            self.principal,
+            meeting_id=within,
+            agenda_item_id=agenda_item_id,
+            document_id=document_id,
+        )
+
+
+def _cited_hits(reply: Answer, hits: list[SearchHit]) -> list[SearchHit]:
+    """The hits behind the answer's citations, in citation order (what a language model may phrase from)."""
+    by_id = {hit.chunk.id: hit for hit in hits}
+    return [by_id[c.chunk_id] for c in reply.citations if c.chunk_id in by_id]
