@@ -52,7 +52,8 @@ def summarise(pages: list[Page], k: int = 5, embedder: Embedder | None = None) -
             Citation(
                 doc_id=page.doc_id,
                 page=page.page,
-                snippet=snippet(page.text, start, end),
+                # the sentence alone (cut to a window if very long): neighbours would overlap other key sentences
+                snippet=snippet(page.text[start:end], 0, end - start),
                 score=round(float(centrality[index]), 4),
                 chunk_id=f"{page.doc_id}:{page.version}:{page.page}:{start}",
             )

@@ -81,9 +81,9 @@ class Settings(BaseSettings):
     """Rank with the embedding model as well as with words. Off: lexical (BM25) only, and the model is never
     loaded (for small machines)."""
 
-    dense_weight: float = Field(default=0.3, ge=0.0, le=1.0)
-    """Share of the dense score in the fused ranking (0: words only). 0.3 is what ``bench/assistant_eval.py``
-    measured best with all-MiniLM-L6-v2 on Vietnamese material; re-measure for another model."""
+    dense_weight: float = Field(default=0.1, ge=0.0, le=1.0)
+    """Share of the dense score in the fused ranking (0: words only). 0.1 is what ``bench/assistant_eval.py``
+    measured best with all-MiniLM-L6-v2 on Vietnamese material (more lowers it); re-measure for another model."""
 
     llm_base_url: str | None = None
     """An OpenAI-compatible chat endpoint (a local llama.cpp, vLLM or Ollama server), e.g.

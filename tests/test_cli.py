@@ -12,7 +12,7 @@ from tests.support.server import ServerProcess, run_cli
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "--help")
     assert result.returncode == 0
-    for command in ("serve", "demo", "user", "migrate"):
+    for command in ("serve", "demo", "user", "migrate", "ask", "reindex"):
         assert command in result.stdout
 
 

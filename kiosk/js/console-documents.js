@@ -2,7 +2,7 @@
 // new version, delete, open, and "Present" (the viewer in presenter mode).
 
 import {
-  classificationTag, icon, isViewable, itemLabel, itemOptions, pagesText, presentedPage, statusBadge,
+  classificationTag, icon, isViewable, itemLabel, itemOptions, pagesText, presentedPage, searchableBadge, statusBadge,
 } from "./documents.js";
 import { t } from "./i18n.js";
 import { numberedAgenda } from "./live.js";
@@ -315,7 +315,7 @@ export class DocumentsPanel {
     }
     return h("div", {
       class: `doc-admin doc-admin-${doc.status}${presenting ? " is-presenting" : ""}`, testid: `doc-${doc.id}`,
-      "data-status": doc.status,
+      "data-status": doc.status, "data-searchable": doc.searchable ? "true" : "false",
     },
     icon("doc", "icon doc-icon"),
     h("div", { class: "doc-admin-body" },
@@ -325,6 +325,7 @@ export class DocumentsPanel {
         h("span", {}, pagesText(doc.page_count)),
         classificationTag(doc),
         doc.current_version > 1 ? h("span", {}, t("doc.version", { n: doc.current_version })) : null,
+        searchableBadge(doc),
         presenting ? h("span", { class: "doc-live" }, t("present.page_of", { page: presentedPage(state, doc),
           count: doc.page_count })) : null),
       doc.status === "failed" ? h("p", { class: "form-error doc-error", testid: `doc-error-${doc.id}` },

@@ -1,6 +1,7 @@
 // The secretary's console: meetings, creating one, and running one live.
 
 import { Api } from "./api.js";
+import { AssistantPanel } from "./assistant.js";
 import { AgendaEditor } from "./console-agenda.js";
 import { DocumentsPanel } from "./console-documents.js";
 import { fromLocalInput, labelled, meetingDetailsForm, meetingFields } from "./console-forms.js";
@@ -166,6 +167,7 @@ class ConsoleMeetingView {
     this.live = meeting;
     this.viewer = documentViewer;
     this.unsubscribe = null;
+    this.assistant = new AssistantPanel({ api, live: meeting, viewer: documentViewer });
   }
 
   detach() {
@@ -222,7 +224,7 @@ class ConsoleMeetingView {
         h("div", { class: "console-columns" },
           h("div", { class: "console-main" }, this.agendaEditor.element, this.documentsPanel.element,
             this.participantsEditor.element),
-          h("div", { class: "console-side" }, this.controls, this.details.element))),
+          h("div", { class: "console-side" }, this.controls, this.assistant.build(), this.details.element))),
     );
     this.detach();
     this.unsubscribe = this.live.onChange(() => this.render());

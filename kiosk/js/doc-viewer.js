@@ -14,6 +14,7 @@ import { t } from "./i18n.js";
 import {
   classificationTag, icon, isViewable, itemLabel, pageUrl, pagesText, presentedPage, stepWidth, WIDTH_STEP,
 } from "./documents.js";
+import { SummaryPanel } from "./doc-summary.js";
 import { fill, h, showError, showToast } from "./ui.js";
 
 const ZOOM_MIN = 0.5;
@@ -99,25 +100,33 @@ export class DocumentViewer {
 
   /**
    * Open `docId` at `page`. source "user": the reader chose it (stops following if it is not
-   * the presented document); "follow": the presenter moved; "present": start presenting it.
+   * the presented document); "cite": the reader asked for this very page (an assistant's citation:
+   * stops following unless it is the presented page, and is never presented to the room);
+   * "follow": the presenter moved; "present": start presenting it.
+   * `doc`: the document itself when it is not in this meeting's state (a citation of an earlier meeting).
    */
-  open(docId, { page = 1, source = "user" } = {}) {
+  open(docId, { page = 1, source = "user", doc: given = null } = {}) {
     const state = this.state;
-    const doc = state && (state.documents || []).find((candidate) => candidate.id === docId);
+    const doc = (state && (state.documents || []).find((candidate) => candidate.id === docId)) || given;
     if (!isViewable(doc)) {
       showToast(t("doc.not_viewable"), "error");
       return;
     }
     const presented = presentedDocument(state);
-    if (source === "user" && this.followable && this.following && presented) {
-      if (presented.id === docId) page = presentedPage(state, presented);
-      else this.following = false;
+    const reading = source === "user" || source === "cite";
+    if (reading && this.followable && this.following && presented) {
+      const presentedAt = presentedPage(state, presented);
+      if (presented.id === docId && source === "user") page = presentedAt;
+      else if (presented.id !== docId || page !== presentedAt) this.following = false;
     }
     if (source === "present") this.presenter = true;
+    else if (source === "cite" && this.presenter) this.presenter = false;
     else if (source === "user" && this.presenter && docId !== this.docId) this.presenter = false;
     const switching = docId !== this.docId || !this.isOpen;
     this.docId = docId;
     this.doc = doc;
+    // a document of another meeting: this meeting's events say nothing about it
+    this.foreign = doc.meeting_id != null && doc.meeting_id !== this.live.meetingId;
     if (switching) {
       this.zoom = 1;
       this.shownKey = null;
@@ -143,6 +152,7 @@ export class DocumentViewer {
     if (this.thumbObserver) this.thumbObserver.disconnect();
     this.docId = null;
     this.doc = null;
+    this.foreign = false;
     this.presenter = false;
     this.shownKey = null;
     this.loadToken += 1;
@@ -173,7 +183,7 @@ export class DocumentViewer {
 
   onState(state, event) {
     if (!state) return;
-    if (this.isOpen) {
+    if (this.isOpen && !this.foreign) {
       const doc = (state.documents || []).find((candidate) => candidate.id === this.docId);
       if (!doc) {
         this.close({ notice: t("doc.removed_notice", { title: this.doc ? this.doc.title : "" }) });
@@ -408,6 +418,7 @@ export class DocumentViewer {
     const typing = target instanceof HTMLElement && target.matches("input, select, textarea");
     if (event.key === "Escape") {
       if (typing) target.blur();
+      else if (this.summary.isOpen) this.summary.close();
       else this.close({ byUser: true });
       event.preventDefault();
       return;
@@ -497,6 +508,7 @@ export class DocumentViewer {
         }
       },
     }, icon("download"));
+    this.summary = new SummaryPanel(this.api, { onPage: (page) => this.go(page), onToggle: () => this.layout(true) });
     this.thumbs = h("nav", { class: "viewer-thumbs", "aria-label": t("viewer.thumbs"), testid: "viewer-thumbs",
       hidden: !this.thumbsOpen });
     this.img = h("img", { class: "viewer-page-image", testid: "viewer-page-image", alt: "", draggable: "false",
@@ -554,10 +566,11 @@ export class DocumentViewer {
     },
     h("header", { class: "viewer-bar" },
       this.closeButton, this.heading, this.mode,
-      h("div", { class: "viewer-actions" }, this.thumbsButton, this.downloadButton)),
+      h("div", { class: "viewer-actions" }, this.summary.button, this.thumbsButton, this.downloadButton)),
     h("div", { class: "viewer-body" },
       this.thumbs,
-      h("div", { class: "viewer-main" }, this.stage, this.statusBox, this.prevButton, this.nextButton, toolbar)));
+      h("div", { class: "viewer-main" }, this.stage, this.statusBox, this.prevButton, this.nextButton, toolbar),
+      this.summary.element));
   }
 
   /** Heading, thumbnails: what changes with the document (not with the page). */
@@ -573,10 +586,12 @@ export class DocumentViewer {
     if (!doc || !this.heading) return;
     this.element.setAttribute("aria-label", doc.title);
     this.element.dataset.documentId = String(doc.id);
+    this.summary.show(doc);
     fill(this.heading,
       h("h2", { class: "viewer-title", testid: "viewer-title", title: doc.title }, doc.title),
       h("p", { class: "viewer-meta" },
-        h("span", {}, itemLabel(this.state, doc.agenda_item_id)),
+        h("span", { testid: "viewer-item-label" },
+          this.foreign ? t("viewer.other_meeting") : itemLabel(this.state, doc.agenda_item_id)),
         h("span", {}, pagesText(doc.page_count)),
         classificationTag(doc),
         doc.current_version > 1 ? h("span", {}, t("doc.version", { n: doc.current_version })) : null));

@@ -17,6 +17,9 @@ const ICONS = {
   present: ["M3 4h18v12H3z", "M12 16v4", "M8 20h8"],
   follow: ["M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12z", "M12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"],
   upload: ["M12 20V9", "M7 14l5-5 5 5", "M5 4h14"],
+  search: ["M10.5 4a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13z", "M15.5 15.5L20 20"],
+  assistant: ["M12 3l1.9 4.6L18.5 9.5l-4.6 1.9L12 16l-1.9-4.6L5.5 9.5l4.6-1.9z", "M18 15l.9 2.1L21 18l-2.1.9L18 21l-.9-2.1L15 18l2.1-.9z"],
+  summary: ["M5 5h14", "M5 10h14", "M5 15h9", "M5 20h6"],
 };
 
 /** A small line icon (inline SVG; no icon font, no emoji font needed). */
@@ -50,6 +53,15 @@ export function classificationTag(doc) {
   const confidential = doc.classification === "confidential";
   return h("span", { class: `doc-class doc-class-${doc.classification}` },
     confidential ? icon("lock", "icon icon-lock") : null, t(`doc.class.${doc.classification}`));
+}
+
+/** "Indexed for search": the assistant and search can find this document's current version. */
+export function searchableBadge(doc) {
+  if (!doc.searchable) return null;
+  return h("span", {
+    class: "doc-searchable", testid: `doc-searchable-${doc.id}`, title: t("doc.searchable_hint"),
+    "aria-label": t("doc.searchable_hint"),
+  }, icon("search"), h("span", { "aria-hidden": "true" }, t("doc.searchable")));
 }
 
 /** The presented page of `doc`, within its pages (a new version may have fewer than the page presented). */
@@ -104,6 +116,7 @@ export function documentEntry(doc, { onOpen, error = null, presenting = false })
   return h("button", {
     class: `doc-entry${presenting ? " is-presenting" : ""}`, type: "button", testid: `doc-${doc.id}`,
     "data-status": doc.status, "data-classification": doc.classification,
+    "data-searchable": doc.searchable ? "true" : "false",
     disabled: !viewable, title: error || null,
     onclick: viewable ? () => onOpen(doc) : null,
   },
@@ -113,6 +126,7 @@ export function documentEntry(doc, { onOpen, error = null, presenting = false })
     h("span", { class: "doc-meta" },
       doc.classification === "confidential" ? classificationTag(doc) : null,
       h("span", {}, pagesText(doc.page_count)),
+      searchableBadge(doc),
       presenting ? h("span", { class: "doc-live" }, t("present.active")) : null)),
   statusBadge(doc, error));
 }

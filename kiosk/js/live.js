@@ -114,6 +114,7 @@ export function applyEvent(state, name, data) {
     case "document.added":
     case "document.updated":
     case "document.ready":
+    case "document.indexed":
     case "document.failed":
       if (data.document) {
         state.documents = state.documents || [];

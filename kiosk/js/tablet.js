@@ -1,6 +1,7 @@
 // The delegate's tablet: sign in, my meetings, one meeting followed live.
 
 import { Api } from "./api.js";
+import { AssistantPanel } from "./assistant.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
 import { DocumentViewer, followToggle } from "./doc-viewer.js";
@@ -165,6 +166,7 @@ class MeetingView {
     this.live = meeting;
     this.viewer = documentViewer;
     this.lastCurrentId = undefined;
+    this.assistant = new AssistantPanel({ api, live: meeting, viewer: documentViewer });
   }
 
   mount() {
@@ -192,7 +194,8 @@ class MeetingView {
           h("section", { class: "card agenda-card" },
             h("h2", { class: "card-title" }, t("meeting.agenda")),
             h("div", { class: "agenda-scroll" }, this.agenda)),
-          h("aside", { class: "side-column" }, this.presenting, this.current, this.general, this.checkin, this.presence)),
+          h("aside", { class: "side-column" },
+            this.presenting, this.current, this.assistant.build(), this.general, this.checkin, this.presence)),
       ),
     );
     this.detach();

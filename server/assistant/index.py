@@ -204,8 +204,8 @@ class SearchIndex:
             if document.searchable:
                 await session.rollback()
                 return
+            # not an edit of the metadata: the optimistic-concurrency version stays, so an open edit form is not stale
             document.searchable = True
-            document.version += 1
             session.add(document)
             await session.flush()
             audience = await audience_of(session, document, await readers_of(session, document_id))

@@ -95,7 +95,7 @@ class AssistantService:
             )
             for citation in reply.citations
         ]
-        meeting_id = data.meeting_id if data.scope != "all" else None
+        meeting_id = data.meeting_id  # where it was asked from, whatever the scope: its recent questions list it
         self.session.add(
             AssistantQuestion(
                 user_id=self.principal.id,
