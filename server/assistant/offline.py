@@ -72,9 +72,7 @@ async def reindex(settings: Settings, progress: Progress | None = None) -> Rebui
         await db.dispose()
 
 
-def _build(
-    settings: Settings, pages: list[Page], embedder: LazyEmbedder | None, report: Progress | None
-) -> Retriever:
+def _build(settings: Settings, pages: list[Page], embedder: LazyEmbedder | None, report: Progress | None) -> Retriever:
     count = token_counter(settings.embedding_model) or LazyEmbedder(settings.embedding_model).count_tokens
     chunks = chunk_pages(pages, count)
     retriever = Retriever(embedder, dense_weight=settings.dense_weight if embedder else 0.0)
