@@ -159,7 +159,9 @@ def test_live_documents_state_equals_a_fresh_snapshot(
         {"meetingId": DEMO_MEETING, "tokens": {"secretary": secretary.token, "delegate": delegate.token}},
     )
     page.wait_for_function("Object.values(window.probes).every((probe) => probe.status === 'open')")
-    all_ready = "Object.values(window.probes).every((p) => p.state.documents.every((d) => d.status === 'ready'))"
+    # ready and searchable: no event is still to come for them
+    settled = "(d) => d.status === 'ready' && d.searchable"
+    all_ready = f"Object.values(window.probes).every((p) => p.state.documents.every({settled}))"
 
     ids = item_ids(secretary)
     base = f"/api/meetings/{DEMO_MEETING}"

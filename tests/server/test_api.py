@@ -242,8 +242,9 @@ def test_expired_token_is_refused(tmp_path) -> None:
 
     from tests.server.conftest import build_app
 
-    with build_app(tmp_path, token_ttl_seconds=1) as world:
-        client = world.users["sec"]
-        time.sleep(1.5)
+    # setting up the world takes a while on a loaded machine: its own tokens must outlive it
+    with build_app(tmp_path, token_ttl_seconds=5) as world:
+        client = world.login("sec")
+        time.sleep(5.5)
         response = client.request("GET", "/api/me")
         assert response.status_code == 401 and response.json()["detail"]

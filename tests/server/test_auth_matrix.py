@@ -145,7 +145,8 @@ def small_pdf() -> bytes:
 
 
 def public_document(app: App, meeting_id: int) -> int:
-    """A ready public document in the meeting, uploaded by its secretary."""
+    """A ready and searchable public document in the meeting, uploaded by its secretary (nothing more is
+    coming for it, so the meeting's snapshot stays as it is)."""
     sec = app.users["sec"]
     response = sec.request(
         "POST",
@@ -155,8 +156,9 @@ def public_document(app: App, meeting_id: int) -> int:
     )
     assert response.status_code == 202, response.text
     document_id: int = response.json()["id"]
-    for _ in range(200):
-        if sec.ok("GET", f"/api/documents/{document_id}")["status"] == "ready":
+    for _ in range(1000):
+        document = sec.ok("GET", f"/api/documents/{document_id}")
+        if document["status"] == "ready" and document["searchable"]:
             return document_id
         time.sleep(0.02)
     raise AssertionError("document not ready")
