@@ -92,7 +92,9 @@ class DenseIndex:
             # exact is a matrix product of a few milliseconds
             rows = np.flatnonzero(candidates)
             scores = self._vectors[rows] @ query
-            best = np.argsort(-scores, kind="stable")[:top]
+            # only the top few need ordering: a partition first, not a sort of every visible row
+            best = np.argpartition(-scores, top - 1)[:top] if top < len(scores) else np.arange(len(scores))
+            best = best[np.argsort(-scores[best], kind="stable")]
             return rows[best].astype(np.int64), scores[best].astype(np.float32)
         params = None
         if count < len(self._rows):
