@@ -392,7 +392,9 @@ def bench(args: argparse.Namespace) -> tuple[Figures, Figures]:
         data_dir = Path(tmp)
         env = icabinet_env(data_dir)
         cli = [sys.executable, "-m", "server.cli"]
-        subprocess.run([*cli, "demo"], env=env, cwd=REPO, check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [*cli, "demo", "--no-documents"], env=env, cwd=REPO, check=True, capture_output=True, timeout=120
+        )
         port = args.port_base
         serve = [*cli, "serve", "--port", str(port)]
         with running(serve, data_dir / "server.log", lambda: http_ok(f"http://127.0.0.1:{port}/health"), env) as server:
