@@ -85,8 +85,9 @@ class LazyEmbedder:
     """An Embedder whose model loads at its first use (or `load()`), so a server starts in a moment and
     never pays for the model when nothing needs vectors. Thread-safe."""
 
-    def __init__(self, model: str | Path | None = None, batch_size: int = 64) -> None:
+    def __init__(self, model: str | Path | None = None, batch_size: int = 64, threads: int | None = None) -> None:
         """Name and dimension come from the model's files; the model itself loads later."""
+        self.threads = threads
         self.model = model
         self.batch_size = batch_size
         self.name = model_name(model)
@@ -104,7 +105,7 @@ class LazyEmbedder:
         """The loaded model, loading it now if needed (a few seconds)."""
         with self._lock:
             if self._loaded is None:
-                self._loaded = SentenceTransformerEmbedder(self.model, self.batch_size)
+                self._loaded = SentenceTransformerEmbedder(self.model, self.batch_size, self.threads)
             return self._loaded
 
     def encode(self, texts: list[str]) -> Vectors:
@@ -153,15 +154,16 @@ class SentenceTransformerEmbedder:
     the bundled all-MiniLM-L6-v2 (named "all-MiniLM-L6-v2" in index metadata).
     """
 
-    def __init__(self, model: str | Path | None = None, batch_size: int = 64) -> None:
-        """Load the model (a few seconds); `batch_size` texts are encoded per forward pass."""
+    def __init__(self, model: str | Path | None = None, batch_size: int = 64, threads: int | None = None) -> None:
+        """Load the model (a few seconds); `batch_size` texts are encoded per forward pass, on `threads`
+        CPU threads (None: every core)."""
         _offline()
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer
 
         transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(threads or os.cpu_count() or 1)
         location = str(default_model_path() if model is None else model)
         self.name = model_name(model)
         self.batch_size = batch_size

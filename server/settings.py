@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     """Rank with the embedding model as well as with words. Off: lexical (BM25) only, and the model is never
     loaded (for small machines)."""
 
+    embedding_threads: int = Field(default=1, ge=1, le=64)
+    """CPU threads the embedding model uses. 1 leaves the other cores to serving tablets while passages are
+    encoded in the background (on 2 cores, 2 threads made cached page images and queries stall under load)."""
+
     dense_weight: float = Field(default=0.1, ge=0.0, le=1.0)
     """Share of the dense score in the fused ranking (0: words only). 0.1 is what ``bench/assistant_eval.py``
     measured best with all-MiniLM-L6-v2 on Vietnamese material (more lowers it); re-measure for another model."""

@@ -38,6 +38,7 @@ from server.live.outbox import Publisher, record_event
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 VECTOR_BATCH = 64
 """Passages encoded per step of the background encoder (one forward pass of the model)."""
@@ -53,7 +54,8 @@ class SearchIndex:
         self.db = db
         self.publish = publish
         self.directory = settings.assistant_dir / "index"
-        self.embedder = LazyEmbedder(settings.embedding_model) if settings.dense_search else None
+        threads = settings.embedding_threads
+        self.embedder = LazyEmbedder(settings.embedding_model, threads=threads) if settings.dense_search else None
         self.dense_weight = settings.dense_weight if settings.dense_search else 0.0
         self.retriever = Retriever(self.embedder, dense_weight=self.dense_weight)
         self._count_tokens: Callable[[str], int] | None = None
