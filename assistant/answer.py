@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from assistant.lexical import QUESTION_WORDS
 from assistant.retriever import SearchHit
-from assistant.text import fold, sentences, syllables
+from assistant.text import WORD, fold, sentences, syllables
 
 NOT_FOUND = {
     "vi": "Tài liệu của cuộc họp không có thông tin về câu hỏi này.",
@@ -25,7 +25,6 @@ SNIPPET_CHARS = 300
 # A second sentence joins the answer when it scores at least this share of the best one.
 _SECOND_SENTENCE = 0.85
 _WORD = re.compile(r"\S+")
-_LETTERS = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -229,4 +228,4 @@ def highlight_spans(text: str, question: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the words of `text` that are content words of `question`, compared
     accent-folded ("chuyen doi so" marks "chuyển đổi số"); question words ("bao nhiêu", "what") are not marked."""
     words = _question_terms(question).folded
-    return [(match.start(), match.end()) for match in _LETTERS.finditer(text) if fold(match.group()) in words]
+    return [(match.start(), match.end()) for match in WORD.finditer(text) if fold(match.group()) in words]

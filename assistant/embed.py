@@ -117,18 +117,18 @@ class LazyEmbedder:
         return self.load().count_tokens(text)
 
 
-def token_counter(model: str | Path | None = None) -> Callable[[str], int] | None:
-    """Count tokens as `model` does (None: the bundled model) from its tokenizer.json alone, in milliseconds.
+def token_counter(model: str | Path | None = None) -> Callable[[str], int]:
+    """Count tokens as `model` does (None: the bundled model), from its tokenizer.json alone when it has one.
 
-    Lets text be chunked, and so searched by its words, before the model itself has loaded. None when
-    the model directory holds no fast tokenizer file (then count with the loaded Embedder).
+    Lets text be chunked, and so searched by its words, before the model itself has loaded. A model
+    directory without a fast tokenizer file is counted by the model itself (loaded at the first count).
     """
     from tokenizers import Tokenizer
 
     location = default_model_path() if model is None else Path(model)
     path = location / "tokenizer.json"
     if not path.is_file():
-        return None
+        return LazyEmbedder(model).count_tokens
     tokenizer = Tokenizer.from_file(str(path))
     tokenizer.no_truncation()
     tokenizer.no_padding()

@@ -11,8 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# A word is a run of letters and digits (no underscore: "_" joins bigrams).
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")
+"""A word: a run of letters and digits (no underscore: "_" joins bigrams)."""
 BIGRAM_JOIN = "_"
 
 
@@ -34,7 +34,7 @@ def fold(text: str) -> str:
 
 def syllables(text: str) -> list[str]:
     """The word tokens of `text`: NFC, lower case, runs of letters and digits, diacritics kept."""
-    return _WORD.findall(nfc_lower(text))
+    return WORD.findall(nfc_lower(text))
 
 
 def lexical_tokens(text: str, *, folded: bool = True, bigrams: bool = True, fold_prefix: str = "") -> list[str]:

@@ -47,6 +47,19 @@ SAVE_EVERY_SECONDS = 30.0
 """While vectors stream in, the index is written at most this often (and once when they are done)."""
 
 
+async def version_pages(session: AsyncSession, document_id: int, version: int) -> list[Page]:
+    """The page texts of version ``version`` of a document, in page order, as the assistant reads them."""
+    rows = (
+        await session.exec(
+            select(DocumentPage.page, DocumentPage.text)
+            .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
+            .where(DocumentVersion.document_id == document_id, DocumentVersion.number == version)
+            .order_by(col(DocumentPage.page))
+        )
+    ).all()
+    return [Page(doc_id=document_id, version=version, page=page, text=text) for page, text in rows]
+
+
 class SearchIndex:
     """One process's index: `sync(document_id)` to follow the database, `search` to rank."""
 
@@ -88,18 +101,11 @@ class SearchIndex:
         """Make the index agree with what the database says of ``document_id`` (soon, in the background)."""
         self._queue.put_nowait(document_id)
 
-    async def idle(self) -> None:
-        """Wait until every queued document is in step (for the CLI and tests)."""
-        await self._queue.join()
-
     # ------------------------------------------------------------------ reading
 
     def search(self, query: str, k: int, allowed: set[int]) -> list[SearchHit]:
         """The ``k`` best passages for ``query`` among the documents ``allowed`` (blocking: run in a thread)."""
         return self.retriever.search(query, k=k, allowed=allowed)
-
-    def has_vectors(self, document_id: int) -> bool:
-        return self.retriever.has_vectors(document_id)
 
     def remember_summary(self, key: tuple[int, int], sentences: list[Any]) -> None:
         self.summaries[key] = sentences
@@ -162,7 +168,7 @@ class SearchIndex:
         async with self.db.read() as session:
             document = await session.get(Document, document_id)
             version = document.current_version if document and document.status == DocumentStatus.ready else None
-            pages = await self._pages(session, document_id, version) if version is not None else []
+            pages = await version_pages(session, document_id, version) if version is not None else []
         indexed = self.retriever.indexed_versions().get(document_id)
         if version is None:
             if indexed is not None:
@@ -175,22 +181,10 @@ class SearchIndex:
             self._vectors_wanted.set()
         await self._mark_searchable(document_id, version)
 
-    @staticmethod
-    async def _pages(session: AsyncSession, document_id: int, version: int) -> list[Page]:
-        rows = (
-            await session.exec(
-                select(DocumentPage.page, DocumentPage.text)
-                .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
-                .where(DocumentVersion.document_id == document_id, DocumentVersion.number == version)
-                .order_by(col(DocumentPage.page))
-            )
-        ).all()
-        return [Page(doc_id=document_id, version=version, page=page, text=text) for page, text in rows]
-
     def _replace(self, document_id: int, pages: list[Page]) -> None:
         """Put the passages of ``pages`` in place of the document's old ones (blocking)."""
         if self._count_tokens is None:
-            self._count_tokens = token_counter(self._model) or LazyEmbedder(self._model).count_tokens
+            self._count_tokens = token_counter(self._model)
         chunks = chunk_pages(pages, self._count_tokens)
         self.retriever.remove(document_id)
         self.retriever.add(chunks)

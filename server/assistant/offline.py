@@ -73,8 +73,7 @@ async def reindex(settings: Settings, progress: Progress | None = None) -> Rebui
 
 
 def _build(settings: Settings, pages: list[Page], embedder: LazyEmbedder | None, report: Progress | None) -> Retriever:
-    count = token_counter(settings.embedding_model) or LazyEmbedder(settings.embedding_model).count_tokens
-    chunks = chunk_pages(pages, count)
+    chunks = chunk_pages(pages, token_counter(settings.embedding_model))
     retriever = Retriever(embedder, dense_weight=settings.dense_weight if embedder else 0.0)
     retriever.add(chunks)
     if embedder is not None:

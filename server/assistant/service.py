@@ -11,11 +11,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.answer import Answer, answer, highlight_spans, quote
-from assistant.chunk import Page
 from assistant.retriever import SearchHit
 from assistant.summary import summarise
 from server.agenda.models import AgendaItem
-from server.assistant.index import SearchIndex
+from server.assistant.index import SearchIndex, version_pages
 from server.assistant.llm import ChatPhraser
 from server.assistant.models import AssistantQuestion
 from server.assistant.schemas import (
@@ -32,7 +31,7 @@ from server.audit import audit
 from server.audit_buffer import AuditBuffer
 from server.auth.service import Principal
 from server.documents.access import load_readable, readable_documents
-from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion
+from server.documents.models import Document, DocumentStatus
 from server.errors import Conflict, Invalid, NotFound
 from server.meetings.access import load_access
 
@@ -189,7 +188,8 @@ class AssistantService:
         key = (document_id, document.current_version)
         cached = self.index.summaries.get(key)
         if cached is None:
-            pages = await self._pages(document)
+            assert document.id is not None
+            pages = await version_pages(self.session, document.id, document.current_version)
             cited = await asyncio.to_thread(summarise, pages, SUMMARY_SENTENCES)
             cached = [SummarySentence(page=c.page, text=c.snippet, score=c.score) for c in cited]
             self.index.remember_summary(key, cached)
@@ -197,18 +197,6 @@ class AssistantService:
             self.principal.id, "document.summary", "document", document_id, meeting_id=document.meeting_id
         )
         return DocumentSummary(document_id=document_id, version=document.current_version, sentences=cached)
-
-    async def _pages(self, document: Document) -> list[Page]:
-        rows = (
-            await self.session.exec(
-                select(DocumentPage.page, DocumentPage.text)
-                .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
-                .where(DocumentVersion.document_id == document.id, DocumentVersion.number == document.current_version)
-                .order_by(col(DocumentPage.page))
-            )
-        ).all()
-        assert document.id is not None
-        return [Page(doc_id=document.id, version=document.current_version, page=p, text=t) for p, t in rows]
 
     async def _scope(
         self, scope: str | None, meeting_id: int | None, agenda_item_id: int | None, document_id: int | None
