@@ -32,14 +32,18 @@ from server.audit_routes import list_audit
 from server.auth.controller import AuthController
 from server.auth.middleware import TokenAuthMiddleware
 from server.auth.service import TokenHasher
+from server.conclusions.controller import ConclusionController, TaskController
 from server.db import Database, session_for_request
 from server.documents.controller import DocumentController
 from server.documents.worker import DocumentWorker
 from server.errors import AppError, app_error_handler, http_error_handler
+from server.floor.controller import FloorController
 from server.kiosk_routes import kiosk_routes
 from server.live.hub import LiveHub
 from server.live.socket import channel_name, meeting_socket
 from server.meetings.controller import MeetingController
+from server.notes.controller import NoteController
+from server.opinions.controller import OpinionController
 from server.settings import Settings
 
 KIOSK_DIR = Path(kiosk.__file__).parent
@@ -124,6 +128,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AgendaController,
             DocumentController,
             AssistantController,
+            FloorController,
+            OpinionController,
+            NoteController,
+            ConclusionController,
+            TaskController,
             list_audit,
             meeting_socket,
             *kiosk_routes(KIOSK_DIR),

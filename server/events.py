@@ -154,3 +154,118 @@ class Present(Event):
     name: ClassVar[str] = "present"
     document_id: int | None
     page: int | None
+
+
+# The floor, written opinions, private notes, conclusions and tasks (docs/sync-protocol.md, "Running the meeting")
+
+
+@dataclass(frozen=True)
+class SpeakerRequested(Event):
+    """Someone asked for the floor: ``request`` joins the queue (status ``waiting``)."""
+
+    name: ClassVar[str] = "speaker.requested"
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SpeakerWithdrawn(Event):
+    """The requester took their waiting request back."""
+
+    name: ClassVar[str] = "speaker.withdrawn"
+    request_id: int
+
+
+@dataclass(frozen=True)
+class SpeakerRemoved(Event):
+    """The chair or secretary took a waiting request off the queue."""
+
+    name: ClassVar[str] = "speaker.removed"
+    request_id: int
+
+
+@dataclass(frozen=True)
+class SpeakerStarted(Event):
+    """``request`` has the floor (status ``speaking``, ``started_at``, ``limit_seconds``); it leaves the queue."""
+
+    name: ClassVar[str] = "speaker.started"
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SpeakerEnded(Event):
+    """The speech of ``request_id`` ended at ``ended_at``; nobody has the floor."""
+
+    name: ClassVar[str] = "speaker.ended"
+    request_id: int
+    ended_at: datetime
+
+
+@dataclass(frozen=True)
+class SpeakerReordered(Event):
+    """The queue's new order: ``request_ids`` (positions are their indexes)."""
+
+    name: ClassVar[str] = "speaker.reordered"
+    request_ids: list[int]
+
+
+@dataclass(frozen=True)
+class OpinionRequested(Event):
+    """The chair or secretary asked every member for a written opinion on a target (created or edited)."""
+
+    name: ClassVar[str] = "opinion.requested"
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OpinionAdded(Event):
+    """Someone recorded or replaced their opinion on ``target``: the new ``counts`` only, never who or what."""
+
+    name: ClassVar[str] = "opinion.added"
+    target: str
+    document_id: int | None
+    agenda_item_id: int | None
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class NoteChanged(Event):
+    """One of the receiver's own notes changed on another of their devices (only they receive it)."""
+
+    name: ClassVar[str] = "note.changed"
+    document_id: int
+    page: int
+    count: int
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConclusionSet(Event):
+    """The conclusion of ``agenda_item_id`` was set or edited (``conclusion`` None: cleared)."""
+
+    name: ClassVar[str] = "conclusion.set"
+    agenda_item_id: int
+    conclusion: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class TaskCreated(Event):
+    """A task was assigned from this meeting."""
+
+    name: ClassVar[str] = "task.created"
+    task: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskUpdated(Event):
+    """A task was edited or its status changed."""
+
+    name: ClassVar[str] = "task.updated"
+    task: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskDeleted(Event):
+    """A task was deleted."""
+
+    name: ClassVar[str] = "task.deleted"
+    task_id: int

@@ -4,21 +4,31 @@ from server.agenda.models import AgendaItem
 from server.assistant.models import AssistantQuestion
 from server.audit import AuditEntry
 from server.auth.models import AuthToken, User
+from server.conclusions.models import Conclusion, Task
 from server.documents.models import Document, DocumentPage, DocumentReader, DocumentVersion
+from server.floor.models import SpeakerRequest
 from server.live.models import MeetingEvent
 from server.meetings.models import Meeting, Participant
+from server.notes.models import PrivateNote
+from server.opinions.models import Opinion, OpinionRequest
 
 __all__ = [
     "AgendaItem",
     "AssistantQuestion",
     "AuditEntry",
     "AuthToken",
+    "Conclusion",
     "Document",
     "DocumentPage",
     "DocumentReader",
     "DocumentVersion",
     "Meeting",
     "MeetingEvent",
+    "Opinion",
+    "OpinionRequest",
     "Participant",
+    "PrivateNote",
+    "SpeakerRequest",
+    "Task",
     "User",
 ]

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=20.0, gt=0)
     """How long an answer may wait for the chat endpoint before the extractive answer is given instead."""
 
+    speaking_limit_seconds: int = Field(default=300, ge=0, le=24 * 3600)
+    """Speaking time per speech when the agenda item sets none (its ``speaking_limit_seconds``), in seconds;
+    0: no limit. Tablets, console and room screen count down from the speech's start."""
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the server and of uvicorn."""
 

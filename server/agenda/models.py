@@ -28,5 +28,7 @@ class AgendaItem(SQLModel, table=True):
     presenter: str = Field(default="", max_length=200)
     presenter_user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     duration_minutes: int | None = None
+    # the floor's speaking time per speech on this item (None: the setting's default; 0: no limit)
+    speaking_limit_seconds: int | None = None
     status: ItemStatus = Field(default=ItemStatus.pending, sa_type=String(16))
     version: int = 1

@@ -15,6 +15,9 @@ class AgendaItemCreate(BaseModel):
     presenter: str = Field(default="", max_length=200)
     presenter_user_id: int | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    speaking_limit_seconds: int | None = Field(
+        default=None, ge=0, le=24 * 3600, description="Speaking time per speech (None: default; 0: no limit)"
+    )
     parent_id: int | None = Field(default=None, description="Make this a sub-item of a top-level item")
 
 
@@ -24,6 +27,9 @@ class AgendaItemUpdate(BaseModel):
     presenter: str | None = Field(default=None, max_length=200)
     presenter_user_id: int | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    speaking_limit_seconds: int | None = Field(
+        default=None, ge=0, le=24 * 3600, description="Speaking time per speech (None: default; 0: no limit)"
+    )
     status: ItemStatus | None = Field(default=None, description="pending, done or skipped (current: use /current)")
     version: int | None = Field(default=None, description="Refuse the change (409) unless this is current")
 
@@ -46,6 +52,7 @@ class AgendaItemPublic(BaseModel):
     presenter: str
     presenter_user_id: int | None
     duration_minutes: int | None
+    speaking_limit_seconds: int | None
     status: ItemStatus
     version: int
 

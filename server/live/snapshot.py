@@ -6,6 +6,7 @@ from typing import Any
 
 from server.agenda.service import list_agenda
 from server.auth.service import Principal
+from server.conduct import conduct_state
 from server.db import Database
 from server.documents.access import visible_documents
 from server.documents.schemas import document_public
@@ -24,6 +25,7 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
         agenda = await list_agenda(session, meeting_id)
         participants = await list_participants(session, meeting_id)
         documents = await visible_documents(session, access)
+        conduct = await conduct_state(session, access, documents, db.settings.speaking_limit_seconds)
     meeting = access.meeting
     visible_ids = {document.id for document in documents}
     presenting = meeting.presenting_document_id if meeting.presenting_document_id in visible_ids else None
@@ -39,5 +41,6 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
             "meeting_role": str(access.meeting_role) if access.meeting_role else None,
             "can_manage": access.can_manage,
         },
+        **conduct,
     }
     return meeting.last_seq, state

@@ -38,6 +38,9 @@ class Case:
     user_id: int = 0
     reorder: list[int] = field(default_factory=list)
     document_id: int = 0
+    request_id: int = 0  # a speaker request by del1
+    opinion_request_id: int = 0
+    task_id: int = 0  # a task assigned to del1
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,30 @@ class Route:
     body: Callable[[Case], Any] | None = None
     upload: bool = False  # send a small PDF as multipart instead of a JSON body
     params: Callable[[Case], dict[str, Any]] | None = None  # query string
+    setup: Callable[[App, Case], None] | None = None  # what must exist before the call (fills the case)
+    refused: tuple[tuple[str, int], ...] = ()  # roles refused with another status than the usual one
+
+
+def _speaker_request(app: App, case: Case) -> None:
+    request = app.users["del1"].ok("POST", f"/api/meetings/{case.meeting_id}/speakers", json={})
+    case.request_id = request["id"]
+
+
+def _speaking(app: App, case: Case) -> None:
+    _speaker_request(app, case)
+    app.users["sec"].ok("POST", f"/api/meetings/{case.meeting_id}/speakers/{case.request_id}/start")
+
+
+def _opinion_request(app: App, case: Case) -> None:
+    body = {"agenda_item_id": case.item_id, "question": "Ý kiến về dự thảo?"}
+    case.opinion_request_id = app.users["sec"].ok(
+        "POST", f"/api/meetings/{case.meeting_id}/opinion-requests", json=body
+    )["id"]
+
+
+def _task(app: App, case: Case) -> None:
+    body = {"title": "Báo cáo tiến độ", "assignee_id": app.users["del1"].user["id"], "deadline": "2030-01-31"}
+    case.task_id = app.users["sec"].ok("POST", f"/api/meetings/{case.meeting_id}/tasks", json=body)["id"]
 
 
 def _participant_of(app: App, meeting_id: int, username: str) -> int:
@@ -133,6 +160,70 @@ ROUTES = [
     Route("GET", "/api/assistant/history", EVERYONE, meeting_scoped=False),
     Route("GET", "/api/search", VIEWERS, params=lambda c: {"q": "báo cáo", "meeting_id": c.meeting_id}),
     Route("GET", "/api/documents/{document_id}/summary", VIEWERS),
+    Route("GET", "/api/meetings/{meeting_id}/speakers", VIEWERS),
+    Route("POST", "/api/meetings/{meeting_id}/speakers", {"del1", "chair", "sec"}, body=lambda c: {}),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/speakers/reorder",
+        MANAGERS,
+        setup=_speaker_request,
+        body=lambda c: {"request_ids": [c.request_id]},
+    ),
+    Route("DELETE", "/api/meetings/{meeting_id}/speakers/{request_id}", MANAGERS | {"del1"}, setup=_speaker_request),
+    Route(
+        "POST", "/api/meetings/{meeting_id}/speakers/{request_id}/start", MANAGERS, live=True, setup=_speaker_request
+    ),
+    Route(
+        "POST", "/api/meetings/{meeting_id}/speakers/{request_id}/end", MANAGERS | {"del1"}, live=True, setup=_speaking
+    ),
+    Route("GET", "/api/meetings/{meeting_id}/opinions", VIEWERS),
+    Route(
+        "PUT",
+        "/api/meetings/{meeting_id}/opinions",
+        {"del1", "chair", "sec"},
+        body=lambda c: {"agenda_item_id": c.item_id, "stance": "agree"},
+    ),
+    Route("GET", "/api/meetings/{meeting_id}/opinions/summary", MANAGERS),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/opinion-requests",
+        MANAGERS,
+        body=lambda c: {"agenda_item_id": c.item_id, "deadline": "2030-01-01T17:00:00+07:00"},
+    ),
+    Route(
+        "PATCH",
+        "/api/meetings/{meeting_id}/opinion-requests/{opinion_request_id}",
+        MANAGERS,
+        setup=_opinion_request,
+        body=lambda c: {"question": "Câu hỏi mới"},
+    ),
+    Route("GET", "/api/documents/{document_id}/notes", VIEWERS),
+    Route("PUT", "/api/documents/{document_id}/notes/{page}", VIEWERS, body=lambda c: {"text": "Ghi chú riêng"}),
+    Route("GET", "/api/meetings/{meeting_id}/conclusions", VIEWERS),
+    Route(
+        "PUT",
+        "/api/meetings/{meeting_id}/agenda/{item_id}/conclusion",
+        MANAGERS,
+        body=lambda c: {"text": "Thống nhất thông qua"},
+    ),
+    Route("GET", "/api/tasks", EVERYONE, meeting_scoped=False),
+    Route("GET", "/api/meetings/{meeting_id}/tasks", VIEWERS),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/tasks",
+        MANAGERS,
+        body=lambda c: {"title": "Rà soát đề án", "assigned_unit": "Sở Nội vụ", "deadline": "2030-03-01"},
+    ),
+    # staff see every task (so a secretary of another meeting gets 403, not 404); the assignee sets the status
+    Route(
+        "PATCH",
+        "/api/tasks/{task_id}",
+        MANAGERS | {"del1"},
+        setup=_task,
+        body=lambda c: {"status": "in_progress"},
+        refused=(("sec2", 403),),
+    ),
+    Route("DELETE", "/api/tasks/{task_id}", MANAGERS, setup=_task, refused=(("sec2", 403),)),
 ]
 
 
@@ -167,6 +258,8 @@ def public_document(app: App, meeting_id: int) -> int:
 def expected_refusal(route: Route, role: str) -> int:
     if role == "anon":
         return 401
+    if role in dict(route.refused):
+        return dict(route.refused)[role]
     if route.meeting_scoped and role not in VIEWERS:
         return 404  # an outsider must not learn that the meeting exists
     if route.path.endswith("/checkin") and role == "root":
@@ -189,6 +282,8 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
     ]
     if "document" in route.path or route.path.endswith("/present"):
         case.document_id = public_document(app, meeting_id)
+    if route.setup:
+        route.setup(app, case)
     path = route.path.format(page=1, **vars(case))
     # logging out would end the shared session of this role
     client = app.login(role) if route.path.endswith("logout") and role != "anon" else _client(app, role)

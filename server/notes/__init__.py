@@ -1,0 +1,1 @@
+"""Private notes per document page, visible only to their author."""

@@ -1,0 +1,1 @@
+"""Written opinions (phiếu lấy ý kiến) on a draft document or an agenda item."""
