@@ -30,9 +30,11 @@ Memory per tablet: the server process's RSS after start-up and a warm-up (a
 few tablets connected, two changes, disconnected), then with all N tablets
 connected and a one-second settle; the difference divided by N.
 
-The clients are kept light: one ``websockets.asyncio`` connection and one
-receive task per tablet, no compression, no client pings, raw bytes (no UTF-8
-decoding, no JSON): a delivery is recognised by its ``"seq":<n>,`` substring.
+The clients are kept light, so that the figures are the servers' and not the
+bench's: each tablet is websockets' own sans-I/O ``ClientProtocol`` driven by an
+``asyncio.Protocol`` (no task, no queue per tablet), no compression, no client
+pings, raw bytes (no UTF-8 decoding, no JSON): a delivery is recognised by its
+``"seq":<n>,`` substring, timed when its bytes arrive.
 Server and bench share the machine's cores, so the figures include the bench's
 own receive cost, identically for i-Cabinet and for the ceiling.
 
@@ -58,11 +60,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import httpx
 import psutil
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.asyncio.client import connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.uri import parse_uri
 
 REPO = Path(__file__).resolve().parents[1]
 MEETING_ID = 1
@@ -249,12 +255,60 @@ class Round:
             self.done.set()
 
 
+class TabletProtocol(asyncio.Protocol):
+    """One tablet: websockets' own sans-I/O client protocol over an asyncio transport, no task of its own."""
+
+    def __init__(self, url: str, tablets: Tablets) -> None:
+        self.ws = ClientProtocol(parse_uri(url))
+        self.tablets = tablets
+        self.transport: asyncio.Transport | None = None
+        self.snapshot: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not its subclasses
+        self.ws.send_request(self.ws.connect())
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.ws.receive_data(data)
+        for event in self.ws.events_received():
+            if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                if self.snapshot.done():
+                    self.tablets.received(self, event.data, now)
+                else:
+                    self.snapshot.set_result(event.data)
+        self._flush()  # pongs to protocol pings, the closing handshake
+        if self.ws.state is State.CLOSED and self.transport is not None:
+            self.transport.close()
+
+    def send_text(self, text: str) -> None:
+        self.ws.send_text(text.encode())
+        self._flush()
+
+    def close(self) -> None:
+        if self.ws.state is State.OPEN:
+            self.ws.send_close(1000)
+            self._flush()
+
+    def _flush(self) -> None:
+        data = self.ws.data_to_send()
+        if data and self.transport is not None:
+            self.transport.write(b"".join(data))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.snapshot.done():
+            self.snapshot.set_exception(exc or ConnectionError("closed before the snapshot"))
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
 class Tablets:
-    """N light websocket clients, each with one receive task."""
+    """N light websocket clients in this one process."""
 
     def __init__(self) -> None:
-        self.connections: list[ClientConnection] = []
-        self.tasks: list[asyncio.Task[None]] = []
+        self.connections: list[TabletProtocol] = []
         self.round: Round | None = None
         self.seq = 0  # the last seq the tablets have seen
         self.unexpected = 0
@@ -264,38 +318,33 @@ class Tablets:
             await asyncio.gather(*(self._connect_one(url) for _ in range(min(batch, count - start))))
 
     async def _connect_one(self, url: str) -> None:
-        ws = await connect(url, compression=None, ping_interval=None, open_timeout=60, close_timeout=5)
-        snapshot = await ws.recv(decode=False)
+        uri = parse_uri(url)
+        loop = asyncio.get_running_loop()
+        _transport, tablet = await loop.create_connection(lambda: TabletProtocol(url, self), uri.host, uri.port)
+        snapshot = await asyncio.wait_for(tablet.snapshot, 60)
         if not snapshot.startswith(b'{"type":"snapshot"'):
             raise RuntimeError(f"expected a snapshot, got {snapshot[:200]!r}")
         if not self.connections:
             self.seq = int(json.loads(snapshot)["seq"])
-        self.connections.append(ws)
-        self.tasks.append(asyncio.create_task(self._listen(ws)))
+        self.connections.append(tablet)
 
-    async def _listen(self, ws: ClientConnection) -> None:
-        clock = time.perf_counter
-        try:
-            while True:
-                data = await ws.recv(decode=False)
-                now = clock()
-                current = self.round
-                if current is not None and current.marker in data:
-                    current.arrived(now, len(data))
-                elif data.startswith(PING):
-                    await ws.send(PONG)
-                else:
-                    self.unexpected += 1
-        except ConnectionClosed:
-            pass
+    def received(self, tablet: TabletProtocol, data: bytes, now: float) -> None:
+        current = self.round
+        if current is not None and current.marker in data:
+            current.arrived(now, len(data))
+        elif data.startswith(PING):
+            tablet.send_text(PONG)
+        else:
+            self.unexpected += 1
 
     async def close(self) -> None:
-        await asyncio.gather(*(ws.close() for ws in self.connections), return_exceptions=True)
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for tablet in self.connections:
+            tablet.close()
+        await asyncio.wait([tablet.closed for tablet in self.connections], timeout=10)
+        for tablet in self.connections:
+            if tablet.transport is not None:
+                tablet.transport.close()
         self.connections.clear()
-        self.tasks.clear()
 
 
 # --- measuring ------------------------------------------------------------------------------------

@@ -40,7 +40,8 @@ from server.errors import AppError, app_error_handler, http_error_handler
 from server.floor.controller import FloorController
 from server.kiosk_routes import kiosk_routes
 from server.live.hub import LiveHub
-from server.live.socket import channel_name, meeting_socket
+from server.live.socket import meeting_socket
+from server.live.wire import channel_name
 from server.meetings.controller import MeetingController
 from server.notes.controller import NoteController
 from server.opinions.controller import OpinionController
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         subscriber_max_backlog=settings.ws_max_backlog,
         subscriber_backlog_strategy="dropleft",
     )
-    live = LiveHub(settings.ws_heartbeat_seconds, settings.ws_idle_timeout_seconds)
+    live = LiveHub(channels, settings.ws_heartbeat_seconds, settings.ws_idle_timeout_seconds)
 
     def publish(meeting_id: int, message: bytes) -> None:
         channels.publish(message, channel_name(meeting_id))

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from litestar.di import NamedDependency
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server import db_sqlite
 from server.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -97,7 +98,10 @@ def _sqlite_begin(immediate: bool) -> Callable[[Connection], None]:
 
 def _make_engine(url: str, *, immediate: bool, synchronous: str = "normal") -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        parsed = make_url(url)
+        if parsed.drivername == "sqlite+aiosqlite":
+            parsed = parsed.set(drivername=db_sqlite.DRIVER)
+        engine = create_async_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
         event.listen(engine.sync_engine, "begin", _sqlite_begin(immediate))
         return engine

@@ -1,10 +1,18 @@
-"""Each connected tablet, and the one task that keeps them all alive.
+"""Each connected tablet, the meetings' fan-out, and the one task that keeps them all alive.
+
+A process subscribes once per meeting to the meeting's channel, not once per
+tablet: each published message is handed to every local connection of that
+meeting in one synchronous loop, and a connection's delivery runs on the spot
+(``run_eagerly``); it becomes a task only in the rare case it must wait (its
+tablet's buffer is full). A connection with ``max_backlog`` deliveries waiting
+keeps only the newest message aside, so one stalled tablet holds a bounded
+amount of memory and never slows the others.
 
 A connection delivers events strictly in seq order, each at most once: an
 event older than what it already sent is dropped; one that skips ahead makes
 it read the missing seqs from the log first (they are committed, see
-``outbox``). So neither out-of-order publishing nor a dropped backlog entry
-can lose or repeat an event.
+``outbox``). So neither out-of-order publishing nor a message set aside can
+lose or repeat an event.
 """
 
 from __future__ import annotations
@@ -17,18 +25,19 @@ from typing import Any
 
 import msgspec
 from litestar import WebSocket
-from litestar.channels import Subscriber
+from litestar.channels import ChannelsPlugin
 from sqlmodel import col, select
 
 from server.auth.service import Principal
 from server.db import Database, utcnow
+from server.live.eager import run_eagerly
 from server.live.models import MeetingEvent
 from server.live.snapshot import build_snapshot
-from server.live.wire import decode_published, event_message
+from server.live.wire import channel_name, decode_published, event_message
 
 log = logging.getLogger(__name__)
 
-# placed in a socket's own queue by the heartbeat, so pings never race event sends
+# offered to each socket by the heartbeat, in line with its events
 PING = b"ping"
 PING_TEXT = '{"type":"ping"}'
 CLOSE_REMOVED = 4403
@@ -51,8 +60,11 @@ class Connection:
         "last_seq",
         "last_seen",
         "lock",
-        "subscriber",
         "closed",
+        "ready",
+        "max_backlog",
+        "waiting",
+        "set_aside",
     )
 
     def __init__(
@@ -62,6 +74,7 @@ class Connection:
         meeting_id: int,
         db: Database,
         resume_max_events: int,
+        max_backlog: int = 500,
     ) -> None:
         self.socket = socket
         self.principal = principal
@@ -71,8 +84,41 @@ class Connection:
         self.last_seq = 0
         self.last_seen = time.monotonic()
         self.lock = asyncio.Lock()
-        self.subscriber: Subscriber | None = None
         self.closed = False
+        self.ready = False  # deliveries start once the snapshot (or replay) is out
+        self.max_backlog = max_backlog
+        self.waiting: set[asyncio.Task[None]] = set()  # deliveries that had to wait for the socket
+        self.set_aside: bytes | None = None  # the newest message not yet started
+
+    def offer(self, message: bytes) -> None:
+        """Deliver a published message now, or set it aside while the socket is not ready or is stalled."""
+        if self.closed:
+            return
+        if not self.ready or len(self.waiting) >= self.max_backlog:
+            if message != PING:  # the newest event is enough: the log fills what it skips
+                self.set_aside = message
+            return
+        self._deliver(message)
+
+    def start_delivering(self) -> None:
+        self.ready = True
+        self._deliver_set_aside()
+
+    def _deliver(self, message: bytes) -> None:
+        task = run_eagerly(self.on_published(message))
+        if task is not None:
+            self.waiting.add(task)
+            task.add_done_callback(self._delivered)
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self.waiting.discard(task)
+        if not self.waiting:
+            self._deliver_set_aside()
+
+    def _deliver_set_aside(self) -> None:
+        message, self.set_aside = self.set_aside, None
+        if message is not None and not self.closed:
+            self._deliver(message)
 
     async def send(self, text: str) -> None:
         if self.closed:
@@ -140,7 +186,7 @@ class Connection:
         await self._send_rows(rows)
 
     async def on_published(self, message: bytes) -> None:
-        """Called by this socket's subscriber task for every message on the meeting's channel."""
+        """Send one message of the meeting's channel to this tablet (see ``offer``)."""
         try:
             if message == PING:
                 await self.send(PING_TEXT)
@@ -158,7 +204,7 @@ class Connection:
                 await self._maybe_leave(published.text)
         except SocketClosed:
             pass
-        except Exception:  # one tablet's trouble must not stop its subscriber task
+        except Exception:  # one tablet's trouble must not reach the meeting's fan-out
             log.exception("live delivery failed for user %s in meeting %s", self.principal.id, self.meeting_id)
 
     async def _maybe_leave(self, text: str) -> None:
@@ -173,20 +219,77 @@ class Connection:
             await self.close(CLOSE_REMOVED, "removed from the meeting")
 
 
-class LiveHub:
-    """Every open connection of this process, and the heartbeat that checks them."""
+class Room:
+    """One meeting's connections in this process, fed by one subscription to its channel."""
 
-    def __init__(self, heartbeat_seconds: float, idle_timeout_seconds: float) -> None:
+    __slots__ = ("meeting_id", "connections", "feed", "subscribed")
+
+    def __init__(self, meeting_id: int) -> None:
+        self.meeting_id = meeting_id
+        self.connections: set[Connection] = set()
+        self.feed: asyncio.Task[None] | None = None
+        self.subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+
+class LiveHub:
+    """Every open connection of this process, by meeting, and the heartbeat that checks them."""
+
+    def __init__(self, channels: ChannelsPlugin, heartbeat_seconds: float, idle_timeout_seconds: float) -> None:
+        self.channels = channels
         self.heartbeat_seconds = heartbeat_seconds
         self.idle_timeout_seconds = idle_timeout_seconds
-        self.connections: set[Connection] = set()
+        self.rooms: dict[int, Room] = {}
         self._task: asyncio.Task[None] | None = None
 
-    def register(self, connection: Connection) -> None:
-        self.connections.add(connection)
+    @property
+    def connections(self) -> list[Connection]:
+        return [connection for room in self.rooms.values() for connection in room.connections]
 
-    def unregister(self, connection: Connection) -> None:
-        self.connections.discard(connection)
+    async def join(self, connection: Connection) -> None:
+        """Add a connection to its meeting's room; returns once the room receives the channel.
+
+        Messages published from then on are offered to the connection (and set aside
+        until ``start_delivering``), so a snapshot read afterwards misses nothing.
+        """
+        room = self.rooms.get(connection.meeting_id)
+        if room is None:
+            room = self.rooms[connection.meeting_id] = Room(connection.meeting_id)
+            room.feed = asyncio.create_task(self._feed(room))
+        room.connections.add(connection)
+        try:
+            await asyncio.shield(room.subscribed)
+        except BaseException:
+            self.leave(connection)
+            raise
+
+    def leave(self, connection: Connection) -> None:
+        room = self.rooms.get(connection.meeting_id)
+        if room is None:
+            return
+        room.connections.discard(connection)
+        if not room.connections:
+            del self.rooms[connection.meeting_id]
+            if room.feed is not None:
+                room.feed.cancel()
+
+    async def _feed(self, room: Room) -> None:
+        try:
+            async with self.channels.start_subscription([channel_name(room.meeting_id)]) as subscriber:
+                room.subscribed.set_result(None)
+                async for message in subscriber.iter_events():
+                    for connection in list(room.connections):
+                        connection.offer(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("live feed of meeting %s stopped", room.meeting_id)
+            if not room.subscribed.done():
+                room.subscribed.set_exception(exc)
+            for connection in list(room.connections):  # they reconnect and resume
+                await connection.close(1011, "live feed lost")
+        finally:
+            if not room.subscribed.done():
+                room.subscribed.cancel()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._heartbeat())
@@ -196,8 +299,14 @@ class LiveHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for connection in list(self.connections):
+        for connection in self.connections:
             await connection.close(1001, "server shutting down")
+        for room in list(self.rooms.values()):
+            if room.feed is not None:
+                room.feed.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await room.feed
+        self.rooms.clear()
 
     async def _heartbeat(self) -> None:
         while True:
@@ -209,10 +318,10 @@ class LiveHub:
 
     async def beat(self) -> None:
         now, wall = time.monotonic(), utcnow()
-        for connection in list(self.connections):
+        for connection in self.connections:
             if now - connection.last_seen > self.idle_timeout_seconds:
                 await connection.close(CLOSE_IDLE, "no answer to heartbeat")
             elif connection.principal.token_expires_at <= wall:
                 await connection.close(CLOSE_EXPIRED, "session expired")
-            elif connection.subscriber is not None:
-                connection.subscriber.put_nowait(PING)
+            else:
+                connection.offer(PING)

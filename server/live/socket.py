@@ -7,8 +7,6 @@ import time
 
 import msgspec
 from litestar import WebSocket, websocket
-from litestar.channels import ChannelsPlugin
-from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
@@ -17,14 +15,8 @@ from server.errors import NotFound
 from server.live.hub import CLOSE_EXPIRED, CLOSE_GONE, Connection, LiveHub, SocketClosed
 
 
-def channel_name(meeting_id: FromPath[int]) -> str:
-    return f"meeting:{meeting_id}"
-
-
 @websocket("/ws/meetings/{meeting_id:int}")
-async def meeting_socket(
-    socket: WebSocket, meeting_id: FromPath[int], channels: NamedDependency[ChannelsPlugin]
-) -> None:
+async def meeting_socket(socket: WebSocket, meeting_id: FromPath[int]) -> None:
     await socket.accept()
     principal: Principal | None = socket.scope.get("user")
     if principal is None:
@@ -32,9 +24,12 @@ async def meeting_socket(
         return
     state = socket.app.state
     hub: LiveHub = state.live
-    connection = Connection(socket, principal, meeting_id, state.db, state.settings.resume_max_events)
-    # subscribe before reading the snapshot, so nothing published in between is missed
-    async with channels.start_subscription([channel_name(meeting_id)]) as subscriber:
+    connection = Connection(
+        socket, principal, meeting_id, state.db, state.settings.resume_max_events, state.settings.ws_max_backlog
+    )
+    # join the meeting's fan-out before reading the snapshot, so nothing published in between is missed
+    await hub.join(connection)
+    try:
         try:
             since = socket.query_params.get("since")
             if since is not None and since.lstrip("-").isdigit():
@@ -46,14 +41,11 @@ async def meeting_socket(
             return
         except SocketClosed:
             return
-        connection.subscriber = subscriber
-        hub.register(connection)
-        try:
-            async with subscriber.run_in_background(connection.on_published, join=False):
-                await _receive_loop(connection)
-        finally:
-            hub.unregister(connection)
-            await connection.close(1000, "bye")
+        connection.start_delivering()
+        await _receive_loop(connection)
+    finally:
+        hub.leave(connection)
+        await connection.close(1000, "bye")
 
 
 async def _receive_loop(connection: Connection) -> None:

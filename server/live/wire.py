@@ -27,6 +27,10 @@ class Published:
         return self.audience is None or user_id in self.audience
 
 
+def channel_name(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
 def event_message(seq: int, name: str, data: dict[str, Any]) -> bytes:
     return _encode({"type": "event", "seq": seq, "name": name, "data": data})
 
