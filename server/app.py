@@ -46,6 +46,8 @@ from server.meetings.controller import MeetingController
 from server.notes.controller import NoteController
 from server.opinions.controller import OpinionController
 from server.settings import Settings
+from server.votes.controller import MeetingPollController, PollController
+from server.votes.tally import PollTally
 
 KIOSK_DIR = Path(kiosk.__file__).parent
 
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         else None
     )
     audit_buffer = AuditBuffer(db)
+    tally = PollTally(db, publish, settings.poll_tally_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -94,9 +97,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await audit_buffer.start()
         await search_index.start()
         await worker.start()
+        await tally.start()
         try:
             yield
         finally:
+            await tally.stop()
             await worker.stop()
             await search_index.stop()
             if phraser is not None:
@@ -117,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "search_index": search_index,
             "phraser": phraser,
             "audit": audit_buffer,
+            "tally": tally,
             "token_hasher": TokenHasher(settings.resolved_secret_key()),
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
         }
@@ -129,6 +135,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AgendaController,
             DocumentController,
             AssistantController,
+            MeetingPollController,
+            PollController,
             FloorController,
             OpinionController,
             NoteController,

@@ -269,3 +269,68 @@ class TaskDeleted(Event):
 
     name: ClassVar[str] = "task.deleted"
     task_id: int
+
+
+# Attendance, quorum and voting (docs/sync-protocol.md, "Attendance and polls")
+
+
+@dataclass(frozen=True)
+class AttendanceChanged(Event):
+    """Counts and quorum after a check-in, a mark, a role change, a participant added or removed, or a new
+    quorum rule: ``attendance`` is the snapshot's ``attendance``."""
+
+    name: ClassVar[str] = "attendance.changed"
+    attendance: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PollCreated(Event):
+    """A draft poll was prepared: ``poll`` is the public poll (without the receiver's own ballot fields)."""
+
+    name: ClassVar[str] = "poll.created"
+    poll: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PollUpdated(Event):
+    """A draft poll was edited (title, options, secrecy, rule, item or document)."""
+
+    name: ClassVar[str] = "poll.updated"
+    poll: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PollOpened(Event):
+    """Voting started: ``poll`` (status ``open``, ``opened_at``)."""
+
+    name: ClassVar[str] = "poll.opened"
+    poll: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PollVoted(Event):
+    """Ballots came in: the counts now (``counts``: option id -> votes), how many have voted, and for an open
+    (named) poll the ballots cast or changed since the previous ``poll.voted`` (``ballots``: user_id,
+    option_id). A secret poll's carries counts only, and no actor."""
+
+    name: ClassVar[str] = "poll.voted"
+    poll_id: int
+    counts: dict[str, int]
+    voters: int
+    ballots: list[dict[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PollClosed(Event):
+    """Voting ended: ``poll`` with the final counts, every ballot of an open poll, and ``result``."""
+
+    name: ClassVar[str] = "poll.closed"
+    poll: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PollDeleted(Event):
+    """A draft poll was deleted."""
+
+    name: ClassVar[str] = "poll.deleted"
+    poll_id: int

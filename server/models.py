@@ -9,6 +9,7 @@ from server.documents.models import Document, DocumentPage, DocumentReader, Docu
 from server.floor.models import SpeakerRequest
 from server.live.models import MeetingEvent
 from server.meetings.models import Meeting, Participant
+from server.votes.models import Poll, PollBallot, PollOption, PollVoter
 from server.notes.models import PrivateNote
 from server.opinions.models import Opinion, OpinionRequest
 
@@ -27,6 +28,10 @@ __all__ = [
     "Opinion",
     "OpinionRequest",
     "Participant",
+    "Poll",
+    "PollBallot",
+    "PollOption",
+    "PollVoter",
     "PrivateNote",
     "SpeakerRequest",
     "Task",

@@ -107,6 +107,15 @@ class Settings(BaseSettings):
     """Speaking time per speech when the agenda item sets none (its ``speaking_limit_seconds``), in seconds;
     0: no limit. Tablets, console and room screen count down from the speech's start."""
 
+    poll_majority_of: Literal["all", "present"] = "all"
+    """Default result rule of a new poll: an option passes with more than half of ``all`` the meeting's voting
+    members (Vietnamese practice: "quá nửa tổng số thành viên") or of those ``present`` when it closes. Each
+    poll may choose the other rule."""
+
+    poll_tally_seconds: float = Field(default=0.25, gt=0, le=10)
+    """Live vote counts are sent to tablets at most this often per poll (one ``poll.voted`` for every ballot
+    that came in meanwhile): 500 ballots in a second reach every tablet as a few events, not 500."""
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the server and of uvicorn."""
 

@@ -11,8 +11,10 @@ from server.db import Database
 from server.documents.access import visible_documents
 from server.documents.schemas import document_public
 from server.meetings.access import load_access
+from server.meetings.attendance import attendance_summary
 from server.meetings.schemas import meeting_public
 from server.meetings.service import list_participants
+from server.votes.reading import meeting_polls
 
 
 async def build_snapshot(db: Database, meeting_id: int, principal: Principal) -> tuple[int, dict[str, Any]]:
@@ -25,6 +27,8 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
         agenda = await list_agenda(session, meeting_id)
         participants = await list_participants(session, meeting_id)
         documents = await visible_documents(session, access)
+        attendance = await attendance_summary(session, access.meeting)
+        polls = await meeting_polls(session, meeting_id, principal.id)
         conduct = await conduct_state(session, access, documents, db.settings.speaking_limit_seconds)
     meeting = access.meeting
     visible_ids = {document.id for document in documents}
@@ -35,6 +39,8 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
         "agenda": [item.model_dump(mode="json") for item in agenda],
         "participants": [participant.model_dump(mode="json") for participant in participants],
         "documents": [document_public(document).model_dump(mode="json") for document in documents],
+        "attendance": attendance,
+        "polls": [poll.model_dump(mode="json") for poll in polls],
         "presenting": {"document_id": presenting, "page": meeting.presenting_page if presenting else None},
         "me": {
             "user_id": principal.id,

@@ -29,6 +29,7 @@ class Attendance(StrEnum):
     present = "present"
     absent = "absent"
     excused = "excused"
+    delegated = "delegated"  # ủy quyền: someone else attends in their place (``delegated_to_user_id``)
 
 
 class Meeting(SQLModel, table=True):
@@ -44,6 +45,8 @@ class Meeting(SQLModel, table=True):
     # "follow me": the document page the presenter shows on every screen
     presenting_document_id: int | None = None
     presenting_page: int | None = None
+    # quorum (túc số): more than this share of the voting members must be present (0.5: more than half)
+    quorum_ratio: float = 0.5
     # the seq of the newest event in this meeting's log; bumped in every change's transaction
     last_seq: int = 0
     version: int = 1
@@ -61,3 +64,5 @@ class Participant(SQLModel, table=True):
     role: MeetingRole = Field(default=MeetingRole.delegate, sa_type=String(16))
     attendance: Attendance = Field(default=Attendance.unknown, sa_type=String(16))
     checked_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # attendance "delegated": the user who attends in their place
+    delegated_to_user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")

@@ -22,6 +22,12 @@ class MeetingUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=5000)
     location: str | None = Field(default=None, max_length=300)
     starts_at: datetime | None = None
+    quorum_ratio: float | None = Field(
+        default=None,
+        ge=0,
+        lt=1,
+        description="Quorum: more than this share of the voting members present (0.5: more than half)",
+    )
     version: int | None = Field(default=None, description="Refuse the change (409) unless this is current")
 
 
@@ -35,6 +41,7 @@ class MeetingPublic(BaseModel):
     started_at: datetime | None
     closed_at: datetime | None
     current_item_id: int | None
+    quorum_ratio: float
     version: int
     last_seq: int
 
@@ -58,6 +65,21 @@ class ParticipantCreate(BaseModel):
 class ParticipantUpdate(BaseModel):
     role: MeetingRole | None = None
     attendance: Attendance | None = None
+    delegated_to_user_id: int | None = Field(
+        default=None, description='With attendance "delegated": the user who attends in their place'
+    )
+    delegated_to_username: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def delegation_needs_delegated(self) -> ParticipantUpdate:
+        named = self.delegated_to_user_id is not None or self.delegated_to_username is not None
+        if self.delegated_to_user_id is not None and self.delegated_to_username is not None:
+            raise ValueError("give at most one of delegated_to_user_id or delegated_to_username")
+        if self.attendance == Attendance.delegated and not named:
+            raise ValueError('attendance "delegated" needs delegated_to_user_id or delegated_to_username')
+        if named and self.attendance != Attendance.delegated:
+            raise ValueError('delegated_to_* goes with attendance "delegated"')
+        return self
 
 
 class ParticipantPublic(BaseModel):
@@ -68,6 +90,8 @@ class ParticipantPublic(BaseModel):
     role: MeetingRole
     attendance: Attendance
     checked_in_at: datetime | None
+    delegated_to_user_id: int | None = None
+    delegated_to_name: str | None = None
 
 
 def meeting_public(meeting: Any) -> MeetingPublic:

@@ -17,10 +17,10 @@ from server.events import (
     MeetingUpdated,
     ParticipantChanged,
 )
-from server.floor.service import end_current_speech
 from server.live.context import ChangeContext
 from server.live.wire import encode_published
 from server.meetings.access import MeetingAccess, load_access, load_managed, meetings_visible_to
+from server.meetings.attendance import emit_attendance
 from server.meetings.models import Attendance, Meeting, MeetingRole, MeetingStatus, Participant
 from server.meetings.rules import check_version, require_open
 from server.meetings.schemas import (
@@ -32,9 +32,10 @@ from server.meetings.schemas import (
     ParticipantUpdate,
     meeting_public,
 )
+from server.votes.closing import close_open_polls
 
 
-def participant_public(participant: Participant, user: User) -> ParticipantPublic:
+def participant_public(participant: Participant, user: User, delegate: User | None = None) -> ParticipantPublic:
     return ParticipantPublic(
         id=participant.id or 0,
         user_id=participant.user_id,
@@ -43,6 +44,8 @@ def participant_public(participant: Participant, user: User) -> ParticipantPubli
         role=MeetingRole(participant.role),
         attendance=Attendance(participant.attendance),
         checked_in_at=participant.checked_in_at,
+        delegated_to_user_id=participant.delegated_to_user_id,
+        delegated_to_name=(delegate.full_name or delegate.username) if delegate else None,
     )
 
 
@@ -53,7 +56,17 @@ async def list_participants(ctx_session: Any, meeting_id: int) -> list[Participa
         .where(Participant.meeting_id == meeting_id)
         .order_by(col(Participant.id))
     )
-    return [participant_public(participant, user) for participant, user in rows.all()]
+    found = rows.all()
+    delegate_ids = {p.delegated_to_user_id for p, _ in found if p.delegated_to_user_id is not None}
+    delegates = (
+        {u.id: u for u in (await ctx_session.exec(select(User).where(col(User.id).in_(delegate_ids)))).all()}
+        if delegate_ids
+        else {}
+    )
+    return [
+        participant_public(p, user, delegates.get(p.delegated_to_user_id) if p.delegated_to_user_id else None)
+        for p, user in found
+    ]
 
 
 class MeetingService:
@@ -97,8 +110,9 @@ class MeetingService:
         meeting = (await load_managed(self.session, meeting_id, self.ctx.principal)).meeting
         check_version(meeting.version, data.version)
         changes = data.model_dump(exclude_unset=True, exclude={"version"})
-        if "title" in changes and changes["title"] is None:
-            raise Invalid("The title cannot be empty", "Tiêu đề không được để trống")
+        for required in ("title", "quorum_ratio"):
+            if required in changes and changes[required] is None:
+                raise Invalid(f"{required} cannot be empty", f"{required} không được để trống")
         for key, value in changes.items():
             setattr(meeting, key, value)
         meeting.version += 1
@@ -106,6 +120,8 @@ class MeetingService:
         self.session.add(meeting)
         await self.session.flush()
         await self.ctx.emit(meeting_id, MeetingUpdated(meeting=meeting_public(meeting).model_dump(mode="json")))
+        if "quorum_ratio" in changes:
+            await emit_attendance(self.ctx, meeting_id)
         audit(
             self.session,
             self.ctx.principal.id,
@@ -133,7 +149,7 @@ class MeetingService:
             raise Conflict("Only a meeting in progress can be closed", "Chỉ kết thúc được cuộc họp đang diễn ra")
         if meeting.current_item_id is not None:
             await move_current(self.ctx, meeting, None)
-        await end_current_speech(self.ctx, meeting_id)  # the speech's end is logged for the minutes
+        await close_open_polls(self.ctx, meeting)
         meeting.status = MeetingStatus.closed
         meeting.closed_at = utcnow()
         return await self._status_changed(meeting, "meeting.close")
@@ -217,6 +233,8 @@ class ParticipantService:
             participant.role = data.role
         if data.attendance is not None:
             self._set_attendance(participant, data.attendance)
+            if data.attendance == Attendance.delegated:
+                participant.delegated_to_user_id = await self._delegate_id(participant, data)
         self.session.add(participant)
         return await self._changed(meeting_id, "updated", participant, user)
 
@@ -238,6 +256,7 @@ class ParticipantService:
         await self.ctx.emit(
             meeting_id, ParticipantChanged(action="removed", participant=public.model_dump(mode="json"))
         )
+        await emit_attendance(self.ctx, meeting_id)
         audit(
             self.session,
             self.ctx.principal.id,
@@ -252,10 +271,23 @@ class ParticipantService:
     @staticmethod
     def _set_attendance(participant: Participant, attendance: Attendance) -> None:
         participant.attendance = attendance
+        participant.delegated_to_user_id = None
         if attendance == Attendance.present:
             participant.checked_in_at = participant.checked_in_at or utcnow()
         else:
             participant.checked_in_at = None
+
+    async def _delegate_id(self, participant: Participant, data: ParticipantUpdate) -> int:
+        if data.delegated_to_user_id is not None:
+            delegate = await self.session.get(User, data.delegated_to_user_id)
+        else:
+            by_name = select(User).where(User.username == data.delegated_to_username)
+            delegate = (await self.session.exec(by_name)).first()
+        if delegate is None or delegate.id is None:
+            raise NotFound("User", "người dùng", data.delegated_to_username or data.delegated_to_user_id)
+        if delegate.id == participant.user_id:
+            raise Invalid("Nobody can attend in their own place", "Không thể ủy quyền cho chính mình")
+        return delegate.id
 
     async def _get(self, meeting_id: int, participant_id: int) -> tuple[Participant, User]:
         participant = await self.session.get(Participant, participant_id)
@@ -267,8 +299,12 @@ class ParticipantService:
 
     async def _changed(self, meeting_id: int, action: str, participant: Participant, user: User) -> ParticipantPublic:
         await self.session.flush()
-        public = participant_public(participant, user)
+        delegate = (
+            await self.session.get(User, participant.delegated_to_user_id) if participant.delegated_to_user_id else None
+        )
+        public = participant_public(participant, user, delegate)
         await self.ctx.emit(meeting_id, ParticipantChanged(action=action, participant=public.model_dump(mode="json")))
+        await emit_attendance(self.ctx, meeting_id)
         audit(
             self.session,
             self.ctx.principal.id,
@@ -279,6 +315,7 @@ class ParticipantService:
             user_id=user.id,
             role=str(participant.role),
             attendance=str(participant.attendance),
+            delegated_to_user_id=participant.delegated_to_user_id,
         )
         await self.session.commit()
         return public
