@@ -9,9 +9,9 @@ from server.documents.models import Document, DocumentPage, DocumentReader, Docu
 from server.floor.models import SpeakerRequest
 from server.live.models import MeetingEvent
 from server.meetings.models import Meeting, Participant
-from server.votes.models import Poll, PollBallot, PollOption, PollVoter
 from server.notes.models import PrivateNote
 from server.opinions.models import Opinion, OpinionRequest
+from server.votes.models import Poll, PollBallot, PollOption, PollVoter
 
 __all__ = [
     "AgendaItem",

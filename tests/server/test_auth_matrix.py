@@ -38,11 +38,11 @@ class Case:
     user_id: int = 0
     reorder: list[int] = field(default_factory=list)
     document_id: int = 0
-    poll_id: int = 0
-    option_id: int = 0  # the poll's "yes"
     request_id: int = 0  # a speaker request by del1
     opinion_request_id: int = 0
     task_id: int = 0  # a task assigned to del1
+    poll_id: int = 0
+    option_id: int = 0  # the poll's "yes"
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,6 @@ class Route:
     body: Callable[[Case], Any] | None = None
     upload: bool = False  # send a small PDF as multipart instead of a JSON body
     params: Callable[[Case], dict[str, Any]] | None = None  # query string
-    setup: Callable[[App, Case], None] | None = None  # what must exist before the call (fills the case)
     setup: Callable[[App, Case], None] | None = None  # what must exist before the call (fills the case)
     refused: tuple[tuple[str, int], ...] = ()  # roles refused with another status than the usual one
 
@@ -180,23 +179,6 @@ ROUTES = [
     Route("GET", "/api/assistant/history", EVERYONE, meeting_scoped=False),
     Route("GET", "/api/search", VIEWERS, params=lambda c: {"q": "báo cáo", "meeting_id": c.meeting_id}),
     Route("GET", "/api/documents/{document_id}/summary", VIEWERS),
-    Route("GET", "/api/meetings/{meeting_id}/attendance", VIEWERS),
-    Route("GET", "/api/meetings/{meeting_id}/polls", VIEWERS, setup=_draft_poll),
-    Route("POST", "/api/meetings/{meeting_id}/polls", MANAGERS, body=lambda c: {"title": "Biểu quyết mới"}),
-    Route("GET", "/api/polls/{poll_id}", VIEWERS, setup=_draft_poll),
-    Route("PATCH", "/api/polls/{poll_id}", MANAGERS, setup=_draft_poll, body=lambda c: {"title": "Tên mới"}),
-    Route("DELETE", "/api/polls/{poll_id}", MANAGERS, setup=_draft_poll),
-    Route("POST", "/api/polls/{poll_id}/open", MANAGERS, live=True, setup=_quorate_poll),
-    Route("POST", "/api/polls/{poll_id}/close", MANAGERS, live=True, setup=_open_poll),
-    # present voting members only: the guest and an administrator who is not a participant get 403
-    Route(
-        "POST",
-        "/api/polls/{poll_id}/ballot",
-        {"del1", "chair", "sec"},
-        live=True,
-        setup=_open_poll,
-        body=lambda c: {"option_id": c.option_id},
-    ),
     Route("GET", "/api/meetings/{meeting_id}/speakers", VIEWERS),
     Route("POST", "/api/meetings/{meeting_id}/speakers", {"del1", "chair", "sec"}, body=lambda c: {}),
     Route(
@@ -261,6 +243,23 @@ ROUTES = [
         refused=(("sec2", 403),),
     ),
     Route("DELETE", "/api/tasks/{task_id}", MANAGERS, setup=_task, refused=(("sec2", 403),)),
+    Route("GET", "/api/meetings/{meeting_id}/attendance", VIEWERS),
+    Route("GET", "/api/meetings/{meeting_id}/polls", VIEWERS, setup=_draft_poll),
+    Route("POST", "/api/meetings/{meeting_id}/polls", MANAGERS, body=lambda c: {"title": "Biểu quyết mới"}),
+    Route("GET", "/api/polls/{poll_id}", VIEWERS, setup=_draft_poll),
+    Route("PATCH", "/api/polls/{poll_id}", MANAGERS, setup=_draft_poll, body=lambda c: {"title": "Tên mới"}),
+    Route("DELETE", "/api/polls/{poll_id}", MANAGERS, setup=_draft_poll),
+    Route("POST", "/api/polls/{poll_id}/open", MANAGERS, live=True, setup=_quorate_poll),
+    Route("POST", "/api/polls/{poll_id}/close", MANAGERS, live=True, setup=_open_poll),
+    # present voting members only: the guest and an administrator who is not a participant get 403
+    Route(
+        "POST",
+        "/api/polls/{poll_id}/ballot",
+        {"del1", "chair", "sec"},
+        live=True,
+        setup=_open_poll,
+        body=lambda c: {"option_id": c.option_id},
+    ),
 ]
 
 
@@ -319,8 +318,6 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
     ]
     if "document" in route.path or route.path.endswith("/present"):
         case.document_id = public_document(app, meeting_id)
-    if route.setup:
-        route.setup(app, case)
     if route.setup:
         route.setup(app, case)
     path = route.path.format(page=1, **vars(case))

@@ -16,9 +16,8 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from tests.support.votes_state import apply_votes_event
-
 from tests.support.conduct_state import apply_conduct_event
+from tests.support.votes_state import apply_votes_event
 
 
 def apply_event(state: dict[str, Any], name: str, data: dict[str, Any]) -> None:
@@ -65,8 +64,8 @@ def apply_event(state: dict[str, Any], name: str, data: dict[str, Any]) -> None:
         if data["action"] != "removed":
             people.append(data["participant"])
         state["participants"] = sorted(people, key=lambda p: p["id"])
-    apply_votes_event(state, name, data)
     apply_conduct_event(state, name, data)
+    apply_votes_event(state, name, data)
 
 
 def reading_order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
