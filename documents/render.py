@@ -94,6 +94,15 @@ class PageCache:
             raise ValueError(f"not a lower-case hex SHA-256: {sha256!r}")
         return self.root / sha256[:2] / sha256
 
+    def cached(self, sha256: str, page: int, width: int, fmt: str = "webp") -> bytes | None:
+        """The cached image's bytes, or None when it has not been rendered yet (never renders)."""
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown image format {fmt!r}: expected one of {FORMATS}")
+        try:
+            return (self.directory_for(sha256) / f"{page}-{clamp_width(width)}.{fmt}").read_bytes()
+        except FileNotFoundError:
+            return None
+
     def get(self, sha256: str, pdf_path: Path, page: int, width: int, fmt: str = "webp") -> Path:
         """The cached image of `page` at `width` (clamped to 64..3000) in `fmt`, rendered from `pdf_path` on a
         miss. Errors as for `render_page`."""

@@ -45,7 +45,7 @@ def reading(request: Request, db_session: DbSession) -> DocumentReading:
 
 
 def send(served: Served, *, private: bool) -> Response[bytes] | File:
-    cache = "private, no-store" if served.content is not None else ("private, max-age=3600" if private else "no-cache")
+    cache = "private, no-store" if served.personal else ("private, max-age=3600" if private else "no-cache")
     headers = {"Cache-Control": cache}
     if served.path is not None:
         return File(

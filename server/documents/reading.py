@@ -26,12 +26,13 @@ IMAGE_TYPES = {"webp": "image/webp", "png": "image/png"}
 
 @dataclass(frozen=True)
 class Served:
-    """What to send: a cached file on disk, or bytes made for this reader."""
+    """What to send: a file on disk, or bytes; ``personal`` bytes were made for this reader (watermarked)."""
 
     media_type: str
     path: Path | None = None
     content: bytes | None = None
     filename: str | None = None
+    personal: bool = False
 
 
 class DocumentReading:
@@ -50,14 +51,16 @@ class DocumentReading:
         document, version = await self._open(document_id, number)
         if not 1 <= page <= version.page_count:
             raise NotFound("Page", "trang", page)
-        path = await asyncio.to_thread(
-            self.pages.get, version.sha256, self.store.path_for(version.sha256), page, width, fmt
-        )
+        # a cached page (tens of KB, in the OS cache) is read here: no thread hand-off on the hot path
+        image = self.pages.cached(version.sha256, page, width, fmt)
+        if image is None:
+            pdf = self.store.path_for(version.sha256)
+            image = await asyncio.to_thread(lambda: self.pages.get(version.sha256, pdf, page, width, fmt).read_bytes())
         self._record("document.view_page", document, version, page=page)
         if document.classification != Classification.confidential:
-            return Served(IMAGE_TYPES[fmt], path=path)
-        stamped = await asyncio.to_thread(watermark_image, path.read_bytes(), self._mark(), fmt)
-        return Served(IMAGE_TYPES[fmt], content=stamped)
+            return Served(IMAGE_TYPES[fmt], content=image)
+        stamped = await asyncio.to_thread(watermark_image, image, self._mark(), fmt)
+        return Served(IMAGE_TYPES[fmt], content=stamped, personal=True)
 
     async def text(self, document_id: int, number: int | None) -> DocumentText:
         document, version = await self._open(document_id, number)
@@ -84,7 +87,7 @@ class DocumentReading:
         if document.classification != Classification.confidential:
             return Served("application/pdf", path=path, filename=filename)
         stamped = await asyncio.to_thread(watermark_pdf, path, self._mark())
-        return Served("application/pdf", content=stamped, filename=filename)
+        return Served("application/pdf", content=stamped, filename=filename, personal=True)
 
     async def _open(self, document_id: int, number: int | None) -> tuple[Document, DocumentVersion]:
         document, _ = await load_readable(self.session, document_id, self.principal)

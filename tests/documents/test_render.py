@@ -85,7 +85,10 @@ def test_concurrent_renders_are_safe() -> None:
 
 def test_cache_renders_once_then_hits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = PageCache(tmp_path / "pages")
+    assert cache.cached(SHA, 1, 400) is None  # looking never renders
     path = cache.get(SHA, IHANOI, 1, 400)
+    assert cache.cached(SHA, 1, 400) == path.read_bytes()
+    assert cache.cached(SHA, 1, 400, "png") is None
     assert path == tmp_path / "pages" / "ab" / SHA / "1-400.webp"
     assert opened(path.read_bytes()).width == 400
     mtime = path.stat().st_mtime_ns
