@@ -4,7 +4,7 @@ import { t } from "./i18n.js";
 import { confirmDialog, fill, h, reconcile } from "./ui.js";
 
 const ROLES = ["chair", "secretary", "delegate", "guest"];
-const ATTENDANCE = ["unknown", "present", "absent", "excused"];
+const ATTENDANCE = ["unknown", "present", "absent", "excused", "delegated"];
 
 function select(values, current, prefix, attrs) {
   return h("select", attrs, ...values.map((value) =>
@@ -56,13 +56,26 @@ export class ParticipantsEditor {
     const act = this.ctx.act;
     const change = (field) => (event) => {
       const control = event.currentTarget;
-      act(control, () => this.ctx.api.patch(url, { [field]: control.value })).then((result) => {
+      const body = { [field]: control.value };
+      if (field === "attendance" && control.value === "delegated") {
+        // who attends in their place (ủy quyền)
+        const username = window.prompt(t("attendance.delegate_to"), "");
+        if (!username || !username.trim()) {
+          control.value = participant[field];
+          return;
+        }
+        body.delegated_to_username = username.trim();
+      }
+      act(control, () => this.ctx.api.patch(url, body)).then((result) => {
         if (!result.ok) control.value = participant[field];
       });
     };
     const name = h("div", { class: "participant-name" },
       h("strong", {}, participant.full_name || participant.username),
-      h("small", { class: "muted" }, `@${participant.username}`));
+      h("small", { class: "muted" }, `@${participant.username}`),
+      participant.delegated_to_name
+        ? h("small", { class: "muted", testid: `participant-delegated-${participant.id}` },
+          ` → ${participant.delegated_to_name}`) : null);
     if (!canManage) {
       return h("li", { class: "participant", testid: `participant-${participant.id}` }, name,
         h("span", { class: "role-tag" }, t(`role.${participant.role}`)),

@@ -6,6 +6,7 @@ import { AgendaEditor } from "./console-agenda.js";
 import { DocumentsPanel } from "./console-documents.js";
 import { fromLocalInput, labelled, meetingDetailsForm, meetingFields } from "./console-forms.js";
 import { ParticipantsEditor } from "./console-participants.js";
+import { ConsolePolls } from "./polls.js";
 import { DocumentViewer } from "./doc-viewer.js";
 import { PageImages } from "./documents.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
@@ -206,6 +207,7 @@ class ConsoleMeetingView {
     this.agendaEditor = new AgendaEditor(ctx);
     this.documentsPanel = new DocumentsPanel(ctx);
     this.participantsEditor = new ParticipantsEditor(ctx);
+    this.pollsPanel = new ConsolePolls(ctx);
     this.title = h("h1", { class: "meeting-title", testid: "meeting-title" }, t("common.loading"));
     this.meta = h("div");
     this.status = h("div", { class: "meeting-status-slot" });
@@ -224,7 +226,8 @@ class ConsoleMeetingView {
         h("div", { class: "console-columns" },
           h("div", { class: "console-main" }, this.agendaEditor.element, this.documentsPanel.element,
             this.participantsEditor.element),
-          h("div", { class: "console-side" }, this.controls, this.assistant.build(), this.details.element))),
+          h("div", { class: "console-side" }, this.controls, this.pollsPanel.element, this.assistant.build(),
+            this.details.element))),
     );
     this.detach();
     this.unsubscribe = this.live.onChange(() => this.render());
@@ -243,6 +246,7 @@ class ConsoleMeetingView {
     this.agendaEditor.render(state);
     this.documentsPanel.render(state);
     this.participantsEditor.render(state);
+    this.pollsPanel.render(state);
     this.details.render(state);
   }
 

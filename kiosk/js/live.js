@@ -4,6 +4,8 @@
 // The reducer is pure data-in/data-out and exported on its own, so the same
 // rules run in every page and can be checked against a fresh snapshot.
 
+import { applyVotesEvent } from "./polls-state.js";
+
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5000;
 // the server pings every ~20 s; silence this long means a half-open socket
@@ -142,6 +144,7 @@ export function applyEvent(state, name, data) {
     default:
       break;
   }
+  applyVotesEvent(state, name, data);
   return state;
 }
 

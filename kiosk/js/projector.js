@@ -6,6 +6,7 @@ import { formatDateTime, formatTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
 import { isViewable, PageImages, presentedPage, stepWidth } from "./documents.js";
 import { currentAndNext } from "./meeting-view.js";
+import { projectorPoll, quorumLine } from "./polls.js";
 import { connectionBanner, fill, h, langButton, loginView } from "./ui.js";
 
 const api = new Api("icabinet.token.projector", ["icabinet.token.console"]);
@@ -151,9 +152,19 @@ function mount() {
   }, 10000);
 }
 
+/** An open poll, or the closed one of the item under discussion, as a big chart. */
+function projectorPollShown(state) {
+  const section = projectorPoll(state);
+  if (!section) return null;
+  const poll = (state.polls || []).find((p) => String(p.id) === section.dataset.pollId);
+  const onItem = (poll.agenda_item_id ?? null) === (state.current_item_id ?? null);
+  return poll.status === "open" || onItem ? section : null;
+}
+
 function render(screen, state) {
   const shown = presented(state);
-  if (shown) {
+  const voting = (state.polls || []).some((poll) => poll.status === "open");
+  if (shown && !voting) {  // a vote in progress takes the screen from a presented page
     renderPresented(screen, state, shown);
     return;
   }
@@ -193,6 +204,8 @@ function render(screen, state) {
           "data-status": meeting.status }, t(`status.${meeting.status}`)),
         h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())))),
     middle,
+    projectorPollShown(state),
+    h("div", { class: "projector-attendance", testid: "projector-attendance" }, quorumLine(state.attendance)),
     h("footer", { class: "projector-foot" },
       next
         ? h("p", { class: "projector-next", testid: "next-item" },

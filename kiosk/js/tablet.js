@@ -4,6 +4,7 @@ import { Api } from "./api.js";
 import { AssistantPanel } from "./assistant.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
+import { TabletPolls } from "./polls.js";
 import { DocumentViewer, followToggle } from "./doc-viewer.js";
 import { documentEntry, groupDocuments, PageImages, presentedPage } from "./documents.js";
 import { checkedInText, currentAndNext, itemDetails, meetingMeta, presence } from "./meeting-view.js";
@@ -167,6 +168,7 @@ class MeetingView {
     this.viewer = documentViewer;
     this.lastCurrentId = undefined;
     this.assistant = new AssistantPanel({ api, live: meeting, viewer: documentViewer });
+    this.polls = new TabletPolls({ api, live: meeting });
   }
 
   mount() {
@@ -195,7 +197,8 @@ class MeetingView {
             h("h2", { class: "card-title" }, t("meeting.agenda")),
             h("div", { class: "agenda-scroll" }, this.agenda)),
           h("aside", { class: "side-column" },
-            this.presenting, this.current, this.assistant.build(), this.general, this.checkin, this.presence)),
+            this.presenting, this.polls.build(), this.current, this.assistant.build(), this.general, this.checkin,
+            this.presence)),
       ),
     );
     this.detach();
@@ -221,6 +224,7 @@ class MeetingView {
     this.renderCurrent(state);
     this.renderGeneral(state);
     this.renderCheckin(state);
+    this.polls.render(state);
     this.renderPresence(state);
   }
 

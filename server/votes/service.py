@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from typing import Protocol
 
-from sqlalchemy import delete, update
+from sqlalchemy import and_, delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import col, select
 
 from server.agenda.models import AgendaItem
 from server.audit import audit
@@ -17,7 +18,7 @@ from server.events import PollCreated, PollDeleted, PollOpened, PollUpdated
 from server.live.context import ChangeContext
 from server.meetings.access import MeetingAccess, load_access
 from server.meetings.attendance import attendance_summary, is_voting_member
-from server.meetings.models import Attendance, MeetingStatus
+from server.meetings.models import Attendance, MeetingStatus, Participant
 from server.meetings.rules import check_version, require_open
 from server.votes.closing import close_poll
 from server.votes.models import MajorityOf, Poll, PollBallot, PollKind, PollOption, PollStatus, PollVoter
@@ -27,15 +28,19 @@ from server.votes.schemas import BallotCreate, BallotReceipt, PollCreate, PollPu
 # the standard options, Vietnamese as shown in the room (the kiosk translates them by key)
 STANDARD_OPTIONS = (("yes", "Tán thành"), ("no", "Không tán thành"), ("abstain", "Không biểu quyết"))
 
-TallyScheduler = Callable[[int, int], None]
+
+class Tally(Protocol):
+    write_lock: asyncio.Lock
+
+    def schedule(self, meeting_id: int, poll_id: int) -> None: ...
 
 
 class PollService:
-    def __init__(self, ctx: ChangeContext, default_majority: MajorityOf, schedule_tally: TallyScheduler) -> None:
+    def __init__(self, ctx: ChangeContext, default_majority: MajorityOf, tally: Tally) -> None:
         self.ctx = ctx
         self.session = ctx.session
         self.default_majority = default_majority
-        self.schedule_tally = schedule_tally
+        self.tally = tally
 
     # --- reading -----------------------------------------------------------------------------------------
 
@@ -168,9 +173,17 @@ class PollService:
         return await poll_public(self.session, poll, self.ctx.principal.id)
 
     async def vote(self, poll_id: int, data: BallotCreate) -> BallotReceipt:
-        poll, access = await self._load(poll_id)
+        # one ballot transaction at a time in this process (the database still decides between processes)
+        async with self.tally.write_lock:
+            try:
+                return await self._vote(poll_id, data)
+            except BaseException:
+                await self.session.rollback()  # end the write transaction before the next ballot starts
+                raise
+
+    async def _vote(self, poll_id: int, data: BallotCreate) -> BallotReceipt:
+        poll, participant, option = await self._load_ballot(poll_id, data.option_id)
         assert poll.id is not None
-        participant = access.participant
         if participant is None or not is_voting_member(participant):
             raise Forbidden(
                 "Only the meeting's voting members (chair, secretary, delegates) vote; guests do not",
@@ -183,8 +196,7 @@ class PollService:
                 "Only members checked in as present vote: check in first",
                 "Chỉ thành viên đã điểm danh có mặt mới được biểu quyết: hãy điểm danh trước",
             )
-        option = await self.session.get(PollOption, data.option_id)
-        if option is None or option.poll_id != poll.id:
+        if option is None:
             raise Invalid(
                 f"Option {data.option_id} is not one of this poll's options",
                 f"Phương án {data.option_id} không thuộc biểu quyết này",
@@ -224,7 +236,7 @@ class PollService:
                 )
             self._audit("poll.vote", poll, option_id=option.id, option=option.label, changed=changed)
         meeting_id, tallied = poll.meeting_id, poll.id
-        on_commit(self.session, lambda: self.schedule_tally(meeting_id, tallied))
+        on_commit(self.session, lambda: self.tally.schedule(meeting_id, tallied))
         await self.session.commit()
         return BallotReceipt(poll_id=poll.id, option_id=None if poll.secret else option.id, changed=changed)
 
@@ -232,8 +244,12 @@ class PollService:
         """Insert the voter's row; the (poll_id, user_id) constraint refuses a second one, even from a
         concurrent request. Returns False when a ballot exists and may be changed."""
         try:
-            async with self.session.begin_nested():
+            if allow_change:  # the transaction goes on after a refused insert: keep it in a savepoint
+                async with self.session.begin_nested():
+                    self.session.add(row)
+            else:  # a refused insert ends the request (409) and rolls everything back
                 self.session.add(row)
+                await self.session.flush()
         except IntegrityError:
             if allow_change:
                 return False
@@ -243,6 +259,24 @@ class PollService:
         return True
 
     # --- helpers -------------------------------------------------------------------------------------------
+
+    async def _load_ballot(self, poll_id: int, option_id: int) -> tuple[Poll, Participant | None, PollOption | None]:
+        """The poll, the caller's participation and the chosen option (if it is the poll's) in one query:
+        a ballot is the hot path of a vote. Same visibility rule as ``load_access``."""
+        user_id = self.ctx.principal.id
+        mine = and_(col(Participant.meeting_id) == col(Poll.meeting_id), col(Participant.user_id) == user_id)
+        chosen = and_(col(PollOption.id) == option_id, col(PollOption.poll_id) == col(Poll.id))
+        row = (
+            await self.session.exec(
+                select(Poll, Participant, PollOption)
+                .outerjoin(Participant, mine)
+                .outerjoin(PollOption, chosen)
+                .where(Poll.id == poll_id)
+            )
+        ).first()
+        if row is None or (row[1] is None and not self.ctx.principal.is_admin):
+            raise NotFound("Poll", "biểu quyết", poll_id)
+        return row[0], row[1], row[2]
 
     async def _load(self, poll_id: int, manage: bool = False) -> tuple[Poll, MeetingAccess]:
         poll = await self.session.get(Poll, poll_id)
