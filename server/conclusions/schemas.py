@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from server.conclusions.models import TaskStatus
 
 
 class ConclusionWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently dropped
+
     text: str = Field(max_length=10000, description="The conclusion of the item; empty clears it")
     version: int | None = Field(default=None, description="Refuse the change (409) unless this is current")
 
@@ -23,6 +25,8 @@ class ConclusionPublic(BaseModel):
 
 
 class TaskCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently dropped
+
     title: str = Field(min_length=1, max_length=500)
     agenda_item_id: int | None = Field(default=None, description="The item it comes from, if any")
     assigned_unit: str = Field(default="", max_length=300, description="Đơn vị chủ trì, as text")
@@ -32,6 +36,8 @@ class TaskCreate(BaseModel):
 
 
 class TaskUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently dropped
+
     title: str | None = Field(default=None, min_length=1, max_length=500)
     agenda_item_id: int | None = None
     assigned_unit: str | None = Field(default=None, max_length=300)

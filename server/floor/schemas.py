@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from server.floor.models import SpeakerRequest, SpeakerStatus
 
 
 class SpeakerRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently dropped
+
     agenda_item_id: int | None = Field(
         default=None, description="The item to speak on; default: the item under discussion"
     )
@@ -19,6 +21,8 @@ class SpeakerRequestCreate(BaseModel):
 
 
 class SpeakerReorder(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently dropped
+
     request_ids: list[int] = Field(
         min_length=1, max_length=1000, description="Every waiting request of the meeting, in the new order"
     )

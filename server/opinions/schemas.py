@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from server.opinions.models import Stance
 
@@ -21,6 +21,8 @@ def parse_target(key: str) -> tuple[int | None, int | None]:
 
 
 class OpinionTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently dropped
+
     document_id: int | None = Field(default=None, description="A draft document of the meeting")
     agenda_item_id: int | None = Field(default=None, description="Or an agenda item of the meeting")
 
@@ -60,6 +62,8 @@ class OpinionRequestCreate(OpinionTarget):
 
 
 class OpinionRequestUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently dropped
+
     question: str | None = Field(default=None, max_length=1000)
     deadline: datetime | None = Field(default=None, description="null: no deadline")
     version: int | None = Field(default=None, description="Refuse the change (409) unless this is current")

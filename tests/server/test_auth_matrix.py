@@ -341,6 +341,27 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
     assert app.users["root"].ok("GET", "/api/users") == audit_before, "a refused request changed the users"
 
 
+def test_private_notes_reach_nobody_else_through_any_route(app: App) -> None:
+    """del1's note on a page: no other caller (not the secretary, not an administrator) reads it anywhere."""
+    meeting_id, items = app.new_meeting(live=True)
+    case = Case(meeting_id=meeting_id, item_id=items[0], participant_id=_participant_of(app, meeting_id, "guest"))
+    case.document_id = public_document(app, meeting_id)
+    case.user_id = app.users["del1"].user["id"]
+    for setup in (_speaker_request, _opinion_request, _task):
+        setup(app, case)
+    marker = "PRIVATE-NOTE-" + unique("x")
+    app.users["del1"].ok("PUT", f"/api/documents/{case.document_id}/notes/1", json={"text": marker})
+    assert marker in app.users["del1"].request("GET", f"/api/documents/{case.document_id}/notes").text
+    for route in ROUTES:
+        if route.method != "GET":
+            continue
+        path = route.path.format(page=1, **vars(case))
+        params = route.params(case) if route.params else None
+        for role in set(ROLES) - {"del1"}:
+            response = _client(app, role).request("GET", path, params=params)
+            assert marker.encode() not in response.content, f"{role} read del1's note through GET {path}"
+
+
 def test_matrix_covers_every_route(app: App) -> None:
     schema = app.anonymous().request("GET", "/schema/openapi.json").json()
     served = {
