@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages: the browser tests need chromium; watermarks need a TTF with Vietnamese glyphs
-APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core
+# Debian packages: the browser tests need chromium; watermarks need a TTF with Vietnamese glyphs; the server
+# reads scanned pages with Tesseract (Vietnamese and English)
+APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng
 
 .PHONY: serve test lint typecheck pytest bench clean venv system-deps
 
@@ -22,7 +23,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
-$(APT_STAMP): | $(BIN)/python
+# the Makefile is a prerequisite so that a package added to the list is installed on the next run
+$(APT_STAMP): Makefile | $(BIN)/python
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -32,7 +34,7 @@ $(APT_STAMP): | $(BIN)/python
 
 system-deps: $(APT_STAMP)
 
-serve: $(STAMP)
+serve: $(STAMP) $(APT_STAMP)
 	$(BIN)/icabinet demo
 	$(BIN)/icabinet serve
 

@@ -175,6 +175,22 @@ class Retriever:
                 positions, rows = (np.asarray(values, dtype=np.int64) for values in zip(*known, strict=True))
                 self._dense.set(rows, vectors[positions])
 
+    def replace_page(self, doc_id: int, page: int, chunks: list[Chunk]) -> bool:
+        """Put `chunks` in place of the chunks of one page of `doc_id` (a page whose text changed, such as a
+        scan read by OCR); False, and nothing touched, when the page already has exactly these chunks (their
+        vectors are kept)."""
+        with self._lock:
+            rows = [
+                int(row)
+                for row in np.flatnonzero(self._alive & (self._doc_of_row == doc_id))
+                if self._chunks[row].page == page
+            ]
+            if [(self._chunks[row].id, self._chunks[row].text) for row in rows] == [(c.id, c.text) for c in chunks]:
+                return False
+            self._kill(rows)
+            self.add(chunks)
+            return True
+
     def remove(self, doc_id: int) -> None:
         """Drop every chunk of `doc_id` (all versions); unknown ids are ignored."""
         with self._lock:

@@ -24,7 +24,7 @@ WEBP_METHOD = 2
 
 # pdfium keeps global state and is not thread-safe: every call into it (open, render, close) happens
 # under this lock. The server renders from a thread pool, so this is what keeps it from crashing.
-_PDFIUM_LOCK = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -57,7 +57,7 @@ def render_page(path: Path, page: int, width: int, fmt: str = "webp") -> bytes:
 
 
 def _render(path: Path, page: int, width: int) -> Image.Image:
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(path)
         except pdfium.PdfiumError as exc:

@@ -35,6 +35,7 @@ from server.auth.service import TokenHasher
 from server.conclusions.controller import ConclusionController, TaskController
 from server.db import Database, session_for_request
 from server.documents.controller import DocumentController
+from server.documents.ocr_worker import OcrWorker
 from server.documents.worker import DocumentWorker
 from server.errors import AppError, app_error_handler, http_error_handler
 from server.floor.controller import FloorController
@@ -80,7 +81,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     blobs = BlobStore(settings.blob_dir)
     pages = PageCache(settings.page_cache_dir)
     search_index = SearchIndex(settings, db, publish)
-    worker = DocumentWorker(db, blobs, publish, processed=search_index.sync)
+    worker = DocumentWorker(db, blobs, publish, processed=search_index.sync, ocr=settings.ocr)
+    ocr = OcrWorker(settings, db, blobs, publish, extraction_idle=worker.idle, page_done=search_index.sync_page)
+    worker.ocr_queued = ocr.wake
     phraser = (
         ChatPhraser(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_seconds)
         if settings.llm_base_url
@@ -97,11 +100,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await audit_buffer.start()
         await search_index.start()
         await worker.start()
+        if settings.ocr:
+            await ocr.start()
         await tally.start()
         try:
             yield
         finally:
             await tally.stop()
+            await ocr.stop()
             await worker.stop()
             await search_index.stop()
             if phraser is not None:
@@ -119,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "blobs": blobs,
             "pages": pages,
             "worker": worker,
+            "ocr": ocr,
             "search_index": search_index,
             "phraser": phraser,
             "audit": audit_buffer,

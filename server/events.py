@@ -131,6 +131,19 @@ class DocumentIndexed(Event):
 
 
 @dataclass(frozen=True)
+class DocumentOcr(Event):
+    """OCR finished one more scanned page of the current version (``page``, ``failed`` if it could not be
+    read): ``done`` of ``total`` are finished. The page's text is searchable once it is indexed, seconds later."""
+
+    name: ClassVar[str] = "document.ocr"
+    document: dict[str, Any]
+    page: int
+    done: int
+    total: int
+    failed: bool
+
+
+@dataclass(frozen=True)
 class DocumentFailed(Event):
     """Processing failed; the document stays listed with status ``failed`` and the reason."""
 

@@ -10,6 +10,11 @@ never claims more than the index holds; on start the two are reconciled.
 
 Passages are searchable by their words at once; their vectors are encoded in
 the background (the slow part) and join the ranking as they arrive.
+
+A scanned page's text arrives later, from OCR, within the same version:
+`sync_page` replaces that one page's passages. On start, every OCR'd page of an
+indexed document is looked at again (unchanged pages cost nothing), so a crash
+between OCR's commit and the index's save loses no page.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from assistant.retriever import Retriever, SearchHit
 from assistant.store import IndexMismatch
 from server.db import Database
 from server.documents.access import audience_of, readers_of
-from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion
+from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion, OcrStatus
 from server.documents.schemas import document_public
 from server.events import DocumentIndexed
 from server.live.outbox import Publisher, record_event
@@ -73,7 +78,8 @@ class SearchIndex:
         self.retriever = Retriever(self.embedder, dense_weight=self.dense_weight)
         self._count_tokens: Callable[[str], int] | None = None
         self._model = settings.embedding_model
-        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        # a document id (make the whole document agree) or (document id, page) (one page's text changed)
+        self._queue: asyncio.Queue[int | tuple[int, int]] = asyncio.Queue()
         self._vectors_wanted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._write = asyncio.Lock()  # one writer of the index files at a time
@@ -100,6 +106,10 @@ class SearchIndex:
     def sync(self, document_id: int) -> None:
         """Make the index agree with what the database says of ``document_id`` (soon, in the background)."""
         self._queue.put_nowait(document_id)
+
+    def sync_page(self, document_id: int, page: int) -> None:
+        """Page ``page`` of the document's current version has new text (OCR read it): index it (soon)."""
+        self._queue.put_nowait((document_id, page))
 
     # ------------------------------------------------------------------ reading
 
@@ -153,14 +163,34 @@ class SearchIndex:
         unmarked = [document_id for document_id, _, searchable in rows if document_id is not None and not searchable]
         for document_id in sorted(set(lacking) | set(unmarked)):
             self.sync(document_id)
+        async with self.db.read() as session:
+            ocr_pages = (
+                await session.exec(
+                    select(DocumentVersion.document_id, DocumentPage.page)
+                    .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
+                    .join(Document, col(Document.id) == DocumentVersion.document_id)
+                    .where(
+                        DocumentPage.ocr_status == OcrStatus.done,
+                        col(DocumentVersion.number) == col(Document.current_version),
+                        Document.status == DocumentStatus.ready,
+                    )
+                    .order_by(col(DocumentVersion.document_id), col(DocumentPage.page))
+                )
+            ).all()
+        for document_id, page in ocr_pages:
+            if document_id not in lacking:  # those are indexed whole, OCR'd pages included
+                self.sync_page(document_id, page)
 
     async def _run(self) -> None:
         while True:
-            document_id = await self._queue.get()
+            item = await self._queue.get()
             try:
-                await self._sync(document_id)
+                if isinstance(item, tuple):
+                    await self._sync_page(*item)
+                else:
+                    await self._sync(item)
             except Exception:
-                log.exception("indexing document %s failed", document_id)
+                log.exception("indexing %s failed", item)
             finally:
                 self._queue.task_done()
 
@@ -180,6 +210,44 @@ class SearchIndex:
             await self._save()
             self._vectors_wanted.set()
         await self._mark_searchable(document_id, version)
+
+    async def _sync_page(self, document_id: int, page: int) -> None:
+        async with self.db.read() as session:
+            document = await session.get(Document, document_id)
+            if document is None or document.status != DocumentStatus.ready:
+                return
+            version = document.current_version
+            text = (
+                await session.exec(
+                    select(DocumentPage.text)
+                    .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
+                    .where(
+                        DocumentVersion.document_id == document_id,
+                        DocumentVersion.number == version,
+                        DocumentPage.page == page,
+                    )
+                )
+            ).first()
+        if text is None:
+            return
+        if self.retriever.indexed_versions().get(document_id) != version:
+            self.sync(document_id)  # not indexed yet (or an older version): the whole pass reads this page too
+            return
+        changed = await asyncio.to_thread(
+            self._replace_page, Page(doc_id=document_id, version=version, page=page, text=text)
+        )
+        if changed:
+            await self._save()
+            self._vectors_wanted.set()
+
+    def _replace_page(self, page: Page) -> bool:
+        """Put one page's passages in place of its old ones (blocking); False when they are the same."""
+        if self._count_tokens is None:
+            self._count_tokens = token_counter(self._model)
+        changed = self.retriever.replace_page(page.doc_id, page.page, chunk_pages([page], self._count_tokens))
+        if changed:
+            self.retriever.refresh()
+        return changed
 
     def _replace(self, document_id: int, pages: list[Page]) -> None:
         """Put the passages of ``pages`` in place of the document's old ones (blocking)."""

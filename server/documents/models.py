@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.db import UTCDateTime, utcnow
@@ -23,6 +23,17 @@ class DocumentStatus(StrEnum):
     failed = "failed"
 
 
+class TextSource(StrEnum):
+    text = "text"  # the PDF's own text layer
+    ocr = "ocr"  # read from the page image by OCR (a scanned page)
+
+
+class OcrStatus(StrEnum):
+    pending = "pending"  # queued: the page is readable as an image, its text follows
+    done = "done"
+    failed = "failed"  # OCR could not read it (the reason is in ocr_error); the rest of the document is unaffected
+
+
 class Document(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
@@ -37,6 +48,10 @@ class Document(SQLModel, table=True):
     # the current version's passages are in the assistant's index (set after the index is on disk,
     # cleared by a new version; on start the index is reconciled with this, never the other way)
     searchable: bool = False
+    # OCR of the current version's scanned pages: how many there are, and how many are finished (failed included)
+    ocr_total: int = 0
+    ocr_done: int = 0
+    ocr_failed: int = 0
     version: int = 1  # optimistic-concurrency counter of the metadata
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -60,6 +75,11 @@ class DocumentVersion(SQLModel, table=True):
     uploaded_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     uploaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     processed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    ocr_total: int = 0
+    ocr_done: int = 0
+    ocr_failed: int = 0
+    # the stored copy with an invisible text layer over the scanned pages (downloads get it), once OCR is done
+    ocr_sha256: str | None = Field(default=None, max_length=64, index=True)
 
 
 class DocumentPage(SQLModel, table=True):
@@ -70,6 +90,13 @@ class DocumentPage(SQLModel, table=True):
     version_id: int = Field(foreign_key="document_version.id", index=True, ondelete="CASCADE")
     page: int
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    source: TextSource = Field(default=TextSource.text, sa_type=String(8))
+    # set on scanned pages only; the OCR worker's restart-safe queue is the pending ones
+    ocr_status: OcrStatus | None = Field(default=None, sa_type=String(16), index=True)
+    confidence: float | None = None  # OCR's mean word confidence, 0..1
+    ocr_error: str | None = Field(default=None, max_length=300)
+    # this page's invisible text from OCR, kept until the searchable copy of the whole version is written
+    text_layer: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class DocumentReader(SQLModel, table=True):

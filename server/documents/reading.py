@@ -71,17 +71,41 @@ class DocumentReading:
             )
         rows = (
             await self.session.exec(
-                select(DocumentPage).where(DocumentPage.version_id == version.id).order_by(col(DocumentPage.page))
+                # not the pending text layers: those are for the searchable copy only
+                select(
+                    DocumentPage.page,
+                    DocumentPage.text,
+                    DocumentPage.source,
+                    DocumentPage.confidence,
+                    DocumentPage.ocr_status,
+                    DocumentPage.ocr_error,
+                )
+                .where(DocumentPage.version_id == version.id)
+                .order_by(col(DocumentPage.page))
             )
         ).all()
         self._record("document.read_text", document, version)
         return DocumentText(
-            document_id=document_id, version=version.number, pages=[PageText(page=r.page, text=r.text) for r in rows]
+            document_id=document_id,
+            version=version.number,
+            pages=[
+                PageText(
+                    page=r.page,
+                    text=r.text,
+                    source=r.source,
+                    confidence=r.confidence,
+                    ocr_status=r.ocr_status,
+                    ocr_error=r.ocr_error,
+                )
+                for r in rows
+            ],
         )
 
     async def file(self, document_id: int, number: int | None) -> Served:
         document, version = await self._open(document_id, number)
         path = self.store.path_for(version.sha256)
+        if version.ocr_sha256 is not None and self.store.exists(version.ocr_sha256):
+            path = self.store.path_for(version.ocr_sha256)  # the same pages with OCR's invisible text over the scans
         self._record("document.download", document, version)
         filename = version.filename if version.filename.lower().endswith(".pdf") else f"{version.filename}.pdf"
         if document.classification != Classification.confidential:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from server.documents.models import Classification, Document, DocumentStatus
+from server.documents.models import Classification, Document, DocumentStatus, OcrStatus, TextSource
 
 
 class DocumentPublic(BaseModel):
@@ -18,6 +18,9 @@ class DocumentPublic(BaseModel):
     status: DocumentStatus
     page_count: int
     searchable: bool = Field(description="The assistant and search find this document's current version")
+    ocr_total: int = Field(description="Scanned pages of the current version that OCR reads (0: none)")
+    ocr_done: int = Field(description="Of those, how many are finished (failed ones included)")
+    ocr_failed: int = Field(description="Of those, how many OCR could not read")
     current_version: int
     version: int
     created_at: datetime
@@ -33,6 +36,10 @@ class VersionPublic(BaseModel):
     error: str | None
     uploaded_at: datetime
     processed_at: datetime | None
+    ocr_total: int
+    ocr_done: int
+    ocr_failed: int
+    searchable_copy: bool = Field(default=False, description="The file download carries an invisible OCR text layer")
 
 
 class DocumentDetail(DocumentPublic):
@@ -53,6 +60,12 @@ class DocumentUpdate(BaseModel):
 class PageText(BaseModel):
     page: int
     text: str
+    source: TextSource = Field(description="`text`: the PDF's own text; `ocr`: read from the scanned image")
+    confidence: float | None = Field(description="OCR's mean word confidence, 0..1 (None: not OCR'd or no words)")
+    ocr_status: OcrStatus | None = Field(
+        description="Scanned pages only: `pending` (text follows), `done`, or `failed` (see `ocr_error`)"
+    )
+    ocr_error: str | None = None
 
 
 class DocumentText(BaseModel):

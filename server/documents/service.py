@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from documents.errors import InvalidDocument
@@ -148,6 +148,7 @@ class DocumentService:
             self.session.add(version)
             document.status = DocumentStatus.processing
             document.searchable = False
+            document.ocr_total = document.ocr_done = document.ocr_failed = 0  # the new version's are counted on intake
             self.session.add(document)
             await self.session.flush()
             public = document_public(document)
@@ -211,7 +212,12 @@ class DocumentService:
         return DocumentDetail(
             **document_public(document).model_dump(),
             readers=list(names),
-            versions=[VersionPublic.model_validate(v, from_attributes=True) for v in versions],
+            versions=[
+                VersionPublic.model_validate(v, from_attributes=True).model_copy(
+                    update={"searchable_copy": v.ocr_sha256 is not None}
+                )
+                for v in versions
+            ],
             pdf_title=current.pdf_title,
             pdf_author=current.pdf_author,
         )
@@ -267,13 +273,14 @@ class DocumentService:
         access.require_manage()
         require_open(access.meeting)
         audience = await audience_of(self.session, document, await readers_of(self.session, document_id))
-        shas = set(
-            (
-                await self.session.exec(
-                    select(DocumentVersion.sha256).where(DocumentVersion.document_id == document_id)
+        stored = (
+            await self.session.exec(
+                select(DocumentVersion.sha256, DocumentVersion.ocr_sha256).where(
+                    DocumentVersion.document_id == document_id
                 )
-            ).all()
-        )
+            )
+        ).all()
+        shas = {sha for pair in stored for sha in pair if sha is not None}  # the originals and their OCR copies
         meeting = access.meeting
         if meeting.presenting_document_id == document_id:
             await self._set_presenting(meeting, None, None, None)
@@ -368,7 +375,11 @@ class DocumentService:
         return sorted(user_id for user_id in found.values() if user_id is not None)
 
     async def _sha_in_use(self, sha256: str) -> bool:
-        used = await self.session.exec(select(DocumentVersion.id).where(DocumentVersion.sha256 == sha256).limit(1))
+        used = await self.session.exec(
+            select(DocumentVersion.id)
+            .where(or_(col(DocumentVersion.sha256) == sha256, col(DocumentVersion.ocr_sha256) == sha256))
+            .limit(1)
+        )
         return used.first() is not None
 
     async def _drop_blob_if_unused(self, sha256: str) -> None:

@@ -2,6 +2,9 @@
 
 One task per process takes version ids from a queue; on start it picks up
 every version a crash left ``processing``, so a restart needs no repair.
+Scanned pages are only marked here (``ocr_status`` pending, readable as images
+at once); the OCR worker (``server/documents/ocr_worker.py``) reads them later,
+so a long scan never holds up the next upload's text.
 """
 
 from __future__ import annotations
@@ -10,15 +13,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import delete as sql_delete
 from sqlmodel import col, select
 
 from documents.extract import PageText, extract_pages
+from documents.ocr import scanned_pages
 from documents.store import BlobStore
 from server.db import Database, utcnow
 from server.documents.access import audience_of, readers_of
-from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion
+from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion, OcrStatus, TextSource
 from server.documents.schemas import document_public
 from server.events import DocumentFailed, DocumentReady
 from server.live.outbox import Publisher, record_event
@@ -26,12 +32,36 @@ from server.live.outbox import Publisher, record_event
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Extracted:
+    pages: list[PageText]
+    scanned: set[int]
+    """Pages with no usable text layer, left to OCR."""
+
+
+def extract(path: Path, ocr: bool) -> Extracted:
+    """Every page's text, and (with ``ocr``) which pages are scans (blocking: run in a thread)."""
+    pages = extract_pages(path)
+    scanned = set(scanned_pages(path, [page.text for page in pages])) if ocr else set()
+    return Extracted(pages, scanned)
+
+
 class DocumentWorker:
     def __init__(
-        self, db: Database, store: BlobStore, publish: Publisher, processed: Callable[[int], None] | None = None
+        self,
+        db: Database,
+        store: BlobStore,
+        publish: Publisher,
+        processed: Callable[[int], None] | None = None,
+        *,
+        ocr: bool = False,
+        ocr_queued: Callable[[], None] | None = None,
     ) -> None:
-        """``processed(document_id)`` is called after a version's text is committed (the search index follows)."""
+        """``processed(document_id)`` is called after a version's text is committed (the search index follows);
+        with ``ocr``, scanned pages are queued for OCR and ``ocr_queued()`` wakes the OCR worker."""
         self.processed = processed
+        self.ocr = ocr
+        self.ocr_queued = ocr_queued
         self.db = db
         self.store = store
         self.publish = publish
@@ -82,14 +112,16 @@ class DocumentWorker:
                 return
             sha256 = version.sha256
         try:
-            pages = await asyncio.to_thread(extract_pages, self.store.path_for(sha256))
+            extracted = await asyncio.to_thread(extract, self.store.path_for(sha256), self.ocr)
             error = None
         except Exception as exc:  # a file that cannot be read is marked failed, never retried forever
             log.warning("extracting version %s failed: %s", version_id, exc)
-            pages, error = [], str(exc)[:1000] or exc.__class__.__name__
-        await self._finish(version_id, pages, error)
+            extracted, error = Extracted([], set()), str(exc)[:1000] or exc.__class__.__name__
+        await self._finish(version_id, extracted, error)
+        if extracted.scanned and not error and self.ocr_queued is not None:
+            self.ocr_queued()
 
-    async def _finish(self, version_id: int, pages: list[PageText], error: str | None) -> None:
+    async def _finish(self, version_id: int, extracted: Extracted, error: str | None) -> None:
         async with self.db.write() as session:
             version = await session.get(DocumentVersion, version_id)
             if version is None or version.status != DocumentStatus.processing:
@@ -97,8 +129,16 @@ class DocumentWorker:
             await session.exec(  # type: ignore[call-overload]
                 sql_delete(DocumentPage).where(col(DocumentPage.version_id) == version_id)
             )
-            # SQLAlchemy batches these into multi-row INSERTs
-            session.add_all(DocumentPage(version_id=version_id, page=p.page, text=p.text) for p in pages)
+            # SQLAlchemy batches these into multi-row INSERTs; a scan keeps what little text it has until OCR reads it
+            session.add_all(
+                DocumentPage(version_id=version_id, page=p.page, text=p.text)
+                if p.page not in extracted.scanned
+                else DocumentPage(
+                    version_id=version_id, page=p.page, text=p.text, source=TextSource.ocr, ocr_status=OcrStatus.pending
+                )
+                for p in extracted.pages
+            )
+            version.ocr_total, version.ocr_done, version.ocr_failed = len(extracted.scanned), 0, 0
             version.status = DocumentStatus.failed if error else DocumentStatus.ready
             version.error = error
             version.processed_at = utcnow()
@@ -109,6 +149,7 @@ class DocumentWorker:
                 return
             if document.current_version == version.number:
                 document.status = version.status
+                document.ocr_total, document.ocr_done, document.ocr_failed = version.ocr_total, 0, 0
                 document.version += 1
                 session.add(document)
             await session.flush()

@@ -52,7 +52,14 @@ def apply_event(state: dict[str, Any], name: str, data: dict[str, Any]) -> None:
     elif name == "meeting.updated":
         state["meeting"].update(data["meeting"])
         state["meeting"].pop("last_seq", None)
-    elif name in ("document.added", "document.updated", "document.ready", "document.indexed", "document.failed"):
+    elif name in (
+        "document.added",
+        "document.updated",
+        "document.ready",
+        "document.indexed",
+        "document.ocr",
+        "document.failed",
+    ):
         documents = [d for d in state["documents"] if d["id"] != data["document"]["id"]]
         state["documents"] = sorted([*documents, data["document"]], key=lambda d: d["id"])
     elif name == "document.removed":

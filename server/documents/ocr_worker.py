@@ -1,0 +1,274 @@
+"""Reads scanned pages with OCR in the background, one page at a time, after every upload's text.
+
+The queue is the database: pages whose ``ocr_status`` is ``pending``. So a restart
+(even after SIGKILL) resumes at the first page not yet committed, and nothing is
+read twice. Pages are taken by page number first, then upload order, so several
+scans advance side by side and a 40-page scan does not hold a 2-page one behind it;
+before each page the worker waits until text extraction has nothing queued, so a
+text PDF uploaded during a long scan is readable and searchable at once.
+
+Each page's text is committed with a ``document.ocr`` event and handed to the
+search index (``page_done``), so a scan becomes searchable page by page. When a
+version's last scanned page is done, a copy with an invisible text layer is
+stored for downloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from documents.errors import InvalidDocument
+from documents.ocr import OcrFailed, OcrPage, OcrUnavailable, add_text_layer, check_languages, ocr_page
+from documents.store import BlobStore
+from server.db import Database
+from server.documents.access import audience_of, readers_of
+from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion, OcrStatus
+from server.documents.schemas import document_public
+from server.events import DocumentOcr
+from server.live.outbox import Publisher, record_event
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NICE = 10
+"""Tesseract's CPU priority below the server's: tablets are served first."""
+COPY_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class PageJob:
+    page_id: int
+    version_id: int
+    page: int
+    sha256: str
+
+
+class OcrWorker:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        store: BlobStore,
+        publish: Publisher,
+        extraction_idle: Callable[[], Awaitable[None]],
+        page_done: Callable[[int, int], None] | None = None,
+        read_page: Callable[..., OcrPage] = ocr_page,
+    ) -> None:
+        """``extraction_idle()`` returns once no upload waits for text extraction; ``page_done(document_id,
+        page)`` is called after a page of a current version is committed (the search index follows).
+        ``read_page`` is `documents.ocr.ocr_page` (its signature)."""
+        self.settings = settings
+        self.db = db
+        self.store = store
+        self.publish = publish
+        self.extraction_idle = extraction_idle
+        self.page_done = page_done
+        self.read_page = read_page
+        self.unavailable: str | None = None
+        """Why OCR cannot run here (Tesseract or a language missing): pages then wait, pending, for a restart."""
+        self._wanted = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """New pending pages were committed: look for work."""
+        self._idle.clear()
+        self._wanted.set()
+
+    async def start(self) -> None:
+        try:
+            await asyncio.to_thread(check_languages, self.settings.ocr_languages)
+        except OcrUnavailable as exc:
+            self.unavailable = str(exc)
+            log.error("OCR is off: %s; scanned pages stay queued until it is installed and the server restarts", exc)
+            self._idle.set()
+            return
+        self._task = asyncio.create_task(self._run())
+        self.wake()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def idle(self) -> None:
+        """Wait until no page is left to read (for the CLI and tests)."""
+        await self._idle.wait()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            try:
+                await self._copies_left_unwritten()
+                while (job := await self._next()) is not None:
+                    await self.extraction_idle()
+                    if not await self._read(job):
+                        self._idle.set()
+                        return
+            except Exception:
+                log.exception("OCR stopped on an unexpected error; it resumes with the next upload or restart")
+            if not self._wanted.is_set():
+                self._idle.set()
+
+    async def _next(self) -> PageJob | None:
+        async with self.db.read() as session:
+            row = (
+                await session.exec(
+                    select(DocumentPage.id, DocumentPage.version_id, DocumentPage.page, DocumentVersion.sha256)
+                    .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
+                    .where(DocumentPage.ocr_status == OcrStatus.pending, DocumentVersion.status == DocumentStatus.ready)
+                    .order_by(col(DocumentPage.page), col(DocumentPage.version_id))
+                    .limit(1)
+                )
+            ).first()
+        if row is None or row[0] is None:
+            return None
+        return PageJob(page_id=row[0], version_id=row[1], page=row[2], sha256=row[3])
+
+    async def _read(self, job: PageJob) -> bool:
+        """Read one page and record it; False when OCR turned out to be unavailable (the page stays pending)."""
+        settings = self.settings
+        try:
+            result: OcrPage | None = await asyncio.to_thread(
+                self.read_page,
+                self.store.path_for(job.sha256),
+                job.page,
+                languages=settings.ocr_languages,
+                dpi=settings.ocr_dpi,
+                timeout=settings.ocr_page_timeout_seconds,
+                threads=settings.ocr_threads,
+                nice=NICE,
+                text_layer=settings.ocr_text_layer,
+            )
+            error = None
+        except OcrUnavailable as exc:
+            self.unavailable = str(exc)
+            log.error("OCR is off: %s", exc)
+            return False
+        except (OcrFailed, InvalidDocument, ValueError, OSError) as exc:
+            log.warning("OCR of page %s of version %s failed: %s", job.page, job.version_id, exc)
+            result, error = None, (str(exc) or type(exc).__name__)[:300]
+        await self._record(job, result, error)
+        return True
+
+    async def _record(self, job: PageJob, result: OcrPage | None, error: str | None) -> None:
+        async with self.db.write() as session:
+            page = await session.get(DocumentPage, job.page_id)
+            version = await session.get(DocumentVersion, job.version_id)
+            if page is None or version is None or page.ocr_status != OcrStatus.pending:
+                await session.rollback()  # deleted, or replaced by a new upload meanwhile
+                return
+            if result is not None:
+                page.text = result.text
+                page.confidence = result.confidence
+                page.text_layer = result.text_layer
+                page.ocr_status = OcrStatus.done
+            else:
+                page.ocr_status = OcrStatus.failed
+                page.ocr_error = error
+            session.add(page)
+            version.ocr_done += 1
+            version.ocr_failed += result is None
+            session.add(version)
+            document = await session.get(Document, version.document_id)
+            current = document is not None and document.current_version == version.number
+            if document is not None and current:
+                document.ocr_total, document.ocr_done = version.ocr_total, version.ocr_done
+                document.ocr_failed = version.ocr_failed
+                session.add(document)
+                await session.flush()
+                event = DocumentOcr(
+                    document=document_public(document).model_dump(mode="json"),
+                    page=job.page,
+                    done=version.ocr_done,
+                    total=version.ocr_total,
+                    failed=result is None,
+                )
+                audience = await audience_of(session, document, await readers_of(session, version.document_id))
+                await record_event(session, self.publish, document.meeting_id, event, None, audience)
+            finished = version.ocr_done >= version.ocr_total
+            document_id = version.document_id
+            await session.commit()
+        if current and result is not None and self.page_done is not None:
+            self.page_done(document_id, job.page)
+        if finished and self.settings.ocr_text_layer:
+            await self._write_searchable_copy(job.version_id)
+
+    async def _copies_left_unwritten(self) -> None:
+        """Versions whose OCR finished but whose searchable copy a crash kept from being stored."""
+        if not self.settings.ocr_text_layer:
+            return
+        async with self.db.read() as session:
+            ids = (
+                await session.exec(
+                    select(DocumentVersion.id)
+                    .where(
+                        DocumentVersion.ocr_total > 0,
+                        col(DocumentVersion.ocr_done) >= col(DocumentVersion.ocr_total),
+                        col(DocumentVersion.ocr_sha256).is_(None),
+                        DocumentVersion.status == DocumentStatus.ready,
+                    )
+                    .order_by(col(DocumentVersion.id))
+                )
+            ).all()
+        for version_id in ids:
+            if version_id is not None:
+                await self._write_searchable_copy(version_id)
+
+    async def _write_searchable_copy(self, version_id: int) -> None:
+        async with self.db.read() as session:
+            version = await session.get(DocumentVersion, version_id)
+            if version is None or version.ocr_sha256 is not None:
+                return
+            sha256 = version.sha256
+            rows = (
+                await session.exec(
+                    select(DocumentPage.page, DocumentPage.text_layer).where(
+                        DocumentPage.version_id == version_id, col(DocumentPage.text_layer).is_not(None)
+                    )
+                )
+            ).all()
+        layers = {page: layer for page, layer in rows if layer}
+        if not layers:
+            return
+        try:
+            copy = await asyncio.to_thread(self._store_copy, self.store.path_for(sha256), layers)
+        except (OcrFailed, InvalidDocument, ValueError, OSError) as exc:
+            log.warning("the searchable copy of version %s could not be written: %s", version_id, exc)
+            copy = None
+        async with self.db.write() as session:
+            version = await session.get(DocumentVersion, version_id)
+            if version is None:
+                await session.rollback()
+                if copy is not None:
+                    self.store.delete(copy)
+                return
+            # a copy that cannot be made is not retried: downloads keep the original (text via the API)
+            version.ocr_sha256 = copy
+            session.add(version)
+            await session.exec(  # type: ignore[call-overload]
+                update(DocumentPage).where(col(DocumentPage.version_id) == version_id).values(text_layer=None)
+            )
+            await session.commit()
+
+    def _store_copy(self, original: Path, layers: dict[int, bytes]) -> str:
+        """Write the original with its text layers into the blob store (blocking); returns its SHA-256."""
+        scratch = self.store.tmp / f"ocr-{original.stem}.pdf"
+        try:
+            add_text_layer(original, layers, scratch)
+            with self.store.new_upload(max_bytes=1 << 40) as upload, scratch.open("rb") as source:
+                while chunk := source.read(COPY_CHUNK):
+                    upload.write(chunk)
+                return self.store.commit(upload).sha256
+        finally:
+            scratch.unlink(missing_ok=True)
