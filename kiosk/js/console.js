@@ -7,6 +7,8 @@ import { DocumentsPanel } from "./console-documents.js";
 import { fromLocalInput, labelled, meetingDetailsForm, meetingFields } from "./console-forms.js";
 import { ParticipantsEditor } from "./console-participants.js";
 import { ConsolePolls } from "./polls.js";
+import { ConsoleConclusions, ConsoleOpinions, ConsoleTasks } from "./conduct.js";
+import { ConsoleFloor } from "./floor.js";
 import { DocumentViewer } from "./doc-viewer.js";
 import { PageImages } from "./documents.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
@@ -208,6 +210,10 @@ class ConsoleMeetingView {
     this.documentsPanel = new DocumentsPanel(ctx);
     this.participantsEditor = new ParticipantsEditor(ctx);
     this.pollsPanel = new ConsolePolls(ctx);
+    this.floorPanel = new ConsoleFloor(ctx);
+    this.conclusionsPanel = new ConsoleConclusions(ctx);
+    this.tasksPanel = new ConsoleTasks(ctx);
+    this.opinionsPanel = new ConsoleOpinions(ctx);
     this.title = h("h1", { class: "meeting-title", testid: "meeting-title" }, t("common.loading"));
     this.meta = h("div");
     this.status = h("div", { class: "meeting-status-slot" });
@@ -224,9 +230,10 @@ class ConsoleMeetingView {
           this.status),
         this.readOnly,
         h("div", { class: "console-columns" },
-          h("div", { class: "console-main" }, this.agendaEditor.element, this.documentsPanel.element,
-            this.participantsEditor.element),
-          h("div", { class: "console-side" }, this.controls, this.pollsPanel.element, this.assistant.build(),
+          h("div", { class: "console-main" }, this.agendaEditor.element, this.conclusionsPanel.element,
+            this.tasksPanel.element, this.documentsPanel.element, this.participantsEditor.element),
+          h("div", { class: "console-side" }, this.controls, this.floorPanel.element, this.pollsPanel.element,
+            this.opinionsPanel.element, this.assistant.build(),
             this.details.element))),
     );
     this.detach();
@@ -247,6 +254,10 @@ class ConsoleMeetingView {
     this.documentsPanel.render(state);
     this.participantsEditor.render(state);
     this.pollsPanel.render(state);
+    this.floorPanel.render(state);
+    this.conclusionsPanel.render(state);
+    this.tasksPanel.render(state);
+    this.opinionsPanel.render(state);
     this.details.render(state);
   }
 

@@ -15,6 +15,7 @@ import {
   classificationTag, icon, isViewable, itemLabel, pageUrl, pagesText, presentedPage, stepWidth, WIDTH_STEP,
 } from "./documents.js";
 import { SummaryPanel } from "./doc-summary.js";
+import { NotesPanel } from "./notes.js";
 import { fill, h, showError, showToast } from "./ui.js";
 
 const ZOOM_MIN = 0.5;
@@ -77,6 +78,8 @@ export class DocumentViewer {
       this.resizeTimer = setTimeout(() => this.layout(true), 150);
     };
     this.unsubscribe = live.onChange((state, event) => this.onState(state, event));
+    // private notes of the page shown (one panel for the viewer's life: it follows the reader's other devices)
+    this.notes = new NotesPanel(api, live, { onToggle: () => this.layout(true) });
   }
 
   get isOpen() {
@@ -85,6 +88,7 @@ export class DocumentViewer {
 
   destroy() {
     this.close({ quiet: true });
+    this.notes.destroy();
     if (this.unsubscribe) this.unsubscribe();
   }
 
@@ -146,6 +150,7 @@ export class DocumentViewer {
       // closing what is presented is choosing not to follow it (else the next page turn would reopen it)
       this.following = false;
     }
+    this.notes.flush();
     if (this.element) this.element.remove();
     document.removeEventListener("keydown", this.onKey);
     window.removeEventListener("resize", this.onResize);
@@ -319,6 +324,7 @@ export class DocumentViewer {
     this.prevButton.disabled = this.page <= 1;
     this.nextButton.disabled = this.page >= doc.page_count;
     this.markThumb();
+    this.notes.show(doc, this.page);
     if (scrollTop) this.stage.scrollTo({ top: 0, left: this.stage.scrollLeft });
     this.loadPage();
   }
@@ -566,11 +572,12 @@ export class DocumentViewer {
     },
     h("header", { class: "viewer-bar" },
       this.closeButton, this.heading, this.mode,
-      h("div", { class: "viewer-actions" }, this.summary.button, this.thumbsButton, this.downloadButton)),
+      h("div", { class: "viewer-actions" }, this.notes.button, this.summary.button, this.thumbsButton,
+        this.downloadButton)),
     h("div", { class: "viewer-body" },
       this.thumbs,
       h("div", { class: "viewer-main" }, this.stage, this.statusBox, this.prevButton, this.nextButton, toolbar),
-      this.summary.element));
+      this.summary.element, this.notes.element));
   }
 
   /** Heading, thumbnails: what changes with the document (not with the page). */

@@ -4,6 +4,7 @@
 // The reducer is pure data-in/data-out and exported on its own, so the same
 // rules run in every page and can be checked against a fresh snapshot.
 
+import { applyConductEvent } from "./conduct-state.js";
 import { applyVotesEvent } from "./polls-state.js";
 
 const RETRY_MIN_MS = 500;
@@ -145,6 +146,7 @@ export function applyEvent(state, name, data) {
       break;
   }
   applyVotesEvent(state, name, data);
+  applyConductEvent(state, name, data);
   return state;
 }
 

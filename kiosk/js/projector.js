@@ -7,6 +7,7 @@ import { LiveMeeting } from "./live.js";
 import { isViewable, PageImages, presentedPage, stepWidth } from "./documents.js";
 import { currentAndNext } from "./meeting-view.js";
 import { projectorPoll, quorumLine } from "./polls.js";
+import { projectorSpeaker } from "./floor.js";
 import { connectionBanner, fill, h, langButton, loginView } from "./ui.js";
 
 const api = new Api("icabinet.token.projector", ["icabinet.token.console"]);
@@ -204,6 +205,7 @@ function render(screen, state) {
           "data-status": meeting.status }, t(`status.${meeting.status}`)),
         h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())))),
     middle,
+    projectorSpeaker(state),
     projectorPollShown(state),
     h("div", { class: "projector-attendance", testid: "projector-attendance" }, quorumLine(state.attendance)),
     h("footer", { class: "projector-foot" },

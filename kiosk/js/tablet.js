@@ -5,6 +5,8 @@ import { AssistantPanel } from "./assistant.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
 import { TabletPolls } from "./polls.js";
+import { conclusionLine, TabletOpinion, TabletTasks } from "./conduct.js";
+import { TabletFloor } from "./floor.js";
 import { DocumentViewer, followToggle } from "./doc-viewer.js";
 import { documentEntry, groupDocuments, PageImages, presentedPage } from "./documents.js";
 import { checkedInText, currentAndNext, itemDetails, meetingMeta, presence } from "./meeting-view.js";
@@ -169,6 +171,9 @@ class MeetingView {
     this.lastCurrentId = undefined;
     this.assistant = new AssistantPanel({ api, live: meeting, viewer: documentViewer });
     this.polls = new TabletPolls({ api, live: meeting });
+    this.floor = new TabletFloor({ api, live: meeting });
+    this.opinion = new TabletOpinion({ api });
+    this.tasks = new TabletTasks({ api });
   }
 
   mount() {
@@ -197,8 +202,8 @@ class MeetingView {
             h("h2", { class: "card-title" }, t("meeting.agenda")),
             h("div", { class: "agenda-scroll" }, this.agenda)),
           h("aside", { class: "side-column" },
-            this.presenting, this.polls.build(), this.current, this.assistant.build(), this.general, this.checkin,
-            this.presence)),
+            this.presenting, this.floor.build(), this.polls.build(), this.current, this.opinion.build(),
+            this.assistant.build(), this.general, this.tasks.build(), this.checkin, this.presence)),
       ),
     );
     this.detach();
@@ -225,6 +230,9 @@ class MeetingView {
     this.renderGeneral(state);
     this.renderCheckin(state);
     this.polls.render(state);
+    this.floor.render(state);
+    this.opinion.render(state);
+    this.tasks.render(state);
     this.renderPresence(state);
   }
 
@@ -291,7 +299,8 @@ class MeetingView {
           h("div", { class: "item-body" },
             h("div", { class: "item-title" }, item.title),
             itemDetails(item),
-            this.documentList(byItem.get(item.id), state)),
+            this.documentList(byItem.get(item.id), state),
+            conclusionLine(state, item.id)),
           item.status !== "pending" ? h("span", { class: `item-status status-${item.status}` }, t(`item.${item.status}`)) : null,
         );
         if (isCurrent) currentRow = row;
