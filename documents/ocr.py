@@ -234,7 +234,7 @@ def _image_cover(path: Path, pages: list[int]) -> dict[int, float]:
                     area = max(width * height, 1.0)
                     best = 0.0
                     for image in pdf_page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-                        left, bottom, right, top = image.get_pos()
+                        left, bottom, right, top = image.get_bounds()
                         best = max(best, (right - left) * (top - bottom) / area)
                     cover[number] = min(best, 1.0)
                 except pdfium.PdfiumError:

@@ -23,16 +23,12 @@ from documents.ocr import OcrFailed, OcrPage, ocr_page
 from tests.server.conftest import App, Client, build_app
 from tests.server.test_assistant import ask, wait_searchable
 from tests.server.test_documents import upload
-from tests.support.scans import mixed_pdf, scanned_pdf
+from tests.support.scans import mixed_pdf, require_tesseract, scanned_pdf
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 IHANOI = FIXTURES / "bao-cao-ihanoi.pdf"
 DE_AN_06 = FIXTURES / "so-ket-de-an-06-2022.pdf"
 WORD = re.compile(r"\w+")
-
-pytestmark = pytest.mark.skipif(
-    not Path("/usr/bin/tesseract").exists(), reason="Tesseract is not installed (make system-deps)"
-)
 
 
 def words(text: str) -> list[str]:
@@ -79,6 +75,7 @@ def wait_page_found(client: Client, meeting_id: int, question: str, document_id:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    require_tesseract()
     with build_app(tmp_path_factory.mktemp("ocr"), dense_search=False) as world:
         yield world
 
