@@ -4,6 +4,7 @@
 import {
   classificationTag, icon, isViewable, itemLabel, itemOptions, pagesText, presentedPage, searchableBadge, statusBadge,
 } from "./documents.js";
+import { ocrBadge } from "./doc-ocr.js";
 import { t } from "./i18n.js";
 import { numberedAgenda } from "./live.js";
 import { confirmDialog, fill, h, reconcile, showToast } from "./ui.js";
@@ -326,6 +327,7 @@ export class DocumentsPanel {
         classificationTag(doc),
         doc.current_version > 1 ? h("span", {}, t("doc.version", { n: doc.current_version })) : null,
         searchableBadge(doc),
+        ocrBadge(doc),
         presenting ? h("span", { class: "doc-live" }, t("present.page_of", { page: presentedPage(state, doc),
           count: doc.page_count })) : null),
       doc.status === "failed" ? h("p", { class: "form-error doc-error", testid: `doc-error-${doc.id}` },

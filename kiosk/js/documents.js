@@ -1,6 +1,7 @@
 // Documents shown the same way on the tablet, the console and the projector:
 // labels, badges, grouping by agenda item, and page images fetched with the Bearer token.
 
+import { ocrBadge } from "./doc-ocr.js";
 import { getLang, t } from "./i18n.js";
 import { numberedAgenda } from "./live.js";
 import { h } from "./ui.js";
@@ -127,6 +128,7 @@ export function documentEntry(doc, { onOpen, error = null, presenting = false })
       doc.classification === "confidential" ? classificationTag(doc) : null,
       h("span", {}, pagesText(doc.page_count)),
       searchableBadge(doc),
+      ocrBadge(doc),
       presenting ? h("span", { class: "doc-live" }, t("present.active")) : null)),
   statusBadge(doc, error));
 }

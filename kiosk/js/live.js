@@ -118,6 +118,7 @@ export function applyEvent(state, name, data) {
     case "document.updated":
     case "document.ready":
     case "document.indexed":
+    case "document.ocr":
     case "document.failed":
       if (data.document) {
         state.documents = state.documents || [];
