@@ -29,6 +29,7 @@ from server.assistant.index import SearchIndex
 from server.assistant.llm import ChatPhraser
 from server.audit_buffer import AuditBuffer
 from server.audit_routes import list_audit
+from server.auth.cache import PrincipalCache
 from server.auth.controller import AuthController
 from server.auth.middleware import TokenAuthMiddleware
 from server.auth.service import TokenHasher
@@ -47,6 +48,7 @@ from server.meetings.controller import MeetingController
 from server.notes.controller import NoteController
 from server.opinions.controller import OpinionController
 from server.settings import Settings
+from server.votes.ballots import BallotWriter
 from server.votes.controller import MeetingPollController, PollController
 from server.votes.tally import PollTally
 
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     audit_buffer = AuditBuffer(db)
     tally = PollTally(db, publish, settings.poll_tally_seconds)
+    ballots = BallotWriter(db, tally)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -103,9 +106,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.ocr:
             await ocr.start()
         await tally.start()
+        await ballots.start()
         try:
             yield
         finally:
+            await ballots.stop()  # its last ballots are tallied by the tally's stop
             await tally.stop()
             await ocr.stop()
             await worker.stop()
@@ -130,8 +135,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "phraser": phraser,
             "audit": audit_buffer,
             "tally": tally,
+            "ballots": ballots,
             "token_hasher": TokenHasher(settings.resolved_secret_key()),
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
+            "principals": PrincipalCache(settings.auth_cache_seconds),
         }
     )
     return Litestar(

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=12 * 3600, ge=1)
     """Lifetime of a login token, in seconds (default 12 hours: one working day)."""
 
+    auth_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    """How long a process reuses a token it has verified before reading it again (0: read it on every request).
+    In that process logout and user changes count at once; another process serving the same database may
+    honour a revoked token, or a user's old role, for up to this long."""
+
     cookie_secure: bool = False
     """Send the session cookie only over HTTPS (turn on behind a TLS proxy)."""
 

@@ -17,7 +17,7 @@ from server.db import DbSession
 
 def auth_service(request: Request, session: AsyncSession) -> AuthService:
     state = request.app.state
-    return AuthService(session, state.token_hasher, state.token_ttl)
+    return AuthService(session, state.token_hasher, state.token_ttl, state.principals)
 
 
 class AuthController(Controller):
@@ -76,4 +76,5 @@ class AuthController(Controller):
         data: JSONBody[UserUpdate],
     ) -> UserPublic:
         """Change a user's name, role, password or active flag. Administrators only."""
-        return user_public(await UserService(db_session).update(user_id, data, request.user))
+        service = UserService(db_session, request.app.state.principals)
+        return user_public(await service.update(user_id, data, request.user))

@@ -36,8 +36,12 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         principal = None
         if token:
             state = connection.app.state
-            async with state.db.read() as session:
-                principal = await AuthService(session, state.token_hasher, state.token_ttl).authenticate(token)
+            principals = state.principals
+            principal = principals.get(state.token_hasher(token))  # verified moments ago: no database read
+            if principal is None:
+                async with state.db.read() as session:
+                    service = AuthService(session, state.token_hasher, state.token_ttl, principals)
+                    principal = await service.authenticate(token)
         if principal is None and connection.scope["type"] != "websocket":
             # websockets are accepted and then closed with 4401, so browsers can tell why
             raise NotAuthorizedException("Not logged in, or the session expired")

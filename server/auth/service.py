@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -18,6 +19,9 @@ from server.auth.passwords import hash_password, verify_password
 from server.auth.schemas import UserCreate, UserUpdate
 from server.db import utcnow
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized
+
+if TYPE_CHECKING:
+    from server.auth.cache import PrincipalCache
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,17 @@ class TokenHasher:
 
 
 class AuthService:
-    def __init__(self, session: AsyncSession, hasher: TokenHasher, token_ttl: timedelta) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        hasher: TokenHasher,
+        token_ttl: timedelta,
+        principals: PrincipalCache | None = None,
+    ) -> None:
         self.session = session
         self.hash_token = hasher
         self.token_ttl = token_ttl
+        self.principals = principals
 
     async def login(self, username: str, password: str) -> tuple[str, AuthToken, User]:
         user = (await self.session.exec(select(User).where(User.username == username))).first()
@@ -69,11 +80,23 @@ class AuthService:
         return token, row, user
 
     async def authenticate(self, token: str) -> Principal | None:
+        token_hash = self.hash_token(token)
+        if self.principals is not None:
+            cached = self.principals.get(token_hash)
+            if cached is not None:
+                return cached
+            generation = self.principals.generation
+        principal = await self._read_principal(token_hash)
+        if principal is not None and self.principals is not None:
+            self.principals.put(token_hash, principal, generation)
+        return principal
+
+    async def _read_principal(self, token_hash: str) -> Principal | None:
         now = utcnow()
         statement = (
             select(AuthToken, User)
             .join(User, col(User.id) == AuthToken.user_id)
-            .where(AuthToken.token_hash == self.hash_token(token))
+            .where(AuthToken.token_hash == token_hash)
         )
         found = (await self.session.exec(statement)).first()
         if found is None:
@@ -84,19 +107,25 @@ class AuthService:
         return Principal(user=user, token_expires_at=row.expires_at)
 
     async def logout(self, token: str, user_id: int) -> None:
+        token_hash = self.hash_token(token)
+        if self.principals is not None:  # refused from now on, also by lookups already under way
+            self.principals.forget_token(token_hash)
         await self.session.exec(  # type: ignore[call-overload]
-            delete(AuthToken).where(col(AuthToken.token_hash) == self.hash_token(token))
+            delete(AuthToken).where(col(AuthToken.token_hash) == token_hash)
         )
         await self.session.exec(  # expired tokens of this user are dead weight
             delete(AuthToken).where(col(AuthToken.user_id) == user_id, col(AuthToken.expires_at) <= utcnow())
         )  # type: ignore[call-overload]
         audit(self.session, user_id, "auth.logout", "user", user_id)
         await self.session.commit()
+        if self.principals is not None:  # and once more: a lookup that read the row before the commit
+            self.principals.forget_token(token_hash)
 
 
 class UserService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, principals: PrincipalCache | None = None) -> None:
         self.session = session
+        self.principals = principals
 
     async def create(self, data: UserCreate, actor: Principal | None) -> User:
         if actor is not None and not actor.is_admin and data.role is not SystemRole.member:
@@ -144,5 +173,9 @@ class UserService:
             raise Conflict("You cannot demote or disable yourself", "Không thể tự hạ quyền hoặc khoá chính mình")
         self.session.add(user)
         audit(self.session, actor.id, "user.update", "user", user_id, fields=sorted(changes))
+        if self.principals is not None:  # a new password, role or a disabled account counts at once
+            self.principals.forget_user(user_id)
         await self.session.commit()
+        if self.principals is not None:  # also over lookups that read the old row before the commit
+            self.principals.forget_user(user_id)
         return user

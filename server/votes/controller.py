@@ -19,7 +19,7 @@ from server.votes.service import PollService
 
 def poll_service(request: Request, db_session: DbSession) -> PollService:
     state = request.app.state
-    return PollService(change_context(request, db_session), MajorityOf(state.settings.poll_majority_of), state.tally)
+    return PollService(change_context(request, db_session), MajorityOf(state.settings.poll_majority_of), state.ballots)
 
 
 class MeetingPollController(Controller):

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Protocol
 
-from sqlalchemy import and_, delete, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlalchemy import delete
+from sqlmodel import col
 
 from server.agenda.models import AgendaItem
 from server.audit import audit
-from server.db import on_commit, utcnow
+from server.auth.service import Principal
+from server.db import utcnow
 from server.documents.models import Document
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound
 from server.events import PollCreated, PollDeleted, PollOpened, PollUpdated
 from server.live.context import ChangeContext
 from server.meetings.access import MeetingAccess, load_access
-from server.meetings.attendance import attendance_summary, is_voting_member
-from server.meetings.models import Attendance, MeetingStatus, Participant
+from server.meetings.attendance import attendance_summary
+from server.meetings.models import MeetingStatus
 from server.meetings.rules import check_version, require_open
 from server.votes.closing import close_poll
-from server.votes.models import MajorityOf, Poll, PollBallot, PollKind, PollOption, PollStatus, PollVoter
+from server.votes.models import MajorityOf, Poll, PollKind, PollOption, PollStatus
 from server.votes.reading import for_event, meeting_polls, poll_public
 from server.votes.schemas import BallotCreate, BallotReceipt, PollCreate, PollPublic, PollUpdate, _check_options
 
@@ -29,18 +28,16 @@ from server.votes.schemas import BallotCreate, BallotReceipt, PollCreate, PollPu
 STANDARD_OPTIONS = (("yes", "Tán thành"), ("no", "Không tán thành"), ("abstain", "Không biểu quyết"))
 
 
-class Tally(Protocol):
-    write_lock: asyncio.Lock
-
-    def schedule(self, meeting_id: int, poll_id: int) -> None: ...
+class Ballots(Protocol):
+    async def submit(self, principal: Principal, poll_id: int, option_id: int) -> BallotReceipt: ...
 
 
 class PollService:
-    def __init__(self, ctx: ChangeContext, default_majority: MajorityOf, tally: Tally) -> None:
+    def __init__(self, ctx: ChangeContext, default_majority: MajorityOf, ballots: Ballots) -> None:
         self.ctx = ctx
         self.session = ctx.session
         self.default_majority = default_majority
-        self.tally = tally
+        self.ballots = ballots
 
     # --- reading -----------------------------------------------------------------------------------------
 
@@ -173,110 +170,11 @@ class PollService:
         return await poll_public(self.session, poll, self.ctx.principal.id)
 
     async def vote(self, poll_id: int, data: BallotCreate) -> BallotReceipt:
-        # one ballot transaction at a time in this process (the database still decides between processes)
-        async with self.tally.write_lock:
-            try:
-                return await self._vote(poll_id, data)
-            except BaseException:
-                await self.session.rollback()  # end the write transaction before the next ballot starts
-                raise
-
-    async def _vote(self, poll_id: int, data: BallotCreate) -> BallotReceipt:
-        poll, participant, option = await self._load_ballot(poll_id, data.option_id)
-        assert poll.id is not None
-        if participant is None or not is_voting_member(participant):
-            raise Forbidden(
-                "Only the meeting's voting members (chair, secretary, delegates) vote; guests do not",
-                "Chỉ chủ trì, thư ký và đại biểu được biểu quyết; khách mời không biểu quyết",
-            )
-        if poll.status != PollStatus.open:
-            raise Conflict(*_not_open(poll))
-        if participant.attendance != Attendance.present:
-            raise Conflict(
-                "Only members checked in as present vote: check in first",
-                "Chỉ thành viên đã điểm danh có mặt mới được biểu quyết: hãy điểm danh trước",
-            )
-        if option is None:
-            raise Invalid(
-                f"Option {data.option_id} is not one of this poll's options",
-                f"Phương án {data.option_id} không thuộc biểu quyết này",
-            )
-        # takes the poll row's lock and re-checks it is open in one statement: a close racing this ballot
-        # either waits for it or makes it fail here
-        serial = (
-            await self.session.exec(
-                update(Poll)
-                .where(col(Poll.id) == poll.id, col(Poll.status) == PollStatus.open)
-                .values(ballot_serial=Poll.ballot_serial + 1)
-                .returning(col(Poll.ballot_serial))
-            )
-        ).scalar_one_or_none()
-        if serial is None:
-            raise Conflict(*_not_open(poll))
-        user_id = self.ctx.principal.id
-        changed = False
-        if poll.secret:
-            await self._insert_once(PollVoter(poll_id=poll.id, user_id=user_id))
-            await self.session.exec(
-                update(PollOption).where(col(PollOption.id) == option.id).values(votes=PollOption.votes + 1)
-            )
-            # no audit row per secret ballot: its time would line up with the count change in the
-            # event log and name the voter's choice; who took part is the poll_voter table
-        else:
-            inserted = await self._insert_once(
-                PollBallot(poll_id=poll.id, user_id=user_id, option_id=option.id or 0, serial=serial),
-                allow_change=poll.allow_change,
-            )
-            if not inserted:
-                changed = True
-                await self.session.exec(
-                    update(PollBallot)
-                    .where(col(PollBallot.poll_id) == poll.id, col(PollBallot.user_id) == user_id)
-                    .values(option_id=option.id, serial=serial, cast_at=utcnow())
-                )
-            self._audit("poll.vote", poll, option_id=option.id, option=option.label, changed=changed)
-        meeting_id, tallied = poll.meeting_id, poll.id
-        on_commit(self.session, lambda: self.tally.schedule(meeting_id, tallied))
-        await self.session.commit()
-        return BallotReceipt(poll_id=poll.id, option_id=None if poll.secret else option.id, changed=changed)
-
-    async def _insert_once(self, row: PollBallot | PollVoter, allow_change: bool = False) -> bool:
-        """Insert the voter's row; the (poll_id, user_id) constraint refuses a second one, even from a
-        concurrent request. Returns False when a ballot exists and may be changed."""
-        try:
-            if allow_change:  # the transaction goes on after a refused insert: keep it in a savepoint
-                async with self.session.begin_nested():
-                    self.session.add(row)
-            else:  # a refused insert ends the request (409) and rolls everything back
-                self.session.add(row)
-                await self.session.flush()
-        except IntegrityError:
-            if allow_change:
-                return False
-            raise Conflict(
-                "You have already voted in this poll", "Bạn đã biểu quyết trong lần biểu quyết này"
-            ) from None
-        return True
+        """Cast the caller's ballot. It is decided with whatever other ballots are waiting, in one
+        transaction (``server/votes/ballots.py``), by the same rules and the same database constraint."""
+        return await self.ballots.submit(self.ctx.principal, poll_id, data.option_id)
 
     # --- helpers -------------------------------------------------------------------------------------------
-
-    async def _load_ballot(self, poll_id: int, option_id: int) -> tuple[Poll, Participant | None, PollOption | None]:
-        """The poll, the caller's participation and the chosen option (if it is the poll's) in one query:
-        a ballot is the hot path of a vote. Same visibility rule as ``load_access``."""
-        user_id = self.ctx.principal.id
-        mine = and_(col(Participant.meeting_id) == col(Poll.meeting_id), col(Participant.user_id) == user_id)
-        chosen = and_(col(PollOption.id) == option_id, col(PollOption.poll_id) == col(Poll.id))
-        row = (
-            await self.session.exec(
-                select(Poll, Participant, PollOption)
-                .outerjoin(Participant, mine)
-                .outerjoin(PollOption, chosen)
-                .where(Poll.id == poll_id)
-            )
-        ).first()
-        if row is None or (row[1] is None and not self.ctx.principal.is_admin):
-            raise NotFound("Poll", "biểu quyết", poll_id)
-        return row[0], row[1], row[2]
 
     async def _load(self, poll_id: int, manage: bool = False) -> tuple[Poll, MeetingAccess]:
         poll = await self.session.get(Poll, poll_id)
@@ -321,9 +219,3 @@ class PollService:
 
     def _audit(self, action: str, poll: Poll, **detail: object) -> None:
         audit(self.session, self.ctx.principal.id, action, "poll", poll.id, meeting_id=poll.meeting_id, **detail)
-
-
-def _not_open(poll: Poll) -> tuple[str, str]:
-    if poll.status == PollStatus.draft:
-        return "This poll is not open yet", "Biểu quyết này chưa mở"
-    return "This poll is closed", "Biểu quyết này đã kết thúc"

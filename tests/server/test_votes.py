@@ -426,3 +426,132 @@ def test_secret_ballot_leaves_no_link_from_voter_to_choice(app: App) -> None:
     for username in ("sec", "chair", "root"):
         shown = app.users[username].ok("GET", f"/api/polls/{poll['id']}")
         assert shown["ballots"] == [] and shown["voters"] == 3
+
+
+# --- ballots decided together --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("secret", "batch_fails"),
+    [(False, False), (True, False), (False, True)],
+    ids=["named", "secret", "named-batch-fails-then-one-by-one"],
+)
+def test_a_batch_gives_every_ballot_its_own_answer(app: App, secret: bool, batch_fails: bool) -> None:
+    """Ballots waiting together are decided in one transaction, yet each gets the answer it would get alone:
+    the valid ones count, a voter's second ballot is 409, a guest 403, an absent member 409, a foreign option
+    400, an outsider 404; and only the valid ones leave rows. If the batch fails as a whole, the same answers
+    come from deciding them one by one."""
+    import asyncio
+    from datetime import timedelta
+
+    from sqlalchemy.exc import OperationalError
+    from sqlmodel import col, select
+
+    from server.auth.models import User
+    from server.auth.service import Principal
+    from server.db import utcnow
+    from server.errors import AppError
+
+    meeting_id, _ = app.new_meeting(live=True)
+    check_in(app, meeting_id, "sec", "chair", "guest")  # del1 stays absent
+    poll = open_poll(app, meeting_id, secret=secret)
+    yes, no = option(poll, "yes"), option(poll, "no")
+    state = app.http.app.state
+    writer = state.ballots
+    sizes: list[int] = []
+    transaction = writer._transaction
+
+    async def watched(ballots: list[Any]) -> list[Any]:
+        sizes.append(len(ballots))
+        if batch_fails and len(ballots) > 1:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+        return await transaction(ballots)
+
+    names = ["chair", "sec", "chair", "guest", "del1", "outsider", "root", "sec"]
+    choices = [yes, no, no, yes, yes, yes, yes, 999_999]
+
+    async def cast_together() -> list[Any]:
+        async with state.db.read() as session:
+            users = {u.username: u for u in (await session.exec(select(User).where(col(User.username).in_(names))))}
+        expires = utcnow() + timedelta(hours=1)
+        principals = [Principal(user=users[name], token_expires_at=expires) for name in names]
+        # submitted in one go: the writer wakes only after all of them are waiting, so they form one batch
+        return await asyncio.gather(
+            *(
+                writer.submit(principal, poll["id"], choice)
+                for principal, choice in zip(principals, choices, strict=True)
+            ),
+            return_exceptions=True,
+        )
+
+    writer._transaction = watched
+    try:
+        answers = app.http.blocking_portal.call(cast_together)
+    finally:
+        del writer._transaction
+    assert sizes[0] == len(names)
+    if batch_fails:
+        assert sizes[1:] == [1] * len(names)
+    outcome = [
+        a.status_code if isinstance(a, AppError) else (a.option_id, a.changed) if not isinstance(a, Exception) else a
+        for a in answers
+    ]
+    receipt = (lambda choice: (None, False)) if secret else (lambda choice: (choice, False))
+    assert outcome == [receipt(yes), receipt(no), 409, 403, 409, 404, 403, 400]
+    assert "already voted" in str(answers[2]) and "check in" in str(answers[4]) and "guests" in str(answers[3])
+    ids = {name: app.users[name].user["id"] for name in ("chair", "sec")}
+    if secret:
+        voters = query(app, "SELECT user_id FROM poll_voter WHERE poll_id = ?", poll["id"])
+        assert sorted(row[0] for row in voters) == sorted(ids.values())
+        assert query(app, "SELECT * FROM poll_ballot WHERE poll_id = ?", poll["id"]) == []
+        counts = dict(query(app, "SELECT id, votes FROM poll_option WHERE poll_id = ?", poll["id"]))
+        assert counts == {yes: 1, no: 1, option(poll, "abstain"): 0}
+    else:
+        rows = query(app, "SELECT user_id, option_id FROM poll_ballot WHERE poll_id = ?", poll["id"])
+        assert sorted(rows) == sorted([(ids["chair"], yes), (ids["sec"], no)])
+    votes = query(app, "SELECT actor_id FROM audit_log WHERE action = 'poll.vote' AND target_id = ?", poll["id"])
+    assert sorted(row[0] for row in votes) == ([] if secret else sorted(ids.values()))
+    # the same voter again, later and alone: still refused, by the constraint this time
+    again = app.users["chair"].request("POST", f"/api/polls/{poll['id']}/ballot", json={"option_id": no})
+    assert again.status_code == 409
+    assert wait_for_tally(app, meeting_id, 2)["voters"] == 2
+
+
+def test_allow_change_in_one_batch_keeps_the_last_choice(app: App) -> None:
+    import asyncio
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from server.auth.models import User
+    from server.auth.service import Principal
+    from server.db import utcnow
+
+    meeting_id, _ = app.new_meeting(live=True)
+    check_in(app, meeting_id, "sec", "del1")
+    poll = open_poll(app, meeting_id, allow_change=True)
+    yes, no, abstain = option(poll, "yes"), option(poll, "no"), option(poll, "abstain")
+    app.users["sec"].ok("POST", f"/api/polls/{poll['id']}/ballot", json={"option_id": abstain})
+    state = app.http.app.state
+
+    async def cast_together() -> list[Any]:
+        async with state.db.read() as session:
+            users = {u.username: u for u in (await session.exec(select(User)))}
+        expires = utcnow() + timedelta(hours=1)
+        ballots = [("del1", yes), ("sec", yes), ("del1", no)]
+        return await asyncio.gather(
+            *(
+                state.ballots.submit(Principal(user=users[name], token_expires_at=expires), poll["id"], choice)
+                for name, choice in ballots
+            )
+        )
+
+    answers = app.http.blocking_portal.call(cast_together)
+    assert [(a.option_id, a.changed) for a in answers] == [(yes, False), (yes, True), (no, True)]
+    rows = query(app, "SELECT user_id, option_id FROM poll_ballot WHERE poll_id = ?", poll["id"])
+    ids = {name: app.users[name].user["id"] for name in ("sec", "del1")}
+    assert sorted(rows) == sorted([(ids["del1"], no), (ids["sec"], yes)])
+    changed = query(
+        app, "SELECT detail FROM audit_log WHERE action = 'poll.vote' AND target_id = ? ORDER BY id", poll["id"]
+    )
+    assert [json.loads(row[0])["changed"] for row in changed] == [False, False, True, True]
