@@ -63,7 +63,8 @@ class Settings(BaseSettings):
     """A socket that sent nothing (not even ``pong``) for this long is closed and its resources freed."""
 
     ws_max_backlog: int = Field(default=500, ge=1)
-    """Deliveries a stalled socket may have waiting; beyond it only the newest event is kept aside, and what it skips is re-read from the log."""
+    """Deliveries a stalled socket may have waiting; beyond it only the newest event is kept aside,
+    and what it skips is re-read from the log."""
 
     resume_max_events: int = Field(default=1000, ge=1)
     """A resume further behind than this many events gets a fresh snapshot instead of a replay."""
