@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 NICE = 10
 """Tesseract's CPU priority below the server's: tablets are served first."""
 COPY_CHUNK = 1 << 20
+RETRY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,10 @@ class OcrWorker:
         self.unavailable: str | None = None
         """Why OCR cannot run here (Tesseract or a language missing): pages then wait, pending, for a restart."""
         self._wanted = asyncio.Event()
-        self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """New pending pages were committed: look for work."""
-        self._idle.clear()
         self._wanted.set()
 
     async def start(self) -> None:
@@ -89,7 +88,6 @@ class OcrWorker:
         except OcrUnavailable as exc:
             self.unavailable = str(exc)
             log.error("OCR is off: %s; scanned pages stay queued until it is installed and the server restarts", exc)
-            self._idle.set()
             return
         self._task = asyncio.create_task(self._run())
         self.wake()
@@ -100,10 +98,6 @@ class OcrWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def idle(self) -> None:
-        """Wait until no page is left to read (for the CLI and tests)."""
-        await self._idle.wait()
-
     async def _run(self) -> None:
         while True:
             await self._wanted.wait()
@@ -113,12 +107,11 @@ class OcrWorker:
                 while (job := await self._next()) is not None:
                     await self.extraction_idle()
                     if not await self._read(job):
-                        self._idle.set()
                         return
-            except Exception:
-                log.exception("OCR stopped on an unexpected error; it resumes with the next upload or restart")
-            if not self._wanted.is_set():
-                self._idle.set()
+            except Exception:  # the database, most likely: look again in a while
+                log.exception("OCR paused on an unexpected error; retrying in %s s", RETRY_SECONDS)
+                await asyncio.sleep(RETRY_SECONDS)
+                self._wanted.set()
 
     async def _next(self) -> PageJob | None:
         async with self.db.read() as session:
@@ -155,7 +148,7 @@ class OcrWorker:
             self.unavailable = str(exc)
             log.error("OCR is off: %s", exc)
             return False
-        except (OcrFailed, InvalidDocument, ValueError, OSError) as exc:
+        except Exception as exc:  # whatever this page does to the engine, it is this page's failure only
             log.warning("OCR of page %s of version %s failed: %s", job.page, job.version_id, exc)
             result, error = None, (str(exc) or type(exc).__name__)[:300]
         await self._record(job, result, error)
