@@ -2,7 +2,7 @@
 
 The queue is the database: pages whose ``ocr_status`` is ``pending``. So a restart
 (even after SIGKILL) resumes at the first page not yet committed, and nothing is
-read twice. Pages are taken by page number first, then upload order, so several
+read twice. Pages of current versions come first, then by page number, then upload order, so several
 scans advance side by side and a 40-page scan does not hold a 2-page one behind it;
 before each page the worker waits until text extraction has nothing queued, so a
 text PDF uploaded during a long scan is readable and searchable at once.
@@ -119,8 +119,14 @@ class OcrWorker:
                 await session.exec(
                     select(DocumentPage.id, DocumentPage.version_id, DocumentPage.page, DocumentVersion.sha256)
                     .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
+                    .join(Document, col(Document.id) == DocumentVersion.document_id)
                     .where(DocumentPage.ocr_status == OcrStatus.pending, DocumentVersion.status == DocumentStatus.ready)
-                    .order_by(col(DocumentPage.page), col(DocumentPage.version_id))
+                    # versions readers get by default first; older ones (still readable with ?version=) after
+                    .order_by(
+                        col(DocumentVersion.number) != col(Document.current_version),
+                        col(DocumentPage.page),
+                        col(DocumentPage.version_id),
+                    )
                     .limit(1)
                 )
             ).first()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import MeetingWorld
+from tests.conftest import MeetingWorld, make_world
 from tests.e2e.test_documents_live import upload, wait_ready
 from tests.support.live import Tablet, comparable
 from tests.support.scans import require_tesseract, scanned_pdf
@@ -25,6 +26,19 @@ def ocr_events(messages: list[dict[str, Any]], document_id: int) -> list[dict[st
         for m in messages
         if m["type"] == "event" and m["name"] == "document.ocr" and m["data"]["document"]["id"] == document_id
     ]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[MeetingWorld]:
+    """The usual world on a server that ranks by words only and reads scans at 150 dpi: the crash is what is
+    tested here, not the model or the resolution."""
+    server = ServerProcess(tmp_path / "data", dense_search="false", ocr_dpi="150").start()
+    built = make_world(server, tmp_path / "data")
+    try:
+        yield built
+    finally:
+        built.close()
+        server.stop()
 
 
 async def test_killed_in_the_middle_of_ocr_the_restarted_server_reads_on_from_the_next_page(
@@ -45,7 +59,9 @@ async def test_killed_in_the_middle_of_ocr_the_restarted_server_reads_on_from_th
     await tablet.close()
     assert (first["data"]["page"], first["data"]["done"], first["data"]["total"]) == (1, 1, 3)
 
-    restarted = ServerProcess(world.server.data_dir, port=world.server.port).start()
+    restarted = ServerProcess(
+        world.server.data_dir, port=world.server.port, dense_search="false", ocr_dpi="150"
+    ).start()
     try:
         assert wait_ready(world, document["id"])["ocr_done"] < 3
         live = await Tablet(world.server.ws_url, world.meeting_id, world["del1"].token).connect()
