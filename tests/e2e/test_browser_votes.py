@@ -86,3 +86,4 @@ def test_console_opens_a_poll_two_tablets_vote_and_the_projector_shows_the_resul
     for tablet in tablets:
         expect(tablet.get_by_test_id(f"poll-result-{poll_id}")).to_have_attribute("data-passed", "false")
         expect(tablet.get_by_test_id(f"vote-option-{yes}")).to_have_count(0)
+    secretary.close()
