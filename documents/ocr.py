@@ -25,9 +25,8 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter, Transformation
 
 from documents._pdf import describe, open_reader
-from documents.errors import damaged
 from documents.extract import normalise_text
-from documents.render import PDFIUM_LOCK
+from documents.render import PDFIUM_LOCK, bitmap_image, open_page
 
 DEFAULT_LANGUAGES = "vie+eng"
 DEFAULT_DPI = 200
@@ -153,29 +152,12 @@ def ocr_page(
 
 def render_for_ocr(path: Path, page: int, dpi: int) -> tuple[Image.Image, int]:
     """Page `page` as a grayscale image at `dpi` (or less, under 40 MP), and the dpi used."""
-    with PDFIUM_LOCK:
-        try:
-            document = pdfium.PdfDocument(path)
-        except pdfium.PdfiumError as exc:
-            raise damaged(f"pdfium: {exc}") from exc
-        try:
-            if not 1 <= page <= len(document):
-                raise ValueError(f"page {page} is out of range: the document has {len(document)} pages")
-            pdf_page = document[page - 1]
-            try:
-                width, height = pdf_page.get_size()
-                pixels = (width * dpi / 72) * (height * dpi / 72)
-                if pixels > MAX_PIXELS:
-                    dpi = max(36, int(dpi * (MAX_PIXELS / pixels) ** 0.5))
-                bitmap = pdf_page.render(scale=dpi / 72, grayscale=True)
-                try:
-                    image: Image.Image = bitmap.to_pil().convert("L")  # a copy, out of pdfium's buffer
-                finally:
-                    bitmap.close()
-            finally:
-                pdf_page.close()
-        finally:
-            document.close()
+    with open_page(path, page) as pdf_page:
+        width, height = pdf_page.get_size()
+        pixels = (width * dpi / 72) * (height * dpi / 72)
+        if pixels > MAX_PIXELS:
+            dpi = max(36, int(dpi * (MAX_PIXELS / pixels) ** 0.5))
+        image = bitmap_image(pdf_page.render(scale=dpi / 72, grayscale=True), "L")
     return image, dpi
 
 

@@ -8,7 +8,10 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]  # no py.typed marker
 from PIL import Image
@@ -56,7 +59,11 @@ def render_page(path: Path, page: int, width: int, fmt: str = "webp") -> bytes:
     return out.getvalue()
 
 
-def _render(path: Path, page: int, width: int) -> Image.Image:
+@contextmanager
+def open_page(path: Path, page: int) -> Iterator[Any]:
+    """Page `page` (1-based) of the PDF at `path` as a pdfium page, held under PDFIUM_LOCK (pdfium is not
+    thread-safe) and closed with its document on exit. InvalidDocument when pdfium cannot open the file,
+    ValueError for a page out of range."""
     with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(path)
@@ -67,18 +74,26 @@ def _render(path: Path, page: int, width: int) -> Image.Image:
                 raise ValueError(f"page {page} is out of range: the document has {len(document)} pages")
             pdf_page = document[page - 1]
             try:
-                page_width, _ = pdf_page.get_size()
-                bitmap = pdf_page.render(scale=width / page_width)
-                try:
-                    # convert() copies the pixels out of pdfium's buffer before it is freed.
-                    image: Image.Image = bitmap.to_pil().convert("RGB")
-                    return image
-                finally:
-                    bitmap.close()
+                yield pdf_page
             finally:
                 pdf_page.close()
         finally:
             document.close()
+
+
+def bitmap_image(bitmap: Any, mode: str) -> Image.Image:
+    """The pixels of a pdfium bitmap as a PIL image in `mode`, copied out of pdfium's buffer, which is freed."""
+    try:
+        image: Image.Image = bitmap.to_pil().convert(mode)
+        return image
+    finally:
+        bitmap.close()
+
+
+def _render(path: Path, page: int, width: int) -> Image.Image:
+    with open_page(path, page) as pdf_page:
+        page_width, _ = pdf_page.get_size()
+        return bitmap_image(pdf_page.render(scale=width / page_width), "RGB")
 
 
 class PageCache:
