@@ -8,12 +8,12 @@ window of read records, never a change.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from server.audit import AuditEntry
 from server.db import Database
+from server.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,7 @@ class AuditBuffer:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
         await self.flush()
 
     async def _run(self) -> None:

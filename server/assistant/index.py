@@ -20,7 +20,6 @@ between OCR's commit and the index's save loses no page.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from server.documents.schemas import document_public
 from server.events import DocumentIndexed
 from server.live.outbox import Publisher, record_event
 from server.settings import Settings
+from server.tasks import cancel
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -98,10 +98,7 @@ class SearchIndex:
 
     async def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel(task)
 
     def sync(self, document_id: int) -> None:
         """Make the index agree with what the database says of ``document_id`` (soon, in the background)."""

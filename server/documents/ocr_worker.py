@@ -16,7 +16,6 @@ stored for downloads.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from server.documents.schemas import document_public
 from server.events import DocumentOcr
 from server.live.outbox import Publisher, record_event
 from server.settings import Settings
+from server.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +93,7 @@ class OcrWorker:
         self.wake()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -10,7 +10,6 @@ so a long scan never holds up the next upload's text.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from server.documents.models import Document, DocumentPage, DocumentStatus, Docu
 from server.documents.schemas import document_public
 from server.events import DocumentFailed, DocumentReady
 from server.live.outbox import Publisher, record_event
+from server.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +86,7 @@ class DocumentWorker:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     async def idle(self) -> None:
         """Wait until every queued version is processed (for the CLI and tests)."""

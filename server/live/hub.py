@@ -34,6 +34,7 @@ from server.live.eager import run_eagerly
 from server.live.models import MeetingEvent
 from server.live.snapshot import build_snapshot
 from server.live.wire import channel_name, decode_published, event_message
+from server.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -295,17 +296,11 @@ class LiveHub:
         self._task = asyncio.create_task(self._heartbeat())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
         for connection in self.connections:
             await connection.close(1001, "server shutting down")
         for room in list(self.rooms.values()):
-            if room.feed is not None:
-                room.feed.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await room.feed
+            await cancel(room.feed)
         self.rooms.clear()
 
     async def _heartbeat(self) -> None:

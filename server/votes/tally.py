@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from server.db import Database
 from server.events import PollVoted
 from server.live.outbox import Publisher, record_event
+from server.tasks import cancel
 from server.votes.models import Poll, PollBallot, PollStatus
 from server.votes.reading import counts_of
 
@@ -55,10 +56,7 @@ class PollTally:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
         with contextlib.suppress(Exception):
             await self.flush()
 
