@@ -16,7 +16,6 @@ by another process that died is tallied too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from sqlmodel import col, select
@@ -57,8 +56,10 @@ class PollTally:
 
     async def stop(self) -> None:
         await cancel(self._task)
-        with contextlib.suppress(Exception):
+        try:
             await self.flush()
+        except Exception:  # the counts are in the database; the next start's reconciliation sends them
+            log.exception("last tally before shutdown failed")
 
     async def _run(self) -> None:
         assert self._wake is not None
