@@ -24,6 +24,8 @@ class AuditBuffer:
         self.interval = interval
         self.pending: list[AuditEntry] = []
         self._task: asyncio.Task[None] | None = None
+        # one flush at a time: a reader's flush waits for the batch the timer is still writing
+        self._flushing = asyncio.Lock()
 
     def record(
         self,
@@ -62,13 +64,15 @@ class AuditBuffer:
                 log.exception("audit flush failed; will retry")
 
     async def flush(self) -> None:
-        if not self.pending:
-            return
-        batch, self.pending = self.pending, []
-        try:
-            async with self.db.write() as session:
-                session.add_all(batch)
-                await session.commit()
-        except Exception:
-            self.pending[:0] = batch
-            raise
+        """Write what is pending; when it returns, every record made before the call is in the database."""
+        async with self._flushing:
+            if not self.pending:
+                return
+            batch, self.pending = self.pending, []
+            try:
+                async with self.db.write() as session:
+                    session.add_all(batch)
+                    await session.commit()
+            except Exception:
+                self.pending[:0] = batch
+                raise
