@@ -171,7 +171,9 @@ def alembic_config(connection: Connection | None = None) -> Any:
 def _upgrade_head(connection: Connection) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(connection), "head")
+    # "heads": features developed side by side may add migrations on parallel branches until a merge
+    # revision joins them; every branch is applied either way
+    command.upgrade(alembic_config(connection), "heads")
 
 
 async def session_for_request(db: Database, method: str) -> AsyncIterator[AsyncSession]:
