@@ -48,6 +48,7 @@ from server.meetings.controller import MeetingController
 from server.notes.controller import NoteController
 from server.opinions.controller import OpinionController
 from server.settings import Settings
+from server.transcripts.controller import TranscriptController
 from server.votes.ballots import BallotWriter
 from server.votes.controller import MeetingPollController, PollController
 from server.votes.tally import PollTally
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NoteController,
             ConclusionController,
             TaskController,
+            TranscriptController,
             list_audit,
             meeting_socket,
             *kiosk_routes(KIOSK_DIR),

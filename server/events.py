@@ -284,6 +284,22 @@ class TaskDeleted(Event):
     task_id: int
 
 
+@dataclass(frozen=True)
+class TranscriptAdded(Event):
+    """A transcript was attached to the meeting or an item; to participants other than guests."""
+
+    name: ClassVar[str] = "transcript.added"
+    transcript: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TranscriptRemoved(Event):
+    """A transcript was removed; to participants other than guests."""
+
+    name: ClassVar[str] = "transcript.removed"
+    transcript_id: int
+
+
 # Attendance, quorum and voting (docs/sync-protocol.md, "Attendance and polls")
 
 

@@ -11,6 +11,7 @@ from server.live.models import MeetingEvent
 from server.meetings.models import Meeting, Participant
 from server.notes.models import PrivateNote
 from server.opinions.models import Opinion, OpinionRequest
+from server.transcripts.models import Transcript, TranscriptTurn
 from server.votes.models import Poll, PollBallot, PollOption, PollVoter
 
 __all__ = [
@@ -35,5 +36,7 @@ __all__ = [
     "PrivateNote",
     "SpeakerRequest",
     "Task",
+    "Transcript",
+    "TranscriptTurn",
     "User",
 ]

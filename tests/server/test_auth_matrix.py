@@ -43,6 +43,7 @@ class Case:
     task_id: int = 0  # a task assigned to del1
     poll_id: int = 0
     option_id: int = 0  # the poll's "yes"
+    transcript_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Route:
     params: Callable[[Case], dict[str, Any]] | None = None  # query string
     setup: Callable[[App, Case], None] | None = None  # what must exist before the call (fills the case)
     refused: tuple[tuple[str, int], ...] = ()  # roles refused with another status than the usual one
+    files: dict[str, Any] | None = None  # multipart files other than the small PDF
 
 
 def _speaker_request(app: App, case: Case) -> None:
@@ -96,6 +98,15 @@ def _quorate_poll(app: App, case: Case) -> None:
 def _open_poll(app: App, case: Case) -> None:
     _quorate_poll(app, case)
     app.users["sec"].ok("POST", f"/api/polls/{case.poll_id}/open")
+
+
+TRANSCRIPT = {"file": ("hop.txt", "Chủ tọa: Khai mạc.\nThư ký: Đủ số lượng.\n".encode(), "text/plain")}
+TRANSCRIPT_READERS = VIEWERS - {"guest"}
+
+
+def _transcript(app: App, case: Case) -> None:
+    path = f"/api/meetings/{case.meeting_id}/transcripts"
+    case.transcript_id = app.users["sec"].ok("POST", path, files=TRANSCRIPT)["id"]
 
 
 def _participant_of(app: App, meeting_id: int, username: str) -> int:
@@ -243,6 +254,10 @@ ROUTES = [
         refused=(("sec2", 403),),
     ),
     Route("DELETE", "/api/tasks/{task_id}", MANAGERS, setup=_task, refused=(("sec2", 403),)),
+    Route("POST", "/api/meetings/{meeting_id}/transcripts", MANAGERS, files=TRANSCRIPT),
+    Route("GET", "/api/meetings/{meeting_id}/transcripts", TRANSCRIPT_READERS),
+    Route("GET", "/api/meetings/{meeting_id}/transcripts/{transcript_id}", TRANSCRIPT_READERS, setup=_transcript),
+    Route("DELETE", "/api/meetings/{meeting_id}/transcripts/{transcript_id}", MANAGERS, setup=_transcript),
     Route("GET", "/api/meetings/{meeting_id}/attendance", VIEWERS),
     Route("GET", "/api/meetings/{meeting_id}/polls", VIEWERS, setup=_draft_poll),
     Route("POST", "/api/meetings/{meeting_id}/polls", MANAGERS, body=lambda c: {"title": "Biểu quyết mới"}),
@@ -330,6 +345,8 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
         kwargs["params"] = route.params(case)
     if route.upload:
         kwargs["files"] = {"file": ("tai-lieu.pdf", small_pdf(), "application/pdf")}
+    if route.files:
+        kwargs["files"] = route.files
     response = client.request(route.method, path, **kwargs)
     if role in route.allowed:
         assert response.status_code < 300, f"{role} {route.method} {path}: {response.status_code} {response.text}"

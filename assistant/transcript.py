@@ -1,0 +1,186 @@
+"""Transcripts as speaker turns: parse plain text, WebVTT and SRT.
+
+A turn is one speaker's stretch of speech, with its time when the format
+carries it. Consecutive cues of the same speaker (subtitles cut speech into
+short cues) are joined into one turn. Pure functions: the server hands in the
+text, gets back plain dataclasses.
+
+Formats:
+
+- plain: ``Speaker: text`` lines; a line without a speaker continues the turn
+  before it; an optional leading time ``[hh:mm:ss]`` or ``hh:mm:ss`` gives the
+  turn's start.
+- WebVTT: ``WEBVTT`` header, cues ``00:01.000 --> 00:04.000``, the speaker in a
+  voice tag ``<v Speaker>`` or as a ``Speaker:`` prefix.
+- SRT: numbered cues ``00:00:01,000 --> 00:00:04,000``, ``Speaker:`` prefixes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FORMATS = ("text", "vtt", "srt")
+MAX_SPEAKER_CHARS = 80
+
+
+class InvalidTranscript(ValueError):
+    """The text is not a transcript this module can read; ``message_en``/``message_vi`` say why."""
+
+    def __init__(self, message_en: str, message_vi: str) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_vi = message_vi
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's turn; times in milliseconds from the start of the recording (None: not given)."""
+
+    speaker: str
+    text: str
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+
+_CUE_TIME = re.compile(
+    r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
+)
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
+_TAG = re.compile(r"</?[^>]+>")
+_SPEAKER = re.compile(rf"^(?P<speaker>[^:\n]{{1,{MAX_SPEAKER_CHARS}}}?)\s*:\s+(?P<text>\S.*)$")
+_PLAIN_TIME = re.compile(r"^\s*\[?(?P<time>(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]?\s+(?P<rest>.*)$")
+
+
+def parse_time(value: str) -> int:
+    """``hh:mm:ss.mmm``, ``mm:ss.mmm`` (``,`` for SRT) or without the fraction, in milliseconds."""
+    main, _, fraction = value.replace(",", ".").partition(".")
+    parts = [int(p) for p in main.split(":")]
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return seconds * 1000 + (int(fraction.ljust(3, "0")[:3]) if fraction else 0)
+
+
+def format_time(ms: int | None) -> str:
+    """Milliseconds as ``hh:mm:ss`` (empty for None)."""
+    if ms is None:
+        return ""
+    seconds = ms // 1000
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def detect_format(filename: str, text: str) -> str:
+    """``vtt``, ``srt`` or ``text``: the file's extension first, then its content."""
+    lower = filename.lower()
+    for fmt, ext in (("vtt", ".vtt"), ("srt", ".srt"), ("text", ".txt")):
+        if lower.endswith(ext):
+            return fmt
+    head = text.lstrip("\ufeff").lstrip()
+    if head.startswith("WEBVTT"):
+        return "vtt"
+    if any(_CUE_TIME.match(line) for line in head.splitlines()[:20]):
+        return "srt"
+    return "text"
+
+
+def parse(text: str, fmt: str) -> list[Turn]:
+    """The turns of a transcript in format ``fmt`` (one of ``FORMATS``); raises InvalidTranscript."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise InvalidTranscript("The file is not text", "Tệp không phải văn bản")
+    if fmt == "vtt":
+        if not text.lstrip().startswith("WEBVTT"):
+            raise InvalidTranscript("A WebVTT file starts with WEBVTT", "Tệp WebVTT phải bắt đầu bằng WEBVTT")
+        turns = _merge(_cues(text))
+    elif fmt == "srt":
+        turns = _merge(_cues(text))
+    elif fmt == "text":
+        turns = _plain(text)
+    else:
+        raise InvalidTranscript(f"Unknown transcript format {fmt!r}", f"Định dạng biên bản ghi lời không rõ: {fmt!r}")
+    if not turns:
+        raise InvalidTranscript(
+            "No speaker turns found: write one 'Speaker: text' per turn (or WebVTT/SRT cues with speakers)",
+            "Không tìm thấy lượt phát biểu nào: mỗi lượt một dòng 'Người nói: nội dung' (hoặc WebVTT/SRT có người nói)",
+        )
+    return turns
+
+
+def _split_speaker(line: str) -> tuple[str | None, str]:
+    voice = _VOICE.search(line)
+    if voice:
+        speaker = voice.group(1).strip()
+        return speaker, _clean(_TAG.sub("", line[voice.end() :]))
+    match = _SPEAKER.match(_clean(_TAG.sub("", line)))
+    if match and not match.group("speaker").strip().isdigit():
+        return match.group("speaker").strip(), match.group("text").strip()
+    return None, _clean(_TAG.sub("", line))
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").split())
+
+
+def _cues(text: str) -> list[Turn]:
+    """Every cue's lines as (speaker, text) with the cue's time; a cue without a speaker keeps the last one."""
+    turns: list[Turn] = []
+    speaker: str | None = None
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line for line in block.split("\n") if line.strip()]
+        timing = next((i for i, line in enumerate(lines) if _CUE_TIME.match(line)), None)
+        if timing is None:
+            continue  # header, NOTE, STYLE, REGION blocks
+        match = _CUE_TIME.match(lines[timing])
+        assert match is not None
+        start, end = parse_time(match.group("start")), parse_time(match.group("end"))
+        for line in lines[timing + 1 :]:
+            said_by, said = _split_speaker(line)
+            speaker = said_by or speaker
+            if said:
+                turns.append(Turn(speaker or "", said, start, end))
+    if turns and not any(t.speaker for t in turns):
+        raise InvalidTranscript(
+            "The cues name no speaker: use <v Speaker> or 'Speaker: text'",
+            "Các đoạn không ghi người nói: dùng <v Người nói> hoặc 'Người nói: nội dung'",
+        )
+    return [t for t in turns if t.speaker]
+
+
+def _merge(cues: list[Turn]) -> list[Turn]:
+    turns: list[Turn] = []
+    for cue in cues:
+        if turns and turns[-1].speaker == cue.speaker:
+            last = turns[-1]
+            turns[-1] = Turn(last.speaker, f"{last.text} {cue.text}", last.start_ms, cue.end_ms)
+        else:
+            turns.append(cue)
+    return turns
+
+
+def _plain(text: str) -> list[Turn]:
+    turns: list[Turn] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        start: int | None = None
+        timed = _PLAIN_TIME.match(line)
+        if timed:
+            start, line = parse_time(timed.group("time")), timed.group("rest").strip()
+        match = _SPEAKER.match(line)
+        if match and not match.group("speaker").strip().isdigit():
+            turns.append(Turn(match.group("speaker").strip(), _clean(match.group("text")), start))
+        elif turns:
+            last = turns[-1]
+            turns[-1] = Turn(last.speaker, f"{last.text} {_clean(line)}", last.start_ms)
+        else:
+            raise InvalidTranscript(
+                "The first line names no speaker: write 'Speaker: text'",
+                "Dòng đầu không ghi người nói: hãy viết 'Người nói: nội dung'",
+            )
+    # a plain turn ends where the next one starts
+    return [
+        Turn(t.speaker, t.text, t.start_ms, turns[i + 1].start_ms if i + 1 < len(turns) else None)
+        for i, t in enumerate(turns)
+    ]

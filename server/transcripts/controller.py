@@ -1,0 +1,85 @@
+"""Routes for a meeting's transcripts: upload, list, read the turns, remove."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from server.db import DbSession
+from server.errors import Invalid
+from server.meetings.controller import change_context
+from server.transcripts.schemas import TranscriptDetail, TranscriptPublic
+from server.transcripts.service import MAX_TRANSCRIPT_BYTES, TranscriptService
+
+UPLOAD_DOC = (
+    "multipart/form-data: `file` (.txt with 'Speaker: text' lines, .vtt WebVTT, or .srt), optional `agenda_item_id`."
+)
+
+
+def transcript_service(request: Request, db_session: DbSession) -> TranscriptService:
+    index = getattr(request.app.state, "search_index", None)
+    sync = getattr(index, "sync_transcript", None)
+    return TranscriptService(change_context(request, db_session), sync)
+
+
+def _item_id(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Invalid("agenda_item_id must be a number", "agenda_item_id phải là số") from None
+
+
+class TranscriptController(Controller):
+    path = "/api/meetings/{meeting_id:int}/transcripts"
+    tags = ["transcripts"]
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        description=UPLOAD_DOC,
+        request_max_body_size=MAX_TRANSCRIPT_BYTES + 64 * 1024,
+    )
+    async def upload(
+        self,
+        request: Request,
+        db_session: DbSession,
+        meeting_id: FromPath[int],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> TranscriptPublic:
+        """Chair or secretary: attach a transcript to the meeting or one of its items."""
+        service = transcript_service(request, db_session)
+        await service.check_can_upload(meeting_id)
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Invalid("Send the transcript in a 'file' field", "Hãy gửi bản ghi trong trường 'file'")
+        content = await upload.read()
+        item_id = _item_id(data.get("agenda_item_id"))
+        return await service.create(meeting_id, upload.filename or "", content, item_id)
+
+    @get("/")
+    async def list_transcripts(
+        self, request: Request, db_session: DbSession, meeting_id: FromPath[int]
+    ) -> list[TranscriptPublic]:
+        """The meeting's transcripts (participants other than guests)."""
+        return await transcript_service(request, db_session).list(meeting_id)
+
+    @get("/{transcript_id:int}")
+    async def get_transcript(
+        self, request: Request, db_session: DbSession, meeting_id: FromPath[int], transcript_id: FromPath[int]
+    ) -> TranscriptDetail:
+        """One transcript with its speaker turns in order (times in ms)."""
+        return await transcript_service(request, db_session).detail(meeting_id, transcript_id)
+
+    @delete("/{transcript_id:int}", status_code=HTTP_204_NO_CONTENT)
+    async def remove_transcript(
+        self, request: Request, db_session: DbSession, meeting_id: FromPath[int], transcript_id: FromPath[int]
+    ) -> None:
+        """Chair or secretary: remove a transcript and its turns."""
+        await transcript_service(request, db_session).remove(meeting_id, transcript_id)

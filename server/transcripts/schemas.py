@@ -1,0 +1,31 @@
+"""What goes out of the transcripts API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class TranscriptPublic(BaseModel):
+    id: int
+    meeting_id: int
+    agenda_item_id: int | None
+    filename: str
+    format: str
+    created_by: int | None
+    created_at: datetime
+    turn_count: int
+
+
+class TurnPublic(BaseModel):
+    id: int
+    position: int
+    speaker: str
+    start_ms: int | None
+    end_ms: int | None
+    text: str
+
+
+class TranscriptDetail(TranscriptPublic):
+    turns: list[TurnPublic]
