@@ -180,9 +180,12 @@ function applyAgendaChange(state, data) {
  * "expired" | "removed" | "gone" when the server closed for good.
  */
 export class LiveMeeting {
-  constructor(meetingId, { token = () => null } = {}) {
+  constructor(meetingId, { token = () => null, fallback = null } = {}) {
     this.meetingId = meetingId;
     this.token = token;
+    // () => Promise<{seq, state} | null>: a kept copy to show when the first connection fails (offline)
+    this.fallback = fallback;
+    this.fallbackTried = false;
     this.state = null;
     this.seq = null;
     this.status = "connecting";
@@ -215,7 +218,10 @@ export class LiveMeeting {
     this._wake = () => {
       if (this.status === "reconnecting") this._retryNow();
     };
+    // the browser knows the network is gone before a half-open socket does
+    this._offline = () => this._drop();
     window.addEventListener("online", this._wake);
+    window.addEventListener("offline", this._offline);
     document.addEventListener("visibilitychange", this._wake);
     return this;
   }
@@ -225,6 +231,7 @@ export class LiveMeeting {
     clearTimeout(this.retryTimer);
     clearTimeout(this.silenceTimer);
     window.removeEventListener("online", this._wake);
+    window.removeEventListener("offline", this._offline);
     document.removeEventListener("visibilitychange", this._wake);
     if (this.socket) {
       this.socket.onclose = null;
@@ -344,11 +351,24 @@ export class LiveMeeting {
 
   _scheduleRetry() {
     this._setStatus("reconnecting");
+    this._useFallback();
     const ceiling = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempt);
     const delay = RETRY_MIN_MS + Math.random() * (ceiling - RETRY_MIN_MS);
     this.attempt += 1;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this._connect(), delay);
+  }
+
+  /** No state yet and no server: show the kept copy (if any) until the socket resumes from its seq. */
+  _useFallback() {
+    if (this.state !== null || this.fallbackTried || !this.fallback) return;
+    this.fallbackTried = true;
+    Promise.resolve(this.fallback()).then((snapshot) => {
+      if (snapshot && this.state === null && !this.stopped) {
+        this.fromFallback = true;
+        this._applySnapshot(snapshot.seq, snapshot.state);
+      }
+    }, () => {});
   }
 
   _retryNow() {

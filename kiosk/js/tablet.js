@@ -4,6 +4,7 @@ import { Api } from "./api.js";
 import { AssistantPanel } from "./assistant.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
+import { clearOfflineData, keepSnapshot, loadSnapshot, registerServiceWorker } from "./offline.js";
 import { TabletPolls } from "./polls.js";
 import { conclusionLine, TabletOpinion, TabletTasks } from "./conduct.js";
 import { TabletFloor } from "./floor.js";
@@ -20,9 +21,11 @@ let live = null;
 let viewer = null;
 let currentView = null;
 let rerender = () => route();
+let stopKeeping = () => {};
 
 api.onUnauthorized = () => {
   stopLive();
+  clearOfflineData();
   showLogin();
 };
 
@@ -32,6 +35,8 @@ function stopLive() {
     viewer.images.clear();
   }
   viewer = null;
+  stopKeeping();
+  stopKeeping = () => {};
   if (live) live.stop();
   live = null;
 }
@@ -78,6 +83,8 @@ function userBar() {
       onclick: async () => {
         stopLive();
         await api.logout();
+        // what this user read stays on the tablet no longer than their session
+        await clearOfflineData();
         location.hash = "";
         showLogin();
       },
@@ -126,15 +133,19 @@ async function showMeetings() {
 function showMeeting(meetingId) {
   if (!live || live.meetingId !== meetingId) {
     stopLive();
-    live = new LiveMeeting(meetingId, { token: () => api.token });
+    const token = api.token;
+    live = new LiveMeeting(meetingId, { token: () => api.token, fallback: () => loadSnapshot(token, meetingId) });
+    stopKeeping = keepSnapshot(live, () => api.token);
     live.onStatus((status, reason) => {
       if (status !== "ended") return;
       stopLive();
       if (reason === "expired") {
         api.forget();
+        clearOfflineData();
         showToast(t("conn.expired"), "error");
         showLogin();
       } else {
+        if (reason === "removed") clearOfflineData();
         showError(t(reason === "removed" ? "conn.removed" : "conn.gone"));
         location.hash = "";
       }
@@ -189,7 +200,7 @@ class MeetingView {
     this.lastCurrentId = undefined;
     fill(root,
       appBar(t("app.tablet"), ...userBar()),
-      connectionBanner(this.live),
+      connectionBanner(this.live, { offlineCopy: true }),
       h(
         "main",
         { class: "page meeting-page" },
@@ -372,4 +383,5 @@ class MeetingView {
 }
 
 window.addEventListener("hashchange", route);
+registerServiceWorker();
 route();

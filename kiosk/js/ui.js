@@ -185,14 +185,32 @@ export function loginView(api, { subtitle, hint, onLoggedIn, onLang }) {
   return page;
 }
 
-/** The "reconnecting" banner, shown while the live connection is down. */
-export function connectionBanner(live) {
+const CAUGHT_UP_MS = 4000;
+
+/**
+ * The "reconnecting" banner, shown while the live connection is down; with `offlineCopy`
+ * (the tablet) it says the page shows the kept copy, and "caught up" once the socket is back.
+ */
+export function connectionBanner(live, { offlineCopy = false } = {}) {
   const banner = h("div", { class: "conn-banner", role: "status", "aria-live": "polite", testid: "conn-banner",
     hidden: true });
+  let hideTimer = null;
+  let wasDown = live.status === "reconnecting";
   const update = (status) => {
+    clearTimeout(hideTimer);
+    if (offlineCopy && status === "open" && wasDown) {
+      // back online and caught up (the socket resumed from its seq): say so for a moment
+      wasDown = false;
+      banner.hidden = false;
+      banner.dataset.state = "caught-up";
+      banner.textContent = t("conn.caught_up");
+      hideTimer = setTimeout(() => (banner.hidden = true), CAUGHT_UP_MS);
+      return;
+    }
+    if (status === "reconnecting") wasDown = true;
     banner.hidden = status !== "reconnecting";
     banner.dataset.state = status;
-    banner.textContent = t("conn.reconnecting");
+    banner.textContent = t(offlineCopy ? "conn.offline_copy" : "conn.reconnecting");
   };
   // a banner of a page that was re-drawn (language switch) stops listening
   const unsubscribe = live.onStatus((status) => (banner.isConnected ? update(status) : unsubscribe()));
