@@ -43,6 +43,14 @@ class Chunk:
     start: int
     end: int
     text: str
+    kind: str = "document"
+    """What the chunk comes from: ``document`` (a page), ``transcript`` (turns ``start`` to ``end - 1``, ``page``
+    is ``start + 1``), or a meeting record (``conclusion``, ``task``, ``poll``, ``minutes``) whose id is ``doc_id``."""
+    speaker: str = ""
+    """Transcripts: the speakers of the window's turns, in order of first appearance, comma-separated."""
+    start_ms: int | None = None
+    end_ms: int | None = None
+    """Transcripts: when the window's first turn starts and its last turn ends (None: not in the file)."""
 
 
 def chunk_pages(

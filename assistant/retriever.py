@@ -29,7 +29,19 @@ CONTEXT_CHARS = 300
 CANDIDATES = 100
 """How many of each ranking's best enter the fusion (both scores are then computed exactly for all)."""
 
-Allowed = Callable[[Chunk], bool] | set[int] | frozenset[int] | None
+Source = int | tuple[str, int]
+"""A document id, or ``(kind, id)`` for any kind of chunk (``("document", 3)`` is document 3)."""
+Allowed = Callable[[Chunk], bool] | set[int] | frozenset[int] | set[Source] | frozenset[Source] | None
+DOCUMENT = "document"
+
+
+def source_of(chunk: Chunk) -> tuple[str, int]:
+    """The ``(kind, id)`` a chunk belongs to."""
+    return (chunk.kind, chunk.doc_id)
+
+
+def _as_source(source: Source) -> tuple[str, int]:
+    return (DOCUMENT, source) if isinstance(source, int) else source
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,9 @@ class Retriever:
         self._dense = DenseIndex(embedder.dimension) if embedder is not None else None
         self._chunks: list[Chunk] = []
         self._alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        # each row's source as a small integer code (documents and transcripts share ids, so the kind is in it)
         self._doc_of_row: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._codes: dict[tuple[str, int], int] = {}
         self._row_of: dict[str, int] = {}
         self._lock = threading.RLock()
 
@@ -102,10 +116,17 @@ class Retriever:
         """The embedding model's name, or None when lexical only."""
         return self.embedder.name if self.embedder is not None else None
 
-    def doc_ids(self) -> set[int]:
-        """The documents that have chunks in the index."""
+    def doc_ids(self, kind: str = DOCUMENT) -> set[int]:
+        """The documents (or sources of another `kind`) that have chunks in the index."""
         with self._lock:
-            return {int(doc_id) for doc_id in np.unique(self._doc_of_row[self._alive])}
+            return {c.doc_id for c, alive in zip(self._chunks, self._alive, strict=True) if alive and c.kind == kind}
+
+    def _code(self, source: Source) -> int:
+        """The row code of `source`; -1 (matching no row) when it has none."""
+        return self._codes.get(_as_source(source), -1)
+
+    def _rows_of(self, source: Source) -> npt.NDArray[np.bool_]:
+        return np.asarray(self._alive & (self._doc_of_row == self._code(source)), dtype=bool)
 
     def chunks(self) -> list[Chunk]:
         """Every chunk in the index, in the order added."""
@@ -115,7 +136,7 @@ class Retriever:
     def has_vectors(self, doc_id: int) -> bool:
         """Whether every chunk of `doc_id` has its dense vector (so it ranks with both halves)."""
         with self._lock:
-            rows = self._alive & (self._doc_of_row == doc_id)
+            rows = self._rows_of(doc_id)
             return self._dense is not None and bool(self._dense.has_vector[rows].all())
 
     def indexed_versions(self) -> dict[int, int]:
@@ -123,7 +144,7 @@ class Retriever:
         with self._lock:
             versions: dict[int, int] = {}
             for chunk, alive in zip(self._chunks, self._alive, strict=True):
-                if alive:
+                if alive and chunk.kind == DOCUMENT:
                     versions[chunk.doc_id] = max(chunk.version, versions.get(chunk.doc_id, 0))
             return versions
 
@@ -153,9 +174,8 @@ class Retriever:
             self._chunks.extend(chunks)
             self._row_of.update((chunk.id, first + offset) for offset, chunk in enumerate(chunks))
             self._alive = np.concatenate([self._alive, np.ones(len(chunks), dtype=bool)])
-            self._doc_of_row = np.concatenate(
-                [self._doc_of_row, np.fromiter((chunk.doc_id for chunk in chunks), dtype=np.int64, count=len(chunks))]
-            )
+            codes = [self._codes.setdefault(source_of(chunk), len(self._codes)) for chunk in chunks]
+            self._doc_of_row = np.concatenate([self._doc_of_row, np.asarray(codes, dtype=np.int64)])
             self._lexical.append(chunk.text for chunk in chunks)
             if self._dense is not None:
                 self._dense.grow(len(self._chunks))
@@ -180,21 +200,18 @@ class Retriever:
         scan read by OCR); False, and nothing touched, when the page already has exactly these chunks (their
         vectors are kept)."""
         with self._lock:
-            rows = [
-                int(row)
-                for row in np.flatnonzero(self._alive & (self._doc_of_row == doc_id))
-                if self._chunks[row].page == page
-            ]
+            rows = [int(row) for row in np.flatnonzero(self._rows_of(doc_id)) if self._chunks[row].page == page]
             if [(self._chunks[row].id, self._chunks[row].text) for row in rows] == [(c.id, c.text) for c in chunks]:
                 return False
             self._kill(rows)
             self.add(chunks)
             return True
 
-    def remove(self, doc_id: int) -> None:
-        """Drop every chunk of `doc_id` (all versions); unknown ids are ignored."""
+    def remove(self, doc_id: Source) -> None:
+        """Drop every chunk of document `doc_id` (all versions), or of a `(kind, id)` source; unknown ids are
+        ignored."""
         with self._lock:
-            self._kill(np.flatnonzero(self._alive & (self._doc_of_row == doc_id)).tolist())
+            self._kill(np.flatnonzero(self._rows_of(doc_id)).tolist())
 
     def refresh(self) -> None:
         """Bring the BM25 matrix (and FAISS index) up to date now rather than at the next search.
@@ -207,7 +224,8 @@ class Retriever:
                 self._dense.export()
 
     def search(self, query: str, k: int = 5, allowed: Allowed = None) -> list[SearchHit]:
-        """The `k` best chunks for `query` among those `allowed` (doc ids or a predicate; None: all).
+        """The `k` best chunks for `query` among those `allowed` (document ids and `(kind, id)` sources, or a
+        predicate; None: all).
 
         What is not allowed is removed before ranking, so it never takes a place. A query with no word
         the index knows gives dense-only results (or none without vectors).
@@ -285,7 +303,8 @@ class Retriever:
         if callable(allowed):
             chosen = np.fromiter((allowed(chunk) for chunk in self._chunks), dtype=bool, count=len(self._chunks))
         else:
-            chosen = np.isin(self._doc_of_row, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            codes = [self._code(source) for source in allowed]
+            chosen = np.isin(self._doc_of_row, np.asarray(codes, dtype=np.int64))
         return np.asarray(self._alive & chosen, dtype=bool)
 
     def _candidates(
@@ -344,7 +363,9 @@ class Retriever:
 
     def _context(self, chunk: Chunk) -> tuple[str, str]:
         """The page text around `chunk`, rebuilt from its neighbours (chunks of a page tile it, overlapping)."""
-        rows = np.flatnonzero(self._alive & (self._doc_of_row == chunk.doc_id))
+        if chunk.kind != DOCUMENT:
+            return "", ""  # a transcript window or a record is whole in itself
+        rows = np.flatnonzero(self._rows_of(chunk.doc_id))
         page = [
             other
             for other in (self._chunks[row] for row in rows)

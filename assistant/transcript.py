@@ -20,8 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.chunk import Chunk
+
 FORMATS = ("text", "vtt", "srt")
-MAX_SPEAKER_CHARS = 80
+MAX_SPEAKER_CHARS = 160
 
 
 class InvalidTranscript(ValueError):
@@ -48,7 +50,8 @@ _CUE_TIME = re.compile(
 )
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
-_SPEAKER = re.compile(rf"^(?P<speaker>[^:\n]{{1,{MAX_SPEAKER_CHARS}}}?)\s*:\s+(?P<text>\S.*)$")
+# "Speaker:" alone starts a turn whose text is on the lines below
+_SPEAKER = re.compile(rf"^(?P<speaker>[^:\n]{{1,{MAX_SPEAKER_CHARS}}}?)\s*:(?:\s+(?P<text>.*))?$")
 _PLAIN_TIME = re.compile(r"^\s*\[?(?P<time>(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]?\s+(?P<rest>.*)$")
 
 
@@ -114,7 +117,7 @@ def _split_speaker(line: str) -> tuple[str | None, str]:
         return speaker, _clean(_TAG.sub("", line[voice.end() :]))
     match = _SPEAKER.match(_clean(_TAG.sub("", line)))
     if match and not match.group("speaker").strip().isdigit():
-        return match.group("speaker").strip(), match.group("text").strip()
+        return match.group("speaker").strip(), (match.group("text") or "").strip()
     return None, _clean(_TAG.sub("", line))
 
 
@@ -170,10 +173,10 @@ def _plain(text: str) -> list[Turn]:
             start, line = parse_time(timed.group("time")), timed.group("rest").strip()
         match = _SPEAKER.match(line)
         if match and not match.group("speaker").strip().isdigit():
-            turns.append(Turn(match.group("speaker").strip(), _clean(match.group("text")), start))
+            turns.append(Turn(match.group("speaker").strip(), _clean(match.group("text") or ""), start))
         elif turns:
             last = turns[-1]
-            turns[-1] = Turn(last.speaker, f"{last.text} {_clean(line)}", last.start_ms)
+            turns[-1] = Turn(last.speaker, f"{last.text} {_clean(line)}".strip(), last.start_ms)
         else:
             raise InvalidTranscript(
                 "The first line names no speaker: write 'Speaker: text'",
@@ -184,3 +187,45 @@ def _plain(text: str) -> list[Turn]:
         Turn(t.speaker, t.text, t.start_ms, turns[i + 1].start_ms if i + 1 < len(turns) else None)
         for i, t in enumerate(turns)
     ]
+
+
+DEFAULT_WINDOW = 8
+"""Turns per passage. On the QMSum committee meetings (bench/transcripts_eval.py) 8 turns every 4 cover a gold
+turn in the top 5 for 0.958 of the questions and 0.83 of the gold turns; 4 every 2 give 0.930 and 0.68."""
+DEFAULT_STRIDE = 4
+"""Turns between the starts of consecutive passages (window - stride turns are shared)."""
+
+
+def chunk_turns(
+    transcript_id: int, turns: list[Turn], window: int = DEFAULT_WINDOW, stride: int = DEFAULT_STRIDE
+) -> list[Chunk]:
+    """Passages of `window` consecutive turns, a new one every `stride` turns, each line ``Speaker: text``
+    (the speaker's name is searchable: "what did the minister say"). A chunk's ``start``/``end`` are the
+    positions of its first turn and one past its last; ``page`` is ``start + 1``."""
+    if window < 1 or not 1 <= stride <= window:
+        raise ValueError("window must be positive and stride within 1..window")
+    chunks: list[Chunk] = []
+    first = 0
+    while first < len(turns):
+        last = min(first + window, len(turns))
+        part = turns[first:last]
+        speakers = list(dict.fromkeys(t.speaker for t in part))
+        chunks.append(
+            Chunk(
+                id=f"transcript:{transcript_id}:{first}",
+                doc_id=transcript_id,
+                version=1,
+                page=first + 1,
+                start=first,
+                end=last,
+                text="\n".join(f"{t.speaker}: {t.text}" for t in part),
+                kind="transcript",
+                speaker=", ".join(speakers),
+                start_ms=part[0].start_ms,
+                end_ms=part[-1].end_ms,
+            )
+        )
+        if last == len(turns):
+            break
+        first += stride
+    return chunks
