@@ -122,7 +122,7 @@ class Tablet(asyncio.Protocol):
         self.ws.receive_data(data)
         for event in self.ws.events_received():
             if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
-                self._message(json.loads(event.data), now)
+                self._message(json.loads(bytes(event.data)), now)
         self._flush()
         if self.ws.state is State.CLOSED and self.transport is not None:
             self.transport.close()
@@ -253,7 +253,9 @@ async def set_current(http: httpx.AsyncClient, item_id: int) -> None:
     (await http.post(f"/api/meetings/{MEETING_ID}/agenda/{item_id}/current")).raise_for_status()
 
 
-async def phase_one(fleet: Fleet, http: dict[str, httpx.AsyncClient], items: tuple[int, int], changes: int) -> dict:
+async def phase_one(
+    fleet: Fleet, http: dict[str, httpx.AsyncClient], items: tuple[int, int], changes: int
+) -> dict[str, Any]:
     latencies: list[float] = []
     missing = 0
     for k in range(changes):
@@ -270,7 +272,7 @@ async def phase_one(fleet: Fleet, http: dict[str, httpx.AsyncClient], items: tup
 
 async def phase_two(
     fleet: Fleet, servers: Servers, http: dict[str, httpx.AsyncClient], items: tuple[int, int], changes: int
-) -> dict:
+) -> dict[str, Any]:
     victims = [tablet for tablet in fleet.tablets if tablet.home == "B"]
     stayed = [tablet for tablet in fleet.tablets if tablet.home == "A"]
     killed_at = time.perf_counter()
@@ -303,7 +305,7 @@ async def phase_two(
     return {"latencies": latencies, "missing": missing, "resume": resumed, "moved": len(victims)}
 
 
-async def convergence(fleet: Fleet, http: httpx.AsyncClient) -> dict:
+async def convergence(fleet: Fleet, http: httpx.AsyncClient) -> dict[str, Any]:
     http.headers["Authorization"] = f"Bearer {fleet.token}"
     fresh = (await http.get(f"/api/meetings/{MEETING_ID}/snapshot")).raise_for_status().json()
     final_seq, final_current = int(fresh["seq"]), fresh["state"].get("current_item_id")
@@ -331,7 +333,7 @@ async def convergence(fleet: Fleet, http: httpx.AsyncClient) -> dict:
     }
 
 
-async def measure(servers: Servers, args: argparse.Namespace) -> dict:
+async def measure(servers: Servers, args: argparse.Namespace) -> dict[str, Any]:
     http, delegate, items = await secretary_clients(servers.ports)
     try:
         await set_current(http["A"], items[1])
@@ -375,7 +377,7 @@ def start_servers(stack: ExitStack, data_dir: Path, env: dict[str, str], port_ba
     return Servers(ports, {name: process.pid for name, process in processes.items()}, processes)
 
 
-def bench(args: argparse.Namespace) -> tuple[dict, sync.Figures]:
+def bench(args: argparse.Namespace) -> tuple[dict[str, Any], sync.Figures]:
     with tempfile.TemporaryDirectory(prefix="icabinet-scale-") as tmp, ExitStack() as stack:
         data_dir = Path(tmp)
         redis_port = free_port()
@@ -402,7 +404,7 @@ def bench(args: argparse.Namespace) -> tuple[dict, sync.Figures]:
     return mine, bare
 
 
-def report(mine: dict, bare: sync.Figures, args: argparse.Namespace) -> None:
+def report(mine: dict[str, Any], bare: sync.Figures, args: argparse.Namespace) -> None:
     pct = sync.percentile_ms
     one, two, end = mine["one"], mine["two"], mine["end"]
     print(f"\n{args.clients} tablets over 2 processes (PostgreSQL + Redis), {args.changes} changes per phase")
