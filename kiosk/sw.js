@@ -61,6 +61,12 @@ function bearer(request) {
   return header.startsWith("Bearer ") ? header.slice(7) : null;
 }
 
+/** Only the tablet's page keeps data (the console and the room screen work online, and sign out elsewhere). */
+async function fromTablet(clientId) {
+  const client = clientId ? await self.clients.get(clientId) : null;
+  return !!client && new URL(client.url).pathname === "/";
+}
+
 async function networkFirst(request, cacheName, key) {
   try {
     const response = await fetch(request);
@@ -88,7 +94,9 @@ self.addEventListener("fetch", (event) => {
     const token = bearer(request);
     if (!token) return;
     // the key is the URL alone: the cache itself is this session's
-    event.respondWith(dataCacheName(token).then((name) => networkFirst(request, name, url.href)));
+    event.respondWith(fromTablet(event.clientId).then((tablet) => (tablet
+      ? dataCacheName(token).then((name) => networkFirst(request, name, url.href))
+      : fetch(request))));
     return;
   }
 
