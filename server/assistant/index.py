@@ -31,8 +31,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.chunk import Page, chunk_pages
 from assistant.embed import LazyEmbedder, token_counter
-from assistant.retriever import Retriever, SearchHit
+from assistant.retriever import Retriever, SearchHit, Source
 from assistant.store import IndexMismatch
+from server.assistant.records import KINDS, every_record, record_chunks
 from server.db import Database
 from server.documents.access import audience_of, readers_of
 from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion, OcrStatus
@@ -78,8 +79,9 @@ class SearchIndex:
         self.retriever = Retriever(self.embedder, dense_weight=self.dense_weight)
         self._count_tokens: Callable[[str], int] | None = None
         self._model = settings.embedding_model
-        # a document id (make the whole document agree) or (document id, page) (one page's text changed)
-        self._queue: asyncio.Queue[int | tuple[int, int]] = asyncio.Queue()
+        # a document id (make the whole document agree), (document id, page) (one page's text changed) or
+        # (kind, key) (a meeting record changed: see sync_record)
+        self._queue: asyncio.Queue[int | tuple[int, int] | tuple[str, int]] = asyncio.Queue()
         self._vectors_wanted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._write = asyncio.Lock()  # one writer of the index files at a time
@@ -108,10 +110,26 @@ class SearchIndex:
         """Page ``page`` of the document's current version has new text (OCR read it): index it (soon)."""
         self._queue.put_nowait((document_id, page))
 
+    def sync_record(self, kind: str, key: int) -> None:
+        """Re-read meeting record ``(kind, key)`` from the database and make the index agree (soon, in the
+        background): its passages replace the old ones, or leave the index when the record is gone.
+
+        Kinds and keys (server/assistant/records.py): ``"transcript"`` and a transcript id; ``"conclusion"``
+        and the agenda item id; ``"task"`` and a task id (its current status is part of the text, so call
+        it on every status change); ``"poll"`` and a poll id (indexed once closed); ``"minutes"`` and the
+        meeting id (the latest approved row of ``minutes_version``; call it when minutes are approved or
+        reopened). Services call it through ``ChangeContext.reindex_after_commit`` so it runs only after
+        their commit.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"unknown record kind {kind!r}")
+        self._queue.put_nowait((kind, key))
+
     # ------------------------------------------------------------------ reading
 
-    def search(self, query: str, k: int, allowed: set[int]) -> list[SearchHit]:
-        """The ``k`` best passages for ``query`` among the documents ``allowed`` (blocking: run in a thread)."""
+    def search(self, query: str, k: int, allowed: set[Source]) -> list[SearchHit]:
+        """The ``k`` best passages for ``query`` among the documents (ids) and records (``(kind, key)``)
+        ``allowed`` (blocking: run in a thread)."""
         return self.retriever.search(query, k=k, allowed=allowed)
 
     def remember_summary(self, key: tuple[int, int], sentences: list[Any]) -> None:
@@ -177,13 +195,23 @@ class SearchIndex:
         for document_id, page in ocr_pages:
             if document_id not in lacking:  # those are indexed whole, OCR'd pages included
                 self.sync_page(document_id, page)
+        # records are small: each is looked at again (unchanged ones cost nothing), the gone ones dropped
+        async with self.db.read() as session:
+            records = set(await every_record(session))
+        for kind in KINDS:
+            for key in self.retriever.doc_ids(kind):
+                records.add((kind, key))
+        for kind, key in sorted(records):
+            self.sync_record(kind, key)
 
     async def _run(self) -> None:
         while True:
             item = await self._queue.get()
             try:
-                if isinstance(item, tuple):
-                    await self._sync_page(*item)
+                if isinstance(item, tuple) and isinstance(item[0], str):
+                    await self._sync_record(item[0], item[1])
+                elif isinstance(item, tuple):
+                    await self._sync_page(item[0], item[1])
                 else:
                     await self._sync(item)
             except Exception:
@@ -236,6 +264,23 @@ class SearchIndex:
         if changed:
             await self._save()
             self._vectors_wanted.set()
+
+    async def _sync_record(self, kind: str, key: int) -> None:
+        async with self.db.read() as session:
+            chunks = await record_chunks(session, kind, key)
+        if await asyncio.to_thread(self._replace_source, (kind, key), chunks):
+            await self._save()
+            self._vectors_wanted.set()
+
+    def _replace_source(self, source: tuple[str, int], chunks: list[Any]) -> bool:
+        """Put ``chunks`` in place of the source's passages (blocking); False when they are the same."""
+        held = [(c.id, c.text) for c in self.retriever.chunks() if (c.kind, c.doc_id) == source]
+        if held == [(c.id, c.text) for c in chunks]:
+            return False
+        self.retriever.remove(source)
+        self.retriever.add(chunks)
+        self.retriever.refresh()
+        return True
 
     def _replace_page(self, page: Page) -> bool:
         """Put one page's passages in place of its old ones (blocking); False when they are the same."""

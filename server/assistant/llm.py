@@ -42,7 +42,7 @@ class ChatPhraser:
     async def phrase(self, question: str, hits: list[SearchHit], titles: dict[int, str], language: str) -> str | None:
         """The model's answer, or None when it cannot give one (the caller then answers extractively)."""
         passages = "\n\n".join(
-            f"[{number}] {titles.get(hit.chunk.doc_id, '')}, trang {hit.chunk.page}:\n"
+            f"[{number}] {_title(hit, titles)}, trang {hit.chunk.page}:\n"
             f"{(hit.before + hit.chunk.text + hit.after)[:MAX_PASSAGE_CHARS]}"
             for number, hit in enumerate(hits, 1)
         )
@@ -65,3 +65,8 @@ class ChatPhraser:
 
     async def close(self) -> None:
         await self.http.aclose()
+
+
+def _title(hit: SearchHit, titles: dict[int, str]) -> str:
+    """A document's title; a record (transcript, conclusion, task, poll, minutes) by its kind."""
+    return titles.get(hit.chunk.doc_id, "") if hit.chunk.kind == "document" else hit.chunk.kind

@@ -24,12 +24,24 @@ class AskRequest(BaseModel):
 
 
 class CitationPublic(BaseModel):
-    document_id: int
+    document_id: int | None = Field(description="The cited document (None: a record, see `kind`)")
     meeting_id: int
     title: str
-    page: int
+    page: int = Field(description="Document page; for a transcript the 1-based turn number")
     snippet: str
     score: float
+    kind: str = Field(default="document", description="document | transcript | conclusion | task | poll | minutes")
+    source_id: int | None = Field(
+        default=None,
+        description="The record's key: transcript id, agenda item id (conclusion), task id, poll id, meeting "
+        "id (minutes); the document id for a document",
+    )
+    transcript_id: int | None = None
+    turn: int | None = Field(default=None, description="Transcript: 0-based position of the cited turn")
+    speaker: str | None = None
+    start: str | None = Field(default=None, description="Transcript: when the cited turn starts, hh:mm:ss")
+    end: str | None = Field(default=None, description="Transcript: when the cited turn ends, hh:mm:ss")
+    status: str | None = Field(default=None, description="Task: its current status")
 
 
 class AskResponse(BaseModel):

@@ -11,12 +11,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.answer import Answer, answer, highlight_spans, quote
-from assistant.retriever import SearchHit
+from assistant.retriever import SearchHit, Source
 from assistant.summary import summarise
 from server.agenda.models import AgendaItem
 from server.assistant.index import SearchIndex, version_pages
 from server.assistant.llm import ChatPhraser
 from server.assistant.models import AssistantQuestion
+from server.assistant.records import describe, readable_records
 from server.assistant.schemas import (
     AskRequest,
     AskResponse,
@@ -74,8 +75,10 @@ class AssistantService:
         if not question:
             raise Invalid("The question is empty", "Câu hỏi trống")
         documents = await self._scope(data.scope, data.meeting_id, data.agenda_item_id, data.document_id)
+        records = await self._records(data.scope, data.meeting_id, data.agenda_item_id, data.document_id)
         language = data.language or answer_language(question, preferred_language)
-        hits = await asyncio.to_thread(self.index.search, question, RETRIEVED, set(documents))
+        allowed: set[Source] = set(documents) | set(records)
+        hits = await asyncio.to_thread(self.index.search, question, RETRIEVED, allowed)
         reply = answer(question, hits, language=language)
         text, phrased_by = reply.text, "extract"
         if reply.found and self.phraser is not None:
@@ -83,17 +86,19 @@ class AssistantService:
             phrased = await self.phraser.phrase(question, cited, {i: d.title for i, d in documents.items()}, language)
             if phrased:
                 text, phrased_by = phrased, "llm"
-        citations = [
-            CitationPublic(
-                document_id=citation.doc_id,
-                meeting_id=documents[citation.doc_id].meeting_id,
-                title=documents[citation.doc_id].title,
-                page=citation.page,
-                snippet=citation.snippet,
-                score=citation.score,
-            )
-            for citation in reply.citations
-        ]
+        chunks = {hit.chunk.id: hit.chunk for hit in hits}
+        citations = []
+        for citation in reply.citations:
+            chunk = chunks[citation.chunk_id]
+            if chunk.kind == "document":
+                document = documents[citation.doc_id]
+                fields = {"document_id": citation.doc_id, "meeting_id": document.meeting_id, "title": document.title}
+                fields["source_id"] = citation.doc_id
+            else:
+                fields = await describe(self.session, chunk, citation.snippet)
+                fields["meeting_id"] = records[(chunk.kind, chunk.doc_id)]
+            fields.setdefault("page", citation.page)
+            citations.append(CitationPublic(snippet=citation.snippet, score=citation.score, **fields))
         meeting_id = data.meeting_id  # where it was asked from, whatever the scope: its recent questions list it
         self.session.add(
             AssistantQuestion(
@@ -113,7 +118,8 @@ class AssistantService:
             meeting_id,
             meeting_id=meeting_id,
             found=reply.found,
-            cited=sorted({c.document_id for c in citations}),
+            cited=sorted({c.document_id for c in citations if c.document_id is not None}),
+            records=sorted({f"{c.kind}:{c.source_id}" for c in citations if c.kind != "document"}),
         )
         await self.session.commit()
         return AskResponse(
@@ -135,6 +141,13 @@ class AssistantService:
         rows = (await self.session.exec(query.order_by(col(AssistantQuestion.id).desc()).limit(limit))).all()
         # what they may read now: a citation of a document since deleted or reclassified is left out
         readable = await readable_documents(self.session, self.principal)
+        records = await readable_records(self.session, self.principal)
+
+        def may_see(c: CitationPublic) -> bool:
+            if c.kind == "document":
+                return c.document_id in readable
+            return (c.kind, c.source_id or 0) in records
+
         questions = []
         for row in rows:
             assert row.id is not None
@@ -143,10 +156,10 @@ class AssistantService:
                 QuestionPublic(
                     id=row.id,
                     question=row.question,
-                    answer=row.answer if all(c.document_id in readable for c in cited) else "",
+                    answer=row.answer if all(may_see(c) for c in cited) else "",
                     found=row.found,
                     meeting_id=row.meeting_id,
-                    citations=[c for c in cited if c.document_id in readable],
+                    citations=[c for c in cited if may_see(c)],
                     created_at=row.created_at,
                 )
             )
@@ -197,6 +210,16 @@ class AssistantService:
             self.principal.id, "document.summary", "document", document_id, meeting_id=document.meeting_id
         )
         return DocumentSummary(document_id=document_id, version=document.current_version, sentences=cached)
+
+    async def _records(
+        self, scope: str | None, meeting_id: int | None, agenda_item_id: int | None, document_id: int | None
+    ) -> dict[tuple[str, int], int]:
+        """The records (transcripts, conclusions, tasks, poll results, minutes) a question may be answered
+        from, with their meeting: none when it is narrowed to an item or a document (checked by _scope)."""
+        if agenda_item_id is not None or document_id is not None:
+            return {}
+        within = None if scope == "all" or meeting_id is None else {meeting_id}
+        return await readable_records(self.session, self.principal, within)
 
     async def _scope(
         self, scope: str | None, meeting_id: int | None, agenda_item_id: int | None, document_id: int | None

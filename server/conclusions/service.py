@@ -69,6 +69,7 @@ class ConclusionService:
             public = conclusion_public(conclusion)
         event = ConclusionSet(agenda_item_id=item_id, conclusion=public.model_dump(mode="json") if public else None)
         await self.ctx.emit(meeting_id, event)
+        self.ctx.reindex_after_commit("conclusion", item_id)  # conclusions are indexed by their agenda item
         audit(
             self.session,
             self.ctx.principal.id,

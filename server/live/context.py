@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.auth.service import Principal
+from server.db import on_commit
 from server.events import Event
 from server.live.models import MeetingEvent
 from server.live.outbox import Publisher, record_event
@@ -17,6 +19,14 @@ class ChangeContext:
     session: AsyncSession
     principal: Principal
     publish: Publisher
+    reindex: Callable[[str, int], None] | None = None
+    """``SearchIndex.sync_record(kind, key)``: the assistant's index follows a changed record (None: no index)."""
+
+    def reindex_after_commit(self, kind: str, key: int) -> None:
+        """Have the search index re-read record ``(kind, key)`` once this transaction commits."""
+        if self.reindex is not None:
+            reindex = self.reindex
+            on_commit(self.session, lambda: reindex(kind, key))
 
     async def emit(self, meeting_id: int, event: Event, audience: list[int] | None = None) -> MeetingEvent:
         """Log ``event`` in this transaction; it reaches tablets after the commit."""

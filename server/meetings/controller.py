@@ -26,7 +26,13 @@ from server.meetings.service import MeetingService, ParticipantService
 
 
 def change_context(request: Request, db_session: DbSession) -> ChangeContext:
-    return ChangeContext(session=db_session, principal=request.user, publish=request.app.state.publish)
+    index = getattr(request.app.state, "search_index", None)
+    return ChangeContext(
+        session=db_session,
+        principal=request.user,
+        publish=request.app.state.publish,
+        reindex=index.sync_record if index is not None else None,
+    )
 
 
 class MeetingController(Controller):

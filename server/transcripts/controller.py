@@ -22,9 +22,7 @@ UPLOAD_DOC = (
 
 
 def transcript_service(request: Request, db_session: DbSession) -> TranscriptService:
-    index = getattr(request.app.state, "search_index", None)
-    sync = getattr(index, "sync_transcript", None)
-    return TranscriptService(change_context(request, db_session), sync)
+    return TranscriptService(change_context(request, db_session))
 
 
 def _item_id(value: Any) -> int | None:

@@ -6,8 +6,6 @@ but guests, and administrators. Nothing is stored unless the whole file parses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assistant.transcript import FORMATS, InvalidTranscript, detect_format, parse
 from server.agenda.models import AgendaItem
 from server.audit import audit
-from server.db import on_commit
 from server.documents.access import meeting_viewers
 from server.errors import Forbidden, Invalid, NotFound, TooLarge, Unsupported
 from server.events import TranscriptAdded, TranscriptRemoved
@@ -74,11 +71,9 @@ def decode(filename: str, content: bytes) -> tuple[str, str]:
 
 
 class TranscriptService:
-    def __init__(self, ctx: ChangeContext, sync_index: Callable[[int], None] | None = None) -> None:
-        """``sync_index(transcript_id)`` brings the search index in step after a commit."""
+    def __init__(self, ctx: ChangeContext) -> None:
         self.ctx = ctx
         self.session = ctx.session
-        self.sync_index = sync_index
 
     async def _readable(self, meeting_id: int) -> MeetingAccess:
         access = await load_access(self.session, meeting_id, self.ctx.principal)
@@ -193,6 +188,4 @@ class TranscriptService:
         return transcript
 
     def _after_commit(self, transcript_id: int) -> None:
-        if self.sync_index is not None:
-            sync = self.sync_index
-            on_commit(self.session, lambda: sync(transcript_id))
+        self.ctx.reindex_after_commit("transcript", transcript_id)

@@ -53,6 +53,7 @@ async def close_poll(ctx: ChangeContext, meeting: Meeting, poll: Poll) -> PollPu
     await ctx.session.flush()
     public = await poll_public(ctx.session, poll)
     await ctx.emit(meeting.id, PollClosed(poll=for_event(public)))
+    ctx.reindex_after_commit("poll", poll.id)  # its result joins what the assistant answers from
     audit(
         ctx.session,
         ctx.principal.id,

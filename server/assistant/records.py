@@ -1,0 +1,276 @@
+"""Meeting records the assistant answers from besides documents: transcripts, conclusions, tasks, poll
+results and approved minutes, each read from the database as passages (``assistant.chunk.Chunk``).
+
+A record is a *source* ``(kind, key)``:
+
+- ``("transcript", transcript id)``: windows of consecutive turns (assistant.transcript.chunk_turns);
+- ``("conclusion", agenda item id)``: the item's conclusion (kết luận), one per item;
+- ``("task", task id)``: the task (giao việc) with its *current* status, owner and deadline;
+- ``("poll", poll id)``: a closed poll's result, counts per option and passed/failed (never who voted);
+- ``("minutes", meeting id)``: the meeting's approved minutes (biên bản), from ``minutes_version``.
+
+Who may cite them: transcripts as internal documents (participants but guests, administrators); the
+others everyone who sees the meeting, as the meeting's own routes show them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text as sql
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assistant.chunk import Chunk
+from assistant.transcript import Turn, chunk_turns
+from server.agenda.models import AgendaItem
+from server.auth.models import User
+from server.auth.service import Principal
+from server.conclusions.models import Conclusion, Task
+from server.meetings.models import Meeting, MeetingRole, Participant
+from server.transcripts.models import Transcript, TranscriptTurn
+from server.votes.models import Poll, PollOption, PollStatus
+from server.votes.reading import counts_of
+
+KINDS = ("transcript", "conclusion", "task", "poll", "minutes")
+STATUS_WORDS = {
+    "open": "chưa thực hiện (open: not done, not started)",
+    "in_progress": "đang thực hiện (in progress, not done yet)",
+    "done": "đã hoàn thành (done, completed)",
+    "cancelled": "đã huỷ (cancelled)",
+}
+
+
+def _record(kind: str, key: int, text: str) -> Chunk:
+    return Chunk(id=f"{kind}:{key}", doc_id=key, version=1, page=1, start=0, end=len(text), text=text, kind=kind)
+
+
+def _meeting_line(meeting: Meeting | None) -> str:
+    if meeting is None:
+        return ""
+    when = meeting.starts_at or meeting.started_at or meeting.created_at
+    if when is None:
+        return f"Cuộc họp (meeting) {meeting.title}"
+    return f"Cuộc họp (meeting) {meeting.title}, ngày (date) {when:%d/%m/%Y}, tháng (month) {when:%m/%Y}"
+
+
+async def record_chunks(session: AsyncSession, kind: str, key: int) -> list[Chunk]:
+    """The passages of source ``(kind, key)`` as the database has it now (none: it is gone or not indexed)."""
+    if kind == "transcript":
+        return await _transcript(session, key)
+    if kind == "conclusion":
+        return await _conclusion(session, key)
+    if kind == "task":
+        return await _task(session, key)
+    if kind == "poll":
+        return await _poll(session, key)
+    if kind == "minutes":
+        return await _minutes(session, key)
+    raise ValueError(f"unknown record kind {kind!r}")
+
+
+async def _transcript(session: AsyncSession, transcript_id: int) -> list[Chunk]:
+    rows = (
+        await session.exec(
+            select(TranscriptTurn)
+            .where(TranscriptTurn.transcript_id == transcript_id)
+            .order_by(col(TranscriptTurn.position))
+        )
+    ).all()
+    turns = [Turn(t.speaker, t.text, t.start_ms, t.end_ms) for t in rows]
+    return chunk_turns(transcript_id, turns) if turns else []
+
+
+async def _conclusion(session: AsyncSession, item_id: int) -> list[Chunk]:
+    conclusion = (await session.exec(select(Conclusion).where(Conclusion.agenda_item_id == item_id))).first()
+    item = await session.get(AgendaItem, item_id)
+    if conclusion is None or item is None:
+        return []
+    meeting = await session.get(Meeting, conclusion.meeting_id)
+    # the kind's words in both languages, so "what did we decide" finds a conclusion as "kết luận" does
+    label = "Kết luận, quyết định (conclusion: what we decide, decided, the decision)"
+    # the item's tasks with their current status: "what did we decide, and is the task done?" is one question
+    tasks = (await session.exec(select(Task).where(Task.agenda_item_id == item_id).order_by(col(Task.id)))).all()
+    follow = "".join(
+        f" Nhiệm vụ giao (task) {t.title}: {STATUS_WORDS.get(str(t.status), str(t.status))}." for t in tasks
+    )
+    text = f"{label} về {item.title}: {conclusion.text}.{follow} {_meeting_line(meeting)}."
+    return [_record("conclusion", item_id, text)]
+
+
+async def _task(session: AsyncSession, task_id: int) -> list[Chunk]:
+    task = await session.get(Task, task_id)
+    if task is None:
+        return []
+    meeting = await session.get(Meeting, task.meeting_id)
+    owner = await session.get(User, task.assignee_id) if task.assignee_id else None
+    item = await session.get(AgendaItem, task.agenda_item_id) if task.agenda_item_id else None
+    parts = [f"Nhiệm vụ (task) {task.title}"]
+    if task.assigned_unit:
+        parts.append(f"đơn vị thực hiện (unit) {task.assigned_unit}")
+    if owner is not None:
+        parts.append(f"người thực hiện (assignee) {owner.full_name or owner.username}")
+    if task.deadline:
+        parts.append(f"hạn (deadline) {task.deadline:%d/%m/%Y}")
+    parts.append(f"trạng thái hiện tại (status): {STATUS_WORDS.get(str(task.status), str(task.status))}")
+    if item is not None:
+        parts.append(f"giao tại mục {item.title}")
+        conclusion = (await session.exec(select(Conclusion).where(Conclusion.agenda_item_id == item.id))).first()
+        if conclusion is not None:
+            parts.append(f"theo kết luận (conclusion, decided): {conclusion.text}")
+    text = "; ".join(parts) + f". {_meeting_line(meeting)}."
+    return [_record("task", task_id, text)]
+
+
+async def _poll(session: AsyncSession, poll_id: int) -> list[Chunk]:
+    poll = await session.get(Poll, poll_id)
+    if poll is None or poll.status != PollStatus.closed:
+        return []
+    meeting = await session.get(Meeting, poll.meeting_id)
+    options = (await session.exec(select(PollOption).where(PollOption.poll_id == poll_id))).all()
+    counts, voters = await counts_of(session, poll)  # counts only: never who voted
+    tally = ", ".join(f"{option.label}: {counts.get(option.id or 0, 0)}" for option in options)
+    verdict = "thông qua (passed)" if poll.passed else "không thông qua (failed, rejected)"
+    text = (
+        f"Kết quả biểu quyết (vote result) {poll.title}: {verdict}; {tally}; "
+        f"{voters} người bỏ phiếu trên {poll.result_base or 0}. {_meeting_line(meeting)}."
+    )
+    return [_record("poll", poll_id, text)]
+
+
+async def _minutes(session: AsyncSession, meeting_id: int) -> list[Chunk]:
+    """The approved minutes of the meeting, from helper tables ``minutes_version`` (absent: nothing)."""
+    connection = await session.connection()
+    tables = await connection.run_sync(lambda c: set(c.dialect.get_table_names(c)))
+    if "minutes_version" not in tables:
+        return []
+    columns = await connection.run_sync(lambda c: {col["name"] for col in c.dialect.get_columns(c, "minutes_version")})
+    body = next((name for name in ("markdown", "text", "content", "body") if name in columns), None)
+    if body is None:
+        return []
+    order = "number" if "number" in columns else "id"
+    approved = " AND approved_at IS NOT NULL" if "approved_at" in columns else ""
+    row = (
+        await session.execute(
+            sql(f"SELECT {body} FROM minutes_version WHERE meeting_id = :m{approved} ORDER BY {order} DESC LIMIT 1"),  # noqa: S608
+            {"m": meeting_id},
+        )
+    ).first()
+    if row is None or not row[0]:
+        return []
+    content: Any = row[0]
+    text = content if isinstance(content, str) else str(content)
+    meeting = await session.get(Meeting, meeting_id)
+    chunks = []
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    for number, paragraph in enumerate(paragraphs):
+        line = f"Biên bản đã duyệt (approved minutes) {_meeting_line(meeting)}: {paragraph}"
+        chunks.append(
+            Chunk(
+                id=f"minutes:{meeting_id}:{number}",
+                doc_id=meeting_id,
+                version=1,
+                page=number + 1,
+                start=0,
+                end=len(line),
+                text=line,
+                kind="minutes",
+            )
+        )
+    return chunks
+
+
+async def every_record(session: AsyncSession) -> list[tuple[str, int]]:
+    """Every source the database holds now (for reconciling the index on start)."""
+    sources: list[tuple[str, int]] = []
+    sources += [("transcript", i) for i in (await session.exec(select(Transcript.id))).all() if i is not None]
+    sources += [("conclusion", i) for i in (await session.exec(select(Conclusion.agenda_item_id))).all()]
+    sources += [("task", i) for i in (await session.exec(select(Task.id))).all() if i is not None]
+    closed = select(Poll.id).where(Poll.status == PollStatus.closed)
+    sources += [("poll", i) for i in (await session.exec(closed)).all() if i is not None]
+    connection = await session.connection()
+    tables = await connection.run_sync(lambda c: set(c.dialect.get_table_names(c)))
+    if "minutes_version" in tables:
+        rows = await session.execute(sql("SELECT DISTINCT meeting_id FROM minutes_version"))
+        sources += [("minutes", int(r[0])) for r in rows.all()]
+    return sources
+
+
+async def readable_records(
+    session: AsyncSession, principal: Principal, meeting_ids: set[int] | None = None
+) -> dict[tuple[str, int], int]:
+    """Every record source ``principal`` may cite, with its meeting id, in every meeting they see (or only
+    ``meeting_ids``)."""
+    roles: dict[int, MeetingRole | None] = {}
+    if principal.is_admin:
+        roles = {m: None for m in (await session.exec(select(Meeting.id))).all() if m is not None}
+    mine = await session.exec(
+        select(Participant.meeting_id, Participant.role).where(Participant.user_id == principal.id)
+    )
+    roles.update((meeting, MeetingRole(role)) for meeting, role in mine.all())
+    if meeting_ids is not None:
+        roles = {m: r for m, r in roles.items() if m in meeting_ids}
+    if not roles:
+        return {}
+    within = list(roles)
+    sources: dict[tuple[str, int], int] = {}
+    readers = [m for m, role in roles.items() if role is not MeetingRole.guest]
+    if readers:
+        rows = await session.exec(
+            select(Transcript.id, Transcript.meeting_id).where(col(Transcript.meeting_id).in_(readers))
+        )
+        sources.update((("transcript", i), m) for i, m in rows.all() if i is not None)
+    rows2 = await session.exec(
+        select(Conclusion.agenda_item_id, Conclusion.meeting_id).where(col(Conclusion.meeting_id).in_(within))
+    )
+    sources.update((("conclusion", i), m) for i, m in rows2.all())
+    rows3 = await session.exec(select(Task.id, Task.meeting_id).where(col(Task.meeting_id).in_(within)))
+    sources.update((("task", i), m) for i, m in rows3.all() if i is not None)
+    rows4 = await session.exec(
+        select(Poll.id, Poll.meeting_id).where(col(Poll.meeting_id).in_(within), Poll.status == PollStatus.closed)
+    )
+    sources.update((("poll", i), m) for i, m in rows4.all() if i is not None)
+    sources.update((("minutes", m), m) for m in within)
+    return sources
+
+
+async def describe(session: AsyncSession, chunk: Chunk, snippet: str) -> dict[str, Any]:
+    """Citation fields of a record passage: its title, and for a transcript the cited turn's speaker and
+    times (the turn whose line holds the quoted words), for a task its current status."""
+    from assistant.transcript import format_time
+
+    kind, key = chunk.kind, chunk.doc_id
+    fields: dict[str, Any] = {"kind": kind, "source_id": key, "document_id": None}
+    if kind == "transcript":
+        transcript = await session.get(Transcript, key)
+        lines = chunk.text.split("\n")
+        core = snippet.strip(" …").split("…")[0].strip()[:60]
+        offset = next((i for i, line in enumerate(lines) if core and core in line), 0)
+        position = chunk.start + min(offset, max(0, chunk.end - chunk.start - 1))
+        turn = (
+            await session.exec(
+                select(TranscriptTurn).where(TranscriptTurn.transcript_id == key, TranscriptTurn.position == position)
+            )
+        ).first()
+        fields.update(
+            title=transcript.filename if transcript else "",
+            transcript_id=key,
+            turn=position,
+            page=position + 1,
+            speaker=turn.speaker if turn else chunk.speaker,
+            start=format_time(turn.start_ms) if turn and turn.start_ms is not None else None,
+            end=format_time(turn.end_ms) if turn and turn.end_ms is not None else None,
+        )
+    elif kind == "conclusion":
+        item = await session.get(AgendaItem, key)
+        fields["title"] = f"Kết luận: {item.title}" if item else "Kết luận"
+    elif kind == "task":
+        task = await session.get(Task, key)
+        fields.update(title=task.title if task else "", status=str(task.status) if task else None)
+    elif kind == "poll":
+        poll = await session.get(Poll, key)
+        fields["title"] = f"Biểu quyết: {poll.title}" if poll else "Biểu quyết"
+    elif kind == "minutes":
+        meeting = await session.get(Meeting, key)
+        fields["title"] = f"Biên bản: {meeting.title}" if meeting else "Biên bản"
+    return fields
