@@ -33,6 +33,7 @@ from server.auth.cache import PrincipalCache
 from server.auth.controller import AuthController
 from server.auth.middleware import TokenAuthMiddleware
 from server.auth.service import TokenHasher
+from server.cluster import Cluster
 from server.conclusions.controller import ConclusionController, TaskController
 from server.db import Database, session_for_request
 from server.documents.controller import DocumentController
@@ -42,6 +43,7 @@ from server.errors import AppError, app_error_handler, http_error_handler
 from server.floor.controller import FloorController
 from server.kiosk_routes import kiosk_routes
 from server.live.hub import LiveHub
+from server.live.redis_backend import ResilientRedisBackend
 from server.live.socket import meeting_socket
 from server.live.wire import channel_name
 from server.meetings.controller import MeetingController
@@ -70,13 +72,25 @@ async def health(request: Request) -> dict[str, object]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     db = Database(settings)
+    cluster = Cluster(shared=settings.is_shared)
     channels = ChannelsPlugin(
-        backend=MemoryChannelsBackend(),
+        # several processes: Redis, so an event published by one reaches the sockets of all
+        backend=(
+            ResilientRedisBackend(settings.redis_url, on_reconnect=cluster.reconnected)
+            if settings.redis_url
+            else MemoryChannelsBackend()
+        ),
         arbitrary_channels_allowed=True,
         subscriber_max_backlog=settings.ws_max_backlog,
         subscriber_backlog_strategy="dropleft",
     )
-    live = LiveHub(channels, settings.ws_heartbeat_seconds, settings.ws_idle_timeout_seconds)
+    cluster.channels = channels
+    live = LiveHub(
+        channels, settings.ws_heartbeat_seconds, settings.ws_idle_timeout_seconds, db=db, watch_log=cluster.shared
+    )
+    cluster.on_reconnect(live.catch_up_soon)
+    principals = PrincipalCache(settings.auth_cache_seconds)
+    principals.follow(cluster)
 
     def publish(meeting_id: int, message: bytes) -> None:
         channels.publish(message, channel_name(meeting_id))
@@ -100,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.migrate()
         blobs.sweep_temp()  # uploads a crash cut short
+        await cluster.start()
         await live.start()
         await audit_buffer.start()
         await search_index.start()
@@ -119,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if phraser is not None:
                 await phraser.close()
             await live.stop()
+            await cluster.stop()
             await audit_buffer.stop()
             await db.dispose()
 
@@ -139,7 +155,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "ballots": ballots,
             "token_hasher": TokenHasher(settings.resolved_secret_key()),
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
-            "principals": PrincipalCache(settings.auth_cache_seconds),
+            "principals": principals,
+            "cluster": cluster,
         }
     )
     return Litestar(

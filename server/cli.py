@@ -18,14 +18,24 @@ def main() -> None:
 @main.command(help="Run the server.")
 @click.option("--host", default=None, help="Address to listen on (default: ICABINET_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default: ICABINET_PORT or 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(1, 64),
+    show_default=True,
+    help="Server processes on this port (needs PostgreSQL and Redis: ICABINET_DATABASE_URL, ICABINET_REDIS_URL).",
+)
+def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
-    from server.app import create_app
-
     settings = Settings()
+    if workers > 1:
+        check_scale_out(settings)
     uvicorn.run(
-        create_app(settings),
+        # one process: the app built here; several: each worker builds its own from the same ICABINET_* settings
+        _app_for(settings) if workers == 1 else "server.app:create_app",
+        factory=workers > 1,
+        workers=workers,
         host=host or settings.host,
         port=port or settings.port,
         ws="websockets-sansio",
@@ -35,6 +45,26 @@ def serve(host: str | None, port: int | None) -> None:
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
     )
+
+
+def _app_for(settings: Settings) -> object:
+    from server.app import create_app
+
+    return create_app(settings)
+
+
+def check_scale_out(settings: Settings) -> None:
+    """Several processes need a shared database and shared live channels: refuse to start without them."""
+    if settings.is_sqlite:
+        raise click.UsageError(
+            "--workers needs PostgreSQL: set ICABINET_DATABASE_URL=postgresql+asyncpg://... (SQLite is one "
+            "process's database)"
+        )
+    if not settings.redis_url:
+        raise click.UsageError(
+            "--workers needs Redis: set ICABINET_REDIS_URL=redis://host:6379/0 (without it an event published in "
+            "one process would never reach the tablets connected to another)"
+        )
 
 
 @main.command(help="Create or upgrade the database schema (the server also does this on start).")

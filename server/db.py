@@ -26,6 +26,7 @@ from server import db_sqlite
 from server.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x1CAB1E7  # PostgreSQL advisory lock key held while migrating
 
 # the per-request session route handlers ask for by name (``db_session``)
 DbSession = NamedDependency[AsyncSession]
@@ -149,6 +150,8 @@ class Database:
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (Alembic), creating it on an empty database."""
         async with self.write_engine.connect() as conn:
+            if self.is_postgres:  # several processes start at once: one migrates, the others wait and find it done
+                await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             await conn.run_sync(_upgrade_head)
             await conn.commit()
 

@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     """SQLite only. ``normal`` (WAL): a killed or crashed server loses no acknowledged change, but a power cut
     may lose the last moments; ``full`` also survives power cuts, at about 5 ms more per change."""
 
+    redis_url: str | None = None
+    """Redis for the live channels, e.g. ``redis://127.0.0.1:6379/0``: set it when several server processes share
+    one PostgreSQL database, so an event published by one reaches the tablets of all (and caches, the assistant's
+    index and background work follow each other). Unset: in-process channels, for one process only."""
+
+    lease_seconds: float = Field(default=30.0, ge=2, le=3600)
+    """Several processes: a document's text extraction, each scanned page's OCR and each search index directory
+    is claimed by one process, which renews its claim while it works; a claim not renewed for this long (the
+    process was killed) is taken over by another process."""
+
     host: str = "127.0.0.1"
     """Address ``icabinet serve`` listens on."""
 
@@ -156,6 +166,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def is_shared(self) -> bool:
+        """Several processes may serve this database: live channels through Redis."""
+        return bool(self.redis_url)
 
     @property
     def blob_dir(self) -> Path:

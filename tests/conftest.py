@@ -36,7 +36,9 @@ class MeetingWorld:
 
 
 def make_world(server: ServerProcess, data_dir: Path) -> MeetingWorld:
-    result = run_cli(data_dir, "user", "add", "root", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    result = run_cli(
+        data_dir, "user", "add", "root", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n", **server.settings
+    )
     assert result.returncode == 0, result.stderr
     admin = Api.login(server.url, "root", PASSWORD)
     admin.ok(

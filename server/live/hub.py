@@ -33,7 +33,8 @@ from server.db import Database, utcnow
 from server.live.eager import run_eagerly
 from server.live.models import MeetingEvent
 from server.live.snapshot import build_snapshot
-from server.live.wire import channel_name, decode_published, event_message
+from server.live.wire import channel_name, decode_published, encode_published, event_message
+from server.meetings.models import Meeting
 from server.tasks import cancel
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ CLOSE_REMOVED = 4403
 CLOSE_GONE = 4404
 CLOSE_EXPIRED = 4401
 CLOSE_IDLE = 4408
+CATCH_UP_ROWS = 200
 
 
 class SocketClosed(Exception):
@@ -96,7 +98,11 @@ class Connection:
         if self.closed:
             return
         if not self.ready or len(self.waiting) >= self.max_backlog:
-            if message != PING:  # the newest event is enough: the log fills what it skips
+            # the newest event is enough: the log fills what it skips (several processes publish, so an older
+            # seq may arrive after a newer one: it must not take the newer one's place)
+            if message != PING and (
+                self.set_aside is None or decode_published(message).seq > decode_published(self.set_aside).seq
+            ):
                 self.set_aside = message
             return
         self._deliver(message)
@@ -233,14 +239,32 @@ class Room:
 
 
 class LiveHub:
-    """Every open connection of this process, by meeting, and the heartbeat that checks them."""
+    """Every open connection of this process, by meeting, and the heartbeat that checks them.
 
-    def __init__(self, channels: ChannelsPlugin, heartbeat_seconds: float, idle_timeout_seconds: float) -> None:
+    With ``watch_log`` (several processes on Redis) the heartbeat also compares each meeting's
+    ``last_seq`` in the database with what its tablets here have seen, and offers them what the
+    channel never brought: a publication lost with a killed process or while Redis was away
+    (``catch_up``, also run at once when the Redis subscription is back).
+    """
+
+    def __init__(
+        self,
+        channels: ChannelsPlugin,
+        heartbeat_seconds: float,
+        idle_timeout_seconds: float,
+        db: Database | None = None,
+        watch_log: bool = False,
+    ) -> None:
         self.channels = channels
         self.heartbeat_seconds = heartbeat_seconds
         self.idle_timeout_seconds = idle_timeout_seconds
+        self.db = db
+        self.watch_log = watch_log and db is not None
         self.rooms: dict[int, Room] = {}
         self._task: asyncio.Task[None] | None = None
+        self._catching_up: asyncio.Task[None] | None = None
+        self.caught_up = 0
+        """Events this process took from the log because no channel brought them (for tests and /health)."""
 
     @property
     def connections(self) -> list[Connection]:
@@ -297,6 +321,7 @@ class LiveHub:
 
     async def stop(self) -> None:
         await cancel(self._task)
+        await cancel(self._catching_up)
         for connection in self.connections:
             await connection.close(1001, "server shutting down")
         for room in list(self.rooms.values()):
@@ -320,3 +345,46 @@ class LiveHub:
                 await connection.close(CLOSE_EXPIRED, "session expired")
             else:
                 connection.offer(PING)
+        if self.watch_log:
+            await self.catch_up()
+
+    def catch_up_soon(self) -> None:
+        """Run ``catch_up`` in the background (the channels backend is back after an outage)."""
+        if self.db is not None and (self._catching_up is None or self._catching_up.done()):
+            self._catching_up = asyncio.create_task(self.catch_up())
+
+    async def catch_up(self) -> None:
+        """Offer each room the committed events its ready tablets have not seen (see the class docstring)."""
+        assert self.db is not None
+        rooms = [room for room in self.rooms.values() if room.connections]
+        if not rooms:
+            return
+        async with self.db.read() as session:
+            heads = dict(
+                (
+                    await session.exec(
+                        select(Meeting.id, Meeting.last_seq).where(col(Meeting.id).in_([r.meeting_id for r in rooms]))
+                    )
+                ).all()
+            )
+        for room in rooms:
+            ready = [connection.last_seq for connection in room.connections if connection.ready]
+            head = heads.get(room.meeting_id)
+            if head is None or not ready or min(ready) >= head:
+                continue
+            async with self.db.read() as session:
+                rows = (
+                    await session.exec(
+                        select(MeetingEvent)
+                        .where(MeetingEvent.meeting_id == room.meeting_id, MeetingEvent.seq > min(ready))
+                        .order_by(col(MeetingEvent.seq))
+                        .limit(CATCH_UP_ROWS + 1)
+                    )
+                ).all()
+            if len(rows) > CATCH_UP_ROWS:  # far behind: the newest makes each tablet read its own gap
+                rows = rows[-1:]
+            messages = [encode_published(row.seq, row.name, row.data, row.audience) for row in rows]
+            self.caught_up += len(messages)
+            for connection in list(room.connections):
+                for message in messages:
+                    connection.offer(message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,8 +82,19 @@ class App:
         return self.users["root"].ok("GET", f"/api/meetings/{meeting_id}/snapshot")
 
 
+# ICABINET_TEST_DATABASE_URL=postgresql+asyncpg://root@127.0.0.1:5432/test runs these tests on PostgreSQL,
+# each app on a database of its own (created here, dropped afterwards); unset: SQLite under tmp_path
+TEST_DATABASE_URL = os.environ.get("ICABINET_TEST_DATABASE_URL")
+
+
 @contextmanager
 def build_app(data_dir: Path, **settings: Any) -> Iterator[App]:
+    if TEST_DATABASE_URL and "database_url" not in settings:
+        from tests.support.services import fresh_database  # noqa: PLC0415
+
+        with fresh_database(TEST_DATABASE_URL) as url, build_app(data_dir, database_url=url, **settings) as world:
+            yield world
+        return
     app = create_app(Settings(data_dir=data_dir, **settings))
     with TestClient(app=app) as http:
         from server.cli import create_user_sync  # noqa: PLC0415
