@@ -1,0 +1,72 @@
+"""Two server processes on one PostgreSQL database and one Redis: what a tablet on one sees of the other."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+
+from tests.conftest import PASSWORD, MeetingWorld, make_world
+from tests.support.api import Api
+from tests.support.server import ServerProcess
+from tests.support.services import fresh_database, pg_problem, redis_problem, require
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess, MeetingWorld]]:
+    require(pg_problem(), redis_problem())
+    data = Path(tmp_path_factory.mktemp("scaleout"))
+    with fresh_database() as url:
+        settings = dict(
+            database_url=url,
+            redis_url="redis://127.0.0.1:6379/7",
+            dense_search="false",
+            ocr="false",
+            ws_heartbeat_seconds="0.5",
+            ws_idle_timeout_seconds="5",
+        )
+        a = ServerProcess(data, **settings).start()
+        b = ServerProcess(data, **settings).start()
+        world = make_world(a, data)
+        try:
+            yield a, b, world
+        finally:
+            world.close()
+            a.stop()
+            b.stop()
+
+
+async def _next_event(ws: Any) -> dict[str, Any]:
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if message["type"] == "event":
+            return message  # type: ignore[no-any-return]
+
+
+def test_a_tablet_on_one_process_sees_a_change_made_through_the_other_and_resumes_on_it(pair: Any) -> None:
+    a, b, world = pair
+    token = world["del1"].token
+    sec_b = Api.login(b.url, "sec", PASSWORD)
+
+    async def run() -> None:
+        async with websockets.connect(f"{a.ws_url}/ws/meetings/{world.meeting_id}?token={token}") as ws:
+            snapshot = json.loads(await ws.recv())
+            sec_b.ok("POST", f"/api/meetings/{world.meeting_id}/agenda", json={"title": "Qua B"})
+            event = await _next_event(ws)
+            assert event["seq"] == snapshot["seq"] + 1 and event["data"]["item"]["title"] == "Qua B"
+            since = event["seq"]
+        sec_b.ok("POST", f"/api/meetings/{world.meeting_id}/agenda", json={"title": "Khi vắng"})
+        async with websockets.connect(f"{b.ws_url}/ws/meetings/{world.meeting_id}?token={token}&since={since}") as ws:
+            replayed = await _next_event(ws)
+            assert replayed["seq"] == since + 1 and replayed["data"]["item"]["title"] == "Khi vắng"
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "resumed"
+
+    asyncio.run(run())
+    sec_b.close()
