@@ -14,7 +14,7 @@ import websockets
 from tests.conftest import PASSWORD, MeetingWorld, make_world
 from tests.support.api import Api
 from tests.support.server import ServerProcess
-from tests.support.services import fresh_database, pg_problem, redis_problem, require
+from tests.support.services import RedisServer, fresh_database, pg_problem, redis_problem, require
 
 pytestmark = pytest.mark.e2e
 
@@ -70,3 +70,44 @@ def test_a_tablet_on_one_process_sees_a_change_made_through_the_other_and_resume
 
     asyncio.run(run())
     sec_b.close()
+
+
+def test_a_redis_restart_mid_meeting_costs_the_tablets_nothing(pair: Any, tmp_path: Path) -> None:
+    _, _, world = pair
+    redis = RedisServer(tmp_path).start()
+    settings = dict(
+        database_url=world.server.settings["database_url"],
+        redis_url=redis.url,
+        dense_search="false",
+        ocr="false",
+        ws_heartbeat_seconds="0.5",
+        ws_idle_timeout_seconds="5",
+    )
+    # the same data directory (its secret key hashes the tokens), as processes of one site share it
+    a = ServerProcess(world.server.data_dir, **settings).start()
+    b = ServerProcess(world.server.data_dir, **settings).start()
+    sec_b = Api.login(b.url, "sec", PASSWORD)
+    token = world["del1"].token
+
+    async def run() -> None:
+        async with websockets.connect(f"{a.ws_url}/ws/meetings/{world.meeting_id}?token={token}") as ws:
+            snapshot = json.loads(await ws.recv())
+            redis.kill()
+            # made while Redis is down: B cannot publish it; A reads it from the log once Redis is back
+            sec_b.ok("POST", f"/api/meetings/{world.meeting_id}/agenda", json={"title": "Khi Redis tắt"})
+            redis.start()
+            sec_b.ok("POST", f"/api/meetings/{world.meeting_id}/agenda", json={"title": "Sau khi Redis bật"})
+            first, second = await _next_event(ws), await _next_event(ws)
+            assert (first["seq"], second["seq"]) == (snapshot["seq"] + 1, snapshot["seq"] + 2)
+            assert [first["data"]["item"]["title"], second["data"]["item"]["title"]] == [
+                "Khi Redis tắt",
+                "Sau khi Redis bật",
+            ]
+
+    try:
+        asyncio.run(run())
+    finally:
+        sec_b.close()
+        a.stop()
+        b.stop()
+        redis.kill()
