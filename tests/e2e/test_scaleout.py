@@ -13,7 +13,7 @@ import websockets
 
 from tests.conftest import PASSWORD, MeetingWorld, make_world
 from tests.support.api import Api
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, run_cli
 from tests.support.services import RedisServer, fresh_database, pg_problem, redis_problem, require
 
 pytestmark = pytest.mark.e2e
@@ -111,3 +111,10 @@ def test_a_redis_restart_mid_meeting_costs_the_tablets_nothing(pair: Any, tmp_pa
         a.stop()
         b.stop()
         redis.kill()
+
+
+def test_serve_with_several_workers_refuses_sqlite_and_a_missing_redis(tmp_path: Path) -> None:
+    on_sqlite = run_cli(tmp_path, "serve", "--workers", "2")
+    assert on_sqlite.returncode != 0 and "needs PostgreSQL" in on_sqlite.stderr
+    no_redis = run_cli(tmp_path, "serve", "--workers", "2", database_url="postgresql+asyncpg://x@127.0.0.1/x")
+    assert no_redis.returncode != 0 and "needs Redis" in no_redis.stderr
