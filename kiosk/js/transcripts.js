@@ -1,0 +1,169 @@
+// Transcripts (bản ghi lời phát biểu): the console's panel to attach, list and remove them, and the dialog
+// that opens one at a cited turn (from the assistant's citations, on the tablet and the console).
+
+import { DICTIONARIES, t } from "./i18n.js";
+import { confirmDialog, fill, h, showError } from "./ui.js";
+
+Object.assign(DICTIONARIES.vi, {
+  "transcript.title": "Bản ghi lời phát biểu",
+  "transcript.none": "Chưa có bản ghi nào",
+  "transcript.file": "Tệp .txt, .vtt hoặc .srt",
+  "transcript.item": "Gắn với mục",
+  "transcript.whole_meeting": "Cả cuộc họp",
+  "transcript.upload": "Tải bản ghi lên",
+  "transcript.turns": "{n} lượt phát biểu",
+  "transcript.remove_confirm": "Xoá bản ghi {name}?",
+  "transcript.close": "Đóng",
+  "transcript.turn": "Lượt {n}",
+  "transcript.cite": "{speaker} · {time}",
+  "record.conclusion": "Kết luận",
+  "record.task": "Nhiệm vụ",
+  "record.poll": "Biểu quyết",
+  "record.minutes": "Biên bản",
+});
+Object.assign(DICTIONARIES.en, {
+  "transcript.title": "Transcripts",
+  "transcript.none": "No transcript yet",
+  "transcript.file": "A .txt, .vtt or .srt file",
+  "transcript.item": "Attach to item",
+  "transcript.whole_meeting": "The whole meeting",
+  "transcript.upload": "Upload transcript",
+  "transcript.turns": "{n} turns",
+  "transcript.remove_confirm": "Remove the transcript {name}?",
+  "transcript.close": "Close",
+  "transcript.turn": "Turn {n}",
+  "transcript.cite": "{speaker} · {time}",
+  "record.conclusion": "Conclusion",
+  "record.task": "Task",
+  "record.poll": "Vote",
+  "record.minutes": "Minutes",
+});
+
+/** hh:mm:ss of a time in ms ("" when unknown). */
+export function clock(ms) {
+  if (ms === null || ms === undefined) return "";
+  const seconds = Math.floor(ms / 1000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+}
+
+/** The label of a record citation: the speaker and time of a transcript turn, or the record's kind. */
+export function citationLabel(citation) {
+  if (citation.kind === "transcript") {
+    const time = [citation.start, citation.end].filter(Boolean).join("–") || t("transcript.turn", { n: citation.page });
+    return t("transcript.cite", { speaker: citation.speaker || "", time });
+  }
+  const kind = t(`record.${citation.kind}`);
+  return citation.status ? `${kind} · ${t(`task.status.${citation.status}`)}` : kind;
+}
+
+/** Open a transcript in a dialog, scrolled to turn `position` (0-based) and marked. */
+export async function openTranscript(api, meetingId, transcriptId, position) {
+  let transcript;
+  try {
+    transcript = await api.get(`/api/meetings/${meetingId}/transcripts/${transcriptId}`);
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  const dialog = h("dialog", { class: "dialog transcript-dialog", testid: "transcript-dialog" });
+  const rows = transcript.turns.map((turn) => h("li", {
+    class: `transcript-turn${turn.position === position ? " is-cited" : ""}`, testid: `transcript-turn-${turn.position}`,
+    "aria-current": turn.position === position ? "true" : null,
+  },
+  h("span", { class: "transcript-time muted small" }, clock(turn.start_ms)),
+  h("strong", { class: "transcript-speaker" }, `${turn.speaker}: `),
+  h("span", {}, turn.text)));
+  const close = () => { dialog.close(); dialog.remove(); };
+  dialog.append(
+    h("h2", {}, transcript.filename),
+    h("ol", { class: "transcript-turns", style: "max-height:60vh;overflow:auto;list-style:none;padding:0" }, ...rows),
+    h("div", { class: "dialog-actions" },
+      h("button", { class: "btn btn-primary", type: "button", testid: "transcript-close", onclick: close },
+        t("transcript.close"))),
+  );
+  dialog.addEventListener("cancel", close);
+  document.body.append(dialog);
+  dialog.showModal();
+  const cited = dialog.querySelector(".is-cited");
+  if (cited) cited.scrollIntoView({ block: "center" });
+}
+
+/** The console's panel: upload (to the meeting or an item), list, open and remove transcripts. */
+export class ConsoleTranscripts {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.items = null;
+    this.meetingId = null;
+    this.list = h("ul", { class: "transcript-list", testid: "console-transcripts-list" });
+    this.form = h("form", { class: "transcript-form", testid: "transcript-form" });
+    this.element = h("section", { class: "card console-transcripts", testid: "console-transcripts" },
+      h("h2", { class: "card-title" }, t("transcript.title")), this.list, this.form);
+  }
+
+  async reload() {
+    if (this.meetingId === null) return;
+    try {
+      this.items = await this.ctx.api.get(`/api/meetings/${this.meetingId}/transcripts`);
+    } catch (error) {
+      this.items = [];
+      if (error.status !== 403) showError(error);
+    }
+    this.draw();
+  }
+
+  render(state) {
+    if (!state) return;
+    this.state = state;
+    if (this.meetingId !== state.meeting.id) {
+      this.meetingId = state.meeting.id;
+      this.reload();
+    }
+    this.draw();
+  }
+
+  draw() {
+    const state = this.state;
+    if (!state) return;
+    const manage = state.me.can_manage;
+    const base = `/api/meetings/${state.meeting.id}/transcripts`;
+    const titles = new Map((state.agenda || []).map((item) => [item.id, item.title]));
+    fill(this.list, ...(this.items && this.items.length ? this.items.map((item) => h("li", {
+      class: "transcript-row", testid: `console-transcript-${item.id}` },
+    h("button", { class: "btn btn-ghost", type: "button", testid: `transcript-open-${item.id}`,
+      onclick: () => openTranscript(this.ctx.api, state.meeting.id, item.id, 0) }, item.filename),
+    h("span", { class: "muted small" }, ` ${t("transcript.turns", { n: item.turn_count })}`,
+      item.agenda_item_id ? ` · ${titles.get(item.agenda_item_id) || ""}` : ""),
+    manage ? (() => {
+      const remove = h("button", { class: "btn btn-small btn-danger", type: "button", testid: `transcript-delete-${item.id}`,
+        onclick: async () => {
+          if (!(await confirmDialog(t("transcript.remove_confirm", { name: item.filename }), { danger: true }))) return;
+          const result = await this.ctx.act(remove, () => this.ctx.api.delete(`${base}/${item.id}`));
+          if (result && result.ok) this.reload();
+        } }, t("common.delete"));
+      return remove;
+    })() : null)) : [h("p", { class: "muted" }, t("transcript.none"))]));
+    this.form.hidden = !manage;
+    if (!manage || this.form.contains(document.activeElement)) return;
+    const file = h("input", { type: "file", accept: ".txt,.vtt,.srt,text/plain,text/vtt", required: true,
+      testid: "transcript-file", "aria-label": t("transcript.file") });
+    const item = h("select", { testid: "transcript-item", "aria-label": t("transcript.item") },
+      h("option", { value: "" }, t("transcript.whole_meeting")),
+      ...(state.agenda || []).map((row) => h("option", { value: String(row.id) }, row.title)));
+    const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "transcript-upload" },
+      t("transcript.upload"));
+    fill(this.form, file, item, submit);
+    this.form.onsubmit = async (event) => {
+      event.preventDefault();
+      if (!file.files.length) return;
+      const form = new FormData();
+      form.append("file", file.files[0]);
+      if (item.value) form.append("agenda_item_id", item.value);
+      const result = await this.ctx.act(submit, () => this.ctx.api.upload(base, form));
+      if (result && result.ok) {
+        this.form.reset();
+        this.reload();
+      }
+    };
+  }
+}
