@@ -44,6 +44,7 @@ import json
 import os
 import platform
 import secrets
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -316,6 +317,24 @@ async def burst(
     return seconds, accepted, answers, Counter(status for _, status in answers)
 
 
+def start_profiler(path: Path | None, pid: int) -> subprocess.Popen[bytes] | None:
+    """py-spy (if installed; not a dependency) sampling the server during the burst only."""
+    if path is None:
+        return None
+    command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--rate", "1000"]
+    profiler = subprocess.Popen([*command, "--format", "raw", "--output", str(path)], stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches
+    return profiler
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes] | None, path: Path | None) -> None:
+    if profiler is None:
+        return
+    profiler.send_signal(signal.SIGINT)
+    profiler.wait(timeout=30)
+    print(f"  profile of the server during the burst (collapsed stacks): {path}")
+
+
 def cpu_seconds(process: psutil.Process) -> float:
     times = process.cpu_times()
     return float(times.user + times.system)
@@ -369,8 +388,10 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
         print(f"poll {poll_id} ({'secret' if args.secret else 'open, named'}) opened: {got_open} tablets told")
 
         server, bench = psutil.Process(server_pid), psutil.Process()
+        profiler = start_profiler(args.profile, server_pid)
         server_before, bench_before = cpu_seconds(server), cpu_seconds(bench)
         seconds, accepted, answers, statuses = await burst(args.port, poll_id, delegates, options, args.duplicates)
+        stop_profiler(profiler, args.profile)
         server_cpu, bench_cpu = cpu_seconds(server) - server_before, cpu_seconds(bench) - bench_before
         accepted_total = sum(accepted.values())
         requests = len(answers)
@@ -480,6 +501,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="N delegates voting at once against a real i-Cabinet server.")
     parser.add_argument("--delegates", type=int, default=500, help="delegates, each with a tablet (default 500)")
     parser.add_argument("--port", type=int, default=18790)
+    parser.add_argument("--profile", type=Path, help="write py-spy's collapsed stacks of the server's burst here")
     parser.add_argument("--secret", action="store_true", help="a secret poll instead of an open (named) one")
     parser.add_argument(
         "--duplicates", type=int, default=10, help="every n-th delegate also sends a second ballot (0: none)"

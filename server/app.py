@@ -32,7 +32,7 @@ from server.audit_routes import list_audit
 from server.auth.cache import PrincipalCache
 from server.auth.controller import AuthController
 from server.auth.middleware import TokenAuthMiddleware
-from server.auth.service import TokenHasher
+from server.auth.service import Authenticator, TokenHasher
 from server.cluster import Cluster
 from server.conclusions.controller import ConclusionController, TaskController
 from server.db import Database, session_for_request
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     db = Database(settings)
     cluster = Cluster(shared=settings.is_shared)
+    token_hasher = TokenHasher(settings.resolved_secret_key())
     channels = ChannelsPlugin(
         # several processes: Redis, so an event published by one reaches the sockets of all
         backend=(
@@ -153,10 +154,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "audit": audit_buffer,
             "tally": tally,
             "ballots": ballots,
-            "token_hasher": TokenHasher(settings.resolved_secret_key()),
+            "token_hasher": token_hasher,
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
             "principals": principals,
             "cluster": cluster,
+            "authenticator": Authenticator(db, token_hasher, principals),
         }
     )
     return Litestar(

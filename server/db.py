@@ -17,7 +17,7 @@ from typing import Any
 from litestar.di import NamedDependency
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -97,14 +97,18 @@ def _sqlite_begin(immediate: bool) -> Callable[[Connection], None]:
     return on_begin
 
 
-def _make_engine(url: str, *, immediate: bool, synchronous: str = "normal") -> AsyncEngine:
+def _make_engine(url: str, *, immediate: bool | None, synchronous: str = "normal") -> AsyncEngine:
+    """``immediate``: writes (BEGIN IMMEDIATE), reads (BEGIN), or None: single statements, no BEGIN at all."""
     if url.startswith("sqlite"):
         parsed = make_url(url)
         if parsed.drivername == "sqlite+aiosqlite":
             parsed = parsed.set(drivername=db_sqlite.DRIVER)
-        engine = create_async_engine(parsed, connect_args={"timeout": 30})
+        # check_same_thread=False lets OneHopConnection ask, from the event loop, whether a transaction is open;
+        # aiosqlite still runs every call on the connection's own thread, one at a time
+        engine = create_async_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
-        event.listen(engine.sync_engine, "begin", _sqlite_begin(immediate))
+        if immediate is not None:
+            event.listen(engine.sync_engine, "begin", _sqlite_begin(immediate))
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -120,6 +124,13 @@ class Database:
         self.write_engine = _make_engine(url, immediate=True, synchronous=settings.sqlite_synchronous)
         self.read_engine = (
             _make_engine(url, immediate=False, synchronous=settings.sqlite_synchronous)
+            if url.startswith("sqlite")
+            else self.write_engine
+        )
+        # one statement, no transaction around it: BEGIN, SELECT, ROLLBACK were three hops to the database
+        # thread for the token read of every request; a single SELECT is consistent on its own
+        self.lookup_engine = (
+            _make_engine(url, immediate=None, synchronous=settings.sqlite_synchronous)
             if url.startswith("sqlite")
             else self.write_engine
         )
@@ -155,10 +166,15 @@ class Database:
             await conn.run_sync(_upgrade_head)
             await conn.commit()
 
+    def lookup(self) -> AsyncConnection:
+        """A connection for one read statement (SQLite: autocommit, no BEGIN or ROLLBACK)."""
+        return self.lookup_engine.connect()
+
     async def dispose(self) -> None:
         await self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
-            await self.read_engine.dispose()
+        for engine in (self.read_engine, self.lookup_engine):
+            if engine is not self.write_engine:
+                await engine.dispose()
 
 
 def alembic_config(connection: Connection | None = None) -> Any:

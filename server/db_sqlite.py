@@ -88,6 +88,20 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneHopCursor
 
+    def rollback(self) -> None:
+        # SQLAlchemy rolls back when a connection closes and again when the pool takes it back, also where no
+        # transaction was begun (a single autocommit statement): each would be a hop for nothing
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
+
+    def _in_transaction(self) -> bool:
+        conn = self._connection._connection
+        return conn is not None and bool(conn.in_transaction)
+
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:

@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from server.auth.service import AuthService
+from server.auth.service import Authenticator
 
 COOKIE_NAME = "icabinet_token"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -35,13 +35,8 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         token = token_from(connection)
         principal = None
         if token:
-            state = connection.app.state
-            principals = state.principals
-            principal = principals.get(state.token_hasher(token))  # verified moments ago: no database read
-            if principal is None:
-                async with state.db.read() as session:
-                    service = AuthService(session, state.token_hasher, state.token_ttl, principals)
-                    principal = await service.authenticate(token)
+            authenticator: Authenticator = connection.app.state.authenticator
+            principal = await authenticator.authenticate(token)
         if principal is None and connection.scope["type"] != "websocket":
             # websockets are accepted and then closed with 4401, so browsers can tell why
             raise NotAuthorizedException("Not logged in, or the session expired")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,7 +17,7 @@ from server.audit import audit
 from server.auth.models import AuthToken, SystemRole, User
 from server.auth.passwords import hash_password, verify_password
 from server.auth.schemas import UserCreate, UserUpdate
-from server.db import utcnow
+from server.db import Database, utcnow
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized
 
 if TYPE_CHECKING:
@@ -53,6 +53,41 @@ class TokenHasher:
         return hmac.new(self._key, token.encode(), hashlib.sha256).hexdigest()
 
 
+# built once: the token read runs for every request whose token is not in the cache
+_PRINCIPAL_QUERY = (
+    select(AuthToken.expires_at, *User.__table__.columns)  # type: ignore[attr-defined]
+    .join(User, col(User.id) == AuthToken.user_id)
+    .where(col(AuthToken.token_hash) == bindparam("token_hash"))
+)
+
+
+class Authenticator:
+    """Bearer token -> Principal: from the in-process cache, or one read statement."""
+
+    def __init__(self, db: Database, hasher: TokenHasher, principals: PrincipalCache) -> None:
+        self.db = db
+        self.hash_token = hasher
+        self.principals = principals
+
+    async def authenticate(self, token: str) -> Principal | None:
+        token_hash = self.hash_token(token)
+        cached = self.principals.get(token_hash)
+        if cached is not None:
+            return cached
+        generation = self.principals.generation
+        async with self.db.lookup() as conn:
+            found = (await conn.execute(_PRINCIPAL_QUERY, {"token_hash": token_hash})).first()
+        if found is None:
+            return None
+        expires_at, *columns = found
+        user = User(**dict(zip(found._fields[1:], columns, strict=True)))
+        if expires_at <= utcnow() or not user.is_active:
+            return None
+        principal = Principal(user=user, token_expires_at=expires_at)
+        self.principals.put(token_hash, principal, generation)
+        return principal
+
+
 class AuthService:
     def __init__(
         self,
@@ -78,33 +113,6 @@ class AuthService:
         audit(self.session, user.id, "auth.login", "user", user.id)
         await self.session.commit()
         return token, row, user
-
-    async def authenticate(self, token: str) -> Principal | None:
-        token_hash = self.hash_token(token)
-        if self.principals is not None:
-            cached = self.principals.get(token_hash)
-            if cached is not None:
-                return cached
-            generation = self.principals.generation
-        principal = await self._read_principal(token_hash)
-        if principal is not None and self.principals is not None:
-            self.principals.put(token_hash, principal, generation)
-        return principal
-
-    async def _read_principal(self, token_hash: str) -> Principal | None:
-        now = utcnow()
-        statement = (
-            select(AuthToken, User)
-            .join(User, col(User.id) == AuthToken.user_id)
-            .where(AuthToken.token_hash == token_hash)
-        )
-        found = (await self.session.exec(statement)).first()
-        if found is None:
-            return None
-        row, user = found
-        if row.expires_at <= now or not user.is_active:
-            return None
-        return Principal(user=user, token_expires_at=row.expires_at)
 
     async def logout(self, token: str, user_id: int) -> None:
         token_hash = self.hash_token(token)
