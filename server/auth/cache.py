@@ -54,7 +54,7 @@ class PrincipalCache:
         self._tell = cluster.tell
         cluster.on("auth.token", lambda args: self._forget_token(args[0]))
         cluster.on("auth.user", lambda args: self._forget_user(int(args[0])))
-        cluster.on_reconnect(self._clear)
+        cluster.on_reconnect(self.clear)
 
     def get(self, token_hash: str) -> Principal | None:
         entry = self._entries.get(token_hash)
@@ -83,9 +83,6 @@ class PrincipalCache:
         if self._tell is not None:
             self._tell("auth.user", user_id)
 
-    def clear(self) -> None:
-        self._clear()
-
     def _forget_token(self, token_hash: str) -> None:
         self.generation += 1
         self._entries.pop(token_hash, None)
@@ -95,7 +92,7 @@ class PrincipalCache:
         for token_hash in [key for key, entry in self._entries.items() if entry.principal.id == user_id]:
             del self._entries[token_hash]
 
-    def _clear(self) -> None:
+    def clear(self) -> None:
         self.generation += 1
         self._entries.clear()
 
