@@ -41,6 +41,24 @@ STATUS_WORDS = {
 }
 
 
+STATUS_NAMES = {
+    "vi": {"open": "chưa thực hiện", "in_progress": "đang thực hiện", "done": "đã hoàn thành", "cancelled": "đã huỷ"},
+    "en": {"open": "not started", "in_progress": "in progress", "done": "done", "cancelled": "cancelled"},
+}
+
+
+def task_status_line(task: Task, language: str) -> str:
+    """One sentence with the task's current status, for an answer about the decision it came from."""
+    names = STATUS_NAMES.get(language, STATUS_NAMES["vi"])
+    status = names.get(str(task.status), str(task.status))
+    owner = f" ({task.assigned_unit})" if task.assigned_unit else ""
+    if language == "en":
+        due = f", due {task.deadline:%d/%m/%Y}" if task.deadline else ""
+        return f"Task “{task.title}”{owner}{due}: {status}."
+    due = f", hạn {task.deadline:%d/%m/%Y}" if task.deadline else ""
+    return f"Nhiệm vụ “{task.title}”{owner}{due}: {status}."
+
+
 def _record(kind: str, key: int, text: str) -> Chunk:
     return Chunk(id=f"{kind}:{key}", doc_id=key, version=1, page=1, start=0, end=len(text), text=text, kind=kind)
 
@@ -89,12 +107,7 @@ async def _conclusion(session: AsyncSession, item_id: int) -> list[Chunk]:
     meeting = await session.get(Meeting, conclusion.meeting_id)
     # the kind's words in both languages, so "what did we decide" finds a conclusion as "kết luận" does
     label = "Kết luận, quyết định (conclusion: what we decide, decided, the decision)"
-    # the item's tasks with their current status: "what did we decide, and is the task done?" is one question
-    tasks = (await session.exec(select(Task).where(Task.agenda_item_id == item_id).order_by(col(Task.id)))).all()
-    follow = "".join(
-        f" Nhiệm vụ giao (task) {t.title}: {STATUS_WORDS.get(str(t.status), str(t.status))}." for t in tasks
-    )
-    text = f"{label} về {item.title}: {conclusion.text}.{follow} {_meeting_line(meeting)}."
+    text = f"{label} về {item.title}: {conclusion.text}. {_meeting_line(meeting)}."
     return [_record("conclusion", item_id, text)]
 
 
@@ -115,9 +128,6 @@ async def _task(session: AsyncSession, task_id: int) -> list[Chunk]:
     parts.append(f"trạng thái hiện tại (status): {STATUS_WORDS.get(str(task.status), str(task.status))}")
     if item is not None:
         parts.append(f"giao tại mục {item.title}")
-        conclusion = (await session.exec(select(Conclusion).where(Conclusion.agenda_item_id == item.id))).first()
-        if conclusion is not None:
-            parts.append(f"theo kết luận (conclusion, decided): {conclusion.text}")
     text = "; ".join(parts) + f". {_meeting_line(meeting)}."
     return [_record("task", task_id, text)]
 
@@ -178,6 +188,21 @@ async def _minutes(session: AsyncSession, meeting_id: int) -> list[Chunk]:
             )
         )
     return chunks
+
+
+async def linked(session: AsyncSession, kind: str, key: int) -> list[tuple[str, int]]:
+    """The records that belong with source ``(kind, key)`` in an answer: an item's conclusion and the
+    tasks given under it, either way (a question on a decision asks after its tasks, and the reverse)."""
+    if kind == "conclusion":
+        tasks = await session.exec(select(Task.id).where(Task.agenda_item_id == key).order_by(col(Task.id)))
+        return [("task", i) for i in tasks.all() if i is not None]
+    if kind == "task":
+        task = await session.get(Task, key)
+        if task is not None and task.agenda_item_id is not None:
+            found = await session.exec(select(Conclusion.id).where(Conclusion.agenda_item_id == task.agenda_item_id))
+            if found.first() is not None:
+                return [("conclusion", task.agenda_item_id)]
+    return []
 
 
 async def every_record(session: AsyncSession) -> list[tuple[str, int]]:

@@ -10,14 +10,14 @@ import time
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from assistant.answer import Answer, answer, highlight_spans, quote
+from assistant.answer import Answer, answer, highlight_spans, quote, snippet
 from assistant.retriever import SearchHit, Source
 from assistant.summary import summarise
 from server.agenda.models import AgendaItem
 from server.assistant.index import SearchIndex, version_pages
 from server.assistant.llm import ChatPhraser
 from server.assistant.models import AssistantQuestion
-from server.assistant.records import describe, readable_records
+from server.assistant.records import describe, linked, readable_records, record_chunks, task_status_line
 from server.assistant.schemas import (
     AskRequest,
     AskResponse,
@@ -31,6 +31,7 @@ from server.assistant.schemas import (
 from server.audit import audit
 from server.audit_buffer import AuditBuffer
 from server.auth.service import Principal
+from server.conclusions.models import Task
 from server.documents.access import load_readable, readable_documents
 from server.documents.models import Document, DocumentStatus
 from server.errors import Conflict, Invalid, NotFound
@@ -99,6 +100,9 @@ class AssistantService:
                 fields["meeting_id"] = records[(chunk.kind, chunk.doc_id)]
             fields.setdefault("page", citation.page)
             citations.append(CitationPublic(snippet=citation.snippet, score=citation.score, **fields))
+        linked_tasks = await self._add_linked(citations, records)
+        if reply.found and linked_tasks:
+            text = " ".join([text, *(task_status_line(task, language) for task in linked_tasks)])
         meeting_id = data.meeting_id  # where it was asked from, whatever the scope: its recent questions list it
         self.session.add(
             AssistantQuestion(
@@ -131,6 +135,32 @@ class AssistantService:
             phrased_by=phrased_by,  # type: ignore[arg-type]
             took_ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+    async def _add_linked(
+        self, citations: list[CitationPublic], records: dict[tuple[str, int], int]
+    ) -> list[Task]:
+        """Cite with each cited record the ones that belong with it (records.linked: a conclusion's tasks,
+        a task's conclusion), read from the database now, so a task's status is its current one; returns
+        the tasks so added, whose status the answer then states."""
+        cited = {(c.kind, c.source_id) for c in citations}
+        added: list[Task] = []
+        for citation in list(citations):
+            if citation.kind == "document" or citation.source_id is None:
+                continue
+            for source in await linked(self.session, citation.kind, citation.source_id):
+                if source in cited or source not in records:
+                    continue
+                passages = await record_chunks(self.session, *source)
+                if not passages:
+                    continue
+                cited.add(source)
+                text = passages[0].text
+                fields = await describe(self.session, passages[0], text)
+                fields.update(meeting_id=records[source], page=passages[0].page)
+                citations.append(CitationPublic(snippet=snippet(text, 0, len(text)), score=0.0, **fields))
+                if source[0] == "task" and (task := await self.session.get(Task, source[1])) is not None:
+                    added.append(task)
+        return added
 
     async def history(self, meeting_id: int | None, limit: int) -> list[QuestionPublic]:
         """The caller's own recent questions, newest first (in one meeting, or everywhere)."""

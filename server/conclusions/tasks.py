@@ -130,9 +130,7 @@ class TaskService:
         await self.ctx.emit(meeting_id, TaskCreated(task=public.model_dump(mode="json", exclude=EVENT_EXCLUDE)))
         self._audit("task.create", task, title=task.title, assignee_id=task.assignee_id)
         assert task.id is not None
-        self.ctx.reindex_after_commit("task", task.id)
-        if task.agenda_item_id is not None:
-            self.ctx.reindex_after_commit("conclusion", task.agenda_item_id)
+        self.ctx.reindex_after_commit("task", task.id)  # its passage tells the current status
         await self.session.commit()
         return public
 
@@ -169,9 +167,7 @@ class TaskService:
         await self.ctx.emit(task.meeting_id, TaskUpdated(task=public.model_dump(mode="json", exclude=EVENT_EXCLUDE)))
         self._audit("task.update", task, fields=sorted(changes), status=str(task.status))
         assert task.id is not None
-        self.ctx.reindex_after_commit("task", task.id)  # the assistant tells the current status
-        if task.agenda_item_id is not None:  # the item's conclusion tells its tasks' status too
-            self.ctx.reindex_after_commit("conclusion", task.agenda_item_id)
+        self.ctx.reindex_after_commit("task", task.id)  # its passage tells the current status
         await self.session.commit()
         return public
 
@@ -186,9 +182,7 @@ class TaskService:
         await self.session.delete(task)
         await self.ctx.emit(task.meeting_id, TaskDeleted(task_id=task.id))
         self._audit("task.delete", task, title=task.title)
-        self.ctx.reindex_after_commit("task", task.id)
-        if task.agenda_item_id is not None:
-            self.ctx.reindex_after_commit("conclusion", task.agenda_item_id)
+        self.ctx.reindex_after_commit("task", task.id)  # its passage tells the current status
         await self.session.commit()
 
     async def _visible(self, task_id: int) -> Task:

@@ -72,6 +72,7 @@ def test_a_decision_and_its_task_current_status_are_cited_across_meetings(app: A
     assert cited["conclusion"]["source_id"] == items[1] and cited["conclusion"]["meeting_id"] == first
     assert "20,000" in cited["conclusion"]["snippet"] or "20,000" in reply["answer"]
     assert "done" in cited["task"]["snippet"] or "hoàn thành" in cited["task"]["snippet"]
+    assert "Publish the new parking fees schedule" in reply["answer"] and "done" in reply["answer"]
     assert all(c["meeting_id"] == first for c in reply["citations"])  # the canteens are not about parking
 
     # someone who sees neither meeting gets nothing of them; a meeting's scope keeps to that meeting
