@@ -136,9 +136,7 @@ class AssistantService:
             took_ms=round((time.perf_counter() - started) * 1000, 1),
         )
 
-    async def _add_linked(
-        self, citations: list[CitationPublic], records: dict[tuple[str, int], int]
-    ) -> list[Task]:
+    async def _add_linked(self, citations: list[CitationPublic], records: dict[tuple[str, int], int]) -> list[Task]:
         """Cite with each cited record the ones that belong with it (records.linked: a conclusion's tasks,
         a task's conclusion), read from the database now, so a task's status is its current one; returns
         the tasks so added, whose status the answer then states."""

@@ -180,7 +180,11 @@ def test_live_documents_state_equals_a_fresh_snapshot(
     files = {"file": (report_pdf.name, report_pdf.read_bytes(), "application/pdf")}
     response = secretary.request("POST", f"/api/documents/{first['id']}/versions", files=files)
     assert response.status_code == 202, response.text
-    page.wait_for_function(all_ready)
+    # the new version itself ready on both (all_ready alone could hold before its processing event arrives)
+    renewed = f"(d) => d.id !== {first['id']} || d.current_version === {response.json()['current_version']}"
+    page.wait_for_function(
+        f"{all_ready} && Object.values(window.probes).every((p) => p.state.documents.every({renewed}))"
+    )
     secretary.ok("POST", f"{base}/present", json={"document_id": first["id"], "page": 2})
     assert_probes_match(page, secretary, delegate)
 
