@@ -47,6 +47,7 @@ from server.live.redis_backend import ResilientRedisBackend
 from server.live.socket import meeting_socket
 from server.live.wire import channel_name
 from server.meetings.controller import MeetingController
+from server.minutes.controller import MinutesController, MinutesVerifyController
 from server.notes.controller import NoteController
 from server.opinions.controller import OpinionController
 from server.settings import Settings
@@ -177,6 +178,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConclusionController,
             TaskController,
             TranscriptController,
+            MinutesController,
+            MinutesVerifyController,
             list_audit,
             meeting_socket,
             *kiosk_routes(KIOSK_DIR),

@@ -261,6 +261,20 @@ class ConclusionSet(Event):
 
 
 @dataclass(frozen=True)
+class MinutesUpdated(Event):
+    """The minutes were drafted, edited, approved or reopened (``action``); ``version`` is now current.
+
+    A notice only: the content is fetched over HTTP, where drafts are shown to the chair and secretary only.
+    """
+
+    name: ClassVar[str] = "minutes.updated"
+    action: str
+    status: str
+    version: int
+    updated_by: int | None
+
+
+@dataclass(frozen=True)
 class TaskCreated(Event):
     """A task was assigned from this meeting."""
 

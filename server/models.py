@@ -9,6 +9,7 @@ from server.documents.models import Document, DocumentPage, DocumentReader, Docu
 from server.floor.models import SpeakerRequest
 from server.live.models import MeetingEvent
 from server.meetings.models import Meeting, Participant
+from server.minutes.models import Minutes, MinutesVersion
 from server.notes.models import PrivateNote
 from server.opinions.models import Opinion, OpinionRequest
 from server.transcripts.models import Transcript, TranscriptTurn
@@ -26,6 +27,8 @@ __all__ = [
     "DocumentVersion",
     "Meeting",
     "MeetingEvent",
+    "Minutes",
+    "MinutesVersion",
     "Opinion",
     "OpinionRequest",
     "Participant",

@@ -154,6 +154,34 @@ class Settings(BaseSettings):
     """Live vote counts are sent to tablets at most this often per poll (one ``poll.voted`` for every ballot
     that came in meanwhile): 500 ballots in a second reach every tablet as a few events, not 500."""
 
+    organisation_name: str = Field(default="Văn phòng Ủy ban nhân dân thành phố", max_length=200)
+    """The body that issues the minutes (cơ quan ban hành), printed in the header of every biên bản."""
+
+    organisation_parent: str = Field(default="Ủy ban nhân dân thành phố Hà Nội", max_length=200)
+    """The body above it (cơ quan chủ quản), printed above its name; empty: none."""
+
+    organisation_abbreviation: str = Field(default="VP", max_length=30)
+    """Its abbreviation in the minutes' number (``Số: 12/BB-VP``)."""
+
+    organisation_place: str = Field(default="Hà Nội", max_length=100)
+    """The place in the minutes' dateline (``Hà Nội, ngày 04 tháng 12 năm 2026``)."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    """Time zone of the times printed in the minutes (IANA name)."""
+
+    minutes_language: Literal["vi", "en"] = "vi"
+    """Language of a new minutes draft (the draft request may ask for the other)."""
+
+    signing_key_path: Path | None = None
+    """PEM private key that signs approved minutes (PAdES). Unset: a self-signed certificate for the
+    organisation is generated on first use under ``data_dir/signing``; a real one is set here."""
+
+    signing_cert_path: Path | None = None
+    """PEM certificate of ``signing_key_path`` (its chain may follow in the same file)."""
+
+    signing_key_password: str | None = None
+    """Password of ``signing_key_path``, if it is encrypted."""
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the server and of uvicorn."""
 

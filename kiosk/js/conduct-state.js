@@ -52,6 +52,9 @@ export function applyConductEvent(state, name, data) {
       state.conclusions = state.conclusions.filter((c) => c.agenda_item_id !== data.agenda_item_id);
       if (data.conclusion) state.conclusions = replaceIn(state.conclusions, data.conclusion, "agenda_item_id");
       break;
+    case "minutes.updated":
+      state.minutes = { status: data.status, version: data.version };
+      break;
     case "task.created":
     case "task.updated":
       state.tasks = replaceIn(state.tasks, data.task, "id");

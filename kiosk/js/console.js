@@ -9,6 +9,8 @@ import { ParticipantsEditor } from "./console-participants.js";
 import { ConsolePolls } from "./polls.js";
 import { ConsoleConclusions, ConsoleOpinions, ConsoleTasks } from "./conduct.js";
 import { ConsoleFloor } from "./floor.js";
+import { ConsoleMinutes } from "./minutes.js";
+import { ConsoleTranscripts } from "./transcripts.js";
 import { DocumentViewer } from "./doc-viewer.js";
 import { PageImages } from "./documents.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
@@ -214,6 +216,8 @@ class ConsoleMeetingView {
     this.conclusionsPanel = new ConsoleConclusions(ctx);
     this.tasksPanel = new ConsoleTasks(ctx);
     this.opinionsPanel = new ConsoleOpinions(ctx);
+    this.transcriptsPanel = new ConsoleTranscripts(ctx);
+    this.minutesPanel = new ConsoleMinutes(ctx);
     this.title = h("h1", { class: "meeting-title", testid: "meeting-title" }, t("common.loading"));
     this.meta = h("div");
     this.status = h("div", { class: "meeting-status-slot" });
@@ -231,7 +235,8 @@ class ConsoleMeetingView {
         this.readOnly,
         h("div", { class: "console-columns" },
           h("div", { class: "console-main" }, this.agendaEditor.element, this.conclusionsPanel.element,
-            this.tasksPanel.element, this.documentsPanel.element, this.participantsEditor.element),
+            this.tasksPanel.element, this.documentsPanel.element, this.transcriptsPanel.element,
+            this.minutesPanel.element, this.participantsEditor.element),
           h("div", { class: "console-side" }, this.controls, this.floorPanel.element, this.pollsPanel.element,
             this.opinionsPanel.element, this.assistant.build(),
             this.details.element))),
@@ -258,6 +263,8 @@ class ConsoleMeetingView {
     this.conclusionsPanel.render(state);
     this.tasksPanel.render(state);
     this.opinionsPanel.render(state);
+    this.transcriptsPanel.render(state);
+    this.minutesPanel.render(state);
     this.details.render(state);
   }
 

@@ -46,13 +46,16 @@ class ChatPhraser:
             f"{(hit.before + hit.chunk.text + hit.after)[:MAX_PASSAGE_CHARS]}"
             for number, hit in enumerate(hits, 1)
         )
+        return await self.chat(
+            INSTRUCTIONS.get(language, INSTRUCTIONS["vi"]), f"{passages}\n\nCâu hỏi / Question: {question}"
+        )
+
+    async def chat(self, system: str, user: str) -> str | None:
+        """The model's reply to one system and one user message, or None on any failure."""
         body = {
             "model": self.model,
             "temperature": 0.1,
-            "messages": [
-                {"role": "system", "content": INSTRUCTIONS.get(language, INSTRUCTIONS["vi"])},
-                {"role": "user", "content": f"{passages}\n\nCâu hỏi / Question: {question}"},
-            ],
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
         }
         try:
             response = await self.http.post(self.url, json=body)

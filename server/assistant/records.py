@@ -7,7 +7,7 @@ A record is a *source* ``(kind, key)``:
 - ``("conclusion", agenda item id)``: the item's conclusion (kết luận), one per item;
 - ``("task", task id)``: the task (giao việc) with its *current* status, owner and deadline;
 - ``("poll", poll id)``: a closed poll's result, counts per option and passed/failed (never who voted);
-- ``("minutes", meeting id)``: the meeting's approved minutes (biên bản), from ``minutes_version``.
+- ``("minutes", meeting id)``: the meeting's last approved minutes (biên bản), a passage per section.
 
 Who may cite them: transcripts as internal documents (participants but guests, administrators); the
 others everyone who sees the meeting, as the meeting's own routes show them.
@@ -17,17 +17,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text as sql
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.chunk import Chunk
+from assistant.minutes_content import InvalidMinutes, MinutesContent
 from assistant.transcript import Turn, chunk_turns
 from server.agenda.models import AgendaItem
 from server.auth.models import User
 from server.auth.service import Principal
 from server.conclusions.models import Conclusion, Task
 from server.meetings.models import Meeting, MeetingRole, Participant
+from server.minutes.models import MinutesVersion
 from server.transcripts.models import Transcript, TranscriptTurn
 from server.votes.models import Poll, PollOption, PollStatus
 from server.votes.reading import counts_of
@@ -149,32 +150,28 @@ async def _poll(session: AsyncSession, poll_id: int) -> list[Chunk]:
 
 
 async def _minutes(session: AsyncSession, meeting_id: int) -> list[Chunk]:
-    """The approved minutes of the meeting, from helper tables ``minutes_version`` (absent: nothing)."""
-    connection = await session.connection()
-    tables = await connection.run_sync(lambda c: set(c.dialect.get_table_names(c)))
-    if "minutes_version" not in tables:
-        return []
-    columns = await connection.run_sync(lambda c: {col["name"] for col in c.dialect.get_columns(c, "minutes_version")})
-    body = next((name for name in ("markdown", "text", "content", "body") if name in columns), None)
-    if body is None:
-        return []
-    order = "number" if "number" in columns else "id"
-    approved = " AND approved_at IS NOT NULL" if "approved_at" in columns else ""
-    row = (
-        await session.execute(
-            sql(f"SELECT {body} FROM minutes_version WHERE meeting_id = :m{approved} ORDER BY {order} DESC LIMIT 1"),  # noqa: S608
-            {"m": meeting_id},
+    """The meeting's last approved minutes (biên bản), a passage per section."""
+    version = (
+        await session.exec(
+            select(MinutesVersion)
+            .where(MinutesVersion.meeting_id == meeting_id, col(MinutesVersion.approved_at).is_not(None))
+            .order_by(col(MinutesVersion.number).desc())
         )
     ).first()
-    if row is None or not row[0]:
+    if version is None:
         return []
-    content: Any = row[0]
-    text = content if isinstance(content, str) else str(content)
+    try:
+        content = MinutesContent.from_dict(version.content)
+    except InvalidMinutes:
+        return []
     meeting = await session.get(Meeting, meeting_id)
     chunks = []
-    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    for number, paragraph in enumerate(paragraphs):
-        line = f"Biên bản đã duyệt (approved minutes) {_meeting_line(meeting)}: {paragraph}"
+    for number, section in enumerate(content.sections):
+        body = " ".join(line.text for line in section.lines)
+        if not body.strip():
+            continue
+        heading = f"{section.heading} " if section.heading else ""
+        line = f"Biên bản đã duyệt (approved minutes) {_meeting_line(meeting)}: {heading}{body}"
         chunks.append(
             Chunk(
                 id=f"minutes:{meeting_id}:{number}",
@@ -213,11 +210,8 @@ async def every_record(session: AsyncSession) -> list[tuple[str, int]]:
     sources += [("task", i) for i in (await session.exec(select(Task.id))).all() if i is not None]
     closed = select(Poll.id).where(Poll.status == PollStatus.closed)
     sources += [("poll", i) for i in (await session.exec(closed)).all() if i is not None]
-    connection = await session.connection()
-    tables = await connection.run_sync(lambda c: set(c.dialect.get_table_names(c)))
-    if "minutes_version" in tables:
-        rows = await session.execute(sql("SELECT DISTINCT meeting_id FROM minutes_version"))
-        sources += [("minutes", int(r[0])) for r in rows.all()]
+    approved = select(MinutesVersion.meeting_id).where(col(MinutesVersion.approved_at).is_not(None)).distinct()
+    sources += [("minutes", m) for m in (await session.exec(approved)).all()]
     return sources
 
 

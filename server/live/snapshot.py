@@ -14,6 +14,7 @@ from server.meetings.access import load_access
 from server.meetings.attendance import attendance_summary
 from server.meetings.schemas import meeting_public
 from server.meetings.service import list_participants
+from server.minutes.service import minutes_state
 from server.votes.reading import meeting_polls
 
 
@@ -30,6 +31,7 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
         attendance = await attendance_summary(session, access.meeting)
         polls = await meeting_polls(session, meeting_id, principal.id)
         conduct = await conduct_state(session, access, documents, db.settings.speaking_limit_seconds)
+        minutes = await minutes_state(session, meeting_id)
     meeting = access.meeting
     visible_ids = {document.id for document in documents}
     presenting = meeting.presenting_document_id if meeting.presenting_document_id in visible_ids else None
@@ -47,6 +49,7 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
             "meeting_role": str(access.meeting_role) if access.meeting_role else None,
             "can_manage": access.can_manage,
         },
+        "minutes": minutes,
         **conduct,
     }
     return meeting.last_seq, state

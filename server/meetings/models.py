@@ -66,3 +66,5 @@ class Participant(SQLModel, table=True):
     checked_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     # attendance "delegated": the user who attends in their place
     delegated_to_user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # why they are absent or excused (lý do vắng mặt), for the minutes; cleared with any other attendance
+    attendance_note: str = Field(default="", max_length=300)

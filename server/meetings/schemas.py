@@ -69,6 +69,9 @@ class ParticipantUpdate(BaseModel):
         default=None, description='With attendance "delegated": the user who attends in their place'
     )
     delegated_to_username: str | None = Field(default=None, min_length=1, max_length=64)
+    attendance_note: str | None = Field(
+        default=None, max_length=300, description="With attendance absent or excused: the reason, for the minutes"
+    )
 
     @model_validator(mode="after")
     def delegation_needs_delegated(self) -> ParticipantUpdate:
@@ -79,6 +82,8 @@ class ParticipantUpdate(BaseModel):
             raise ValueError('attendance "delegated" needs delegated_to_user_id or delegated_to_username')
         if named and self.attendance != Attendance.delegated:
             raise ValueError('delegated_to_* goes with attendance "delegated"')
+        if self.attendance_note and self.attendance not in (Attendance.absent, Attendance.excused):
+            raise ValueError('attendance_note goes with attendance "absent" or "excused"')
         return self
 
 
@@ -92,6 +97,7 @@ class ParticipantPublic(BaseModel):
     checked_in_at: datetime | None
     delegated_to_user_id: int | None = None
     delegated_to_name: str | None = None
+    attendance_note: str = ""
 
 
 def meeting_public(meeting: Any) -> MeetingPublic:

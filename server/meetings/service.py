@@ -47,6 +47,7 @@ def participant_public(participant: Participant, user: User, delegate: User | No
         checked_in_at=participant.checked_in_at,
         delegated_to_user_id=participant.delegated_to_user_id,
         delegated_to_name=(delegate.full_name or delegate.username) if delegate else None,
+        attendance_note=participant.attendance_note,
     )
 
 
@@ -237,6 +238,7 @@ class ParticipantService:
             self._set_attendance(participant, data.attendance)
             if data.attendance == Attendance.delegated:
                 participant.delegated_to_user_id = await self._delegate_id(participant, data)
+            participant.attendance_note = (data.attendance_note or "").strip()
         self.session.add(participant)
         return await self._changed(meeting_id, "updated", participant, user)
 
@@ -274,6 +276,7 @@ class ParticipantService:
     def _set_attendance(participant: Participant, attendance: Attendance) -> None:
         participant.attendance = attendance
         participant.delegated_to_user_id = None
+        participant.attendance_note = ""
         if attendance == Attendance.present:
             participant.checked_in_at = participant.checked_in_at or utcnow()
         else:

@@ -1,0 +1,337 @@
+"""Minutes as DOCX (python-docx) and PDF (reportlab), both from one `MinutesContent`, in the Decree
+30/2020/NĐ-CP layout of a Biên bản: A4, margins 20/20/30/15 mm, a two-column header (issuing body beside
+the national motto, number beside place and date), the kind and title centred, the sections, signature
+blocks side by side and the recipients (``Nơi nhận``) at the bottom left.
+
+Word gets Times New Roman, named for every script so Vietnamese uses it too. The PDF embeds a free serif
+TTF with Vietnamese glyphs instead (Noto Serif, else DejaVu Serif: Times New Roman cannot be shipped).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from docx import Document as new_docx
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.text.font import CT_RPr
+from docx.shared import Cm, Mm, Pt
+from docx.table import Table as DocxTable
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+from reportlab.platypus import HRFlowable, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
+from reportlab.platypus import Paragraph as PdfParagraph
+
+from assistant.minutes_content import Line, MinutesContent
+
+DOCX_FONT = "Times New Roman"
+BODY_PT = 13
+# Page geometry in mm (Decree 30/2020, appendix I: top and bottom 20-25, left 30-35, right 15-20).
+PAGE_MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
+TEXT_WIDTH_MM = 210 - PAGE_MARGINS_MM["left"] - PAGE_MARGINS_MM["right"]
+# The motto needs ~91 mm in Noto Serif bold 12 pt, the issuing body of a department ~69 mm.
+HEADER_COLUMNS_MM = (72, TEXT_WIDTH_MM - 72)
+# Serif families with Vietnamese glyphs, in order of preference, as (file pattern, faces regular, bold,
+# italic, bold italic): Debian fonts-noto-core, then fonts-dejavu-core.
+SERIF_FAMILIES = (
+    ("/usr/share/fonts/truetype/noto/NotoSerif-{}.ttf", ("Regular", "Bold", "Italic", "BoldItalic")),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSerif{}.ttf", ("", "-Bold", "-Italic", "-BoldItalic")),
+)
+_PDF_FONT = "ICabinetSerif"
+_PDF_FACES = (_PDF_FONT, f"{_PDF_FONT}-Bold", f"{_PDF_FONT}-Italic", f"{_PDF_FONT}-BoldItalic")
+_REGISTER_LOCK = threading.Lock()
+# reportlab keeps each registered TTF's subsetting state in shared objects and does not promise thread
+# safety; the server renders from a thread pool, so building a PDF is serialised.
+_BUILD_LOCK = threading.Lock()
+
+
+class MissingFont(RuntimeError):
+    """No serif TrueType font with Vietnamese glyphs is installed (Debian: fonts-noto-core)."""
+
+
+def serif_font_paths() -> list[Path]:
+    """The regular, bold, italic and bold-italic files of the first installed serif family.
+
+    Noto Serif, then DejaVu Serif; raises `MissingFont`, naming the Debian package, when neither is complete.
+    """
+    for pattern, faces in SERIF_FAMILIES:
+        paths = [Path(pattern.format(face)) for face in faces]
+        if all(path.is_file() for path in paths):
+            return paths
+    raise MissingFont(
+        "no serif font with Vietnamese glyphs: install the Debian package fonts-noto-core (or fonts-dejavu-core)"
+    )
+
+
+# ---------------------------------------------------------------------------------------------- DOCX
+
+
+def to_docx(content: MinutesContent) -> bytes:
+    """The minutes as a Word document: A4, Times New Roman 13 pt, the Decree 30/2020 form of a Biên bản."""
+    document = new_docx()
+    page = document.sections[0]
+    page.page_width, page.page_height = Mm(210), Mm(297)
+    page.top_margin, page.bottom_margin = Mm(PAGE_MARGINS_MM["top"]), Mm(PAGE_MARGINS_MM["bottom"])
+    page.left_margin, page.right_margin = Mm(PAGE_MARGINS_MM["left"]), Mm(PAGE_MARGINS_MM["right"])
+    normal = document.styles["Normal"]
+    normal.font.name = DOCX_FONT
+    normal.font.size = Pt(BODY_PT)
+    _name_font_for_all_scripts(normal.element.get_or_add_rPr())
+    document.core_properties.title = content.header.title
+    document.core_properties.language = content.language
+    _docx_header(document.add_table(rows=1, cols=2), content)
+    for text in (content.header.kind, content.header.title):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.space_before = Pt(18 if text == content.header.kind else 0)
+        paragraph.paragraph_format.space_after = Pt(0 if text == content.header.kind else 12)
+        _add(paragraph, text, 14, bold=True)
+    for section in content.sections:
+        if section.heading:
+            paragraph = document.add_paragraph()
+            paragraph.paragraph_format.space_before = Pt(6)
+            paragraph.paragraph_format.space_after = Pt(6)
+            _add(paragraph, section.heading, bold=True)
+        for line in section.lines:
+            _docx_line(document.add_paragraph(), line)
+    if content.signatures:
+        document.add_paragraph()
+        table = document.add_table(rows=1, cols=len(content.signatures))
+        _borderless(table)
+        for cell, signature in zip(table.rows[0].cells, content.signatures, strict=True):
+            _centred(cell, signature.role.upper(), bold=True, first=True)
+            _centred(cell, signature.note, italic=True)
+            for _ in range(4):
+                _centred(cell, "")
+            _centred(cell, signature.name, bold=True)
+    if content.recipients:
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.space_before = Pt(18)
+        paragraph.paragraph_format.space_after = Pt(0)
+        _add(paragraph, content.recipients_heading, 12, bold=True, italic=True)
+        for recipient in content.recipients:
+            paragraph = document.add_paragraph()
+            paragraph.paragraph_format.space_after = Pt(0)
+            _add(paragraph, recipient, 11)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _docx_header(table: DocxTable, content: MinutesContent) -> None:
+    head = content.header
+    _borderless(table)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    left.width, right.width = Mm(HEADER_COLUMNS_MM[0]), Mm(HEADER_COLUMNS_MM[1])
+    _centred(left, head.parent_body.upper(), 12, first=True)
+    _centred(left, head.issuing_body.upper(), 12, bold=True)
+    _short_rule(left, HEADER_COLUMNS_MM[0], 25)
+    _centred(left, head.number, 13, space_before=6)
+    _centred(right, head.motto.upper(), 12, bold=True, first=True)
+    _centred(right, head.slogan, 14, bold=True)
+    _short_rule(right, HEADER_COLUMNS_MM[1], 60)
+    _centred(right, head.dateline, 13, italic=True, space_before=6)
+
+
+def _name_font_for_all_scripts(run_properties: CT_RPr) -> None:
+    """Word picks a font per script (ASCII, extended Latin, East Asian, complex): name Times for all."""
+    fonts = run_properties.get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), DOCX_FONT)
+
+
+def _add(
+    paragraph: Paragraph, text: str, size: float = BODY_PT, *, bold: bool = False, italic: bool = False
+) -> None:
+    run = paragraph.add_run(text)
+    run.font.name = DOCX_FONT
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.italic = italic
+    _name_font_for_all_scripts(run._element.get_or_add_rPr())
+
+
+def _centred(
+    cell: _Cell,
+    text: str,
+    size: float = BODY_PT,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    first: bool = False,
+    space_before: float = 0,
+) -> None:
+    paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_before = Pt(space_before)
+    paragraph.paragraph_format.space_after = Pt(0)
+    _add(paragraph, text, size, bold=bold, italic=italic)
+
+
+def _short_rule(cell: _Cell, cell_mm: float, rule_mm: float) -> None:
+    """The short line under the issuing body and the slogan: a tiny paragraph's bottom border, indented."""
+    paragraph = cell.add_paragraph()
+    fmt = paragraph.paragraph_format
+    fmt.left_indent = fmt.right_indent = Mm(max(0.0, (cell_mm - rule_mm) / 2 - 2))
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing = Pt(2)
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+def _borderless(table: DocxTable) -> None:
+    """No borders whatever the template's table style says."""
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    table._tbl.tblPr.append(borders)
+
+
+def _docx_line(paragraph: Paragraph, line: Line) -> None:
+    fmt = paragraph.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(6)
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    fmt.first_line_indent = Cm(1)
+    if line.style == "bullet":
+        _add(paragraph, f"- {line.text}")
+    elif line.style == "quote":
+        _add(paragraph, line.text, italic=True)
+    else:
+        _add(paragraph, line.text)
+
+
+# ----------------------------------------------------------------------------------------------- PDF
+
+
+def to_pdf(content: MinutesContent) -> bytes:
+    """The minutes as an A4 PDF in the same layout as `to_docx`, with an embedded serif TTF.
+
+    Raises `MissingFont` when no serif font with Vietnamese glyphs is installed. The PDF's title is the
+    header's title and its language `content.language`.
+    """
+    _register_fonts()
+    story: list[object] = [_pdf_header(content), Spacer(1, 8 * mm)]
+    story.append(PdfParagraph(_markup(content.header.kind, bold=True), _style(14, TA_CENTER)))
+    story.append(PdfParagraph(_markup(content.header.title, bold=True), _style(14, TA_CENTER, spaceAfter=10)))
+    body = _style(BODY_PT, TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=6)
+    heading = _style(BODY_PT, TA_LEFT, spaceBefore=4, spaceAfter=6)
+    for section in content.sections:
+        if section.heading:
+            story.append(PdfParagraph(_markup(section.heading, bold=True), heading))
+        for line in section.lines:
+            text = f"- {line.text}" if line.style == "bullet" else line.text
+            story.append(PdfParagraph(_markup(text, italic=line.style == "quote"), body))
+    if content.signatures:
+        story += [Spacer(1, 6 * mm), _pdf_signatures(content)]
+    if content.recipients:
+        story.append(Spacer(1, 10 * mm))
+        story.append(PdfParagraph(_markup(content.recipients_heading, bold=True, italic=True), _style(12)))
+        story += [PdfParagraph(_markup(recipient), _style(11)) for recipient in content.recipients]
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        topMargin=PAGE_MARGINS_MM["top"] * mm,
+        bottomMargin=PAGE_MARGINS_MM["bottom"] * mm,
+        leftMargin=PAGE_MARGINS_MM["left"] * mm,
+        rightMargin=PAGE_MARGINS_MM["right"] * mm,
+        title=content.header.title,
+        author=content.header.issuing_body,
+        subject=content.header.kind,
+        creator="i-Cabinet",
+        lang=content.language,
+    )
+    with _BUILD_LOCK:
+        document.build(story)
+    return buffer.getvalue()
+
+
+def _pdf_header(content: MinutesContent) -> Table:
+    head = content.header
+    centre12, centre13, centre14 = _style(12, TA_CENTER), _style(13, TA_CENTER), _style(14, TA_CENTER)
+    left = [
+        PdfParagraph(_markup(head.parent_body.upper()), centre12),
+        PdfParagraph(_markup(head.issuing_body.upper(), bold=True), centre12),
+        HRFlowable(width=25 * mm, thickness=0.6, color="black", spaceBefore=3, spaceAfter=6, hAlign="CENTER"),
+        PdfParagraph(_markup(head.number), centre13),
+    ]
+    right = [
+        PdfParagraph(_markup(head.motto.upper(), bold=True), centre12),
+        PdfParagraph(_markup(head.slogan, bold=True), centre14),
+        HRFlowable(width=60 * mm, thickness=0.6, color="black", spaceBefore=3, spaceAfter=6, hAlign="CENTER"),
+        PdfParagraph(_markup(head.dateline, italic=True), centre13),
+    ]
+    table = Table([[left, right]], colWidths=[width * mm for width in HEADER_COLUMNS_MM])
+    table.setStyle(_NO_PADDING)
+    return table
+
+
+def _pdf_signatures(content: MinutesContent) -> Table:
+    centre = _style(BODY_PT, TA_CENTER)
+    blocks = [
+        [
+            PdfParagraph(_markup(signature.role.upper(), bold=True), centre),
+            PdfParagraph(_markup(signature.note, italic=True), centre),
+            Spacer(1, 4 * BODY_PT * 1.3),  # four blank lines for the hand signature and seal
+            PdfParagraph(_markup(signature.name, bold=True), centre),
+        ]
+        for signature in content.signatures
+    ]
+    table = Table([blocks], colWidths=[TEXT_WIDTH_MM * mm / len(blocks)] * len(blocks))
+    table.setStyle(_NO_PADDING)
+    return table
+
+
+_NO_PADDING = TableStyle(
+    [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 1),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1),
+    ]
+)
+
+
+def _register_fonts() -> None:
+    with _REGISTER_LOCK:
+        if _PDF_FONT in pdfmetrics.getRegisteredFontNames():
+            return
+        for name, path in zip(_PDF_FACES, serif_font_paths(), strict=True):
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+        regular, bold, italic, bold_italic = _PDF_FACES
+        pdfmetrics.registerFontFamily(_PDF_FONT, normal=regular, bold=bold, italic=italic, boldItalic=bold_italic)
+
+
+def _style(size: float, align: int = TA_LEFT, **extra: object) -> ParagraphStyle:
+    return ParagraphStyle(
+        f"minutes-{size}", fontName=_PDF_FONT, fontSize=size, leading=size * 1.3, alignment=align, **extra
+    )
+
+
+def _markup(text: str, *, bold: bool = False, italic: bool = False) -> str:
+    """`text` as reportlab paragraph markup: escaped, then wrapped in the face's tags."""
+    markup = escape(text)
+    if bold:
+        markup = f"<b>{markup}</b>"
+    if italic:
+        markup = f"<i>{markup}</i>"
+    return markup

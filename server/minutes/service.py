@@ -1,0 +1,322 @@
+"""Minutes: draft from the record, edit in versions, approve (signed PDF), reopen, export.
+
+Who: the chair and secretary (and administrators) draft, edit and read drafts; only the chair approves
+and reopens; everyone who sees the meeting reads and exports approved minutes. Every change checks the
+version it was made on, adds a ``MinutesVersion``, logs ``minutes.updated`` and an audit row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import anyio
+from sqlmodel import col, select
+
+from assistant.minutes import draft as draft_minutes
+from assistant.minutes_content import InvalidMinutes, MinutesContent
+from assistant.minutes_render import to_docx, to_pdf
+from documents.sign import SigningIdentity, Verification, ensure_certificate, load_identity, sign_pdf, verify_pdf
+from server.assistant.llm import ChatPhraser
+from server.audit import audit
+from server.auth.models import User
+from server.db import utcnow
+from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.events import MinutesUpdated
+from server.live.context import ChangeContext
+from server.meetings.access import MeetingAccess, load_access
+from server.meetings.models import MeetingRole, MeetingStatus
+from server.minutes.models import Minutes, MinutesStatus, MinutesVersion, VersionKind
+from server.minutes.prose import phrase_discussions
+from server.minutes.record import read_record
+from server.minutes.schemas import (
+    MinutesApprove,
+    MinutesDraftRequest,
+    MinutesEdit,
+    MinutesPublic,
+    MinutesReopen,
+    MinutesVersionPublic,
+)
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+DRAFT_MARK = {"vi": " (DỰ THẢO)", "en": " (DRAFT)"}
+
+
+def signing_identity(settings: Settings) -> SigningIdentity:
+    """The configured certificate, or the organisation's self-signed one (made on first use)."""
+    if settings.signing_key_path and settings.signing_cert_path:
+        password = settings.signing_key_password.encode() if settings.signing_key_password else None
+        return load_identity(settings.signing_key_path, settings.signing_cert_path, password)
+    return ensure_certificate(settings.data_dir / "signing", settings.organisation_name)
+
+
+def verify_signed(settings: Settings, pdf: bytes) -> Verification:
+    """Check `pdf` against the organisation's certificate."""
+    return verify_pdf(pdf, signing_identity(settings).certificate_pem())
+
+
+async def minutes_state(session: Any, meeting_id: int) -> dict[str, Any] | None:
+    """The snapshot's ``minutes``: status and version (content over HTTP), None before the first draft."""
+    minutes = (await session.exec(select(Minutes).where(Minutes.meeting_id == meeting_id))).first()
+    return {"status": str(minutes.status), "version": minutes.version} if minutes else None
+
+
+class MinutesService:
+    def __init__(self, ctx: ChangeContext, settings: Settings, phraser: ChatPhraser | None = None) -> None:
+        self.ctx = ctx
+        self.session = ctx.session
+        self.settings = settings
+        self.phraser = phraser
+
+    # ------------------------------------------------------------------------------------------ reading
+
+    async def _minutes(self, meeting_id: int) -> Minutes | None:
+        return (await self.session.exec(select(Minutes).where(Minutes.meeting_id == meeting_id))).first()
+
+    async def _readable(self, meeting_id: int) -> tuple[MeetingAccess, Minutes, MinutesVersion]:
+        """The minutes and the version this caller may read: the current one for the chair and secretary,
+        the approved one for everyone else (NotFound while there is none)."""
+        access = await load_access(self.session, meeting_id, self.ctx.principal)
+        minutes = await self._minutes(meeting_id)
+        if minutes is not None:
+            if access.can_manage:
+                return access, minutes, await self._version(minutes, minutes.version)
+            if minutes.status == MinutesStatus.approved:
+                return access, minutes, await self._version(minutes, minutes.version)
+        raise NotFound("Minutes", "biên bản", meeting_id)
+
+    async def _version(self, minutes: Minutes, number: int) -> MinutesVersion:
+        version = (
+            await self.session.exec(
+                select(MinutesVersion).where(MinutesVersion.minutes_id == minutes.id, MinutesVersion.number == number)
+            )
+        ).first()
+        if version is None:
+            raise NotFound("Minutes version", "phiên bản biên bản", number)
+        return version
+
+    async def _name(self, user_id: int | None) -> str | None:
+        user = await self.session.get(User, user_id) if user_id else None
+        return (user.full_name or user.username) if user else None
+
+    async def _public(self, minutes: Minutes, version: MinutesVersion) -> MinutesPublic:
+        return MinutesPublic(
+            meeting_id=minutes.meeting_id,
+            status=minutes.status,
+            version=minutes.version,
+            language=minutes.language,
+            content=version.content,
+            updated_by=minutes.updated_by,
+            updated_by_name=await self._name(minutes.updated_by),
+            updated_at=minutes.updated_at,
+            approved_by=minutes.approved_by,
+            approved_by_name=await self._name(minutes.approved_by),
+            approved_at=minutes.approved_at,
+            signed=minutes.status == MinutesStatus.approved and version.signed_pdf is not None,
+        )
+
+    async def get(self, meeting_id: int) -> MinutesPublic:
+        _, minutes, version = await self._readable(meeting_id)
+        return await self._public(minutes, version)
+
+    async def versions(self, meeting_id: int) -> list[MinutesVersionPublic]:
+        await self._managed(meeting_id)
+        minutes = await self._minutes(meeting_id)
+        if minutes is None:
+            return []
+        rows = await self.session.exec(
+            select(MinutesVersion).where(MinutesVersion.minutes_id == minutes.id).order_by(col(MinutesVersion.number))
+        )
+        return [
+            MinutesVersionPublic(
+                number=v.number,
+                kind=v.kind,
+                note=v.note,
+                created_by=v.created_by,
+                created_by_name=await self._name(v.created_by),
+                created_at=v.created_at,
+                approved_at=v.approved_at,
+            )
+            for v in rows.all()
+        ]
+
+    async def version_content(self, meeting_id: int, number: int) -> dict[str, Any]:
+        await self._managed(meeting_id)
+        minutes = await self._minutes(meeting_id)
+        if minutes is None:
+            raise NotFound("Minutes", "biên bản", meeting_id)
+        return (await self._version(minutes, number)).content
+
+    async def export(self, meeting_id: int, fmt: str) -> tuple[bytes, str]:
+        """The DOCX or PDF and a file name; an approved PDF is the signed one, a draft is marked as such."""
+        _, minutes, version = await self._readable(meeting_id)
+        name = f"bien-ban-{meeting_id}-v{minutes.version}.{fmt}"
+        if fmt == "pdf" and minutes.status == MinutesStatus.approved and version.signed_pdf is not None:
+            return version.signed_pdf, name
+        content = MinutesContent.from_dict(version.content)
+        if minutes.status != MinutesStatus.approved:
+            content.header = dataclasses.replace(
+                content.header, kind=content.header.kind + DRAFT_MARK.get(content.language, "")
+            )
+        render = to_pdf if fmt == "pdf" else to_docx
+        return await anyio.to_thread.run_sync(render, content), name
+
+    # ----------------------------------------------------------------------------------------- changing
+
+    async def _managed(self, meeting_id: int) -> MeetingAccess:
+        return (await load_access(self.session, meeting_id, self.ctx.principal)).require_manage()
+
+    async def _chair(self, meeting_id: int) -> MeetingAccess:
+        access = await load_access(self.session, meeting_id, self.ctx.principal)
+        if access.meeting_role != MeetingRole.chair:
+            raise Forbidden(
+                "Only the chair of this meeting may approve or reopen its minutes",
+                "Chỉ chủ trì cuộc họp mới được duyệt hoặc mở lại biên bản",
+            )
+        return access
+
+    @staticmethod
+    def _require_draft(minutes: Minutes | None) -> None:
+        if minutes is not None and minutes.status == MinutesStatus.approved:
+            raise Conflict(
+                "The minutes are approved and read-only; the chair must reopen them first",
+                "Biên bản đã được duyệt, chỉ đọc; chủ trì cần mở lại trước",
+            )
+
+    @staticmethod
+    def _check_base(minutes: Minutes | None, base_version: int | None) -> None:
+        current = minutes.version if minutes else 0
+        if minutes is not None and base_version is None:
+            raise Conflict(
+                f"Minutes exist (version {current}): send base_version to replace them",
+                f"Biên bản đã có (phiên bản {current}): gửi base_version để thay thế",
+            )
+        if base_version is not None and base_version != current:
+            raise Conflict(
+                f"Someone else changed the minutes first (version {current}, you sent {base_version}); reload",
+                f"Người khác vừa sửa biên bản (phiên bản {current}, bạn gửi {base_version}); hãy tải lại",
+            )
+
+    async def _save(
+        self, meeting_id: int, minutes: Minutes | None, content: dict[str, Any], kind: VersionKind, note: str = ""
+    ) -> tuple[Minutes, MinutesVersion]:
+        if minutes is None:
+            minutes = Minutes(meeting_id=meeting_id, language=str(content.get("language", "vi")))
+            self.session.add(minutes)
+            await self.session.flush()
+        minutes.version += 1
+        minutes.updated_by = self.ctx.principal.id
+        minutes.updated_at = utcnow()
+        minutes.language = str(content.get("language", minutes.language))
+        version = MinutesVersion(
+            minutes_id=minutes.id or 0,
+            meeting_id=meeting_id,
+            number=minutes.version,
+            kind=kind,
+            content=content,
+            note=note,
+            created_by=self.ctx.principal.id,
+        )
+        self.session.add(minutes)
+        self.session.add(version)
+        await self.session.flush()
+        return minutes, version
+
+    async def _finish(
+        self, meeting_id: int, minutes: Minutes, version: MinutesVersion, action: str, **fields: Any
+    ) -> MinutesPublic:
+        event = MinutesUpdated(
+            action=action, status=str(minutes.status), version=minutes.version, updated_by=self.ctx.principal.id
+        )
+        await self.ctx.emit(meeting_id, event)
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            f"minutes.{action}",
+            "minutes",
+            minutes.id,
+            meeting_id=meeting_id,
+            version=minutes.version,
+            **fields,
+        )
+        public = await self._public(minutes, version)
+        await self.session.commit()
+        return public
+
+    async def draft(self, meeting_id: int, data: MinutesDraftRequest) -> MinutesPublic:
+        access = await self._managed(meeting_id)
+        minutes = await self._minutes(meeting_id)
+        self._require_draft(minutes)
+        self._check_base(minutes, data.base_version)
+        record = await read_record(self.session, access.meeting, self.settings)
+        language = data.language or self.settings.minutes_language
+        content = await anyio.to_thread.run_sync(draft_minutes, record, language)
+        phrased = await phrase_discussions(content, self.phraser) if self.phraser is not None else 0
+        minutes, version = await self._save(meeting_id, minutes, content.to_dict(), VersionKind.drafted)
+        return await self._finish(meeting_id, minutes, version, "drafted", language=language, phrased=phrased)
+
+    async def edit(self, meeting_id: int, data: MinutesEdit) -> MinutesPublic:
+        await self._managed(meeting_id)
+        minutes = await self._minutes(meeting_id)
+        if minutes is None:
+            raise NotFound("Minutes", "biên bản", meeting_id)
+        self._require_draft(minutes)
+        self._check_base(minutes, data.base_version)
+        try:
+            content = MinutesContent.from_dict(data.content)
+        except InvalidMinutes as exc:
+            raise Invalid(f"Invalid minutes: {exc}", f"Nội dung biên bản không hợp lệ: {exc}") from exc
+        minutes, version = await self._save(meeting_id, minutes, content.to_dict(), VersionKind.edited)
+        return await self._finish(meeting_id, minutes, version, "edited")
+
+    async def approve(self, meeting_id: int, data: MinutesApprove) -> MinutesPublic:
+        access = await self._chair(meeting_id)
+        minutes = await self._minutes(meeting_id)
+        if minutes is None:
+            raise NotFound("Minutes", "biên bản", meeting_id)
+        self._require_draft(minutes)
+        self._check_base(minutes, data.base_version)
+        if access.meeting.status != MeetingStatus.closed:
+            raise Conflict(
+                "Close the meeting before approving its minutes", "Cần kết thúc cuộc họp trước khi duyệt biên bản"
+            )
+        version = await self._version(minutes, minutes.version)
+        content = MinutesContent.from_dict(version.content)
+        chair = await self._name(self.ctx.principal.id) or ""
+        identity = signing_identity(self.settings)
+
+        def render_and_sign() -> bytes:
+            return sign_pdf(
+                to_pdf(content),
+                identity,
+                reason=f"Phê duyệt biên bản / minutes approved: {access.meeting.title}"[:200],
+                location=self.settings.organisation_place,
+                name=chair,
+            )
+
+        version.signed_pdf = await anyio.to_thread.run_sync(render_and_sign)
+        now = utcnow()
+        version.approved_by = minutes.approved_by = self.ctx.principal.id
+        version.approved_at = minutes.approved_at = now
+        minutes.status = MinutesStatus.approved
+        minutes.updated_by, minutes.updated_at = self.ctx.principal.id, now
+        self.session.add(version)
+        self.session.add(minutes)
+        self.ctx.reindex_after_commit("minutes", meeting_id)
+        return await self._finish(meeting_id, minutes, version, "approved")
+
+    async def reopen(self, meeting_id: int, data: MinutesReopen) -> MinutesPublic:
+        await self._chair(meeting_id)
+        minutes = await self._minutes(meeting_id)
+        if minutes is None or minutes.status != MinutesStatus.approved:
+            raise Conflict("The minutes are not approved", "Biên bản chưa được duyệt")
+        approved = await self._version(minutes, minutes.version)
+        minutes.status = MinutesStatus.draft
+        minutes.approved_by = None
+        minutes.approved_at = None
+        minutes, version = await self._save(
+            meeting_id, minutes, approved.content, VersionKind.reopened, data.reason.strip()
+        )
+        return await self._finish(meeting_id, minutes, version, "reopened", reason=data.reason.strip())
