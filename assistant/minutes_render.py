@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import threading
+import unicodedata
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -30,6 +31,7 @@ from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from reportlab.platypus import HRFlowable, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
 from reportlab.platypus import Paragraph as PdfParagraph
 
@@ -152,10 +154,8 @@ def _name_font_for_all_scripts(run_properties: CT_RPr) -> None:
         fonts.set(qn(attribute), DOCX_FONT)
 
 
-def _add(
-    paragraph: Paragraph, text: str, size: float = BODY_PT, *, bold: bool = False, italic: bool = False
-) -> None:
-    run = paragraph.add_run(text)
+def _add(paragraph: Paragraph, text: str, size: float = BODY_PT, *, bold: bool = False, italic: bool = False) -> None:
+    run = paragraph.add_run(unicodedata.normalize("NFC", text))
     run.font.name = DOCX_FONT
     run.font.size = Pt(size)
     run.font.bold = bold
@@ -259,10 +259,18 @@ def to_pdf(content: MinutesContent) -> bytes:
         subject=content.header.kind,
         creator="i-Cabinet",
         lang=content.language,
+        initialFontName=_PDF_FONT,  # not reportlab's Helvetica, so that every font used is embedded
     )
     with _BUILD_LOCK:
-        document.build(story)
+        document.build(story, onLaterPages=_page_number)
     return buffer.getvalue()
+
+
+def _page_number(canvas: Canvas, document: SimpleDocTemplate) -> None:
+    """From the second page on, its number centred in the top margin (Decree 30/2020, appendix I)."""
+    centre = (PAGE_MARGINS_MM["left"] + TEXT_WIDTH_MM / 2) * mm
+    canvas.setFont(_PDF_FONT, BODY_PT)
+    canvas.drawCentredString(centre, A4[1] - 12 * mm, str(document.page))
 
 
 def _pdf_header(content: MinutesContent) -> Table:
@@ -305,6 +313,7 @@ _NO_PADDING = TableStyle(
     [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("FONTNAME", (0, 0), (-1, -1), _PDF_FONT),  # a cell's default is Helvetica, which is not embedded
         ("LEFTPADDING", (0, 0), (-1, -1), 1),
         ("RIGHTPADDING", (0, 0), (-1, -1), 1),
     ]
@@ -328,8 +337,12 @@ def _style(size: float, align: int = TA_LEFT, **extra: object) -> ParagraphStyle
 
 
 def _markup(text: str, *, bold: bool = False, italic: bool = False) -> str:
-    """`text` as reportlab paragraph markup: escaped, then wrapped in the face's tags."""
-    markup = escape(text)
+    """`text` as reportlab paragraph markup: composed (NFC), escaped, then wrapped in the face's tags.
+
+    Composed, because reportlab places glyphs without shaping: a decomposed "ê" + acute would print the
+    accent beside the letter, while the fonts have the precomposed "ế".
+    """
+    markup = escape(unicodedata.normalize("NFC", text))
     if bold:
         markup = f"<b>{markup}</b>"
     if italic:

@@ -1,8 +1,12 @@
-"""PAdES signatures on PDFs (pyHanko): sign approved minutes, verify a copy was not altered.
+"""PAdES signatures on PDFs with pyHanko: sign the approved minutes, check that a copy was not altered.
 
 The embedded default signs with a self-signed certificate for the organisation, made on first use
-(`ensure_certificate`); a real certificate is loaded with `load_identity`. `verify_pdf` trusts the given
-certificate only, so a copy signed by anyone else, or changed after signing, does not validate.
+(`ensure_certificate`); a real certificate from a settings path is loaded with `load_identity`.
+`verify_pdf` trusts the one certificate it is given, so a copy signed by anyone else, or changed after
+signing, does not validate.
+
+pyHanko's synchronous calls run their own event loop (`asyncio.run`): from async code, call `sign_pdf`
+and `verify_pdf` in a worker thread.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.validation import validate_pdf_signature
@@ -30,24 +34,34 @@ from documents.errors import InvalidDocument
 KEY_FILE = "signing-key.pem"
 CERT_FILE = "signing-cert.pem"
 VALID_YEARS = 10
+SIGNATURE_FIELD = "Signature1"
+
+
+class InvalidIdentity(ValueError):
+    """The signing key or certificate cannot be read (missing, wrong password, not PEM/DER)."""
 
 
 @dataclass(frozen=True)
 class SigningIdentity:
-    """A key and its certificate (PEM files), ready to sign."""
+    """A private key and its certificate (PEM or DER files), ready to sign with."""
 
     key_path: Path
     cert_path: Path
     password: bytes | None = None
 
     def certificate_pem(self) -> bytes:
-        """The certificate, for a verifier to trust."""
+        """The certificate's file as is: what a verifier trusts."""
         return self.cert_path.read_bytes()
 
 
 @dataclass(frozen=True)
 class Verification:
-    """What checking a signed PDF found; `valid` means intact and signed by the trusted certificate."""
+    """What checking a PDF's signatures found.
+
+    `valid`: every signature is intact, made by the trusted certificate and followed by no unsafe change;
+    `intact`: the signed bytes are unchanged (whoever signed them). `signer`, `signed_at` and `reason`
+    describe the last signature ("" and None when there is none).
+    """
 
     valid: bool
     intact: bool
@@ -56,32 +70,23 @@ class Verification:
     reason: str
 
 
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def ensure_certificate(directory: Path, organisation: str) -> SigningIdentity:
-    """The organisation's self-signed identity in `directory`, made on the first call (key file mode 0600)."""
+    """The organisation's self-signed identity in `directory`: made on the first call, loaded after.
+
+    RSA-2048, subject O=`organisation`, CN=`organisation` + " - i-Cabinet", valid ten years, key usage
+    digital signature and non-repudiation. The key is written with mode 0600; both files atomically.
+    """
     key_path, cert_path = directory / KEY_FILE, directory / CERT_FILE
-    if key_path.exists() and cert_path.exists():
+    if key_path.is_file() and cert_path.is_file():
         return SigningIdentity(key_path, cert_path)
     directory.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    # X.520 caps O and CN at 64 characters; cryptography refuses longer values.
+    organisation = organisation.strip()[:52] or "i-Cabinet"
     name = x509.Name(
         [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64] or "i-Cabinet"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} - i-Cabinet"[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} - i-Cabinet"),
         ]
     )
     now = dt.datetime.now(dt.UTC)
@@ -91,17 +96,17 @@ def ensure_certificate(directory: Path, organisation: str) -> SigningIdentity:
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_before(now - dt.timedelta(minutes=5))  # tolerate a verifier's clock a little behind
         .not_valid_after(now + dt.timedelta(days=365 * VALID_YEARS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
-                content_commitment=True,
+                content_commitment=True,  # nonRepudiation: pyHanko requires it of a signer by default
                 key_encipherment=False,
                 data_encipherment=False,
                 key_agreement=False,
-                key_cert_sign=True,
+                key_cert_sign=False,
                 crl_sign=False,
                 encipher_only=False,
                 decipher_only=False,
@@ -113,76 +118,100 @@ def ensure_certificate(directory: Path, organisation: str) -> SigningIdentity:
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+    # The key first: a certificate without its key must never be taken for a complete identity.
     _write_atomically(key_path, key_pem, 0o600)
     _write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
     return SigningIdentity(key_path, cert_path)
 
 
 def load_identity(key_path: Path, cert_path: Path, password: bytes | None = None) -> SigningIdentity:
-    """A real certificate from settings; raises `InvalidDocument` when the files cannot be used."""
-    _signer(SigningIdentity(key_path, cert_path, password))
-    return SigningIdentity(key_path, cert_path, password)
+    """A real certificate and its key (PEM or DER; `password` for an encrypted key), checked now.
 
-
-def _signer(identity: SigningIdentity) -> signers.SimpleSigner:
-    signer: signers.SimpleSigner | None = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
-        str(identity.key_path), str(identity.cert_path), key_passphrase=identity.password
-    )
-    if signer is None:
-        raise InvalidDocument(
-            "signing_identity",
-            f"the signing key {identity.key_path} or certificate {identity.cert_path} cannot be read",
-            f"không đọc được khóa ký {identity.key_path} hoặc chứng thư {identity.cert_path}",
-        )
-    return signer
+    Raises `InvalidIdentity` when either file cannot be read or the password is wrong.
+    """
+    identity = SigningIdentity(key_path, cert_path, password)
+    _signer(identity)
+    return identity
 
 
 def sign_pdf(pdf: bytes, identity: SigningIdentity, *, reason: str, location: str, name: str) -> bytes:
-    """`pdf` with a PAdES signature by `identity` appended as an incremental update."""
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    """`pdf` with an invisible PAdES (B-B) signature by `identity`, appended as an incremental update.
+
+    The original bytes stay as they were, so the signed file still opens everywhere the original did.
+    """
     metadata = signers.PdfSignatureMetadata(
-        field_name="Signature1",
+        field_name=SIGNATURE_FIELD,
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,
         location=location,
         name=name,
     )
-    output: BytesIO = signers.sign_pdf(writer, metadata, signer=_signer(identity))
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    output: BytesIO = signers.PdfSigner(metadata, signer=_signer(identity)).sign_pdf(writer)
     return output.getvalue()
 
 
 def verify_pdf(pdf: bytes, trusted_cert_pem: bytes | None) -> Verification:
-    """Check the PDF's signatures: all intact and (with `trusted_cert_pem`) by that certificate.
+    """Check every signature of `pdf` against the one certificate `trusted_cert_pem` (PEM or DER).
 
-    A PDF without a signature, or one changed after signing, is not valid; bytes that are not a PDF
-    raise `InvalidDocument`.
+    A PDF without a signature, one changed after signing, or one signed by another certificate gives
+    `valid=False`; with `trusted_cert_pem=None` nothing is trusted, so `valid` is False and `intact` still
+    says whether the signed bytes are unchanged. Bytes that are not a PDF raise `InvalidDocument("not_pdf")`.
     """
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
-        signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidDocument("not_pdf", "not a readable PDF", "không phải tệp PDF đọc được", detail=str(exc)) from exc
+        signatures = PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures
+    except Exception as exc:  # pyHanko's parser raises many kinds on hostile input, as pypdf's does
+        raise InvalidDocument(
+            "not_pdf",
+            "The file is not a readable PDF, so its signature cannot be checked.",
+            "Tệp không phải là tệp PDF đọc được nên không thể kiểm tra chữ ký.",
+            detail=f"{type(exc).__name__}: {exc}"[:300],
+        ) from exc
     if not signatures:
-        return Verification(False, False, "", None, "no signature")
-    roots = [x509.load_pem_x509_certificate(trusted_cert_pem)] if trusted_cert_pem else []
-    context = ValidationContext(trust_roots=[_asn1(cert) for cert in roots], allow_fetching=False)
+        return Verification(valid=False, intact=False, signer="", signed_at=None, reason="")
+    roots = load_certs_from_pemder_data(trusted_cert_pem) if trusted_cert_pem else []
     valid = intact = True
-    signer = reason = ""
-    signed_at = None
+    signer, signed_at, reason = "", None, ""
     for signature in signatures:
+        context = ValidationContext(trust_roots=list(roots), allow_fetching=False)
         try:
             status = validate_pdf_signature(signature, context)
-        except (PdfError, ValueError, KeyError, TypeError) as exc:
-            return Verification(False, False, "", None, f"unreadable signature ({exc})")
+        except Exception:  # a damaged signature dictionary or CMS blob is a failed check, not a crash
+            return Verification(valid=False, intact=False, signer="", signed_at=None, reason="")
         intact = intact and status.intact
         valid = valid and status.bottom_line
-        signer = status.signing_cert.subject.human_friendly
+        signer = _common_name(status.signing_cert.subject.native)
         signed_at = status.signer_reported_dt
         reason = str(signature.sig_object.get("/Reason", ""))
-    return Verification(valid, intact, signer, signed_at, reason)
+    return Verification(valid=valid, intact=intact, signer=signer, signed_at=signed_at, reason=reason)
 
 
-def _asn1(cert: x509.Certificate):  # type: ignore[no-untyped-def]
-    from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
+def _signer(identity: SigningIdentity) -> signers.SimpleSigner:
+    # SimpleSigner.load logs and returns None (rather than raising) when a file cannot be used.
+    signer: signers.SimpleSigner | None = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
+        str(identity.key_path), str(identity.cert_path), key_passphrase=identity.password
+    )
+    if signer is None:
+        raise InvalidIdentity(f"cannot read the signing key {identity.key_path} or certificate {identity.cert_path}")
+    return signer
 
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+def _common_name(subject: object) -> str:
+    if isinstance(subject, dict):
+        return str(subject.get("common_name") or subject.get("organization_name") or "")
+    return ""
+
+
+def _write_atomically(path: Path, data: bytes, mode: int) -> None:
+    """Write to a temporary file with `mode` beside `path`, then rename: readers see all or nothing."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

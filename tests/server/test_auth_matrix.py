@@ -44,6 +44,8 @@ class Case:
     poll_id: int = 0
     option_id: int = 0  # the poll's "yes"
     transcript_id: int = 0
+    number: int = 1  # a minutes version
+    minutes_content: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,25 @@ TRANSCRIPT_READERS = VIEWERS - {"guest"}
 def _transcript(app: App, case: Case) -> None:
     path = f"/api/meetings/{case.meeting_id}/transcripts"
     case.transcript_id = app.users["sec"].ok("POST", path, files=TRANSCRIPT)["id"]
+
+
+def _minutes(app: App, case: Case) -> None:
+    minutes = app.users["sec"].ok("POST", f"/api/meetings/{case.meeting_id}/minutes/draft", json={})
+    case.minutes_content = minutes["content"]
+
+
+def _closed_minutes(app: App, case: Case) -> None:
+    app.users["sec"].ok("POST", f"/api/meetings/{case.meeting_id}/start")
+    app.users["sec"].ok("POST", f"/api/meetings/{case.meeting_id}/close")
+    _minutes(app, case)
+
+
+def _approved_minutes(app: App, case: Case) -> None:
+    _closed_minutes(app, case)
+    app.users["chair"].ok("POST", f"/api/meetings/{case.meeting_id}/minutes/approve", json={"base_version": 1})
+
+
+DRAFT_READERS_ONLY = (("del1", 404), ("guest", 404))  # a draft is the chair's and secretary's: others see none
 
 
 def _participant_of(app: App, meeting_id: int, username: str) -> int:
@@ -258,6 +279,34 @@ ROUTES = [
     Route("GET", "/api/meetings/{meeting_id}/transcripts", TRANSCRIPT_READERS),
     Route("GET", "/api/meetings/{meeting_id}/transcripts/{transcript_id}", TRANSCRIPT_READERS, setup=_transcript),
     Route("DELETE", "/api/meetings/{meeting_id}/transcripts/{transcript_id}", MANAGERS, setup=_transcript),
+    Route("POST", "/api/meetings/{meeting_id}/minutes/draft", MANAGERS, body=lambda c: {}),
+    Route("GET", "/api/meetings/{meeting_id}/minutes", MANAGERS, setup=_minutes, refused=DRAFT_READERS_ONLY),
+    Route(
+        "PUT",
+        "/api/meetings/{meeting_id}/minutes",
+        MANAGERS,
+        setup=_minutes,
+        body=lambda c: {"base_version": 1, "content": c.minutes_content},
+    ),
+    Route("GET", "/api/meetings/{meeting_id}/minutes/versions", MANAGERS, setup=_minutes),
+    Route("GET", "/api/meetings/{meeting_id}/minutes/versions/{number}", MANAGERS, setup=_minutes),
+    Route("GET", "/api/meetings/{meeting_id}/minutes.docx", MANAGERS, setup=_minutes, refused=DRAFT_READERS_ONLY),
+    Route("GET", "/api/meetings/{meeting_id}/minutes.pdf", VIEWERS, setup=_approved_minutes),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/minutes/approve",
+        {"chair"},
+        setup=_closed_minutes,
+        body=lambda c: {"base_version": 1},
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/minutes/reopen",
+        {"chair"},
+        setup=_approved_minutes,
+        body=lambda c: {"reason": "Bổ sung ý kiến"},
+    ),
+    Route("POST", "/api/minutes/verify", EVERYONE, meeting_scoped=False, upload=True),
     Route("GET", "/api/meetings/{meeting_id}/attendance", VIEWERS),
     Route("GET", "/api/meetings/{meeting_id}/polls", VIEWERS, setup=_draft_poll),
     Route("POST", "/api/meetings/{meeting_id}/polls", MANAGERS, body=lambda c: {"title": "Biểu quyết mới"}),
