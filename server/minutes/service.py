@@ -80,11 +80,8 @@ class MinutesService:
         the approved one for everyone else (NotFound while there is none)."""
         access = await load_access(self.session, meeting_id, self.ctx.principal)
         minutes = await self._minutes(meeting_id)
-        if minutes is not None:
-            if access.can_manage:
-                return access, minutes, await self._version(minutes, minutes.version)
-            if minutes.status == MinutesStatus.approved:
-                return access, minutes, await self._version(minutes, minutes.version)
+        if minutes is not None and (access.can_manage or minutes.status == MinutesStatus.approved):
+            return access, minutes, await self._version(minutes, minutes.version)
         raise NotFound("Minutes", "biên bản", meeting_id)
 
     async def _version(self, minutes: Minutes, number: int) -> MinutesVersion:
