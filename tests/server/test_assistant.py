@@ -7,10 +7,8 @@ questions the materials cannot answer say so; replacing or deleting a document u
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from tests.assistant.conftest import QUESTIONS, UNRELATED
 from tests.server.conftest import App, Client, build_app
 from tests.server.test_documents import upload
 from tests.support import pdfs
+from tests.support.chat import chat_endpoint
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 IHANOI = FIXTURES / "bao-cao-ihanoi.pdf"
@@ -226,64 +225,35 @@ def test_a_new_version_replaces_the_old_text_and_deleting_forgets_it(tmp_path: P
         assert not ask(sec, question, meeting_id=meeting_id)["found"]
 
 
-class ChatEndpoint(BaseHTTPRequestHandler):
-    """An OpenAI-compatible chat endpoint standing in for a local llama.cpp server (none can run here)."""
-
-    requests: list[dict[str, Any]] = []
-    fail = False
-
-    def do_POST(self) -> None:  # noqa: N802
-        import json
-
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        ChatEndpoint.requests.append({"path": self.path, "body": body})
-        if ChatEndpoint.fail:
-            self.send_response(500)
-            self.end_headers()
-            return
-        passages = body["messages"][1]["content"]
-        figure = "1.043.724" if "1.043.724" in passages else "?"
-        reply = {"choices": [{"message": {"role": "assistant", "content": f"Ứng dụng có {figure} người dùng [1]."}}]}
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def _ihanoi_reply(prompt: str) -> str:
+    figure = "1.043.724" if "1.043.724" in prompt else "?"
+    return f"Ứng dụng có {figure} người dùng [1]."
 
 
 def test_a_configured_language_model_phrases_from_the_passages_and_failures_fall_back(tmp_path: Path) -> None:
-    endpoint = ThreadingHTTPServer(("127.0.0.1", 0), ChatEndpoint)
-    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{endpoint.server_address[1]}/v1"
-    try:
-        with build_app(tmp_path, llm_base_url=url, llm_model="qwen-local", llm_timeout_seconds=5) as app:
-            sec = app.users["sec"]
-            meeting_id, _ = app.new_meeting()
-            document_id = upload(sec, meeting_id, IHANOI).json()["id"]
-            wait_searchable(sec, document_id)
-            question = "Tính đến ngày 31/10/2024, ứng dụng iHanoi có bao nhiêu người dùng đăng ký tài khoản?"
-            phrased = ask(sec, question, meeting_id=meeting_id)
-            assert phrased["phrased_by"] == "llm" and phrased["answer"] == "Ứng dụng có 1.043.724 người dùng [1]."
-            assert phrased["citations"] and phrased["citations"][0]["document_id"] == document_id
-            sent = ChatEndpoint.requests[-1]
-            assert sent["path"] == "/v1/chat/completions" and sent["body"]["model"] == "qwen-local"
-            assert question in sent["body"]["messages"][1]["content"]
-            # not asked at all when the materials do not hold the answer
-            count = len(ChatEndpoint.requests)
-            assert not ask(sec, "Công thức nấu phở bò gồm những nguyên liệu gì?", meeting_id=meeting_id)["found"]
-            assert len(ChatEndpoint.requests) == count
-            ChatEndpoint.fail = True
-            fallback = ask(sec, question, meeting_id=meeting_id)
-            assert fallback["phrased_by"] == "extract" and "1.043.724" in str(fallback)
-            assert fallback["citations"] == phrased["citations"]
-    finally:
-        ChatEndpoint.fail = False
-        endpoint.shutdown()
-        endpoint.server_close()
+    with (
+        chat_endpoint(_ihanoi_reply) as (url, chat),
+        build_app(tmp_path, llm_base_url=url, llm_model="qwen-local", llm_timeout_seconds=5) as app,
+    ):
+        sec = app.users["sec"]
+        meeting_id, _ = app.new_meeting()
+        document_id = upload(sec, meeting_id, IHANOI).json()["id"]
+        wait_searchable(sec, document_id)
+        question = "Tính đến ngày 31/10/2024, ứng dụng iHanoi có bao nhiêu người dùng đăng ký tài khoản?"
+        phrased = ask(sec, question, meeting_id=meeting_id)
+        assert phrased["phrased_by"] == "llm" and phrased["answer"] == "Ứng dụng có 1.043.724 người dùng [1]."
+        assert phrased["citations"] and phrased["citations"][0]["document_id"] == document_id
+        sent = chat.requests[-1]
+        assert sent["path"] == "/v1/chat/completions" and sent["body"]["model"] == "qwen-local"
+        assert question in chat.last_prompt
+        # not asked at all when the materials do not hold the answer
+        count = len(chat.requests)
+        assert not ask(sec, "Công thức nấu phở bò gồm những nguyên liệu gì?", meeting_id=meeting_id)["found"]
+        assert len(chat.requests) == count
+        chat.fail = True
+        fallback = ask(sec, question, meeting_id=meeting_id)
+        assert fallback["phrased_by"] == "extract" and "1.043.724" in str(fallback)
+        assert fallback["citations"] == phrased["citations"]
 
 
 def test_an_unreachable_language_model_falls_back(tmp_path: Path) -> None:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import copy
 import io
-import json
-import threading
 import time
 import unicodedata
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ from pypdf import PdfReader
 
 from tests.server.conduct_helpers import ready_document
 from tests.server.conftest import App, build_app
+from tests.support.chat import chat_endpoint
 
 TRANSCRIPT = (
     "chair: Đề nghị các đồng chí cho ý kiến về mức phí trông giữ xe.\n"
@@ -304,56 +302,32 @@ def test_approved_minutes_are_cited_by_the_assistant(app: App, scripted: dict[st
     assert cited and cited[0]["source_id"] == meeting_id and "đi công tác" in cited[0]["snippet"]
 
 
-class ChatEndpoint(BaseHTTPRequestHandler):
-    """An OpenAI-compatible chat endpoint standing in for a local model: it answers `reply`."""
-
-    reply = ""
-    prompts: list[str] = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        ChatEndpoint.prompts.append(body["messages"][1]["content"])
-        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": ChatEndpoint.reply}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_a_language_model_phrases_the_discussion_only_when_it_keeps_every_figure_and_name(tmp_path: Path) -> None:
-    endpoint = ThreadingHTTPServer(("127.0.0.1", 0), ChatEndpoint)
-    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{endpoint.server_address[1]}/v1"
-    try:
-        with build_app(tmp_path, llm_base_url=url, llm_timeout_seconds=5) as world:
-            sec = world.users["sec"]
-            meeting_id, items = world.new_meeting()
-            upload = sec.request(
-                "POST",
-                f"/api/meetings/{meeting_id}/transcripts",
-                files={"file": ("hop.txt", TRANSCRIPT.encode(), "text/plain")},
-                data={"agenda_item_id": str(items[1])},
-            )
-            assert upload.status_code == 201, upload.text
-            prose = (
-                "Đồng chí chair đề nghị cho ý kiến; đồng chí del1 đề nghị giữ mức phí 5.000 đồng mỗi lượt; "
-                "đồng chí sec cho biết sẽ hoàn thiện dự thảo trước ngày 15/12."
-            )
-            ChatEndpoint.reply = prose
-            drafted = sec.ok("POST", f"/api/meetings/{meeting_id}/minutes/draft", json={})
-            item = next(s for s in drafted["content"]["sections"] if s["key"] == f"item-{items[1]}")
-            paragraph = next(line for line in item["lines"] if line["text"] == prose)
-            assert {e["kind"] for e in paragraph["evidence"]} == {"transcript"}
-            assert "5.000 đồng mỗi lượt" in ChatEndpoint.prompts[-1]  # the model was given the record's lines
-            ChatEndpoint.reply = "Các đại biểu thống nhất cao."  # drops the figures and the names: not taken
-            again = sec.ok("POST", f"/api/meetings/{meeting_id}/minutes/draft", json={"base_version": 1})
-            item = next(s for s in again["content"]["sections"] if s["key"] == f"item-{items[1]}")
-            texts = [line["text"] for line in item["lines"]]
-            assert ChatEndpoint.reply not in texts and any("5.000 đồng mỗi lượt" in text for text in texts)
-    finally:
-        endpoint.shutdown()
-        endpoint.server_close()
+    prose = (
+        "Đồng chí chair đề nghị cho ý kiến; đồng chí del1 đề nghị giữ mức phí 5.000 đồng mỗi lượt; "
+        "đồng chí sec cho biết sẽ hoàn thiện dự thảo trước ngày 15/12."
+    )
+    replies = [prose]
+    with (
+        chat_endpoint(lambda prompt: replies[-1]) as (url, chat),
+        build_app(tmp_path, llm_base_url=url, llm_timeout_seconds=5) as world,
+    ):
+        sec = world.users["sec"]
+        meeting_id, items = world.new_meeting()
+        upload = sec.request(
+            "POST",
+            f"/api/meetings/{meeting_id}/transcripts",
+            files={"file": ("hop.txt", TRANSCRIPT.encode(), "text/plain")},
+            data={"agenda_item_id": str(items[1])},
+        )
+        assert upload.status_code == 201, upload.text
+        drafted = sec.ok("POST", f"/api/meetings/{meeting_id}/minutes/draft", json={})
+        item = next(s for s in drafted["content"]["sections"] if s["key"] == f"item-{items[1]}")
+        paragraph = next(line for line in item["lines"] if line["text"] == prose)
+        assert {e["kind"] for e in paragraph["evidence"]} == {"transcript"}
+        assert "5.000 đồng mỗi lượt" in chat.last_prompt  # the model was given the record's lines
+        replies.append("Các đại biểu thống nhất cao.")  # drops the figures and the names: not taken
+        again = sec.ok("POST", f"/api/meetings/{meeting_id}/minutes/draft", json={"base_version": 1})
+        item = next(s for s in again["content"]["sections"] if s["key"] == f"item-{items[1]}")
+        texts = [line["text"] for line in item["lines"]]
+        assert replies[-1] not in texts and any("5.000 đồng mỗi lượt" in text for text in texts)
