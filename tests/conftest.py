@@ -18,6 +18,16 @@ PASSWORD = "correct-horse-42"
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+@pytest.fixture(autouse=True)
+def close_clients() -> Iterator[None]:
+    """Close every API client the test opened and did not close (their sockets would be collected later,
+    in another test); clients of wider-scoped fixtures, made before this runs, stay open."""
+    before = set(Api.live)
+    yield
+    for api in set(Api.live) - before:
+        api.close()
+
+
 @dataclass
 class MeetingWorld:
     """A started server, an admin, a secretary who created a meeting, and its people."""

@@ -29,11 +29,12 @@ def upload(world: MeetingWorld, path: Path, **fields: str) -> dict:
     return response.json()
 
 
-def wait_ready(world: MeetingWorld, document_id: int, within: float = 60) -> dict:
+def wait_ready(world: MeetingWorld, document_id: int, within: float = 60, *, searchable: bool = False) -> dict:
+    """The document once read (and, with `searchable`, indexed: no event is still to come for it)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         document = world["sec"].ok("GET", f"/api/documents/{document_id}")
-        if document["status"] != "processing":
+        if document["status"] != "processing" and (document["searchable"] or not searchable):
             return document
         time.sleep(0.1)
     raise AssertionError(f"document {document_id} still processing after {within}s")

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, ClassVar
 
 import httpx
 
 
 class Api:
+    # every client not closed yet: tests/conftest.py closes those a test made (close_clients), so a test
+    # that forgets cannot leave a socket for the garbage collector to report during another test
+    live: ClassVar[weakref.WeakSet[Api]] = weakref.WeakSet()
+
     def __init__(self, base_url: str, token: str | None = None, user: dict[str, Any] | None = None) -> None:
         self.base_url = base_url
         self.token = token
         self.user = user or {}
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(base_url=base_url, headers=headers, timeout=30)
+        Api.live.add(self)
 
     @classmethod
     def login(cls, base_url: str, username: str, password: str) -> Api:
@@ -32,3 +38,4 @@ class Api:
 
     def close(self) -> None:
         self.http.close()
+        Api.live.discard(self)
