@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +15,7 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped]  # no py.typed marker
 from PIL import Image
 
 from documents.errors import damaged
+from documents.files import write_atomically
 
 MIN_WIDTH = 64
 MAX_WIDTH = 3000
@@ -128,23 +127,9 @@ class PageCache:
             return target
         image = render_page(pdf_path, page, width, fmt)
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(target, image)
+        write_atomically(target, image)
         return target
 
     def drop(self, sha256: str) -> None:
         """Forget every cached image of the document (missing is fine)."""
         shutil.rmtree(self.directory_for(sha256), ignore_errors=True)
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Readers see either no file or the whole image, never a partial one, even across a crash."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise

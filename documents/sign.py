@@ -12,8 +12,6 @@ and `verify_pdf` in a worker thread.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -30,6 +28,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from documents.errors import InvalidDocument
+from documents.files import write_atomically
 
 KEY_FILE = "signing-key.pem"
 CERT_FILE = "signing-cert.pem"
@@ -119,8 +118,8 @@ def ensure_certificate(directory: Path, organisation: str) -> SigningIdentity:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     # The key first: a certificate without its key must never be taken for a complete identity.
-    _write_atomically(key_path, key_pem, 0o600)
-    _write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+    write_atomically(key_path, key_pem, 0o600)
+    write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
     return SigningIdentity(key_path, cert_path)
 
 
@@ -200,18 +199,3 @@ def _common_name(subject: object) -> str:
     if isinstance(subject, dict):
         return str(subject.get("common_name") or subject.get("organization_name") or "")
     return ""
-
-
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    """Write to a temporary file with `mode` beside `path`, then rename: readers see all or nothing."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
