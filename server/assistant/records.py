@@ -123,7 +123,7 @@ async def _task(session: AsyncSession, task_id: int) -> list[Chunk]:
     if task.assigned_unit:
         parts.append(f"đơn vị thực hiện (unit) {task.assigned_unit}")
     if owner is not None:
-        parts.append(f"người thực hiện (assignee) {owner.full_name or owner.username}")
+        parts.append(f"người thực hiện (assignee) {owner.display_name}")
     if task.deadline:
         parts.append(f"hạn (deadline) {task.deadline:%d/%m/%Y}")
     parts.append(f"trạng thái hiện tại (status): {STATUS_WORDS.get(str(task.status), str(task.status))}")

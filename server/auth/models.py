@@ -30,6 +30,11 @@ class User(UserBase, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
+    @property
+    def display_name(self) -> str:
+        """How screens, minutes and watermarks name the person: the full name, else the username."""
+        return self.full_name or self.username
+
 
 class AuthToken(SQLModel, table=True):
     """A login session; only a keyed hash of the bearer token is stored."""

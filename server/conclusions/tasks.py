@@ -58,7 +58,7 @@ def task_public(task: Task, assignee: User | None) -> TaskPublic:
         title=task.title,
         assigned_unit=task.assigned_unit,
         assignee_id=task.assignee_id,
-        assignee_name=(assignee.full_name or assignee.username) if assignee else None,
+        assignee_name=assignee.display_name if assignee else None,
         deadline=task.deadline,
         status=TaskStatus(task.status),
         note=task.note,

@@ -129,7 +129,7 @@ class DocumentReading:
 
     def _mark(self) -> str:
         user = self.principal.user
-        return f"{user.full_name or user.username} · {user.username} · {utcnow():%Y-%m-%d %H:%M} UTC · MẬT"
+        return f"{user.display_name} · {user.username} · {utcnow():%Y-%m-%d %H:%M} UTC · MẬT"
 
     def _record(self, action: str, document: Document, version: DocumentVersion, **detail: object) -> None:
         self.audit.record(

@@ -46,7 +46,7 @@ def participant_public(participant: Participant, user: User, delegate: User | No
         attendance=Attendance(participant.attendance),
         checked_in_at=participant.checked_in_at,
         delegated_to_user_id=participant.delegated_to_user_id,
-        delegated_to_name=(delegate.full_name or delegate.username) if delegate else None,
+        delegated_to_name=delegate.display_name if delegate else None,
         attendance_note=participant.attendance_note,
     )
 

@@ -42,14 +42,14 @@ from server.votes.reading import counts_of
 
 
 def _name(user: User | None) -> str:
-    return (user.full_name or user.username) if user else ""
+    return user.display_name if user else ""
 
 
 async def read_record(session: AsyncSession, meeting: Meeting, settings: Settings) -> MeetingRecord:
     """Everything the draft of `meeting`'s minutes states, as the database holds it now."""
     assert meeting.id is not None
     meeting_id = meeting.id
-    users = {u.id: u for u in (await session.exec(select(User))).all()}
+    users = await _people_named(session, meeting_id)
     items = await _items(session, meeting_id)
     titles = {item.id: item.title for item in items}
     return MeetingRecord(
@@ -90,6 +90,21 @@ async def read_record(session: AsyncSession, meeting: Meeting, settings: Setting
             ).all()
         ],
     )
+
+
+async def _people_named(session: AsyncSession, meeting_id: int) -> dict[int | None, User]:
+    """The users the minutes can name: participants (speakers and authors are participants), those they
+    delegated to, and the meeting's task assignees; not the whole user table."""
+    named = (
+        select(Participant.user_id)
+        .where(Participant.meeting_id == meeting_id)
+        .union(
+            select(Participant.delegated_to_user_id).where(Participant.meeting_id == meeting_id),
+            select(Task.assignee_id).where(Task.meeting_id == meeting_id),
+        )
+    )
+    rows = await session.exec(select(User).where(col(User.id).in_(named)))
+    return {user.id: user for user in rows.all()}
 
 
 async def _items(session: AsyncSession, meeting_id: int) -> list[ItemRecord]:

@@ -96,7 +96,7 @@ class MinutesService:
 
     async def _name(self, user_id: int | None) -> str | None:
         user = await self.session.get(User, user_id) if user_id else None
-        return (user.full_name or user.username) if user else None
+        return user.display_name if user else None
 
     async def _public(self, minutes: Minutes, version: MinutesVersion) -> MinutesPublic:
         return MinutesPublic(
