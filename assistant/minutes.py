@@ -49,7 +49,6 @@ class ItemRecord:
     number: str
     title: str
     presenter: str = ""
-    description: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ others everyone who sees the meeting, as the meeting's own routes show them.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlmodel import col, select
@@ -33,6 +34,7 @@ from server.transcripts.models import Transcript, TranscriptTurn
 from server.votes.models import Poll, PollOption, PollStatus
 from server.votes.reading import counts_of
 
+log = logging.getLogger(__name__)
 KINDS = ("transcript", "conclusion", "task", "poll", "minutes")
 STATUS_WORDS = {
     "open": "chưa thực hiện (open: not done, not started)",
@@ -162,7 +164,8 @@ async def _minutes(session: AsyncSession, meeting_id: int) -> list[Chunk]:
         return []
     try:
         content = MinutesContent.from_dict(version.content)
-    except InvalidMinutes:
+    except InvalidMinutes as exc:  # stored content is validated on every save: this is damage, say so
+        log.warning("approved minutes of meeting %s are unreadable (%s); not indexed", meeting_id, exc)
         return []
     meeting = await session.get(Meeting, meeting_id)
     chunks = []

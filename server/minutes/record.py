@@ -126,7 +126,6 @@ async def _items(session: AsyncSession, meeting_id: int) -> list[ItemRecord]:
                 number=numbers[item.id],
                 title=item.title,
                 presenter=item.presenter,
-                description=item.description,
             )
         )
     return records

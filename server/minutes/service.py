@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.minutes import draft as draft_minutes
 from assistant.minutes_content import InvalidMinutes, MinutesContent
@@ -57,7 +58,7 @@ def verify_signed(settings: Settings, pdf: bytes) -> Verification:
     return verify_pdf(pdf, signing_identity(settings).certificate_pem())
 
 
-async def minutes_state(session: Any, meeting_id: int) -> dict[str, Any] | None:
+async def minutes_state(session: AsyncSession, meeting_id: int) -> dict[str, Any] | None:
     """The snapshot's ``minutes``: status and version (content over HTTP), None before the first draft."""
     minutes = (await session.exec(select(Minutes).where(Minutes.meeting_id == meeting_id))).first()
     return {"status": str(minutes.status), "version": minutes.version} if minutes else None
