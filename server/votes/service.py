@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from sqlalchemy import delete
 from sqlmodel import col
 
 from server.agenda.models import AgendaItem
 from server.audit import audit
-from server.auth.service import Principal
 from server.db import utcnow
 from server.documents.models import Document
 from server.errors import Conflict, Invalid, NotFound
@@ -22,22 +19,17 @@ from server.meetings.rules import check_version, require_open
 from server.votes.closing import close_poll
 from server.votes.models import MajorityOf, Poll, PollKind, PollOption, PollStatus
 from server.votes.reading import for_event, meeting_polls, poll_public
-from server.votes.schemas import BallotCreate, BallotReceipt, PollCreate, PollPublic, PollUpdate, _check_options
+from server.votes.schemas import PollCreate, PollPublic, PollUpdate, _check_options
 
 # the standard options, Vietnamese as shown in the room (the kiosk translates them by key)
 STANDARD_OPTIONS = (("yes", "Tán thành"), ("no", "Không tán thành"), ("abstain", "Không biểu quyết"))
 
 
-class Ballots(Protocol):
-    async def submit(self, principal: Principal, poll_id: int, option_id: int) -> BallotReceipt: ...
-
-
 class PollService:
-    def __init__(self, ctx: ChangeContext, default_majority: MajorityOf, ballots: Ballots) -> None:
+    def __init__(self, ctx: ChangeContext, default_majority: MajorityOf) -> None:
         self.ctx = ctx
         self.session = ctx.session
         self.default_majority = default_majority
-        self.ballots = ballots
 
     # --- reading -----------------------------------------------------------------------------------------
 
@@ -168,11 +160,6 @@ class PollService:
         await close_poll(self.ctx, access.meeting, poll)
         await self.session.commit()
         return await poll_public(self.session, poll, self.ctx.principal.id)
-
-    async def vote(self, poll_id: int, data: BallotCreate) -> BallotReceipt:
-        """Cast the caller's ballot. It is decided with whatever other ballots are waiting, in one
-        transaction (``server/votes/ballots.py``), by the same rules and the same database constraint."""
-        return await self.ballots.submit(self.ctx.principal, poll_id, data.option_id)
 
     # --- helpers -------------------------------------------------------------------------------------------
 
