@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import random
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import websockets
+from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import PASSWORD, MeetingWorld, make_world
 from tests.support.api import Api
+from tests.support.live import Tablet, comparable
 from tests.support.server import ServerProcess, run_cli
 from tests.support.services import RedisServer, fresh_database, pg_problem, redis_problem, require
 
@@ -118,3 +125,174 @@ def test_serve_with_several_workers_refuses_sqlite_and_a_missing_redis(tmp_path:
     assert on_sqlite.returncode != 0 and "needs PostgreSQL" in on_sqlite.stderr
     no_redis = run_cli(tmp_path, "serve", "--workers", "2", database_url="postgresql+asyncpg://x@127.0.0.1/x")
     assert no_redis.returncode != 0 and "needs Redis" in no_redis.stderr
+
+
+def _new_meeting(world: MeetingWorld, title: str) -> tuple[int, list[int]]:
+    """A started meeting of its own (the module's meeting is shared by the other tests)."""
+    sec = world["sec"]
+    meeting_id = sec.ok("POST", "/api/meetings", json={"title": title, "location": "Phòng 2"})["id"]
+    for username, role in (("chair", "chair"), ("del1", "delegate"), ("del2", "delegate"), ("guest", "guest")):
+        sec.ok("POST", f"/api/meetings/{meeting_id}/participants", json={"username": username, "role": role})
+    items = [sec.ok("POST", f"/api/meetings/{meeting_id}/agenda", json={"title": t})["id"] for t in ("Một", "Hai")]
+    sec.ok("POST", f"/api/meetings/{meeting_id}/start")
+    return meeting_id, items
+
+
+def _writes(
+    base_url: str,
+    token: str,
+    meeting_id: int,
+    items: list[int],
+    tag: str,
+    count: int,
+    stop: threading.Event | None = None,
+) -> list[dict[str, Any]]:
+    """Up to ``count`` changes through one process, as fast as it answers: an item added, then the current item
+    moved, alternately. Returns what was acknowledged, stopping at the first failure (the process died) or
+    once ``stop`` is set."""
+    acknowledged: list[dict[str, Any]] = []
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:
+        for index in range(count):
+            if stop is not None and stop.is_set():
+                break
+            try:
+                if index % 2 == 0:
+                    response = http.post(f"/api/meetings/{meeting_id}/agenda", json={"title": f"{tag} {index}"})
+                else:
+                    response = http.post(f"/api/meetings/{meeting_id}/agenda/{items[index // 2 % 2]}/current")
+            except httpx.HTTPError:
+                return acknowledged  # the process is gone: what was not answered was not acknowledged
+            if response.status_code >= 300:
+                return acknowledged
+            kind = "added" if index % 2 == 0 else "current"
+            acknowledged.append({"kind": kind, "body": response.json(), "at": time.monotonic()})
+    return acknowledged
+
+
+async def _log(ws_url: str, meeting_id: int, token: str) -> list[dict[str, Any]]:
+    """Every event of the meeting's log, replayed from seq 0."""
+    replay = Tablet(ws_url, meeting_id, token, since=0)
+    await replay.connect()
+    events = []
+    while (message := await replay.receive(within=30))["type"] != "resumed":
+        events.append(message)
+    await replay.close()
+    return events
+
+
+def test_concurrent_writers_in_two_processes_get_one_gapless_seq_each(pair: Any) -> None:
+    """Writers through A and B at once: every acknowledged change has its own seq, the log has no gap and no
+    seq twice, and a tablet on each process receives the whole log live, in order."""
+    a, b, world = pair
+    meeting_id, items = _new_meeting(world, "Hai người ghi cùng lúc")
+    token = world["sec"].token
+
+    async def run() -> tuple[list[list[dict[str, Any]]], list[Tablet], int]:
+        watchers = [await Tablet(server.ws_url, meeting_id, token).connect() for server in (a, b)]
+        for watcher in watchers:
+            await watcher.receive()  # the snapshot
+        jobs = [
+            asyncio.to_thread(_writes, server.url, token, meeting_id, items, f"{writer}", 30)
+            for writer, server in enumerate((a, b, a, b))
+        ]
+        results = await asyncio.gather(*jobs)
+        head = world["sec"].ok("GET", f"/api/meetings/{meeting_id}/snapshot")["seq"]
+        for watcher in watchers:
+            while watcher.seq < head:
+                await watcher.receive(within=15)
+            await watcher.close()
+        return results, watchers, head
+
+    results, watchers, head = asyncio.run(run())
+    acknowledged = [ack for result in results for ack in result]
+    assert len(acknowledged) == 4 * 30, "every write should have been acknowledged"
+    events = asyncio.run(_log(a.ws_url, meeting_id, token))
+    seqs = [event["seq"] for event in events]
+    assert seqs == list(range(1, head + 1)), "the log must hold seqs 1..head, each once"
+    added = [event["data"]["item"]["title"] for event in events if event["name"] == "agenda.changed"]
+    titles = [ack["body"]["title"] for ack in acknowledged if ack["kind"] == "added"]
+    assert sorted(t for t in added if t in titles) == sorted(titles), "each acknowledged item added exactly once"
+    for watcher in watchers:
+        first = watcher.seqs[0]
+        assert watcher.seqs == list(range(first, head + 1)), "a live tablet saw a gap, a repeat or a reordering"
+
+
+def test_sigkill_of_one_process_with_200_tablets(pair: Any) -> None:
+    """200 tablets, half on A and half on a third process C; writes go through both; C is SIGKILLed mid-burst.
+    C's tablets reconnect to A with their last seq; every tablet ends equal to a fresh snapshot of its user,
+    and no acknowledged change is lost."""
+    a, _, world = pair
+    meeting_id, items = _new_meeting(world, "Một tiến trình bị dừng")
+    c = ServerProcess(world.server.data_dir, **world.server.settings).start()
+    users = ["del1", "del2", "chair", "guest", "sec"]
+    user_of = [users[index % len(users)] for index in range(200)]
+    home_of = [a if index % 2 == 0 else c for index in range(200)]
+
+    killed_at: list[float] = []
+
+    async def run() -> tuple[list[Tablet], list[dict[str, Any]]]:
+        live = [await Tablet(home_of[i].ws_url, meeting_id, world[user_of[i]].token).connect() for i in range(200)]
+        for tablet in live:
+            await tablet.receive()  # the snapshot
+
+        async def follow(index: int) -> None:
+            """Read until the socket drops; a tablet of C then reconnects to A and resumes from its seq."""
+            with contextlib.suppress(ConnectionClosed):
+                while True:
+                    await live[index].receive(within=120)
+            if home_of[index] is a:
+                return
+            await asyncio.sleep(random.uniform(0.1, 1.0))  # the kiosk's reconnect backoff, spread out
+            old = live[index]
+            moved = Tablet(a.ws_url, meeting_id, world[user_of[index]].token, since=old.seq)
+            moved.state, moved.seq, moved.seqs = old.state, old.seq, old.seqs
+            live[index] = await moved.connect()
+            with contextlib.suppress(ConnectionClosed):
+                while True:
+                    await moved.receive(within=120)
+
+        readers = [asyncio.create_task(follow(index)) for index in range(len(live))]
+        token = world["sec"].token
+        stop = threading.Event()
+        through_a = asyncio.to_thread(_writes, a.url, token, meeting_id, items, "A", 10_000, stop)
+        through_c = asyncio.to_thread(_writes, c.url, token, meeting_id, items, "C", 10_000, stop)
+
+        async def kill_c_mid_burst() -> None:
+            await asyncio.sleep(1.5)
+            c.kill()
+            killed_at.append(time.monotonic())
+            await asyncio.sleep(2.0)  # A goes on writing while C's tablets move over
+            stop.set()
+
+        (acked_a, acked_c, _) = await asyncio.gather(through_a, through_c, kill_c_mid_burst())
+        head = world["sec"].ok("GET", f"/api/meetings/{meeting_id}/snapshot")["seq"]
+        for _ in range(600):  # bounded: 60 s for every tablet to reach the head (checked below)
+            if all(tablet.seq >= head for tablet in live) or any(reader.done() for reader in readers):
+                break
+            await asyncio.sleep(0.1)
+        for reader in readers:
+            reader.cancel()
+        for reader in readers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader  # a reader that ended on its own re-raises its failure here
+        for tablet in live:
+            await tablet.close()
+        return live, acked_a + acked_c
+
+    try:
+        finals, acknowledged = asyncio.run(run())
+    finally:
+        c.kill()
+    assert any(ack["body"].get("title", "").startswith("C ") for ack in acknowledged), "C acknowledged nothing"
+    fresh = {user: world[user].ok("GET", f"/api/meetings/{meeting_id}/snapshot") for user in users}
+    titles = {item["title"] for item in fresh["sec"]["state"]["agenda"]}
+    added = {ack["body"]["title"] for ack in acknowledged if ack["kind"] == "added"}
+    assert added <= titles, f"acknowledged items lost: {sorted(added - titles)[:5]}"
+    moved = [index for index, home in enumerate(home_of) if home is c]
+    assert len(moved) == 100
+    assert sum(ack["at"] > killed_at[0] for ack in acknowledged) >= 10, "A went on writing after the kill"
+    for index, tablet in enumerate(finals):
+        snapshot = fresh[user_of[index]]
+        assert tablet.seq == snapshot["seq"], f"tablet {index} stopped at {tablet.seq} of {snapshot['seq']}"
+        assert len(tablet.seqs) == len(set(tablet.seqs)), f"tablet {index} applied an event twice"
+        assert comparable(tablet.state) == comparable(snapshot["state"]), f"tablet {index} differs from a snapshot"
