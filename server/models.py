@@ -7,6 +7,7 @@ from server.auth.models import AuthToken, User
 from server.conclusions.models import Conclusion, Task
 from server.documents.models import Document, DocumentPage, DocumentReader, DocumentVersion
 from server.floor.models import SpeakerRequest
+from server.leases import WorkLease
 from server.live.models import MeetingEvent
 from server.meetings.models import Meeting, Participant
 from server.minutes.models import Minutes, MinutesVersion
@@ -42,4 +43,5 @@ __all__ = [
     "Transcript",
     "TranscriptTurn",
     "User",
+    "WorkLease",
 ]
