@@ -88,6 +88,8 @@ class Retriever:
         self._codes: dict[tuple[str, int], int] = {}
         self._row_of: dict[str, int] = {}
         self._lock = threading.RLock()
+        self.saved_id: str | None = None
+        """The id of the write this index was last saved as or loaded from (meta.json's ``saved``)."""
 
     @classmethod
     def build(
@@ -247,19 +249,22 @@ class Retriever:
                 for i in order
             ]
 
-    def save(self, directory: Path) -> None:
-        """Write the index to `directory` (index.faiss, chunks.jsonl, meta.json), replacing it atomically."""
+    def save(self, directory: Path) -> str:
+        """Write the index to `directory` (index.faiss, chunks.jsonl, meta.json), replacing it atomically;
+        returns the id of this write (`saved_id`)."""
         with self._lock:
             self._compact()
             index, positions = self._dense.export() if self._dense is not None else (None, None)
-            store.write(directory, self._chunks, index, positions, self._meta())
+            self.saved_id = store.write(directory, self._chunks, index, positions, self._meta())
+            return self.saved_id
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder | None) -> Retriever:
         """Read an index written by `save`, for use with `embedder` (None: lexical only).
 
         Raises IndexMismatch when the index was built with another model or dimension, or its files
-        disagree with its meta.json; FileNotFoundError when there is no index.
+        disagree with its meta.json (IndexChanged, a subclass, when another process replaced it while it was
+        read: load again); FileNotFoundError when there is no index.
         """
         saved = store.read(directory, embedder.name if embedder else None, embedder.dimension if embedder else None)
         retriever = cls(
@@ -271,6 +276,8 @@ class Retriever:
         retriever.add(saved.chunks)
         if retriever._dense is not None and saved.index is not None:
             retriever._dense.restore(saved.index, saved.positions)
+        saved_id = saved.meta.get("saved")
+        retriever.saved_id = str(saved_id) if saved_id is not None else None
         return retriever
 
     def _meta(self) -> dict[str, object]:

@@ -1,13 +1,16 @@
 """An index on disk: a directory of chunks.jsonl, index.faiss (when there are vectors) and meta.json.
 
 Written into a temporary sibling directory and renamed into place, so a reader (or a crash) sees the
-old index or the new one, never half of one.
+old index or the new one, never half of one. Each write has its own id (meta.json's ``saved``): `read`
+checks it again after reading the files, so a reader in another process that a write overtook (its
+files then come from two writes) gets `IndexChanged` and reads again, never a mixed index.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -30,6 +33,10 @@ class IndexMismatch(ValueError):
     """A saved index does not fit: another model or dimension, or its files disagree with meta.json."""
 
 
+class IndexChanged(IndexMismatch):
+    """The index was replaced while it was being read: read it again."""
+
+
 @dataclass
 class Saved:
     """What `read` found."""
@@ -47,8 +54,10 @@ def write(
     index: faiss.Index | None,
     positions: npt.NDArray[np.int64] | None,
     meta: Mapping[str, object],
-) -> None:
-    """Write an index directory atomically (replacing any previous one)."""
+) -> str:
+    """Write an index directory atomically (replacing any previous one); returns this write's id."""
+    saved = secrets.token_hex(8)
+    meta = dict(meta) | {"saved": saved}
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
@@ -67,6 +76,17 @@ def write(
         _swap(staging, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return saved
+
+
+def saved_id(directory: Path) -> str | None:
+    """The id of the write now in ``directory`` (None: no index there)."""
+    try:
+        meta = json.loads((Path(directory) / META).read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+    saved = meta.get("saved")
+    return str(saved) if saved is not None else None
 
 
 def read(directory: Path, model: str | None, dimension: int | None) -> Saved:
@@ -100,6 +120,8 @@ def read(directory: Path, model: str | None, dimension: int | None) -> Saved:
             raise IndexMismatch(f"{directory / INDEX} holds {index.ntotal} vectors, meta.json says {meta['vectors']}")
         positions = np.empty(index.ntotal, dtype=np.int64)
         positions[vector_of[rows]] = rows
+    if meta.get("saved") is not None and saved_id(directory) != meta["saved"]:
+        raise IndexChanged(f"the index in {directory} was replaced while it was read")
     return Saved(meta=meta, chunks=chunks, index=index, positions=positions)
 
 

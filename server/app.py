@@ -42,6 +42,7 @@ from server.documents.worker import DocumentWorker
 from server.errors import AppError, app_error_handler, http_error_handler
 from server.floor.controller import FloorController
 from server.kiosk_routes import kiosk_routes
+from server.leases import Leases
 from server.live.hub import LiveHub
 from server.live.redis_backend import ResilientRedisBackend
 from server.live.socket import meeting_socket
@@ -99,10 +100,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     blobs = BlobStore(settings.blob_dir)
     pages = PageCache(settings.page_cache_dir)
-    search_index = SearchIndex(settings, db, publish)
-    worker = DocumentWorker(db, blobs, publish, processed=search_index.sync, ocr=settings.ocr)
-    ocr = OcrWorker(settings, db, blobs, publish, extraction_idle=worker.idle, page_done=search_index.sync_page)
-    worker.ocr_queued = ocr.wake
+    # several processes: each piece of background work is claimed by one (server/leases.py)
+    leases = Leases(db, cluster.instance, settings.lease_seconds, shared=cluster.shared)
+    search_index = SearchIndex(settings, db, publish, cluster, leases)
+    worker = DocumentWorker(db, blobs, publish, processed=search_index.sync, ocr=settings.ocr, leases=leases)
+    ocr = OcrWorker(
+        settings, db, blobs, publish, extraction_idle=worker.idle, page_done=search_index.sync_page, leases=leases
+    )
+
+    def ocr_queued() -> None:
+        ocr.wake()
+        cluster.tell("ocr.queued")  # idle OCR workers of the other processes share the pages
+
+    worker.ocr_queued = ocr_queued
+    cluster.on("ocr.queued", lambda args: ocr.wake())
     phraser = (
         ChatPhraser(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_seconds)
         if settings.llm_base_url
@@ -159,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
             "principals": principals,
             "cluster": cluster,
+            "leases": leases,
             "authenticator": Authenticator(db, token_hasher, principals),
         }
     )

@@ -15,11 +15,23 @@ A scanned page's text arrives later, from OCR, within the same version:
 `sync_page` replaces that one page's passages. On start, every OCR'd page of an
 indexed document is looked at again (unchanged pages cost nothing), so a crash
 between OCR's commit and the index's save loses no page.
+
+Several processes (``settings.is_shared``) share the directory: one writer,
+readers that reload on change. Only the process holding the lease
+``search-index`` (renewed every third of ``lease_seconds``) runs the queue and
+the encoder and writes the directory; the others forward `sync`, `sync_page`
+and `sync_record` to it over the cluster channel, and load the directory again
+(in a thread, then swap) when it says it saved, or when its ``meta.json`` shows
+a write they missed. A writer that dies stops renewing: after ``lease_seconds``
+another process takes the lease, loads the directory, reconciles it with the
+database (which makes up for the requests forwarded to no one meanwhile) and
+carries on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -32,13 +44,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assistant.chunk import Page, chunk_pages
 from assistant.embed import LazyEmbedder, token_counter
 from assistant.retriever import Retriever, SearchHit, Source
-from assistant.store import IndexMismatch
+from assistant.store import IndexChanged, IndexMismatch, saved_id
 from server.assistant.records import KINDS, every_record, record_chunks
+from server.cluster import Cluster
 from server.db import Database
 from server.documents.access import audience_of, readers_of
 from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion, OcrStatus
 from server.documents.schemas import document_public
 from server.events import DocumentIndexed
+from server.leases import Leases
 from server.live.outbox import Publisher, record_event
 from server.settings import Settings
 from server.tasks import cancel
@@ -51,6 +65,11 @@ VECTOR_BATCH = 64
 SUMMARIES_KEPT = 256
 SAVE_EVERY_SECONDS = 30.0
 """While vectors stream in, the index is written at most this often (and once when they are done)."""
+WRITER_LEASE = "search-index"
+FOLLOW_SECONDS = 5.0
+"""A reader looks at the directory's ``meta.json`` at least this often (a lost "saved" message)."""
+LOAD_TRIES = 20
+"""A reader reads a directory a write overtook again, this many times at most (a moment apart)."""
 
 
 async def version_pages(session: AsyncSession, document_id: int, version: int) -> list[Page]:
@@ -69,7 +88,15 @@ async def version_pages(session: AsyncSession, document_id: int, version: int) -
 class SearchIndex:
     """One process's index: `sync(document_id)` to follow the database, `search` to rank."""
 
-    def __init__(self, settings: Settings, db: Database, publish: Publisher) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        publish: Publisher,
+        cluster: Cluster | None = None,
+        leases: Leases | None = None,
+    ) -> None:
+        """With a shared ``cluster`` and ``leases``, the processes elect one writer of the directory."""
         self.db = db
         self.publish = publish
         self.directory = settings.assistant_dir / "index"
@@ -87,27 +114,53 @@ class SearchIndex:
         self._write = asyncio.Lock()  # one writer of the index files at a time
         self.summaries: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         """Document summaries by (document id, version): computed once, as a version never changes."""
+        self.cluster = cluster
+        self.leases = leases if cluster is not None and cluster.shared else None
+        self.writing = self.leases is None
+        """This process writes the index (always, alone; the lease holder, shared)."""
+        self._writer_tasks: list[asyncio.Task[None]] = []
+        self._reload_wanted = asyncio.Event()
+        self._follow_seconds = min(FOLLOW_SECONDS, settings.lease_seconds)
+        if cluster is not None and self.leases is not None:
+            cluster.on("index.sync", lambda args: self.sync(int(args[0])))
+            cluster.on("index.page", lambda args: self.sync_page(int(args[0]), int(args[1])))
+            cluster.on("index.record", lambda args: self.sync_record(args[0], int(args[1])))
+            cluster.on("index.saved", lambda args: self._reload_wanted.set())
+            cluster.on_reconnect(self._reconnected)
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Load the saved index, reconcile it with the database, and start the index's tasks."""
-        self.retriever = await asyncio.to_thread(self._load)
-        await self._reconcile()
-        self._tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._encode_vectors())]
-        if self.retriever.missing_vectors(1):
-            self._vectors_wanted.set()
+        """Load the saved index, reconcile it with the database, and start the index's tasks (shared: as
+        the writer if this process wins the lease, else as a reader following the writer's saves)."""
+        if self.leases is None:
+            self.retriever = await asyncio.to_thread(self._load)
+            await self._start_writing()
+            return
+        self.retriever = await self._load_current() or self.retriever
+        if await self.leases.claim(WRITER_LEASE):
+            await self._become_writer()
+        self._tasks = [asyncio.create_task(self._lead(self.leases)), asyncio.create_task(self._follow())]
 
     async def stop(self) -> None:
         for task in self._tasks:
             await cancel(task)
+        was_writing = self.writing
+        await self._stop_writing()
+        if self.leases is not None and was_writing:
+            with contextlib.suppress(Exception):  # else it runs out by itself
+                await self.leases.release(WRITER_LEASE)  # the next writer need not wait for it
 
     def sync(self, document_id: int) -> None:
         """Make the index agree with what the database says of ``document_id`` (soon, in the background)."""
+        if self._forward("index.sync", document_id):
+            return
         self._queue.put_nowait(document_id)
 
     def sync_page(self, document_id: int, page: int) -> None:
         """Page ``page`` of the document's current version has new text (OCR read it): index it (soon)."""
+        if self._forward("index.page", document_id, page):
+            return
         self._queue.put_nowait((document_id, page))
 
     def sync_record(self, kind: str, key: int) -> None:
@@ -123,7 +176,112 @@ class SearchIndex:
         """
         if kind not in KINDS:
             raise ValueError(f"unknown record kind {kind!r}")
+        if self._forward("index.record", kind, key):
+            return
         self._queue.put_nowait((kind, key))
+
+    def _forward(self, kind: str, *args: object) -> bool:
+        """A reader hands the request to the writer (True); the writer keeps it."""
+        if self.writing or self.cluster is None:
+            return False
+        self.cluster.tell(kind, *args)
+        return True
+
+    # ------------------------------------------------------------------ one writer, readers (shared)
+
+    async def _start_writing(self) -> None:
+        await self._reconcile()
+        self._writer_tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._encode_vectors())]
+        if self.retriever.missing_vectors(1):
+            self._vectors_wanted.set()
+
+    async def _stop_writing(self) -> None:
+        self.writing = self.leases is None
+        for task in self._writer_tasks:
+            await cancel(task)
+        self._writer_tasks = []
+        self._queue = asyncio.Queue()  # the next writer's reconcile makes up for what was queued here
+
+    async def _become_writer(self) -> None:
+        """This process took the lease: the directory holds the last writer's final save; carry on from it."""
+        log.info("this process now writes the search index")
+        self.writing = True
+        try:
+            self.retriever = await self._load_current() or await asyncio.to_thread(self._load)
+            await self._start_writing()
+        except Exception:
+            log.exception("taking over the search index failed; another process may")
+            await self._stop_writing()
+            if self.leases is not None:
+                with contextlib.suppress(Exception):
+                    await self.leases.release(WRITER_LEASE)
+
+    async def _lead(self, leases: Leases) -> None:
+        """Renew the writer's lease while writing; take it when the writer stops renewing it."""
+        while True:
+            await asyncio.sleep(leases.renew_every)
+            try:
+                won = await leases.claim(WRITER_LEASE)
+            except Exception:
+                log.warning("claiming the search index lease failed; trying again", exc_info=True)
+                continue
+            if won and not self.writing:
+                await self._become_writer()
+            elif not won and self.writing:
+                log.warning("another process took over the search index; this one now follows it")
+                await self._stop_writing()
+                self._reload_wanted.set()
+
+    async def _follow(self) -> None:
+        """A reader loads the directory again whenever the writer saved it."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._reload_wanted.wait(), self._follow_seconds)
+            self._reload_wanted.clear()
+            if self.writing:
+                continue
+            try:
+                current = await asyncio.to_thread(saved_id, self.directory)
+                if current is None or current == self.retriever.saved_id:
+                    continue
+                retriever = await self._load_current()
+            except Exception:
+                log.exception("reloading the search index failed; trying again")
+                continue
+            if retriever is not None and not self.writing:
+                self.retriever = retriever
+
+    async def _load_current(self) -> Retriever | None:
+        """The directory as the writer last saved it (None: none yet, or unusable here); a write that
+        overtakes the reading makes it read again."""
+        if await asyncio.to_thread(saved_id, self.directory) is None:
+            return None
+        for _ in range(LOAD_TRIES):
+            try:
+                retriever = await asyncio.to_thread(Retriever.load, self.directory, self.embedder)
+            except (IndexChanged, FileNotFoundError):
+                # replaced while read, or caught between a write's two renames (missing for an instant)
+                await asyncio.sleep(0.1)
+                continue
+            except (IndexMismatch, ValueError, OSError) as exc:
+                log.warning("the search index in %s cannot be used here (%s)", self.directory, exc)
+                return None
+            retriever.dense_weight = self.dense_weight
+            return retriever
+        return None
+
+    async def _reconcile_again(self) -> None:
+        try:
+            await self._reconcile()
+        except Exception:
+            log.exception("reconciling the search index with the database failed")
+
+    def _reconnected(self) -> None:
+        """Back on the channel after losing it: what was said meanwhile is made up for."""
+        if self.writing:
+            self._writer_tasks.append(asyncio.get_running_loop().create_task(self._reconcile_again()))
+        else:
+            self._reload_wanted.set()
 
     # ------------------------------------------------------------------ reading
 
@@ -321,7 +479,9 @@ class SearchIndex:
 
     async def _save(self) -> None:
         async with self._write:
-            await asyncio.to_thread(self.retriever.save, self.directory)
+            saved = await asyncio.to_thread(self.retriever.save, self.directory)
+        if self.cluster is not None:
+            self.cluster.tell("index.saved", saved)
 
     async def _encode_vectors(self) -> None:
         """Give every passage its vector, a batch at a time, saving now and then and when done."""

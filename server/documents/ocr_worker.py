@@ -11,11 +11,18 @@ Each page's text is committed with a ``document.ocr`` event and handed to the
 search index (``page_done``), so a scan becomes searchable page by page. When a
 version's last scanned page is done, a copy with an invisible text layer is
 stored for downloads.
+
+Several processes sharing one database each run this worker: a page is read by
+the one that claims its lease (``page:<id>``), renewed while Tesseract works;
+pages claimed by a live process are skipped, and an expired claim (its process
+was killed) is taken over. An idle worker then also looks every
+``lease_seconds``, besides being woken when another process queues pages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,6 +39,7 @@ from server.documents.access import audience_of, readers_of
 from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion, OcrStatus
 from server.documents.schemas import document_public
 from server.events import DocumentOcr
+from server.leases import Leases
 from server.live.outbox import Publisher, record_event
 from server.settings import Settings
 from server.tasks import cancel
@@ -42,6 +50,8 @@ NICE = 10
 """Tesseract's CPU priority below the server's: tablets are served first."""
 COPY_CHUNK = 1 << 20
 RETRY_SECONDS = 10.0
+CANDIDATES = 32
+"""Several processes: pending pages looked at per step, those other processes read skipped."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +72,13 @@ class OcrWorker:
         extraction_idle: Callable[[], Awaitable[None]],
         page_done: Callable[[int, int], None] | None = None,
         read_page: Callable[..., OcrPage] = ocr_page,
+        leases: Leases | None = None,
     ) -> None:
         """``extraction_idle()`` returns once no upload waits for text extraction; ``page_done(document_id,
         page)`` is called after a page of a current version is committed (the search index follows).
-        ``read_page`` is `documents.ocr.ocr_page` (its signature)."""
+        ``read_page`` is `documents.ocr.ocr_page` (its signature). ``leases`` (several processes) decide
+        which process reads a page."""
+        self.leases = leases
         self.settings = settings
         self.db = db
         self.store = store
@@ -97,22 +110,43 @@ class OcrWorker:
 
     async def _run(self) -> None:
         while True:
-            await self._wanted.wait()
-            self._wanted.clear()
+            await self._idle()
             try:
                 await self._copies_left_unwritten()
                 while (job := await self._next()) is not None:
                     await self.extraction_idle()
-                    if not await self._read(job):
+                    if not await self._read_claimed(job):
                         return
             except Exception:  # the database, most likely: look again in a while
                 log.exception("OCR paused on an unexpected error; retrying in %s s", RETRY_SECONDS)
                 await asyncio.sleep(RETRY_SECONDS)
                 self._wanted.set()
 
+    async def _idle(self) -> None:
+        """Until woken; several processes: at most ``lease_seconds``, for pages another process queued
+        unheard or left behind when it died."""
+        if self.leases is not None and self.leases.shared:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wanted.wait(), self.leases.seconds)
+        else:
+            await self._wanted.wait()
+        self._wanted.clear()
+
     async def _next(self) -> PageJob | None:
+        """The first pending page no other live process is reading."""
+        jobs = await self._pending(CANDIDATES if self.leases is not None and self.leases.shared else 1)
+        return jobs[0] if jobs else None
+
+    async def _read_claimed(self, job: PageJob) -> bool:
+        if self.leases is None:
+            return await self._read(job)
+        async with self.leases.holding(f"page:{job.page_id}") as mine:
+            # not mine: another process claimed it a moment ago (_next then skips it)
+            return await self._read(job) if mine else True
+
+    async def _pending(self, limit: int) -> list[PageJob]:
         async with self.db.read() as session:
-            row = (
+            rows = (
                 await session.exec(
                     select(DocumentPage.id, DocumentPage.version_id, DocumentPage.page, DocumentVersion.sha256)
                     .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
@@ -124,12 +158,14 @@ class OcrWorker:
                         col(DocumentPage.page),
                         col(DocumentPage.version_id),
                     )
-                    .limit(1)
+                    .limit(limit)
                 )
-            ).first()
-        if row is None or row[0] is None:
-            return None
-        return PageJob(page_id=row[0], version_id=row[1], page=row[2], sha256=row[3])
+            ).all()
+        jobs = [PageJob(page_id=row[0], version_id=row[1], page=row[2], sha256=row[3]) for row in rows if row[0]]
+        if self.leases is not None:
+            held = await self.leases.held(f"page:{job.page_id}" for job in jobs)
+            jobs = [job for job in jobs if f"page:{job.page_id}" not in held]
+        return jobs
 
     async def _read(self, job: PageJob) -> bool:
         """Read one page and record it; False when OCR turned out to be unavailable (the page stays pending)."""
@@ -222,6 +258,14 @@ class OcrWorker:
                 await self._write_searchable_copy(version_id)
 
     async def _write_searchable_copy(self, version_id: int) -> None:
+        if self.leases is None:
+            await self._write_copy(version_id)
+            return
+        async with self.leases.holding(f"copy:{version_id}") as mine:
+            if mine:  # else another process writes it
+                await self._write_copy(version_id)
+
+    async def _write_copy(self, version_id: int) -> None:
         async with self.db.read() as session:
             version = await session.get(DocumentVersion, version_id)
             if version is None or version.ocr_sha256 is not None:

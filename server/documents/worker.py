@@ -2,6 +2,10 @@
 
 One task per process takes version ids from a queue; on start it picks up
 every version a crash left ``processing``, so a restart needs no repair.
+Several processes sharing one database each pick those up too: a version is
+extracted by the one that claims its lease (``version:<id>``), renewed while it
+works; every ``lease_seconds`` each re-queues the versions still ``processing``
+that no live lease covers (their process was killed), so one of them takes over.
 Scanned pages are only marked here (``ocr_status`` pending, readable as images
 at once); the OCR worker (``server/documents/ocr_worker.py``) reads them later,
 so a long scan never holds up the next upload's text.
@@ -26,6 +30,7 @@ from server.documents.access import audience_of, readers_of
 from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion, OcrStatus, TextSource
 from server.documents.schemas import document_public
 from server.events import DocumentFailed, DocumentReady
+from server.leases import Leases
 from server.live.outbox import Publisher, record_event
 from server.tasks import cancel
 
@@ -56,9 +61,12 @@ class DocumentWorker:
         *,
         ocr: bool = False,
         ocr_queued: Callable[[], None] | None = None,
+        leases: Leases | None = None,
     ) -> None:
         """``processed(document_id)`` is called after a version's text is committed (the search index follows);
-        with ``ocr``, scanned pages are queued for OCR and ``ocr_queued()`` wakes the OCR worker."""
+        with ``ocr``, scanned pages are queued for OCR and ``ocr_queued()`` wakes the OCR worker. ``leases``
+        (several processes) decide which process extracts a version."""
+        self.leases = leases
         self.processed = processed
         self.ocr = ocr
         self.ocr_queued = ocr_queued
@@ -66,12 +74,27 @@ class DocumentWorker:
         self.store = store
         self.publish = publish
         self.queue: asyncio.Queue[int] = asyncio.Queue()
+        self._queued: set[int] = set()
         self._task: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     def enqueue(self, version_id: int) -> None:
-        self.queue.put_nowait(version_id)
+        if version_id not in self._queued:
+            self._queued.add(version_id)
+            self.queue.put_nowait(version_id)
 
     async def start(self) -> None:
+        for version_id in await self._processing():
+            self.enqueue(version_id)
+        self._task = asyncio.create_task(self._run())
+        if self.leases is not None and self.leases.shared:
+            self._sweeper = asyncio.create_task(self._sweep(self.leases))
+
+    async def stop(self) -> None:
+        await cancel(self._sweeper)
+        await cancel(self._task)
+
+    async def _processing(self) -> list[int]:
         async with self.db.read() as session:
             pending = (
                 await session.exec(
@@ -80,13 +103,21 @@ class DocumentWorker:
                     .order_by(col(DocumentVersion.id))
                 )
             ).all()
-        for version_id in pending:
-            if version_id is not None:
-                self.enqueue(version_id)
-        self._task = asyncio.create_task(self._run())
+        return [version_id for version_id in pending if version_id is not None]
 
-    async def stop(self) -> None:
-        await cancel(self._task)
+    async def _sweep(self, leases: Leases) -> None:
+        """Re-queue the versions left ``processing`` by a process that died (no live lease any more)."""
+        while True:
+            await asyncio.sleep(leases.seconds)
+            try:
+                pending = await self._processing()
+                held = await leases.held(f"version:{version_id}" for version_id in pending)
+            except Exception:
+                log.warning("looking for abandoned document versions failed; trying again", exc_info=True)
+                continue
+            for version_id in pending:
+                if f"version:{version_id}" not in held:
+                    self.enqueue(version_id)
 
     async def idle(self) -> None:
         """Wait until every queued version is processed (for the CLI and tests)."""
@@ -95,6 +126,7 @@ class DocumentWorker:
     async def _run(self) -> None:
         while True:
             version_id = await self.queue.get()
+            self._queued.discard(version_id)
             try:
                 await self.process(version_id)
             except Exception:
@@ -103,6 +135,14 @@ class DocumentWorker:
                 self.queue.task_done()
 
     async def process(self, version_id: int) -> None:
+        if self.leases is None:
+            await self._process(version_id)
+            return
+        async with self.leases.holding(f"version:{version_id}") as mine:
+            if mine:  # else another process extracts it (and if it dies, the sweep brings it back here)
+                await self._process(version_id)
+
+    async def _process(self, version_id: int) -> None:
         async with self.db.read() as session:
             version = await session.get(DocumentVersion, version_id)
             if version is None or version.status != DocumentStatus.processing:
