@@ -67,8 +67,10 @@ async def provide_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 @get("/health", exclude_from_auth=True, tags=["system"])
 async def health(request: Request) -> dict[str, object]:
-    """Liveness, and how many tablets this process holds open."""
-    return {"status": "ok", "connections": len(request.app.state.live.connections)}
+    """Liveness, how many tablets this process holds open, and which process this is (the ``owner`` of the
+    ``work_lease`` rows it holds, when several processes share the database)."""
+    state = request.app.state
+    return {"status": "ok", "connections": len(state.live.connections), "instance": state.cluster.instance}
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -204,7 +204,7 @@ class SearchIndex:
 
     async def _become_writer(self) -> None:
         """This process took the lease: the directory holds the last writer's final save; carry on from it."""
-        log.info("this process now writes the search index")
+        log.info("this process (%s) now writes the search index", self.cluster.instance if self.cluster else "-")
         self.writing = True
         try:
             self.retriever = await self._load_current() or await asyncio.to_thread(self._load)

@@ -1,0 +1,211 @@
+"""Two server processes on one PostgreSQL database, one Redis and one data directory: background work
+(text extraction, the search index) is done once, by one process, and taken over when that one dies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import make_url
+
+from tests.conftest import PASSWORD, MeetingWorld, make_world
+from tests.support.api import Api
+from tests.support.pdfs import many_pages_pdf, text_pdf
+from tests.support.server import ServerProcess
+from tests.support.services import fresh_database, pg_problem, redis_problem, require
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+LEASE_SECONDS = "2"
+
+
+class Cluster:
+    """Two processes, ``a`` and ``b``, restarted as new processes (their own logs) when a test kills them."""
+
+    def __init__(self, data: Path, url: str) -> None:
+        self.data = data
+        self.url = url
+        self.settings = dict(
+            database_url=url,
+            redis_url="redis://127.0.0.1:6379/5",
+            dense_search="false",
+            ocr="false",
+            lease_seconds=LEASE_SECONDS,
+        )
+        self.a = ServerProcess(data, **self.settings)
+        self.b = ServerProcess(data, **self.settings)
+
+    def start_both(self) -> None:
+        """Both at once, as after a restart of the whole installation."""
+        self.a, self.b = ServerProcess(self.data, **self.settings), ServerProcess(self.data, **self.settings)
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(ServerProcess.start, (self.a, self.b)))
+
+    def writer(self) -> ServerProcess:
+        """The process holding the search index's lease (its owner is the instance /health names)."""
+        owner = until(lambda: _query(self.url, "SELECT owner FROM work_lease WHERE key = 'search-index'"), 20)
+        for process in (self.a, self.b):
+            if (
+                process.process is not None
+                and process.process.poll() is None
+                and process.health()["instance"] == owner[0][0]
+            ):
+                return process
+        raise AssertionError(f"no live process is {owner[0][0]}, the index's writer")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster, MeetingWorld]]:
+    require(pg_problem(), redis_problem())
+    data = Path(tmp_path_factory.mktemp("scaleout-work"))
+    with fresh_database() as url:
+        pair = Cluster(data, url)
+        pair.a.start()
+        pair.b.start()
+        world = make_world(pair.a, data)
+        try:
+            yield pair, world
+        finally:
+            world.close()
+            pair.a.stop()
+            pair.b.stop()
+
+
+def until(probe: Callable[[], T], within: float) -> T:
+    """``probe()`` once it is truthy; fails after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if result := probe():
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"not so after {within}s")
+
+
+def _query(url: str, sql: str) -> list[Any]:
+    import asyncpg
+
+    async def run() -> list[Any]:
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        connection = await asyncpg.connect(dsn)
+        try:
+            return list(await connection.fetch(sql))
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def ready_events(url: str) -> Counter[int]:
+    """How many ``document.ready`` events the log holds per document."""
+    rows = _query(url, "SELECT data FROM meeting_event WHERE name = 'document.ready'")
+    return Counter(json.loads(row[0])["document"]["id"] for row in rows)
+
+
+def upload(api: Api, meeting_id: int, path: Path, **fields: str) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        response = api.request(
+            "POST", f"/api/meetings/{meeting_id}/documents", files={"file": (path.name, handle)}, data=fields
+        )
+    assert response.status_code == 202, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def hits(api: Api, query: str) -> list[int]:
+    """The documents ``GET /api/search`` finds for ``query``, best first."""
+    return [hit["document_id"] for hit in api.ok("GET", "/api/search", params={"q": query})["hits"]]
+
+
+def report(tmp: Path, name: str, topic: str) -> Path:
+    return text_pdf(
+        tmp / name,
+        [f"Báo cáo về {topic}.\nỦy ban giao Sở Xây dựng hoàn thành {topic} trước quý IV.", "Phụ lục kinh phí."],
+    )
+
+
+def test_a_document_uploaded_through_one_process_is_read_once_and_found_through_the_other(
+    cluster: tuple[Cluster, MeetingWorld], tmp_path: Path
+) -> None:
+    pair, world = cluster
+    sec_a = Api.login(pair.a.url, "sec", PASSWORD)
+    del1_b = Api.login(pair.b.url, "del1", PASSWORD)
+    document = upload(sec_a, world.meeting_id, report(tmp_path, "nuoc.pdf", "dự án cấp nước sạch Phù Đổng"))
+
+    found = until(lambda: document["id"] in hits(del1_b, "cấp nước sạch Phù Đổng"), 60)
+    assert found
+    answer = del1_b.ok("POST", "/api/assistant/ask", json={"question": "Ai hoàn thành dự án cấp nước sạch Phù Đổng?"})
+    assert answer["found"] and answer["citations"][0]["document_id"] == document["id"]
+    assert answer["citations"][0]["page"] == 1
+    assert sec_a.ok("GET", f"/api/documents/{document['id']}")["searchable"]
+    assert ready_events(pair.url)[document["id"]] == 1
+    sec_a.close()
+    del1_b.close()
+
+
+def test_versions_left_processing_are_read_once_when_both_processes_start_again(
+    cluster: tuple[Cluster, MeetingWorld], tmp_path: Path
+) -> None:
+    pair, world = cluster
+    sec = Api.login(pair.a.url, "sec", PASSWORD)
+    uploaded = [upload(sec, world.meeting_id, many_pages_pdf(tmp_path / f"long-{n}.pdf", 400)) for n in range(4)]
+    pair.a.kill()
+    pair.b.kill()
+    sec.close()
+    left = _query(pair.url, "SELECT count(*) FROM document_version WHERE status = 'processing'")[0][0]
+    assert left > 0, "the test needs versions a kill left processing"
+
+    pair.start_both()  # each picks up every version left processing
+    sec = Api.login(pair.b.url, "sec", PASSWORD)
+    ids = [document["id"] for document in uploaded]
+    until(lambda: all(sec.ok("GET", f"/api/documents/{i}")["status"] == "ready" for i in ids), 120)
+    until(lambda: all(sec.ok("GET", f"/api/documents/{i}")["searchable"] for i in ids), 60)
+    events = ready_events(pair.url)
+    assert [events[i] for i in ids] == [1, 1, 1, 1]
+    sec.close()
+
+
+def test_a_document_removed_through_one_process_leaves_the_others_search(
+    cluster: tuple[Cluster, MeetingWorld], tmp_path: Path
+) -> None:
+    pair, world = cluster
+    sec_b = Api.login(pair.b.url, "sec", PASSWORD)
+    del1_a = Api.login(pair.a.url, "del1", PASSWORD)
+    document = upload(sec_b, world.meeting_id, report(tmp_path, "den.pdf", "chiếu sáng đèn đường Gia Lâm"))
+    until(lambda: document["id"] in hits(del1_a, "chiếu sáng đèn đường Gia Lâm"), 60)
+
+    response = sec_b.request("DELETE", f"/api/documents/{document['id']}")
+    assert response.status_code == 204, response.text
+    until(lambda: document["id"] not in hits(del1_a, "chiếu sáng đèn đường Gia Lâm"), 60)
+    sec_b.close()
+    del1_a.close()
+
+
+def test_when_the_index_writer_is_killed_the_other_process_takes_it_over(
+    cluster: tuple[Cluster, MeetingWorld], tmp_path: Path
+) -> None:
+    pair, world = cluster
+    writer = pair.writer()
+    survivor = pair.b if writer is pair.a else pair.a
+    before = report(tmp_path, "truong.pdf", "xây trường mầm non Đông Anh")
+    sec = Api.login(survivor.url, "sec", PASSWORD)
+    del2 = Api.login(survivor.url, "del2", PASSWORD)
+    earlier = upload(sec, world.meeting_id, before)
+    until(lambda: earlier["id"] in hits(del2, "trường mầm non Đông Anh"), 60)
+
+    writer.kill()
+    later = upload(sec, world.meeting_id, report(tmp_path, "cau.pdf", "sửa cầu Long Biên"))
+    # after the lease runs out the survivor loads the directory, reconciles with the database, indexes it
+    until(lambda: later["id"] in hits(del2, "sửa cầu Long Biên"), 60)
+    assert earlier["id"] in hits(del2, "trường mầm non Đông Anh")
+    assert pair.writer() is survivor
+    assert sec.ok("GET", f"/api/documents/{later['id']}")["searchable"]
+    assert ready_events(pair.url)[later["id"]] == 1
+    sec.close()
+    del2.close()
