@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from server.agenda.service import move_current
@@ -52,22 +53,55 @@ def participant_public(participant: Participant, user: User, delegate: User | No
 
 
 async def list_participants(ctx_session: Any, meeting_id: int) -> list[ParticipantPublic]:
+    # columns, not ORM objects: every tablet's snapshot lists every participant, and loading a Participant and a
+    # User instance per row was most of a 500-delegate meeting's snapshot
+    delegate = aliased(User)
     rows = await ctx_session.exec(
-        select(Participant, User)
+        select(
+            Participant.id,
+            Participant.user_id,
+            User.username,
+            User.full_name,
+            Participant.role,
+            Participant.attendance,
+            Participant.checked_in_at,
+            Participant.delegated_to_user_id,
+            delegate.full_name,
+            delegate.username,
+            Participant.attendance_note,
+        )
         .join(User, col(User.id) == Participant.user_id)
+        .outerjoin(delegate, col(delegate.id) == Participant.delegated_to_user_id)
         .where(Participant.meeting_id == meeting_id)
         .order_by(col(Participant.id))
     )
-    found = rows.all()
-    delegate_ids = {p.delegated_to_user_id for p, _ in found if p.delegated_to_user_id is not None}
-    delegates = (
-        {u.id: u for u in (await ctx_session.exec(select(User).where(col(User.id).in_(delegate_ids)))).all()}
-        if delegate_ids
-        else {}
-    )
     return [
-        participant_public(p, user, delegates.get(p.delegated_to_user_id) if p.delegated_to_user_id else None)
-        for p, user in found
+        ParticipantPublic(
+            id=participant_id,
+            user_id=user_id,
+            username=username,
+            full_name=full_name,
+            role=MeetingRole(role),
+            attendance=Attendance(attendance),
+            checked_in_at=checked_in_at,
+            delegated_to_user_id=delegated_to,
+            # User.display_name, read from the columns
+            delegated_to_name=(delegate_full_name or delegate_username) if delegated_to is not None else None,
+            attendance_note=note,
+        )
+        for (
+            participant_id,
+            user_id,
+            username,
+            full_name,
+            role,
+            attendance,
+            checked_in_at,
+            delegated_to,
+            delegate_full_name,
+            delegate_username,
+            note,
+        ) in rows.all()
     ]
 
 
