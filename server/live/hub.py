@@ -33,7 +33,7 @@ from server.db import Database, utcnow
 from server.live.eager import run_eagerly
 from server.live.models import MeetingEvent
 from server.live.snapshot import build_snapshot
-from server.live.wire import channel_name, decode_published, encode_published, event_message
+from server.live.wire import Published, channel_name, decode_published, encode_published, event_message
 from server.meetings.models import Meeting
 from server.tasks import cancel
 
@@ -47,6 +47,8 @@ CLOSE_GONE = 4404
 CLOSE_EXPIRED = 4401
 CLOSE_IDLE = 4408
 CATCH_UP_ROWS = 200
+RECENT_EVENTS = 256
+"""Published messages each room keeps in memory for resumes (older ones are read from the log)."""
 
 
 class SocketClosed(Exception):
@@ -68,6 +70,7 @@ class Connection:
         "max_backlog",
         "waiting",
         "set_aside",
+        "room",
     )
 
     def __init__(
@@ -92,6 +95,7 @@ class Connection:
         self.max_backlog = max_backlog
         self.waiting: set[asyncio.Task[None]] = set()  # deliveries that had to wait for the socket
         self.set_aside: bytes | None = None  # the newest message not yet started
+        self.room: Room | None = None  # set by LiveHub.join
 
     def offer(self, message: bytes) -> None:
         """Deliver a published message now, or set it aside while the socket is not ready or is stalled."""
@@ -155,6 +159,14 @@ class Connection:
             await self.send(msgspec.json.encode({"type": "resumed", "seq": self.last_seq}).decode())
 
     async def _resume(self, since: int) -> None:
+        replay = self.room.replay(since, self.resume_max_events) if self.room is not None else None
+        if replay is not None:  # this process has every event after since in memory: no database round trip
+            self.last_seq = since
+            for published in replay:
+                if published.visible_to(self.principal.id):
+                    await self.send(published.text)
+                self.last_seq = published.seq
+            return
         async with self.db.read() as session:
             rows = (
                 await session.exec(
@@ -227,15 +239,45 @@ class Connection:
 
 
 class Room:
-    """One meeting's connections in this process, fed by one subscription to its channel."""
+    """One meeting's connections in this process, fed by one subscription to its channel.
 
-    __slots__ = ("meeting_id", "connections", "feed", "subscribed")
+    The room also keeps the last ``RECENT_EVENTS`` messages it was fed, by seq, so a tablet that resumes here
+    (a network blip, or moved over from a process that died) is answered from memory, not the log.
+    """
+
+    __slots__ = ("meeting_id", "connections", "feed", "subscribed", "recent")
 
     def __init__(self, meeting_id: int) -> None:
         self.meeting_id = meeting_id
         self.connections: set[Connection] = set()
         self.feed: asyncio.Task[None] | None = None
         self.subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.recent: dict[int, bytes] = {}
+
+    def keep(self, message: bytes) -> None:
+        """Remember a published message of the meeting (oldest dropped beyond ``RECENT_EVENTS``)."""
+        self.recent[decode_published(message).seq] = message
+        while len(self.recent) > RECENT_EVENTS:  # the first kept is the oldest but for publishers' races,
+            del self.recent[next(iter(self.recent))]  # which replay's contiguity check sends to the log
+
+    def replay(self, since: int, limit: int) -> list[Published] | None:
+        """Every event after ``since`` as this room has them, or None when memory cannot answer for sure:
+        ``since + 1`` is not kept (older, or ``since`` is ahead of everything), a seq in between is missing (a
+        publication still on its way or lost: the log knows), or more than ``limit`` would be sent."""
+        if not self.recent:
+            return None
+        head = max(self.recent)
+        if since == head:
+            return []
+        if since > head or since < 0 or head - since > limit:
+            return None
+        replay = []
+        for seq in range(since + 1, head + 1):
+            message = self.recent.get(seq)
+            if message is None:
+                return None
+            replay.append(decode_published(message))
+        return replay
 
 
 class LiveHub:
@@ -281,6 +323,7 @@ class LiveHub:
             room = self.rooms[connection.meeting_id] = Room(connection.meeting_id)
             room.feed = asyncio.create_task(self._feed(room))
         room.connections.add(connection)
+        connection.room = room
         try:
             await asyncio.shield(room.subscribed)
         except BaseException:
@@ -302,6 +345,7 @@ class LiveHub:
             async with self.channels.start_subscription([channel_name(room.meeting_id)]) as subscriber:
                 room.subscribed.set_result(None)
                 async for message in subscriber.iter_events():
+                    room.keep(message)
                     for connection in list(room.connections):
                         connection.offer(message)
         except asyncio.CancelledError:
@@ -385,6 +429,8 @@ class LiveHub:
                 rows = rows[-1:]
             messages = [encode_published(row.seq, row.name, row.data, row.audience) for row in rows]
             self.caught_up += len(messages)
+            for message in messages:
+                room.keep(message)
             for connection in list(room.connections):
                 for message in messages:
                     connection.offer(message)
