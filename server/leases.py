@@ -21,9 +21,9 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, delete, or_, select
+from sqlalchemy import Column, delete, or_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel, col, select
 
 from server.db import Database, UTCDateTime, utcnow
 from server.tasks import cancel
@@ -65,12 +65,12 @@ class Leases:
             connection = await session.connection()
             insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
             statement = insert(table).values(key=key, owner=self.owner, until=now + timedelta(seconds=self.seconds))
-            statement = statement.on_conflict_do_update(
+            claimed = statement.on_conflict_do_update(
                 index_elements=["key"],
                 set_={"owner": statement.excluded.owner, "until": statement.excluded.until},
                 where=or_(table.c.until < now, table.c.owner == self.owner),
             ).returning(table.c.key)
-            won = (await session.execute(statement)).first() is not None
+            won = (await session.exec(claimed)).first() is not None
             await session.commit()
         return won
 
@@ -79,9 +79,7 @@ class Leases:
         if not self.shared:
             return
         async with self.db.write() as session:
-            await session.execute(
-                delete(WorkLease).where(col(WorkLease.key) == key, col(WorkLease.owner) == self.owner)
-            )
+            await session.exec(delete(WorkLease).where(col(WorkLease.key) == key, col(WorkLease.owner) == self.owner))
             await session.commit()
 
     async def held(self, keys: Iterable[str]) -> set[str]:
@@ -90,12 +88,12 @@ class Leases:
         if not self.shared or not keys:
             return set()
         async with self.db.read() as session:
-            rows = await session.execute(
+            rows = await session.exec(
                 select(WorkLease.key).where(
                     col(WorkLease.key).in_(keys), col(WorkLease.owner) != self.owner, col(WorkLease.until) >= utcnow()
                 )
             )
-            return set(rows.scalars())
+            return set(rows.all())
 
     @asynccontextmanager
     async def holding(self, key: str) -> AsyncIterator[bool]:
