@@ -81,7 +81,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     channels = ChannelsPlugin(
         # several processes: Redis, so an event published by one reaches the sockets of all
         backend=(
-            ResilientRedisBackend(settings.redis_url, on_reconnect=cluster.reconnected)
+            ResilientRedisBackend(
+                settings.redis_url, on_reconnect=cluster.reconnected, namespace=settings.redis_namespace
+            )
             if settings.redis_url
             else MemoryChannelsBackend()
         ),

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     one PostgreSQL database, so an event published by one reaches the tablets of all (and caches, the assistant's
     index and background work follow each other). Unset: in-process channels, for one process only."""
 
+    redis_namespace: str = Field(default="icabinet", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    """Prefix of this installation's channel names on Redis. Pub/sub ignores the database index in
+    ``redis_url``, so two installations sharing one Redis must each have their own namespace (every process of
+    one installation the same)."""
+
     lease_seconds: float = Field(default=30.0, ge=2, le=3600)
     """Several processes: a document's text extraction, each scanned page's OCR and each search index directory
     is claimed by one process, which renews its claim while it works; a claim not renewed for this long (the

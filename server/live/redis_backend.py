@@ -51,9 +51,13 @@ def redis_client(url: str) -> Redis:
 
 
 class ResilientRedisBackend(RedisChannelsPubSubBackend):
-    def __init__(self, url: str, on_reconnect: Callable[[], None] | None = None) -> None:
+    """Channel names travel on Redis as ``<namespace>:<name>``: pub/sub ignores the database index, so two
+    installations (or two test runs) sharing one Redis would otherwise hear each other's meetings."""
+
+    def __init__(self, url: str, on_reconnect: Callable[[], None] | None = None, namespace: str = "icabinet") -> None:
         super().__init__(redis=redis_client(url))
         self.url = url
+        self.prefix = f"{namespace}:"
         self.on_reconnect = on_reconnect
         self._wanted: set[str] = set()
         self._pubsub: PubSub | None = None
@@ -73,7 +77,7 @@ class ResilientRedisBackend(RedisChannelsPubSubBackend):
         await self._redis.aclose()
 
     async def subscribe(self, channels: Iterable[str]) -> None:
-        channels = list(channels)
+        channels = [self.prefix + channel for channel in channels]
         self._wanted.update(channels)
         self._has_subscribed.set()
         try:
@@ -83,7 +87,7 @@ class ResilientRedisBackend(RedisChannelsPubSubBackend):
             await self._drop_connection()
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
-        channels = list(channels)
+        channels = [self.prefix + channel for channel in channels]
         self._wanted.difference_update(channels)
         try:
             await super().unsubscribe(channels)
@@ -91,7 +95,7 @@ class ResilientRedisBackend(RedisChannelsPubSubBackend):
             await self._drop_connection()  # re-opened with what is still wanted
 
     async def publish(self, data: bytes, channels: Iterable[str]) -> None:
-        channels = list(channels)
+        channels = [self.prefix + channel for channel in channels]
         for attempt in range(PUBLISH_ATTEMPTS):
             try:
                 await super().publish(data, channels)
@@ -117,7 +121,7 @@ class ResilientRedisBackend(RedisChannelsPubSubBackend):
                 continue
             channel: str = message["channel"].decode()
             if channel in self._wanted:  # an unsubscribe still on its way may let a few through
-                yield channel, message["data"]
+                yield channel.removeprefix(self.prefix), message["data"]
 
     async def _drop_connection(self) -> None:
         pubsub, self._pubsub = self._pubsub, None

@@ -21,7 +21,7 @@ from tests.conftest import PASSWORD, MeetingWorld, make_world
 from tests.support.api import Api
 from tests.support.live import Tablet, comparable
 from tests.support.server import ServerProcess, run_cli
-from tests.support.services import RedisServer, fresh_database, pg_problem, redis_problem, require
+from tests.support.services import RedisServer, fresh_database, pg_problem, redis_problem, require, shared_redis
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProce
     with fresh_database() as url:
         settings = dict(
             database_url=url,
-            redis_url="redis://127.0.0.1:6379/7",
+            **shared_redis(),
             dense_search="false",
             ocr="false",
             ws_heartbeat_seconds="0.5",
@@ -120,6 +120,35 @@ def test_a_redis_restart_mid_meeting_costs_the_tablets_nothing(pair: Any, tmp_pa
         redis.kill()
 
 
+def test_two_installations_on_one_redis_do_not_hear_each_other(pair: Any, tmp_path: Path) -> None:
+    """Another installation (its own database, its own namespace) on the same Redis: its meeting with the same
+    id never reaches this installation's tablets."""
+    a, _, world = pair
+    with fresh_database() as url:
+        other = ServerProcess(
+            tmp_path / "other", database_url=url, dense_search="false", ocr="false", **shared_redis()
+        ).start()
+        try:
+            other_world = make_world(other, tmp_path / "other")
+            assert other_world.meeting_id == world.meeting_id, "the clash this test is about needs the same id"
+            token = world["del1"].token
+
+            async def run() -> None:
+                async with websockets.connect(f"{a.ws_url}/ws/meetings/{world.meeting_id}?token={token}") as ws:
+                    snapshot = json.loads(await ws.recv())
+                    other_world["sec"].ok(
+                        "POST", f"/api/meetings/{other_world.meeting_id}/agenda", json={"title": "Nơi khác"}
+                    )
+                    world["sec"].ok("POST", f"/api/meetings/{world.meeting_id}/agenda", json={"title": "Ở đây"})
+                    event = await _next_event(ws)
+                    assert event["seq"] == snapshot["seq"] + 1 and event["data"]["item"]["title"] == "Ở đây"
+
+            asyncio.run(run())
+            other_world.close()
+        finally:
+            other.stop()
+
+
 def test_serve_with_several_workers_refuses_sqlite_and_a_missing_redis(tmp_path: Path) -> None:
     on_sqlite = run_cli(tmp_path, "serve", "--workers", "2")
     assert on_sqlite.returncode != 0 and "needs PostgreSQL" in on_sqlite.stderr
@@ -146,10 +175,11 @@ def _writes(
     tag: str,
     count: int,
     stop: threading.Event | None = None,
+    pause: float = 0.0,
 ) -> list[dict[str, Any]]:
     """Up to ``count`` changes through one process, as fast as it answers: an item added, then the current item
     moved, alternately. Returns what was acknowledged, stopping at the first failure (the process died) or
-    once ``stop`` is set."""
+    once ``stop`` is set, with ``pause`` seconds between two changes."""
     acknowledged: list[dict[str, Any]] = []
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:
         for index in range(count):
@@ -166,6 +196,7 @@ def _writes(
                 return acknowledged
             kind = "added" if index % 2 == 0 else "current"
             acknowledged.append({"kind": kind, "body": response.json(), "at": time.monotonic()})
+            time.sleep(pause)
     return acknowledged
 
 
@@ -221,9 +252,13 @@ def test_sigkill_of_one_process_with_200_tablets(pair: Any) -> None:
     """200 tablets, half on A and half on a third process C; writes go through both; C is SIGKILLed mid-burst.
     C's tablets reconnect to A with their last seq; every tablet ends equal to a fresh snapshot of its user,
     and no acknowledged change is lost."""
-    a, _, world = pair
+    _, _, world = pair
     meeting_id, items = _new_meeting(world, "Một tiến trình bị dừng")
-    c = ServerProcess(world.server.data_dir, **world.server.settings).start()
+    # two processes of their own: one Python test process replaying every event on 200 tablets can be slow to
+    # answer a heartbeat, and the module's processes close a silent socket after 5 s
+    settings = {**world.server.settings, "ws_idle_timeout_seconds": "60"}
+    a = ServerProcess(world.server.data_dir, **settings).start()
+    c = ServerProcess(world.server.data_dir, **settings).start()
     users = ["del1", "del2", "chair", "guest", "sec"]
     user_of = [users[index % len(users)] for index in range(200)]
     home_of = [a if index % 2 == 0 else c for index in range(200)]
@@ -237,25 +272,28 @@ def test_sigkill_of_one_process_with_200_tablets(pair: Any) -> None:
 
         async def follow(index: int) -> None:
             """Read until the socket drops; a tablet of C then reconnects to A and resumes from its seq."""
-            with contextlib.suppress(ConnectionClosed):
+            try:
                 while True:
                     await live[index].receive(within=120)
-            if home_of[index] is a:
-                return
+            except ConnectionClosed as closed:
+                if home_of[index] is a:  # A lives on: nothing should close its sockets
+                    raise AssertionError(f"A closed tablet {index}'s socket: {closed!r}") from closed
             await asyncio.sleep(random.uniform(0.1, 1.0))  # the kiosk's reconnect backoff, spread out
             old = live[index]
             moved = Tablet(a.ws_url, meeting_id, world[user_of[index]].token, since=old.seq)
             moved.state, moved.seq, moved.seqs = old.state, old.seq, old.seqs
             live[index] = await moved.connect()
-            with contextlib.suppress(ConnectionClosed):
+            try:
                 while True:
                     await moved.receive(within=120)
+            except ConnectionClosed as closed:
+                raise AssertionError(f"A closed moved tablet {index}'s socket: {closed!r}") from closed
 
         readers = [asyncio.create_task(follow(index)) for index in range(len(live))]
         token = world["sec"].token
         stop = threading.Event()
-        through_a = asyncio.to_thread(_writes, a.url, token, meeting_id, items, "A", 10_000, stop)
-        through_c = asyncio.to_thread(_writes, c.url, token, meeting_id, items, "C", 10_000, stop)
+        through_a = asyncio.to_thread(_writes, a.url, token, meeting_id, items, "A", 10_000, stop, 0.02)
+        through_c = asyncio.to_thread(_writes, c.url, token, meeting_id, items, "C", 10_000, stop, 0.02)
 
         async def kill_c_mid_burst() -> None:
             await asyncio.sleep(1.5)
@@ -283,6 +321,7 @@ def test_sigkill_of_one_process_with_200_tablets(pair: Any) -> None:
         finals, acknowledged = asyncio.run(run())
     finally:
         c.kill()
+        a.stop()
     assert any(ack["body"].get("title", "").startswith("C ") for ack in acknowledged), "C acknowledged nothing"
     fresh = {user: world[user].ok("GET", f"/api/meetings/{meeting_id}/snapshot") for user in users}
     titles = {item["title"] for item in fresh["sec"]["state"]["agenda"]}

@@ -19,7 +19,7 @@ from tests.conftest import PASSWORD, MeetingWorld, make_world
 from tests.support.api import Api
 from tests.support.pdfs import many_pages_pdf, text_pdf
 from tests.support.server import ServerProcess
-from tests.support.services import fresh_database, pg_problem, redis_problem, require
+from tests.support.services import fresh_database, pg_problem, redis_problem, require, shared_redis
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ class Cluster:
         self.url = url
         self.settings = dict(
             database_url=url,
-            redis_url="redis://127.0.0.1:6379/5",
+            **shared_redis(),
             dense_search="false",
             ocr="false",
             lease_seconds=LEASE_SECONDS,

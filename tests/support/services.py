@@ -61,6 +61,12 @@ def redis_problem(url: str = REDIS_URL) -> str | None:
     return None
 
 
+def shared_redis() -> dict[str, str]:
+    """Settings for the machine's Redis under a namespace of this run's own: pub/sub ignores the database
+    index, so two test runs (or a test and a bench) on one Redis would otherwise hear each other's meetings."""
+    return {"redis_url": REDIS_URL, "redis_namespace": f"test-{secrets.token_hex(4)}"}
+
+
 def require(*problems: str | None) -> None:
     """Skip (or, under CI=true, fail) when a service the test needs is missing."""
     found = [problem for problem in problems if problem]
