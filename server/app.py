@@ -67,10 +67,16 @@ async def provide_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 @get("/health", exclude_from_auth=True, tags=["system"])
 async def health(request: Request) -> dict[str, object]:
-    """Liveness, how many tablets this process holds open, and which process this is (the ``owner`` of the
-    ``work_lease`` rows it holds, when several processes share the database)."""
+    """Liveness, how many tablets this process holds open, which process this is (the ``owner`` of the
+    ``work_lease`` rows it holds, when several processes share the database) and the background work it did."""
     state = request.app.state
-    return {"status": "ok", "connections": len(state.live.connections), "instance": state.cluster.instance}
+    return {
+        "status": "ok",
+        "connections": len(state.live.connections),
+        "instance": state.cluster.instance,
+        # background work this process did since it started (several processes: each piece done by one)
+        "work": {"extracted": state.worker.extracted, "ocr_pages": state.ocr.pages_read},
+    }
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -86,6 +86,8 @@ class OcrWorker:
         self.extraction_idle = extraction_idle
         self.page_done = page_done
         self.read_page = read_page
+        self.pages_read = 0
+        """Pages this process ran Tesseract on (``/health``: with several processes, each page once across all)."""
         self.unavailable: str | None = None
         """Why OCR cannot run here (Tesseract or a language missing): pages then wait, pending, for a restart."""
         self._wanted = asyncio.Event()
@@ -141,8 +143,14 @@ class OcrWorker:
         if self.leases is None:
             return await self._read(job)
         async with self.leases.holding(f"page:{job.page_id}") as mine:
-            # not mine: another process claimed it a moment ago (_next then skips it)
-            return await self._read(job) if mine else True
+            # not mine: another process claimed it a moment ago (_next then skips it); mine but no longer
+            # pending: another process read it and let go between our look and our claim
+            return await self._read(job) if mine and await self._still_pending(job) else True
+
+    async def _still_pending(self, job: PageJob) -> bool:
+        async with self.db.read() as session:
+            page = await session.get(DocumentPage, job.page_id)
+            return page is not None and page.ocr_status == OcrStatus.pending
 
     async def _pending(self, limit: int) -> list[PageJob]:
         async with self.db.read() as session:
@@ -171,6 +179,7 @@ class OcrWorker:
         """Read one page and record it; False when OCR turned out to be unavailable (the page stays pending)."""
         settings = self.settings
         try:
+            self.pages_read += 1
             result: OcrPage | None = await asyncio.to_thread(
                 self.read_page,
                 self.store.path_for(job.sha256),

@@ -75,6 +75,9 @@ class DocumentWorker:
         self.publish = publish
         self.queue: asyncio.Queue[int] = asyncio.Queue()
         self._queued: set[int] = set()
+        self.extracted = 0
+        """Versions whose text this process extracted (``/health``: with several processes, each version once
+        across all of them)."""
         self._task: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -148,6 +151,7 @@ class DocumentWorker:
             if version is None or version.status != DocumentStatus.processing:
                 return
             sha256 = version.sha256
+        self.extracted += 1
         try:
             extracted = await asyncio.to_thread(extract, self.store.path_for(sha256), self.ocr)
             error = None

@@ -18,10 +18,12 @@ from sqlalchemy import make_url
 from tests.conftest import PASSWORD, MeetingWorld, make_world
 from tests.support.api import Api
 from tests.support.pdfs import many_pages_pdf, text_pdf
+from tests.support.scans import scanned_pdf, tesseract_problem
 from tests.support.server import ServerProcess
 from tests.support.services import fresh_database, pg_problem, redis_problem, require, shared_redis
 
 pytestmark = pytest.mark.e2e
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 T = TypeVar("T")
 LEASE_SECONDS = "2"
@@ -168,6 +170,9 @@ def test_versions_left_processing_are_read_once_when_both_processes_start_again(
     until(lambda: all(sec.ok("GET", f"/api/documents/{i}")["searchable"] for i in ids), 60)
     events = ready_events(pair.url)
     assert [events[i] for i in ids] == [1, 1, 1, 1]
+    # both picked up every version left processing; each was extracted by one of them (the lease), not by both
+    extracted = [process.health()["work"]["extracted"] for process in (pair.a, pair.b)]
+    assert sum(extracted) == left, f"{left} versions left processing, extracted {extracted} times by A and B"
     sec.close()
 
 
@@ -209,3 +214,37 @@ def test_when_the_index_writer_is_killed_the_other_process_takes_it_over(
     assert ready_events(pair.url)[later["id"]] == 1
     sec.close()
     del2.close()
+
+
+def test_each_scanned_page_is_read_by_one_process(tmp_path: Path) -> None:
+    """Two processes with OCR: the pages of a scan uploaded through one are shared out, each read once."""
+    require(pg_problem(), redis_problem(), tesseract_problem())
+    data = tmp_path / "data"
+    with fresh_database() as url:
+        settings = dict(database_url=url, dense_search="false", ocr_dpi="150", lease_seconds="2", **shared_redis())
+        a, b = ServerProcess(data, **settings), ServerProcess(data, **settings)
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(ServerProcess.start, (a, b)))
+        world = make_world(a, data)
+        try:
+            scan = scanned_pdf(FIXTURES / "so-ket-de-an-06-2022.pdf", tmp_path / "so-ket-scan.pdf", dpi=150)
+            document = upload(world["sec"], world.meeting_id, scan, title="Sơ kết Đề án 06 (bản quét)")
+            read = until(lambda: _ocr_finished(world["sec"], document["id"]), 120)
+            assert (read["ocr_total"], read["ocr_done"], read["ocr_failed"]) == (3, 3, 0)
+            pages = [process.health()["work"]["ocr_pages"] for process in (a, b)]
+            assert sum(pages) == 3, f"3 scanned pages read {pages} times by A and B"
+            rows = _query(url, "SELECT data FROM meeting_event WHERE name = 'document.ocr'")
+            assert sorted(json.loads(row[0])["page"] for row in rows) == [1, 2, 3]
+            del1_b = Api.login(b.url, "del1", PASSWORD)
+            page = del1_b.ok("GET", f"/api/documents/{document['id']}/text")["pages"][1]
+            assert page["source"] == "ocr" and len(page["text"]) > 100
+            del1_b.close()
+        finally:
+            world.close()
+            a.stop()
+            b.stop()
+
+
+def _ocr_finished(api: Api, document_id: int) -> dict[str, Any] | None:
+    document: dict[str, Any] = api.ok("GET", f"/api/documents/{document_id}")
+    return document if document["ocr_total"] and document["ocr_done"] >= document["ocr_total"] else None

@@ -63,13 +63,21 @@ def mixed_pdf(src: Path, dst: Path, scanned: set[int], dpi: int = 200) -> Path:
     return dst
 
 
-def require_tesseract() -> None:
-    """Skip the calling test when Tesseract with Vietnamese is not installed, except under CI=true, where it
-    fails: `make system-deps` installs it, and CI must run every test."""
+def tesseract_problem() -> str | None:
+    """Why Tesseract with Vietnamese cannot be used here, or None."""
     try:
         check_languages("vie+eng")
     except OcrUnavailable as exc:
-        reason = f"{exc}: run make system-deps"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI=true requires it")
-        pytest.skip(reason)
+        return f"{exc}: run make system-deps"
+    return None
+
+
+def require_tesseract() -> None:
+    """Skip the calling test when Tesseract with Vietnamese is not installed, except under CI=true, where it
+    fails: `make system-deps` installs it, and CI must run every test."""
+    reason = tesseract_problem()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true requires it")
+    pytest.skip(reason)
