@@ -205,7 +205,10 @@ class OcrWorker:
     async def _record(self, job: PageJob, result: OcrPage | None, error: str | None) -> None:
         async with self.db.write() as session:
             page = await session.get(DocumentPage, job.page_id)
-            version = await session.get(DocumentVersion, job.version_id)
+            # locked until the commit: processes reading a scan's pages side by side each add one to its
+            # counters, and two read-modify-writes of the same row would otherwise keep only one (PostgreSQL;
+            # SQLite writers already take turns)
+            version = await session.get(DocumentVersion, job.version_id, with_for_update=True)
             if page is None or version is None or page.ocr_status != OcrStatus.pending:
                 await session.rollback()  # deleted, or replaced by a new upload meanwhile
                 return
