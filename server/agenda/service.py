@@ -101,7 +101,7 @@ class AgendaService:
         meeting = (await load_managed(self.session, meeting_id, self.ctx.principal)).meeting
         require_open(meeting)
         item = await self._get(meeting_id, item_id)
-        check_version(item.version, data.version)
+        await check_version(self.session, item, data.version)
         changes = data.model_dump(exclude_unset=True, exclude={"version"})
         for required in ("title", "status"):
             if required in changes and changes[required] is None:

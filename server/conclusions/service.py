@@ -16,7 +16,7 @@ from server.errors import NotFound
 from server.events import ConclusionSet
 from server.live.context import ChangeContext
 from server.meetings.access import load_access, load_managed
-from server.meetings.rules import check_version, require_open
+from server.meetings.rules import check_version, check_version_number, require_open
 
 
 def conclusion_public(conclusion: Conclusion) -> ConclusionPublic:
@@ -51,7 +51,10 @@ class ConclusionService:
         if item is None or item.meeting_id != meeting_id:
             raise NotFound("Agenda item", "mục chương trình", item_id)
         conclusion = (await self.session.exec(select(Conclusion).where(Conclusion.agenda_item_id == item_id))).first()
-        check_version(conclusion.version if conclusion else 0, data.version)
+        if conclusion is not None:
+            await check_version(self.session, conclusion, data.version)
+        else:
+            check_version_number(0, data.version)
         text = data.text.strip()
         if not text:
             if conclusion is not None:

@@ -147,7 +147,7 @@ class TaskService:
                 raise Forbidden(
                     "The assignee may change the status only", "Người được giao chỉ được cập nhật trạng thái"
                 )
-        check_version(task.version, data.version)
+        await check_version(self.session, task, data.version)
         for required in ("title", "status", "assigned_unit", "note"):
             if required in changes and changes[required] is None:
                 raise Invalid(f"{required} cannot be null", f"{required} không được để trống")

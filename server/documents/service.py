@@ -225,7 +225,7 @@ class DocumentService:
     async def update(self, document_id: int, data: DocumentUpdate) -> DocumentPublic:
         document, access = await load_readable(self.session, document_id, self.ctx.principal)
         access.require_manage()
-        check_version(document.version, data.version)
+        await check_version(self.session, document, data.version)
         changes = data.model_dump(exclude_unset=True, exclude={"version"})
         for required in ("title", "classification"):
             if required in changes and changes[required] is None:

@@ -144,7 +144,7 @@ class MeetingService:
 
     async def update(self, meeting_id: int, data: MeetingUpdate) -> Meeting:
         meeting = (await load_managed(self.session, meeting_id, self.ctx.principal)).meeting
-        check_version(meeting.version, data.version)
+        await check_version(self.session, meeting, data.version)
         changes = data.model_dump(exclude_unset=True, exclude={"version"})
         for required in ("title", "quorum_ratio"):
             if required in changes and changes[required] is None:

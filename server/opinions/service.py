@@ -232,7 +232,7 @@ class OpinionService:
             raise NotFound("Opinion request", "phiếu lấy ý kiến", request_id)
         target = OpinionTarget(document_id=request.document_id, agenda_item_id=request.agenda_item_id)
         audience = await self._check_target(access, target)
-        check_version(request.version, data.version)
+        await check_version(self.session, request, data.version)
         changes = data.model_dump(exclude_unset=True, exclude={"version"})
         if "question" in changes and changes["question"] is None:
             raise Invalid("question cannot be null", "question không được để trống")

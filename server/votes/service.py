@@ -73,7 +73,7 @@ class PollService:
     async def update(self, poll_id: int, data: PollUpdate) -> PollPublic:
         poll, access = await self._load(poll_id, manage=True)
         self._require_draft(poll)
-        check_version(poll.version, data.version)
+        await check_version(self.session, poll, data.version)
         changes = data.model_dump(exclude_unset=True, exclude={"version"})
         for required in ("title", "kind", "secret", "allow_change", "majority_of"):
             if required in changes and changes[required] is None:

@@ -9,6 +9,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -335,3 +336,31 @@ def test_sigkill_of_one_process_with_200_tablets(pair: Any) -> None:
         assert tablet.seq == snapshot["seq"], f"tablet {index} stopped at {tablet.seq} of {snapshot['seq']}"
         assert len(tablet.seqs) == len(set(tablet.seqs)), f"tablet {index} applied an event twice"
         assert comparable(tablet.state) == comparable(snapshot["state"]), f"tablet {index} differs from a snapshot"
+
+
+def test_two_edits_from_the_same_version_through_two_processes_one_wins(pair: Any) -> None:
+    """The same agenda item edited through A and B at the same moment, both from version v: one edit is taken,
+    the other refused with 409, round after round (never both taken, the later silently overwriting)."""
+    a, b, world = pair
+    meeting_id, items = _new_meeting(world, "Sửa cùng lúc")
+    token = world["sec"].token
+    outcomes = []
+    with (
+        httpx.Client(base_url=a.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as via_a,
+        httpx.Client(base_url=b.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as via_b,
+    ):
+        for round_number in range(30):
+            item = via_a.get(f"/api/meetings/{meeting_id}/agenda").raise_for_status().json()[0]
+            start = threading.Barrier(2)
+
+            def edit(
+                http: httpx.Client, title: str, version: int = item["version"], start: threading.Barrier = start
+            ) -> int:
+                start.wait()
+                body = {"title": title, "version": version}
+                return http.patch(f"/api/meetings/{meeting_id}/agenda/{items[0]}", json=body).status_code
+
+            with ThreadPoolExecutor(2) as pool:
+                codes = sorted(pool.map(edit, (via_a, via_b), (f"A {round_number}", f"B {round_number}")))
+            outcomes.append(codes)
+    assert all(codes == [200, 409] for codes in outcomes), f"rounds not one 200 and one 409: {outcomes}"
