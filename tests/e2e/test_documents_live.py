@@ -51,8 +51,10 @@ async def test_document_events_reach_exactly_those_who_may_read(world: MeetingWo
         world, FIXTURES / "bao-cao-ihanoi.pdf", classification="confidential", allowed_usernames="del2"
     )
     internal = upload(world, FIXTURES / "so-ket-de-an-06-2022.pdf", classification="internal")
-    wait_ready(world, confidential["id"])
-    wait_ready(world, internal["id"])
+    # indexed too: document.indexed must come before the closing notice, or a tablet compared at the notice
+    # would still hold searchable false
+    wait_ready(world, confidential["id"], searchable=True)
+    wait_ready(world, internal["id"], searchable=True)
     world["sec"].ok("POST", f"/api/meetings/{world.meeting_id}/start")
     present = f"/api/meetings/{world.meeting_id}/present"
     world["sec"].ok("POST", present, json={"document_id": internal["id"], "page": 1})

@@ -268,6 +268,7 @@ def test_sigkill_of_one_process_with_200_tablets(pair: Any) -> None:
 
     async def run() -> tuple[list[Tablet], list[dict[str, Any]]]:
         live = [await Tablet(home_of[i].ws_url, meeting_id, world[user_of[i]].token).connect() for i in range(200)]
+        every = list(live)  # each connection made, moved ones' first included: all are closed at the end
         for tablet in live:
             await tablet.receive()  # the snapshot
 
@@ -281,8 +282,10 @@ def test_sigkill_of_one_process_with_200_tablets(pair: Any) -> None:
                     raise AssertionError(f"A closed tablet {index}'s socket: {closed!r}") from closed
             await asyncio.sleep(random.uniform(0.1, 1.0))  # the kiosk's reconnect backoff, spread out
             old = live[index]
+            await old.close()
             moved = Tablet(a.ws_url, meeting_id, world[user_of[index]].token, since=old.seq)
             moved.state, moved.seq, moved.seqs = old.state, old.seq, old.seqs
+            every.append(moved)
             live[index] = await moved.connect()
             try:
                 while True:
@@ -314,7 +317,7 @@ def test_sigkill_of_one_process_with_200_tablets(pair: Any) -> None:
         for reader in readers:
             with contextlib.suppress(asyncio.CancelledError):
                 await reader  # a reader that ended on its own re-raises its failure here
-        for tablet in live:
+        for tablet in every:
             await tablet.close()
         return live, acked_a + acked_c
 
