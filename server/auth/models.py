@@ -33,7 +33,12 @@ class User(UserBase, table=True):
     @property
     def display_name(self) -> str:
         """How screens, minutes and watermarks name the person: the full name, else the username."""
-        return self.full_name or self.username
+        return User.name_of(self.full_name, self.username)
+
+    @staticmethod
+    def name_of(full_name: str, username: str) -> str:
+        """``display_name`` from the two columns (for queries that read columns, not users)."""
+        return full_name or username
 
 
 class AuthToken(SQLModel, table=True):

@@ -66,43 +66,22 @@ async def list_participants(ctx_session: Any, meeting_id: int) -> list[Participa
             Participant.attendance,
             Participant.checked_in_at,
             Participant.delegated_to_user_id,
-            delegate.full_name,
-            delegate.username,
             Participant.attendance_note,
+            delegate.full_name.label("delegate_full_name"),
+            delegate.username.label("delegate_username"),
         )
         .join(User, col(User.id) == Participant.user_id)
         .outerjoin(delegate, col(delegate.id) == Participant.delegated_to_user_id)
         .where(Participant.meeting_id == meeting_id)
         .order_by(col(Participant.id))
     )
-    return [
-        ParticipantPublic(
-            id=participant_id,
-            user_id=user_id,
-            username=username,
-            full_name=full_name,
-            role=MeetingRole(role),
-            attendance=Attendance(attendance),
-            checked_in_at=checked_in_at,
-            delegated_to_user_id=delegated_to,
-            # User.display_name, read from the columns
-            delegated_to_name=(delegate_full_name or delegate_username) if delegated_to is not None else None,
-            attendance_note=note,
-        )
-        for (
-            participant_id,
-            user_id,
-            username,
-            full_name,
-            role,
-            attendance,
-            checked_in_at,
-            delegated_to,
-            delegate_full_name,
-            delegate_username,
-            note,
-        ) in rows.all()
-    ]
+    participants = []
+    for row in rows.all():
+        fields = dict(row._mapping)
+        delegate_full_name, delegate_username = fields.pop("delegate_full_name"), fields.pop("delegate_username")
+        delegated_to_name = User.name_of(delegate_full_name, delegate_username) if delegate_username else None
+        participants.append(ParticipantPublic(**fields, delegated_to_name=delegated_to_name))
+    return participants
 
 
 class MeetingService:
