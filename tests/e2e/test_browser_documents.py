@@ -132,10 +132,7 @@ def test_upload_then_a_tablet_reads_live_and_follows_the_presenter(
 
 
 def upload(api: Api, path: Path, **fields: str) -> dict[str, object]:
-    files = {"file": (path.name, path.read_bytes(), "application/pdf")}
-    response = api.request("POST", f"/api/meetings/{DEMO_MEETING}/documents", files=files, data=fields)
-    assert response.status_code == 202, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return api.upload_document(DEMO_MEETING, path, **fields)
 
 
 def test_live_documents_state_equals_a_fresh_snapshot(

@@ -18,15 +18,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def upload(world: MeetingWorld, path: Path, **fields: str) -> dict:
-    with path.open("rb") as handle:
-        response = world["sec"].request(
-            "POST",
-            f"/api/meetings/{world.meeting_id}/documents",
-            files={"file": (path.name, handle, "application/pdf")},
-            data=fields,
-        )
-    assert response.status_code == 202, response.text
-    return response.json()
+    return world["sec"].upload_document(world.meeting_id, path, **fields)
 
 
 def wait_ready(world: MeetingWorld, document_id: int, within: float = 60, *, searchable: bool = False) -> dict:

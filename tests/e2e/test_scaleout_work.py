@@ -111,15 +111,6 @@ def ready_events(url: str) -> Counter[int]:
     return Counter(json.loads(row[0])["document"]["id"] for row in rows)
 
 
-def upload(api: Api, meeting_id: int, path: Path, **fields: str) -> dict[str, Any]:
-    with path.open("rb") as handle:
-        response = api.request(
-            "POST", f"/api/meetings/{meeting_id}/documents", files={"file": (path.name, handle)}, data=fields
-        )
-    assert response.status_code == 202, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
 def hits(api: Api, query: str) -> list[int]:
     """The documents ``GET /api/search`` finds for ``query``, best first."""
     return [hit["document_id"] for hit in api.ok("GET", "/api/search", params={"q": query})["hits"]]
@@ -138,7 +129,7 @@ def test_a_document_uploaded_through_one_process_is_read_once_and_found_through_
     pair, world = cluster
     sec_a = Api.login(pair.a.url, "sec", PASSWORD)
     del1_b = Api.login(pair.b.url, "del1", PASSWORD)
-    document = upload(sec_a, world.meeting_id, report(tmp_path, "nuoc.pdf", "dự án cấp nước sạch Phù Đổng"))
+    document = sec_a.upload_document(world.meeting_id, report(tmp_path, "nuoc.pdf", "dự án cấp nước sạch Phù Đổng"))
 
     found = until(lambda: document["id"] in hits(del1_b, "cấp nước sạch Phù Đổng"), 60)
     assert found
@@ -156,7 +147,9 @@ def test_versions_left_processing_are_read_once_when_both_processes_start_again(
 ) -> None:
     pair, world = cluster
     sec = Api.login(pair.a.url, "sec", PASSWORD)
-    uploaded = [upload(sec, world.meeting_id, many_pages_pdf(tmp_path / f"long-{n}.pdf", 400)) for n in range(4)]
+    uploaded = [
+        sec.upload_document(world.meeting_id, many_pages_pdf(tmp_path / f"long-{n}.pdf", 400)) for n in range(4)
+    ]
     pair.a.kill()
     pair.b.kill()
     sec.close()
@@ -182,7 +175,7 @@ def test_a_document_removed_through_one_process_leaves_the_others_search(
     pair, world = cluster
     sec_b = Api.login(pair.b.url, "sec", PASSWORD)
     del1_a = Api.login(pair.a.url, "del1", PASSWORD)
-    document = upload(sec_b, world.meeting_id, report(tmp_path, "den.pdf", "chiếu sáng đèn đường Gia Lâm"))
+    document = sec_b.upload_document(world.meeting_id, report(tmp_path, "den.pdf", "chiếu sáng đèn đường Gia Lâm"))
     until(lambda: document["id"] in hits(del1_a, "chiếu sáng đèn đường Gia Lâm"), 60)
 
     response = sec_b.request("DELETE", f"/api/documents/{document['id']}")
@@ -201,11 +194,11 @@ def test_when_the_index_writer_is_killed_the_other_process_takes_it_over(
     before = report(tmp_path, "truong.pdf", "xây trường mầm non Đông Anh")
     sec = Api.login(survivor.url, "sec", PASSWORD)
     del2 = Api.login(survivor.url, "del2", PASSWORD)
-    earlier = upload(sec, world.meeting_id, before)
+    earlier = sec.upload_document(world.meeting_id, before)
     until(lambda: earlier["id"] in hits(del2, "trường mầm non Đông Anh"), 60)
 
     writer.kill()
-    later = upload(sec, world.meeting_id, report(tmp_path, "cau.pdf", "sửa cầu Long Biên"))
+    later = sec.upload_document(world.meeting_id, report(tmp_path, "cau.pdf", "sửa cầu Long Biên"))
     # after the lease runs out the survivor loads the directory, reconciles with the database, indexes it
     until(lambda: later["id"] in hits(del2, "sửa cầu Long Biên"), 60)
     assert earlier["id"] in hits(del2, "trường mầm non Đông Anh")
@@ -228,7 +221,7 @@ def test_each_scanned_page_is_read_by_one_process(tmp_path: Path) -> None:
         world = make_world(a, data)
         try:
             scan = scanned_pdf(FIXTURES / "so-ket-de-an-06-2022.pdf", tmp_path / "so-ket-scan.pdf", dpi=150)
-            document = upload(world["sec"], world.meeting_id, scan, title="Sơ kết Đề án 06 (bản quét)")
+            document = world["sec"].upload_document(world.meeting_id, scan, title="Sơ kết Đề án 06 (bản quét)")
             read = until(lambda: _ocr_finished(world["sec"], document["id"]), 120)
             assert (read["ocr_total"], read["ocr_done"], read["ocr_failed"]) == (3, 3, 0)
             pages = [process.health()["work"]["ocr_pages"] for process in (a, b)]

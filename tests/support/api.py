@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -35,6 +36,18 @@ class Api:
         response = self.request(method, path, **kwargs)
         assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
         return response.json() if response.content else None
+
+    def upload_document(self, meeting_id: int, path: Path, **fields: str) -> dict[str, Any]:
+        """Upload the PDF at ``path`` to the meeting (form ``fields`` beside it); the document, accepted (202)."""
+        with path.open("rb") as handle:
+            response = self.request(
+                "POST",
+                f"/api/meetings/{meeting_id}/documents",
+                files={"file": (path.name, handle, "application/pdf")},
+                data=fields,
+            )
+        assert response.status_code == 202, response.text
+        return response.json()  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self.http.close()

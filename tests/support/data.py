@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
+from tests.support.services import require
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -19,8 +18,5 @@ def shared_data(relative: str) -> Path:
     """
     path = SHARED_DATA / relative
     if not path.exists():
-        reason = f"shared test data {relative!r} not found at {path} (the ../shared/data folder is optional locally)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI=true requires it")
-        pytest.skip(reason)
+        require(f"shared test data {relative!r} not found at {path} (the ../shared/data folder is optional locally)")
     return path

@@ -4,16 +4,15 @@ no text layer. What OCR is tested on."""
 from __future__ import annotations
 
 import io
-import os
 import random
 from pathlib import Path
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
-import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from documents.ocr import OcrUnavailable, check_languages
+from tests.support.services import require
 
 
 def scan_image(
@@ -75,9 +74,4 @@ def tesseract_problem() -> str | None:
 def require_tesseract() -> None:
     """Skip the calling test when Tesseract with Vietnamese is not installed, except under CI=true, where it
     fails: `make system-deps` installs it, and CI must run every test."""
-    reason = tesseract_problem()
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true requires it")
-    pytest.skip(reason)
+    require(tesseract_problem())

@@ -68,13 +68,14 @@ def shared_redis() -> dict[str, str]:
 
 
 def require(*problems: str | None) -> None:
-    """Skip (or, under CI=true, fail) when a service the test needs is missing."""
+    """Skip (or, under CI=true, fail: CI must run every test) when something the test needs is missing: each
+    problem is why one thing cannot be used (None: it can)."""
     found = [problem for problem in problems if problem]
     if not found:
         return
     message = "; ".join(found)
     if os.environ.get("CI") == "true":
-        pytest.fail(f"CI needs PostgreSQL and Redis for the scale-out tests: {message}", pytrace=False)
+        pytest.fail(f"{message}; CI=true requires it", pytrace=False)
     pytest.skip(message)
 
 
