@@ -33,7 +33,7 @@ from server.db import Database, utcnow
 from server.live.eager import run_eagerly
 from server.live.models import MeetingEvent
 from server.live.snapshot import build_snapshot
-from server.live.wire import Published, channel_name, decode_published, encode_published, event_message
+from server.live.wire import Published, channel_name, decode_published, encode_published, logged_event
 from server.meetings.models import Meeting
 from server.tasks import cancel
 
@@ -162,10 +162,7 @@ class Connection:
         replay = self.room.replay(since, self.resume_max_events) if self.room is not None else None
         if replay is not None:  # this process has every event after since in memory: no database round trip
             self.last_seq = since
-            for published in replay:
-                if published.visible_to(self.principal.id):
-                    await self.send(published.text)
-                self.last_seq = published.seq
+            await self._send_events(replay)
             return
         async with self.db.read() as session:
             rows = (
@@ -184,10 +181,14 @@ class Connection:
         await self._send_rows(rows)
 
     async def _send_rows(self, rows: list[MeetingEvent] | Any) -> None:
-        for row in rows:
-            if row.audience is None or self.principal.id in row.audience:
-                await self.send(event_message(row.seq, row.name, row.data).decode())
-            self.last_seq = max(self.last_seq, row.seq)
+        await self._send_events([logged_event(row.seq, row.name, row.data, row.audience) for row in rows])
+
+    async def _send_events(self, events: list[Published]) -> None:
+        """Send the events this tablet may see, in order (from the log or a room's memory)."""
+        for event in events:
+            if event.visible_to(self.principal.id):
+                await self.send(event.text)
+            self.last_seq = max(self.last_seq, event.seq)
 
     async def _fill_gap(self, upto: int) -> None:
         async with self.db.read() as session:

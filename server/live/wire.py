@@ -40,6 +40,12 @@ def encode_published(seq: int, name: str, data: dict[str, Any], audience: list[i
     return f"{seq} {who}\n".encode() + event_message(seq, name, data)
 
 
+def logged_event(seq: int, name: str, data: dict[str, Any], audience: list[int] | None) -> Published:
+    """An event read back from the log, as ``decode_published`` gives a published one."""
+    who = None if audience is None else frozenset(audience)
+    return Published(seq=seq, audience=who, text=event_message(seq, name, data).decode())
+
+
 @functools.lru_cache(maxsize=256)
 def decode_published(message: bytes) -> Published:
     """Parse a published message once per process, not once per socket (every socket gets the same bytes)."""
