@@ -72,12 +72,13 @@ class OcrWorker:
         extraction_idle: Callable[[], Awaitable[None]],
         page_done: Callable[[int, int], None] | None = None,
         read_page: Callable[..., OcrPage] = ocr_page,
-        leases: Leases | None = None,
+        *,
+        leases: Leases,
     ) -> None:
         """``extraction_idle()`` returns once no upload waits for text extraction; ``page_done(document_id,
         page)`` is called after a page of a current version is committed (the search index follows).
-        ``read_page`` is `documents.ocr.ocr_page` (its signature). ``leases`` (several processes) decide
-        which process reads a page."""
+        ``read_page`` is `documents.ocr.ocr_page` (its signature). ``leases`` decide which
+        process reads a page (several processes; one alone always may)."""
         self.leases = leases
         self.settings = settings
         self.db = db
@@ -127,7 +128,7 @@ class OcrWorker:
     async def _idle(self) -> None:
         """Until woken; several processes: at most ``lease_seconds``, for pages another process queued
         unheard or left behind when it died."""
-        if self.leases is not None and self.leases.shared:
+        if self.leases.shared:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wanted.wait(), self.leases.seconds)
         else:
@@ -136,12 +137,10 @@ class OcrWorker:
 
     async def _next(self) -> PageJob | None:
         """The first pending page no other live process is reading."""
-        jobs = await self._pending(CANDIDATES if self.leases is not None and self.leases.shared else 1)
+        jobs = await self._pending(CANDIDATES if self.leases.shared else 1)
         return jobs[0] if jobs else None
 
     async def _read_claimed(self, job: PageJob) -> bool:
-        if self.leases is None:
-            return await self._read(job)
         async with self.leases.holding(f"page:{job.page_id}") as mine:
             # not mine: another process claimed it a moment ago (_next then skips it); mine but no longer
             # pending: another process read it and let go between our look and our claim
@@ -170,10 +169,8 @@ class OcrWorker:
                 )
             ).all()
         jobs = [PageJob(page_id=row[0], version_id=row[1], page=row[2], sha256=row[3]) for row in rows if row[0]]
-        if self.leases is not None:
-            held = await self.leases.held(f"page:{job.page_id}" for job in jobs)
-            jobs = [job for job in jobs if f"page:{job.page_id}" not in held]
-        return jobs
+        held = await self.leases.held(f"page:{job.page_id}" for job in jobs)
+        return [job for job in jobs if f"page:{job.page_id}" not in held]
 
     async def _read(self, job: PageJob) -> bool:
         """Read one page and record it; False when OCR turned out to be unavailable (the page stays pending)."""
@@ -270,9 +267,6 @@ class OcrWorker:
                 await self._write_searchable_copy(version_id)
 
     async def _write_searchable_copy(self, version_id: int) -> None:
-        if self.leases is None:
-            await self._write_copy(version_id)
-            return
         async with self.leases.holding(f"copy:{version_id}") as mine:
             if mine:  # else another process writes it
                 await self._write_copy(version_id)

@@ -61,11 +61,11 @@ class DocumentWorker:
         *,
         ocr: bool = False,
         ocr_queued: Callable[[], None] | None = None,
-        leases: Leases | None = None,
+        leases: Leases,
     ) -> None:
         """``processed(document_id)`` is called after a version's text is committed (the search index follows);
         with ``ocr``, scanned pages are queued for OCR and ``ocr_queued()`` wakes the OCR worker. ``leases``
-        (several processes) decide which process extracts a version."""
+        decide which process extracts a version (several processes; one alone always may)."""
         self.leases = leases
         self.processed = processed
         self.ocr = ocr
@@ -90,7 +90,7 @@ class DocumentWorker:
         for version_id in await self._processing():
             self.enqueue(version_id)
         self._task = asyncio.create_task(self._run())
-        if self.leases is not None and self.leases.shared:
+        if self.leases.shared:
             self._sweeper = asyncio.create_task(self._sweep(self.leases))
 
     async def stop(self) -> None:
@@ -138,9 +138,6 @@ class DocumentWorker:
                 self.queue.task_done()
 
     async def process(self, version_id: int) -> None:
-        if self.leases is None:
-            await self._process(version_id)
-            return
         async with self.leases.holding(f"version:{version_id}") as mine:
             if mine:  # else another process extracts it (and if it dies, the sweep brings it back here)
                 await self._process(version_id)
