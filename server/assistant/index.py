@@ -93,8 +93,8 @@ class SearchIndex:
         settings: Settings,
         db: Database,
         publish: Publisher,
-        cluster: Cluster | None = None,
-        leases: Leases | None = None,
+        cluster: Cluster,
+        leases: Leases,
     ) -> None:
         """With a shared ``cluster`` and ``leases``, the processes elect one writer of the directory."""
         self.db = db
@@ -115,13 +115,13 @@ class SearchIndex:
         self.summaries: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         """Document summaries by (document id, version): computed once, as a version never changes."""
         self.cluster = cluster
-        self.leases = leases if cluster is not None and cluster.shared else None
+        self.leases = leases if cluster.shared else None
         self.writing = self.leases is None
         """This process writes the index (always, alone; the lease holder, shared)."""
         self._writer_tasks: list[asyncio.Task[None]] = []
         self._reload_wanted = asyncio.Event()
         self._follow_seconds = min(FOLLOW_SECONDS, settings.lease_seconds)
-        if cluster is not None and self.leases is not None:
+        if self.leases is not None:
             cluster.on("index.sync", lambda args: self.sync(int(args[0])))
             cluster.on("index.page", lambda args: self.sync_page(int(args[0]), int(args[1])))
             cluster.on("index.record", lambda args: self.sync_record(args[0], int(args[1])))
@@ -182,7 +182,7 @@ class SearchIndex:
 
     def _forward(self, kind: str, *args: object) -> bool:
         """A reader hands the request to the writer (True); the writer keeps it."""
-        if self.writing or self.cluster is None:
+        if self.writing:
             return False
         self.cluster.tell(kind, *args)
         return True
@@ -204,7 +204,7 @@ class SearchIndex:
 
     async def _become_writer(self) -> None:
         """This process took the lease: the directory holds the last writer's final save; carry on from it."""
-        log.info("this process (%s) now writes the search index", self.cluster.instance if self.cluster else "-")
+        log.info("this process (%s) now writes the search index", self.cluster.instance)
         self.writing = True
         try:
             self.retriever = await self._load_current() or await asyncio.to_thread(self._load)
@@ -480,8 +480,7 @@ class SearchIndex:
     async def _save(self) -> None:
         async with self._write:
             saved = await asyncio.to_thread(self.retriever.save, self.directory)
-        if self.cluster is not None:
-            self.cluster.tell("index.saved", saved)
+        self.cluster.tell("index.saved", saved)  # nobody hears it when this process is alone
 
     async def _encode_vectors(self) -> None:
         """Give every passage its vector, a batch at a time, saving now and then and when done."""
