@@ -21,6 +21,7 @@ export class NotesPanel {
     this.notes = new Map(); // page -> text, for the document shown
     this.pending = null; // {docId, page, text} waiting for the debounce
     this.timer = null;
+    this.saving = 0; // saves sent and not yet answered
     this.loaded = null; // doc id whose notes are loaded
     this.button = h("button", {
       class: "btn viewer-notes-toggle", type: "button", testid: "viewer-notes", title: t("notes.title"),
@@ -57,7 +58,19 @@ export class NotesPanel {
     this.page = page;
     this.label.textContent = t("notes.page", { page });
     this.element.dataset.page = String(page);
-    if (switching || this.loaded !== doc.id) await this.load();
+    if (switching || this.loaded !== doc.id) {
+      // nothing typed before the saved notes arrive could be kept: the field waits for them
+      this.text.readOnly = true;
+      this.text.value = "";
+      this.status.textContent = t("notes.loading");
+      await this.load();
+      if (doc.id !== this.docId) return;
+      if (this.loaded !== doc.id) {
+        this.status.textContent = t("notes.load_failed");
+        return;
+      }
+      this.text.readOnly = false;
+    }
     this.text.value = this.notes.get(page) || "";
     this.status.textContent = "";
   }
@@ -68,17 +81,22 @@ export class NotesPanel {
       const notes = await this.api.get(`/api/documents/${docId}/notes`);
       if (docId !== this.docId) return;
       this.notes = new Map(notes.map((note) => [note.page, note.text]));
+      // typing not yet saved is newer than anything the server could answer
+      if (this.pending && this.pending.docId === docId) this.notes.set(this.pending.page, this.pending.text);
       this.loaded = docId;
     } catch (error) {
       showError(error);
     }
   }
 
-  /** Another device changed a note of this document: take it, unless this page has unsaved typing. */
+  /**
+   * Another device changed a note of this document: take it, unless this page has typing that is
+   * not saved yet or a save still on its way (the answer read may predate it; its own echo follows).
+   */
   async reload(page) {
     await this.load();
-    const typing = this.pending && this.pending.page === this.page;
-    if (page === this.page && !typing && this.text.value !== (this.notes.get(page) || "")) {
+    const busy = (this.pending && this.pending.page === this.page) || this.saving > 0;
+    if (page === this.page && !busy && this.text.value !== (this.notes.get(page) || "")) {
       this.text.value = this.notes.get(page) || "";
       this.status.textContent = t("notes.updated_elsewhere");
     }
@@ -98,13 +116,15 @@ export class NotesPanel {
     const pending = this.pending;
     this.pending = null;
     if (!pending || pending.docId == null) return;
+    this.saving += 1;
     this.api.request("PUT", `/api/documents/${pending.docId}/notes/${pending.page}`, { text: pending.text })
       .then(() => {
         if (pending.docId === this.docId && pending.page === this.page && !this.pending) {
           this.status.textContent = t("notes.saved");
         }
       })
-      .catch(showError);
+      .catch(showError)
+      .finally(() => { this.saving -= 1; });
   }
 
   destroy() {

@@ -68,6 +68,19 @@ def test_delegate_asks_console_grants_projector_and_tablet_count_down(
     secretary.close()
 
 
+# holds every GET of a document's notes for 1.5 s in the page it runs in
+SLOW_NOTES_SCRIPT = """() => {
+  const fetchNow = window.fetch.bind(window);
+  window.fetch = async (resource, options) => {
+    const method = (options && options.method) || "GET";
+    if (method === "GET" && /\\/api\\/documents\\/\\d+\\/notes$/.test(String(resource))) {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+    return fetchNow(resource, options);
+  };
+}"""
+
+
 def test_a_note_typed_on_one_page_appears_on_the_second(
     browser: Browser,  # noqa: F811
     demo_server: ServerProcess,  # noqa: F811
@@ -89,21 +102,34 @@ def test_a_note_typed_on_one_page_appears_on_the_second(
         assert time.monotonic() < deadline, "document not ready"
         time.sleep(0.1)
 
+    delegate = Api.login(demo_server.url, "daibieu1", "daibieu-demo-1")
+    delegate.ok("PUT", f"/api/documents/{doc_id}/notes/1", json={"text": "Đã đọc."})
     pages = [open_meeting_on_tablet(browser, demo_server, "daibieu1", "daibieu-demo-1") for _ in range(2)]
+    # the first tablet's notes arrive slowly: until they do, the field takes no typing that they would wipe
+    pages[0].evaluate(SLOW_NOTES_SCRIPT)
     for page in pages:
         page.get_by_test_id(f"doc-{doc_id}").first.click()
         expect(page.get_by_test_id("viewer")).to_be_visible()
         page.get_by_test_id("viewer-notes").click()
         expect(page.get_by_test_id("notes-page-label")).to_contain_text("1")
-    pages[0].get_by_test_id("notes-text").press_sequentially("Hỏi lại nguồn vốn", delay=20)
+    expect(pages[0].get_by_test_id("notes-text")).not_to_be_editable()
+    expect(pages[0].get_by_test_id("notes-status")).to_have_text("Đang tải ghi chú…")
+    for page in pages:
+        expect(page.get_by_test_id("notes-text")).to_have_value("Đã đọc.")
+        expect(page.get_by_test_id("notes-text")).to_be_editable()
+    pages[0].get_by_test_id("notes-text").press("Control+End")
+    pages[0].get_by_test_id("notes-text").press_sequentially(" Hỏi lại nguồn vốn", delay=20)
     expect(pages[0].get_by_test_id("notes-status")).to_have_text("Đã lưu")
-    expect(pages[1].get_by_test_id("notes-text")).to_have_value("Hỏi lại nguồn vốn")
+    expect(pages[1].get_by_test_id("notes-text")).to_have_value("Đã đọc. Hỏi lại nguồn vốn")
     # a note belongs to its page: page 2 starts empty, and back on page 1 it is there
     pages[1].get_by_test_id("viewer-next").click()
     expect(pages[1].get_by_test_id("notes-page-label")).to_contain_text("2")
     expect(pages[1].get_by_test_id("notes-text")).to_have_value("")
     pages[1].get_by_test_id("viewer-prev").click()
-    expect(pages[1].get_by_test_id("notes-text")).to_have_value("Hỏi lại nguồn vốn")
+    expect(pages[1].get_by_test_id("notes-text")).to_have_value("Đã đọc. Hỏi lại nguồn vốn")
     # nobody else sees it: the secretary's own notes on the document are empty
     assert secretary.ok("GET", f"/api/documents/{doc_id}/notes") == []
+    saved = delegate.ok("GET", f"/api/documents/{doc_id}/notes")
+    assert [note["text"] for note in saved] == ["Đã đọc. Hỏi lại nguồn vốn"]
     secretary.close()
+    delegate.close()
