@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import delete, insert, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.audit import audit
 from server.db import utcnow
@@ -11,7 +12,7 @@ from server.events import PollClosed
 from server.live.context import ChangeContext
 from server.meetings.attendance import attendance_summary
 from server.meetings.models import Meeting
-from server.votes.models import MajorityOf, Poll, PollKind, PollOption, PollStatus
+from server.votes.models import MajorityOf, Poll, PollKind, PollOption, PollStatus, PollVoter
 from server.votes.reading import counts_of, for_event, needed_for, poll_public
 from server.votes.schemas import PollPublic
 
@@ -41,6 +42,8 @@ async def close_poll(ctx: ChangeContext, meeting: Meeting, poll: Poll) -> PollPu
         update(Poll).where(col(Poll.id) == poll.id).values(status=PollStatus.closed, tallied_serial=Poll.ballot_serial)
     )
     await ctx.session.refresh(poll)
+    if poll.secret:
+        await forget_arrival_order(ctx.session, poll.id)
     options = list((await ctx.session.exec(select(PollOption).where(PollOption.poll_id == poll.id))).all())
     counts, voters = await counts_of(ctx.session, poll)
     attendance = await attendance_summary(ctx.session, meeting)
@@ -68,6 +71,26 @@ async def close_poll(ctx: ChangeContext, meeting: Meeting, poll: Poll) -> PollPu
         winner_option_id=winner,
     )
     return public
+
+
+async def forget_arrival_order(session: AsyncSession, poll_id: int) -> None:
+    """Write a secret poll's voter rows again, all at once and in user order.
+
+    PostgreSQL keeps, on every row, the transaction that wrote it (``xmin``) and where it lies in the table
+    (``ctid``): the voter rows of a secret poll, each written by the batch that took that ballot, would tell
+    who voted in which order, and the event log tells how the counts moved in that order, which together can
+    name a voter's choice. Written again by the close, every row has the same transaction and lies in user
+    order, so nothing at rest says who voted when. (SQLite's WITHOUT ROWID table was already in key order.)
+    """
+    voters = select(PollVoter.user_id).where(PollVoter.poll_id == poll_id).order_by(col(PollVoter.user_id))
+    user_ids = list((await session.exec(voters)).all())
+    if not user_ids:
+        return
+    await session.exec(delete(PollVoter).where(col(PollVoter.poll_id) == poll_id))
+    await session.exec(
+        insert(PollVoter.__table__),  # type: ignore[call-overload,arg-type]
+        params=[{"poll_id": poll_id, "user_id": user_id} for user_id in user_ids],
+    )
 
 
 async def close_open_polls(ctx: ChangeContext, meeting: Meeting) -> None:

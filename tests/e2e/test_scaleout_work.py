@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections import Counter
@@ -13,14 +12,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import make_url
 
 from tests.conftest import PASSWORD, MeetingWorld, make_world
 from tests.support.api import Api
 from tests.support.pdfs import many_pages_pdf, text_pdf
 from tests.support.scans import scanned_pdf, tesseract_problem
 from tests.support.server import ServerProcess
-from tests.support.services import fresh_database, pg_problem, redis_problem, require, shared_redis
+from tests.support.services import fresh_database, pg_problem, pg_rows, redis_problem, require, shared_redis
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -53,7 +51,7 @@ class Cluster:
 
     def writer(self) -> ServerProcess:
         """The process holding the search index's lease (its owner is the instance /health names)."""
-        owner = until(lambda: _query(self.url, "SELECT owner FROM work_lease WHERE key = 'search-index'"), 20)
+        owner = until(lambda: pg_rows(self.url, "SELECT owner FROM work_lease WHERE key = 'search-index'"), 20)
         for process in (self.a, self.b):
             if (
                 process.process is not None
@@ -91,23 +89,9 @@ def until(probe: Callable[[], T], within: float) -> T:
     raise AssertionError(f"not so after {within}s")
 
 
-def _query(url: str, sql: str) -> list[Any]:
-    import asyncpg
-
-    async def run() -> list[Any]:
-        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        connection = await asyncpg.connect(dsn)
-        try:
-            return list(await connection.fetch(sql))
-        finally:
-            await connection.close()
-
-    return asyncio.run(run())
-
-
 def ready_events(url: str) -> Counter[int]:
     """How many ``document.ready`` events the log holds per document."""
-    rows = _query(url, "SELECT data FROM meeting_event WHERE name = 'document.ready'")
+    rows = pg_rows(url, "SELECT data FROM meeting_event WHERE name = 'document.ready'")
     return Counter(json.loads(row[0])["document"]["id"] for row in rows)
 
 
@@ -153,7 +137,7 @@ def test_versions_left_processing_are_read_once_when_both_processes_start_again(
     pair.a.kill()
     pair.b.kill()
     sec.close()
-    left = _query(pair.url, "SELECT count(*) FROM document_version WHERE status = 'processing'")[0][0]
+    left = pg_rows(pair.url, "SELECT count(*) FROM document_version WHERE status = 'processing'")[0][0]
     assert left > 0, "the test needs versions a kill left processing"
 
     pair.start_both()  # each picks up every version left processing
@@ -226,7 +210,7 @@ def test_each_scanned_page_is_read_by_one_process(tmp_path: Path) -> None:
             assert (read["ocr_total"], read["ocr_done"], read["ocr_failed"]) == (3, 3, 0)
             pages = [process.health()["work"]["ocr_pages"] for process in (a, b)]
             assert sum(pages) == 3, f"3 scanned pages read {pages} times by A and B"
-            rows = _query(url, "SELECT data FROM meeting_event WHERE name = 'document.ocr'")
+            rows = pg_rows(url, "SELECT data FROM meeting_event WHERE name = 'document.ocr'")
             assert sorted(json.loads(row[0])["page"] for row in rows) == [1, 2, 3]
             del1_b = Api.login(b.url, "del1", PASSWORD)
             page = del1_b.ok("GET", f"/api/documents/{document['id']}/text")["pages"][1]

@@ -12,7 +12,8 @@ import pytest
 
 from server.votes.closing import decide
 from server.votes.models import PollKind, PollOption
-from tests.server.conftest import App
+from tests.server.conftest import App, build_app
+from tests.support.services import fresh_database, pg_problem, pg_rows, require
 
 
 def base(meeting_id: int) -> str:
@@ -426,6 +427,35 @@ def test_secret_ballot_leaves_no_link_from_voter_to_choice(app: App) -> None:
     for username in ("sec", "chair", "root"):
         shown = app.users[username].ok("GET", f"/api/polls/{poll['id']}")
         assert shown["ballots"] == [] and shown["voters"] == 3
+
+
+def test_a_closed_secret_poll_leaves_no_arrival_order_on_postgresql(tmp_path: Path) -> None:
+    """PostgreSQL keeps the writing transaction (xmin) and place (ctid) of every row: once the poll closes,
+    its voter rows must no longer say who voted first, which the event log's moving counts would turn into
+    who chose what."""
+    require(pg_problem())
+    with fresh_database() as url, build_app(tmp_path, database_url=url) as app:
+        meeting_id, _ = app.new_meeting(live=True)
+        check_in(app, meeting_id, "sec", "chair", "del1")
+        poll = open_poll(app, meeting_id, secret=True)
+        order = ("del1", "sec", "chair")  # not the order of their user ids
+        for username in order:
+            app.users[username].ok("POST", f"/api/polls/{poll['id']}/ballot", json={"option_id": option(poll, "yes")})
+
+        def voter_rows() -> list[tuple[int, str]]:
+            sql = "SELECT user_id, xmin::text FROM poll_voter WHERE poll_id = $1 ORDER BY ctid"
+            return [(row[0], row[1]) for row in pg_rows(url, sql, poll["id"])]
+
+        ids = [app.users[username].user["id"] for username in order]
+        # while the poll is open each ballot's row is its own transaction's, in arrival order
+        assert [user_id for user_id, _ in voter_rows()] == ids
+        assert len({xmin for _, xmin in voter_rows()}) == 3
+        app.users["sec"].ok("POST", f"/api/polls/{poll['id']}/close")
+        rows = voter_rows()
+        assert [user_id for user_id, _ in rows] == sorted(ids)
+        assert len({xmin for _, xmin in rows}) == 1
+        shown = app.users["sec"].ok("GET", f"/api/polls/{poll['id']}")
+        assert shown["voters"] == 3 and {o["key"]: o["votes"] for o in shown["options"]}["yes"] == 3
 
 
 # --- ballots decided together --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import make_url
@@ -36,6 +37,20 @@ async def _admin(sql: str, url: str = PG_URL) -> None:
         await connection.execute(sql)
     finally:
         await connection.close()
+
+
+def pg_rows(url: str, sql: str, *args: object) -> list[Any]:
+    """The rows ``sql`` (with ``$1``-style ``args``) reads from the PostgreSQL database at ``url``."""
+    import asyncpg
+
+    async def run() -> list[Any]:
+        connection = await asyncpg.connect(_dsn(url), timeout=5)
+        try:
+            return list(await connection.fetch(sql, *args))
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
 
 
 def pg_problem(url: str = PG_URL) -> str | None:
