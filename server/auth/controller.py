@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
@@ -13,6 +15,8 @@ from server.auth.middleware import COOKIE_NAME
 from server.auth.schemas import LoginRequest, LoginResponse, UserCreate, UserPublic, UserUpdate, user_public
 from server.auth.service import AuthService, Principal, UserService
 from server.db import DbSession
+from server.meetings.controller import change_context
+from server.meetings.renames import announce_rename
 
 
 def auth_service(request: Request, session: AsyncSession) -> AuthService:
@@ -77,4 +81,5 @@ class AuthController(Controller):
     ) -> UserPublic:
         """Change a user's name, role, password or active flag. Administrators only."""
         service = UserService(db_session, request.app.state.principals)
-        return user_public(await service.update(user_id, data, request.user))
+        renamed = partial(announce_rename, change_context(request, db_session))
+        return user_public(await service.update(user_id, data, request.user, renamed=renamed))

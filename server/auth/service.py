@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -165,9 +166,18 @@ class UserService:
             raise NotFound("User", "người dùng", user_id)
         return user
 
-    async def update(self, user_id: int, data: UserUpdate, actor: Principal) -> User:
+    async def update(
+        self,
+        user_id: int,
+        data: UserUpdate,
+        actor: Principal,
+        renamed: Callable[[int], Awaitable[None]] | None = None,
+    ) -> User:
+        """Apply ``data``; ``renamed(user_id)`` runs in the same transaction when the name really changed."""
         user = await self.get(user_id)
         changes = data.model_dump(exclude_unset=True)
+        new_name = changes.get("full_name")
+        name_changes = new_name is not None and new_name != user.full_name
         if "password" in changes:
             user.password_hash = hash_password(changes.pop("password"))
             await self.session.exec(  # a new password ends every session of that user
@@ -181,6 +191,9 @@ class UserService:
             raise Conflict("You cannot demote or disable yourself", "Không thể tự hạ quyền hoặc khoá chính mình")
         self.session.add(user)
         audit(self.session, actor.id, "user.update", "user", user_id, fields=sorted(changes))
+        if name_changes and renamed is not None:
+            await self.session.flush()
+            await renamed(user_id)
         if self.principals is not None:  # a new password, role or a disabled account counts at once
             self.principals.forget_user(user_id)
         await self.session.commit()

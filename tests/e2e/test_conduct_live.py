@@ -15,6 +15,7 @@ from tests.support.live import Tablet, comparable
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+RENAMED = "Nguyễn Thị Đại Biểu Một"
 
 
 def public_document(world: MeetingWorld) -> int:
@@ -70,6 +71,14 @@ def run_the_meeting(world: MeetingWorld, document_id: int) -> None:
     spare = sec.ok("POST", f"{base}/tasks", json={"title": "Việc thừa", "assigned_unit": "Văn phòng"})
     sec.ok("DELETE", f"/api/tasks/{spare['id']}")
     sec.ok("POST", f"{base}/speakers/{first['id']}/end")
+    # the chair attends through del1, then an administrator corrects del1's name: every row showing it follows
+    people = {p["username"]: p["id"] for p in sec.ok("GET", f"{base}/participants")}
+    sec.ok(
+        "PATCH",
+        f"{base}/participants/{people['chair']}",
+        json={"attendance": "delegated", "delegated_to_username": "del1"},
+    )
+    world["root"].ok("PATCH", f"/api/users/{world['del1'].user['id']}", json={"full_name": RENAMED})
 
 
 async def caught_up(tablet: Tablet, world: MeetingWorld, username: str) -> dict:
@@ -114,6 +123,11 @@ async def test_every_flow_reaches_the_tablets_and_matches_a_fresh_snapshot(world
     assert state["my_notes"] == [{"document_id": document_id, "count": 1}]
     assert sec.state is not None and sec.state["my_notes"] == []
     assert [c["text"] for c in state["conclusions"]] == ["Thống nhất thông qua báo cáo."]
+    for tablet in tablets:  # the rename reached every tablet live, not only their next snapshots
+        assert tablet.state is not None
+        shown = {p["username"]: p for p in tablet.state["participants"]}
+        assert shown["del1"]["full_name"] == RENAMED and shown["chair"]["delegated_to_name"] == RENAMED
+        assert [t["assignee_name"] for t in tablet.state["tasks"]] == [RENAMED]
     speeches = world["del1"].ok("GET", f"/api/meetings/{world.meeting_id}/speakers")["speeches"]
     assert [(s["user_id"], s["limit_seconds"]) for s in speeches] == [
         (world["del2"].user["id"], 90),

@@ -64,6 +64,30 @@ def test_changing_a_password_ends_that_users_sessions(app: App) -> None:
     assert app.login(username, "a-new-password-1").request("GET", "/api/me").status_code == 200
 
 
+def test_a_rename_reaches_meetings_still_running_and_leaves_closed_ones(app: App) -> None:
+    root, sec = app.users["root"], app.users["sec"]
+    username = unique("ten")
+    user = root.ok("POST", "/api/users", json={"username": username, "password": PASSWORD, "full_name": "Trần Văn A"})
+    running, _ = app.new_meeting(live=True)
+    closed, _ = app.new_meeting(live=True)
+    for meeting_id in (running, closed):
+        sec.ok("POST", f"/api/meetings/{meeting_id}/participants", json={"username": username, "role": "delegate"})
+    sec.ok("POST", f"/api/meetings/{closed}/close")
+
+    def seqs() -> tuple[int, int]:
+        return app.snapshot(running)["seq"], app.snapshot(closed)["seq"]
+
+    def names(meeting_id: int) -> dict[str, str]:
+        return {p["username"]: p["full_name"] for p in app.snapshot(meeting_id)["state"]["participants"]}
+
+    before = seqs()
+    root.ok("PATCH", f"/api/users/{user['id']}", json={"full_name": "Trần Văn A"})  # the same name: no news
+    assert seqs() == before
+    root.ok("PATCH", f"/api/users/{user['id']}", json={"full_name": "Trần Văn Á"})
+    assert seqs() == (before[0] + 1, before[1])  # one participant.changed, in the running meeting only
+    assert names(running)[username] == "Trần Văn Á"
+
+
 def test_secretary_creates_members_only(app: App) -> None:
     sec = app.users["sec"]
     response = sec.request("POST", "/api/users", json={"username": unique("x"), "password": PASSWORD, "role": "admin"})
