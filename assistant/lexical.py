@@ -1,9 +1,11 @@
-"""The lexical half of retrieval: BM25 (the `bm25s` library) over Vietnamese-aware terms.
+"""The lexical half of retrieval: BM25 (Lucene's variant) over Vietnamese-aware terms.
 
 Rows are the retriever's rows (append-only, with dead rows left to the caller's mask until it
-compacts). The BM25 matrix is rebuilt lazily, at the first search after a change: with every row's
-term ids kept, that is one pass of bm25s over integer arrays (see bench/assistant_eval.py for the
-time at 100k chunks).
+compacts). Each row keeps its term ids and their counts, so the postings are rebuilt lazily, at the
+first search after a change, by a few vectorised passes over integer arrays and no tokenising. The
+scores are those of the `bm25s` library's "lucene" method, which this replaced: bm25s builds its
+matrix with a Python loop per row (two thirds of a reload, 12-20 s at 100k chunks), and a reader
+process following the index writer rebuilds after every save (see bench/index_follow.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
-import bm25s  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
 
@@ -34,6 +35,8 @@ QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
 
 Floats = npt.NDArray[np.float32]
 Tokenizer = Callable[[str], list[str]]
+Row = tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.int32]]
+"""A row's term ids in text order, its distinct term ids, and how often each of those occurs."""
 
 
 class LexicalIndex:
@@ -45,11 +48,15 @@ class LexicalIndex:
         self.b = b
         self.tokenize = tokenize
         self._vocab: dict[str, int] = {}
-        self._terms: list[npt.NDArray[np.int32]] = []
-        self._distinct: list[npt.NDArray[np.int32]] = []
-        self._bm25: bm25s.BM25 | None = None
+        self._terms: list[npt.NDArray[np.int32]] = []  # each row's term ids in text order (its length)
+        self._distinct: list[npt.NDArray[np.int32]] = []  # each row's distinct term ids
+        self._counts: list[npt.NDArray[np.int32]] = []  # how often each of those occurs in the row
         self._indexed_rows: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._document_frequency: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        # postings by term: entries indptr[t]:indptr[t + 1] of posting_rows / posting_scores are term t's
+        self._indptr: npt.NDArray[np.int64] = np.zeros(1, dtype=np.int64)
+        self._posting_rows: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+        self._posting_scores: Floats = np.zeros(0, dtype=np.float32)
         self._stale = True
 
     def __len__(self) -> int:
@@ -60,9 +67,36 @@ class LexicalIndex:
         for text in texts:
             ids = [self._vocab.setdefault(term, len(self._vocab)) for term in self.tokenize(text)]
             terms = np.asarray(ids, dtype=np.int32)
+            distinct, counts = np.unique(terms, return_counts=True)
             self._terms.append(terms)
-            self._distinct.append(np.unique(terms))
+            self._distinct.append(distinct.astype(np.int32))
+            self._counts.append(counts.astype(np.int32))
         self._stale = True
+
+    def terms_of(self) -> tuple[dict[str, int], list[Row]]:
+        """The vocabulary and every row's terms (all, distinct, counts), for `adopt` by another index."""
+        return dict(self._vocab), list(zip(self._terms, self._distinct, self._counts, strict=True))
+
+    def adopt(self, vocabulary: dict[str, int]) -> None:
+        """Start an empty index from another's vocabulary (`terms_of`), so its rows can be taken as they
+        are by `append_terms` instead of being tokenised again."""
+        if self._terms:
+            raise ValueError("only an empty index adopts a vocabulary")
+        self._vocab = dict(vocabulary)
+
+    def append_terms(self, row: Row) -> None:
+        """Add one row already tokenised under this index's (adopted) vocabulary (from `terms_of`)."""
+        terms, distinct, counts = row
+        self._terms.append(terms)
+        self._distinct.append(distinct)
+        self._counts.append(counts)
+        self._stale = True
+
+    def unused_terms(self) -> int:
+        """How many vocabulary entries no row uses (an adopted vocabulary keeps removed rows' terms)."""
+        if not self._distinct:
+            return len(self._vocab)
+        return len(self._vocab) - len(np.unique(np.concatenate(self._distinct)))
 
     def invalidate(self) -> None:
         """Rows died: rebuild the BM25 matrix at the next search."""
@@ -76,18 +110,19 @@ class LexicalIndex:
         remap[used] = np.arange(len(used), dtype=np.int32)
         self._vocab = {term: int(remap[old]) for term, old in self._vocab.items() if remap[old] >= 0}
         self._terms = [remap[row_terms] for row_terms in terms]
-        self._distinct = [np.unique(row_terms) for row_terms in self._terms]
+        # one-to-one on the terms kept: a row's distinct terms stay distinct, their counts the same
+        self._distinct = [remap[self._distinct[row]] for row in keep]
+        self._counts = [self._counts[row] for row in keep]
         self._stale = True
 
     def scores(self, query: str, alive: npt.NDArray[np.bool_]) -> Floats:
         """BM25 of `query` for every row (0 for rows not `alive` and for terms no row holds)."""
         self._refresh(alive)
         scores = np.zeros(len(self._terms), dtype=np.float32)
-        ids = self.query_ids(query)
-        if self._bm25 is None or not ids:
-            return scores
-        # ids outside the vocabulary never get here: bm25s fails on them
-        scores[self._indexed_rows] = self._bm25.get_scores_from_ids(ids)
+        for term in self.query_ids(query):  # a term the query repeats counts each time, as in bm25s
+            start, end = self._indptr[term], self._indptr[term + 1]
+            # a term's postings name each row once, so this fancy-indexed += adds to no row twice
+            scores[self._posting_rows[start:end]] += self._posting_scores[start:end]
         return scores
 
     def query_ids(self, query: str) -> list[int]:
@@ -118,19 +153,29 @@ class LexicalIndex:
         return math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
 
     def _refresh(self, alive: npt.NDArray[np.bool_]) -> None:
+        """Rebuild the postings over the rows `alive`: idf(t) * tf / (tf + k1 * (1 - b + b * length / average))."""
         if not self._stale:
             return
-        self._indexed_rows = np.flatnonzero(alive[: len(self._terms)]).astype(np.int64)
-        corpus = [self._terms[row].tolist() for row in self._indexed_rows]
-        self._document_frequency = np.zeros(len(self._vocab), dtype=np.int64)
-        if corpus and self._vocab:
-            self._document_frequency = np.bincount(
-                np.concatenate([self._distinct[row] for row in self._indexed_rows]), minlength=len(self._vocab)
-            )
-            bm25 = bm25s.BM25(k1=self.k1, b=self.b, csc_backend="scipy")
-            # a copy: bm25s adds its "" token to the dict it is given
-            bm25.index((corpus, dict(self._vocab)), create_empty_token=False, show_progress=False)
-            self._bm25 = bm25
-        else:
-            self._bm25 = None
+        rows = np.flatnonzero(alive[: len(self._terms)]).astype(np.int64)
+        vocabulary = len(self._vocab)
+        self._indexed_rows = rows
+        self._document_frequency = np.zeros(vocabulary, dtype=np.int64)
+        self._indptr = np.zeros(vocabulary + 1, dtype=np.int64)
+        self._posting_rows = np.zeros(0, dtype=np.int32)
+        self._posting_scores = np.zeros(0, dtype=np.float32)
         self._stale = False
+        if not len(rows) or not vocabulary:
+            return
+        sizes = np.fromiter((len(self._distinct[row]) for row in rows), dtype=np.int64, count=len(rows))
+        lengths = np.fromiter((len(self._terms[row]) for row in rows), dtype=np.float32, count=len(rows))
+        terms = np.concatenate([self._distinct[row] for row in rows])
+        frequency = np.concatenate([self._counts[row] for row in rows]).astype(np.float32)
+        self._document_frequency = np.bincount(terms, minlength=vocabulary).astype(np.int64)
+        frequent = self._document_frequency
+        idf = np.log1p((len(rows) - frequent + 0.5) / (frequent + 0.5)).astype(np.float32)
+        norm = self.k1 * ((1 - self.b) + self.b * np.repeat(lengths, sizes) / float(lengths.mean()))
+        scores = idf[terms] * frequency / (norm + frequency)
+        order = np.argsort(terms, kind="stable")
+        self._posting_rows = np.repeat(rows.astype(np.int32), sizes)[order]
+        self._posting_scores = np.ascontiguousarray(scores[order], dtype=np.float32)
+        self._indptr = np.concatenate([[0], np.cumsum(frequent)]).astype(np.int64)

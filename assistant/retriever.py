@@ -172,17 +172,22 @@ class Retriever:
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         with self._lock:
             self._kill([self._row_of[chunk.id] for chunk in chunks if chunk.id in self._row_of])
-            first = len(self._chunks)
-            self._chunks.extend(chunks)
-            self._row_of.update((chunk.id, first + offset) for offset, chunk in enumerate(chunks))
-            self._alive = np.concatenate([self._alive, np.ones(len(chunks), dtype=bool)])
-            codes = [self._codes.setdefault(source_of(chunk), len(self._codes)) for chunk in chunks]
-            self._doc_of_row = np.concatenate([self._doc_of_row, np.asarray(codes, dtype=np.int64)])
+            first = self._append_rows(chunks)
             self._lexical.append(chunk.text for chunk in chunks)
             if self._dense is not None:
                 self._dense.grow(len(self._chunks))
                 if vectors is not None:
                     self._dense.set(np.arange(first, len(self._chunks), dtype=np.int64), vectors)
+
+    def _append_rows(self, chunks: list[Chunk]) -> int:
+        """Give `chunks` rows after the last (their lexical and dense halves are the caller's); the first row."""
+        first = len(self._chunks)
+        self._chunks.extend(chunks)
+        self._row_of.update((chunk.id, first + offset) for offset, chunk in enumerate(chunks))
+        self._alive = np.concatenate([self._alive, np.ones(len(chunks), dtype=bool)])
+        codes = [self._codes.setdefault(source_of(chunk), len(self._codes)) for chunk in chunks]
+        self._doc_of_row = np.concatenate([self._doc_of_row, np.asarray(codes, dtype=np.int64)])
+        return first
 
     def add_vectors(self, chunk_ids: list[str], vectors: npt.NDArray[np.float32]) -> None:
         """Give chunks already added their dense vectors (encoding follows indexing in the background).
@@ -259,8 +264,12 @@ class Retriever:
             return self.saved_id
 
     @classmethod
-    def load(cls, directory: Path, embedder: Embedder | None) -> Retriever:
+    def load(cls, directory: Path, embedder: Embedder | None, previous: Retriever | None = None) -> Retriever:
         """Read an index written by `save`, for use with `embedder` (None: lexical only).
+
+        With `previous` (the same directory as loaded before: a reader following the writer), the chunks
+        it already held with the same text keep their terms rather than being tokenised again, which was
+        most of a reload; `previous` is only read.
 
         Raises IndexMismatch when the index was built with another model or dimension, or its files
         disagree with its meta.json (IndexChanged, a subclass, when another process replaced it while it was
@@ -273,7 +282,10 @@ class Retriever:
             k1=float(saved.meta.get("k1", DEFAULT_K1)),
             b=float(saved.meta.get("b", DEFAULT_B)),
         )
-        retriever.add(saved.chunks)
+        if previous is None:
+            retriever.add(saved.chunks)
+        else:
+            retriever._add_following(saved.chunks, previous)
         if retriever._dense is not None and saved.index is not None:
             retriever._dense.restore(saved.index, saved.positions)
         saved_id = saved.meta.get("saved")
@@ -388,6 +400,27 @@ class Retriever:
             gap = " " if following.start > chunk.end else ""
             after = (gap + following.text[max(0, chunk.end - following.start) :])[:CONTEXT_CHARS]
         return before, after
+
+    def _add_following(self, chunks: list[Chunk], previous: Retriever) -> None:
+        """`add` into this new, empty index, taking each chunk's terms from `previous` when it holds the
+        same chunk (id and text)."""
+        with previous._lock:  # a moment: copies of its lists, not of what they hold
+            vocabulary, terms = previous._lexical.terms_of()
+            row_of, held = dict(previous._row_of), list(previous._chunks)
+        with self._lock:
+            self._lexical.adopt(vocabulary)
+            self._append_rows(chunks)
+            for chunk in chunks:
+                row = row_of.get(chunk.id)
+                if row is not None and held[row].text == chunk.text:
+                    self._lexical.append_terms(terms[row])
+                else:
+                    self._lexical.append([chunk.text])
+            if self._dense is not None:
+                self._dense.grow(len(self._chunks))
+            # an adopted vocabulary keeps the terms of chunks removed since: drop them once they are many
+            if self._lexical.unused_terms() > len(vocabulary) // 2:
+                self._lexical.compact(np.arange(len(self._chunks), dtype=np.int64))
 
     def _kill(self, rows: Iterable[int]) -> None:
         rows = list(rows)

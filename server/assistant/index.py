@@ -58,7 +58,6 @@ from server.settings import Settings
 from server.tasks import cancel
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 VECTOR_BATCH = 64
 """Passages encoded per step of the background encoder (one forward pass of the model)."""
@@ -258,7 +257,7 @@ class SearchIndex:
             return None
         for _ in range(LOAD_TRIES):
             try:
-                retriever = await asyncio.to_thread(Retriever.load, self.directory, self.embedder)
+                retriever = await asyncio.to_thread(self._read_following)
             except (IndexChanged, FileNotFoundError):
                 # replaced while read, or caught between a write's two renames (missing for an instant)
                 await asyncio.sleep(0.1)
@@ -266,9 +265,19 @@ class SearchIndex:
             except (IndexMismatch, ValueError, OSError) as exc:
                 log.warning("the search index in %s cannot be used here (%s)", self.directory, exc)
                 return None
-            retriever.dense_weight = self.dense_weight
             return retriever
         return None
+
+    def _read_following(self) -> Retriever:
+        """The directory read beside the index this process searches now (blocking: run in a thread).
+
+        Passages already held keep their terms (only new ones are tokenised), and BM25 is built here, so
+        searches go on against the current index meanwhile and the first one after the swap waits for nothing.
+        """
+        retriever = Retriever.load(self.directory, self.embedder, previous=self.retriever)
+        retriever.dense_weight = self.dense_weight
+        retriever.refresh()
+        return retriever
 
     async def _reconcile_again(self) -> None:
         try:
