@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse  # type: ignore[import-untyped]
 
 from assistant.text import _fold_word, lexical_tokens, syllables
 
@@ -91,12 +92,6 @@ class LexicalIndex:
         self._distinct.append(distinct)
         self._counts.append(counts)
         self._stale = True
-
-    def unused_terms(self) -> int:
-        """How many vocabulary entries no row uses (an adopted vocabulary keeps removed rows' terms)."""
-        if not self._distinct:
-            return len(self._vocab)
-        return len(self._vocab) - len(np.unique(np.concatenate(self._distinct)))
 
     def invalidate(self) -> None:
         """Rows died: rebuild the BM25 matrix at the next search."""
@@ -175,7 +170,16 @@ class LexicalIndex:
         idf = np.log1p((len(rows) - frequent + 0.5) / (frequent + 0.5)).astype(np.float32)
         norm = self.k1 * ((1 - self.b) + self.b * np.repeat(lengths, sizes) / float(lengths.mean()))
         scores = idf[terms] * frequency / (norm + frequency)
-        order = np.argsort(terms, kind="stable")
-        self._posting_rows = np.repeat(rows.astype(np.int32), sizes)[order]
-        self._posting_scores = np.ascontiguousarray(scores[order], dtype=np.float32)
-        self._indptr = np.concatenate([[0], np.cumsum(frequent)]).astype(np.int64)
+        # the entries are grouped by row; scipy's CSR -> CSC conversion regroups them by term in linear time
+        by_row = sparse.csr_matrix(
+            (scores, terms, np.concatenate([[0], np.cumsum(sizes)])), shape=(len(rows), vocabulary)
+        )
+        by_term = by_row.tocsc()
+        self._posting_rows = rows.astype(np.int32)[by_term.indices]
+        self._posting_scores = np.ascontiguousarray(by_term.data, dtype=np.float32)
+        self._indptr = by_term.indptr.astype(np.int64)
+
+    def unused_terms(self, alive: npt.NDArray[np.bool_]) -> int:
+        """How many vocabulary entries no row `alive` uses (an adopted vocabulary keeps removed rows' terms)."""
+        self._refresh(alive)
+        return len(self._vocab) - int(np.count_nonzero(self._document_frequency))

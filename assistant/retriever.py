@@ -419,7 +419,7 @@ class Retriever:
             if self._dense is not None:
                 self._dense.grow(len(self._chunks))
             # an adopted vocabulary keeps the terms of chunks removed since: drop them once they are many
-            if self._lexical.unused_terms() > len(vocabulary) // 2:
+            if self._lexical.unused_terms(self._alive) > len(vocabulary) // 2:
                 self._lexical.compact(np.arange(len(self._chunks), dtype=np.int64))
 
     def _kill(self, rows: Iterable[int]) -> None:

