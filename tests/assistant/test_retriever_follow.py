@@ -23,18 +23,28 @@ def ranking(retriever: Retriever, question: str) -> list[tuple[str, float]]:
     return [(hit.chunk.id, round(hit.score, 5)) for hit in retriever.search(question, k=8)]
 
 
+def writer_and_reader(
+    directory: Path, chunks: list[Chunk], embedder: SentenceTransformerEmbedder
+) -> tuple[Retriever, Retriever]:
+    """The writer's index of `chunks`, saved in `directory`, and a reader's load of that save."""
+    writer = Retriever.build(chunks, embedder)
+    writer.save(directory)
+    return writer, Retriever.load(directory, embedder)
+
+
+def add_new_document(writer: Retriever, embedder: SentenceTransformerEmbedder) -> None:
+    added = chunk_pages([Page(doc_id=NEW_ID, version=1, page=1, text=NEW_PAGE)], embedder.count_tokens)
+    writer.add(added, embedder.encode([chunk.text for chunk in added]))
+
+
 def test_a_reload_beside_the_last_one_equals_a_fresh_load(
     tmp_path: Path, chunks: list[Chunk], embedder: SentenceTransformerEmbedder
 ) -> None:
     directory = tmp_path / "index"
-    writer = Retriever.build(chunks, embedder)
-    writer.save(directory)
-    reader = Retriever.load(directory, embedder)
-
+    writer, reader = writer_and_reader(directory, chunks, embedder)
     # the writer drops a document, adds one, and one page's text changes under the same chunk ids
     writer.remove(DE_AN_06_ID)
-    added = chunk_pages([Page(doc_id=NEW_ID, version=1, page=1, text=NEW_PAGE)], embedder.count_tokens)
-    writer.add(added, embedder.encode([chunk.text for chunk in added]))
+    add_new_document(writer, embedder)
     first_page = [chunk for chunk in writer.chunks() if chunk.doc_id == IHANOI_ID and chunk.page == 1]
     rewritten = [Chunk(**{**chunk.__dict__, "text": chunk.text.replace("iHanoi", "iHN")}) for chunk in first_page]
     assert writer.replace_page(IHANOI_ID, 1, rewritten)
@@ -60,13 +70,10 @@ def test_following_many_removals_drops_the_terms_nobody_uses(
     tmp_path: Path, chunks: list[Chunk], embedder: SentenceTransformerEmbedder
 ) -> None:
     directory = tmp_path / "index"
-    writer = Retriever.build(chunks, embedder)
-    writer.save(directory)
-    reader = Retriever.load(directory, embedder)
+    writer, reader = writer_and_reader(directory, chunks, embedder)
     for doc_id in (DE_AN_06_ID, IHANOI_ID):
         writer.remove(doc_id)
-    kept = chunk_pages([Page(doc_id=NEW_ID, version=1, page=1, text=NEW_PAGE)], embedder.count_tokens)
-    writer.add(kept, embedder.encode([chunk.text for chunk in kept]))
+    add_new_document(writer, embedder)
     writer.save(directory)
     following = Retriever.load(directory, embedder, previous=reader)
     fresh = Retriever.load(directory, embedder)
