@@ -11,6 +11,10 @@ never claims more than the index holds; on start the two are reconciled.
 Passages are searchable by their words at once; their vectors are encoded in
 the background (the slow part) and join the ranking as they arrive.
 
+Every call into the retriever runs in a thread: they take its lock, which a
+save or a BM25 rebuild holds for about a second at 100k passages, and the event
+loop (every tablet's socket) must never wait for that.
+
 A scanned page's text arrives later, from OCR, within the same version:
 `sync_page` replaces that one page's passages. On start, every OCR'd page of an
 indexed document is looked at again (unchanged pages cost nothing), so a crash
@@ -191,7 +195,7 @@ class SearchIndex:
     async def _start_writing(self) -> None:
         await self._reconcile()
         self._writer_tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._encode_vectors())]
-        if self.retriever.missing_vectors(1):
+        if await asyncio.to_thread(self.retriever.missing_vectors, 1):
             self._vectors_wanted.set()
 
     async def _stop_writing(self) -> None:
@@ -330,7 +334,7 @@ class SearchIndex:
                 )
             ).all()
             wanted = {document_id: version for document_id, version, _ in rows if document_id is not None}
-            indexed = self.retriever.indexed_versions()
+            indexed = await asyncio.to_thread(self.retriever.indexed_versions)
             stale = [document_id for document_id, version in indexed.items() if wanted.get(document_id) != version]
             lacking = [document_id for document_id, version in wanted.items() if indexed.get(document_id) != version]
             if lacking:
@@ -340,7 +344,7 @@ class SearchIndex:
             await session.commit()
         if stale:
             for document_id in stale:
-                self.retriever.remove(document_id)
+                await asyncio.to_thread(self.retriever.remove, document_id)
             await self._save()
         unmarked = [document_id for document_id, _, searchable in rows if document_id is not None and not searchable]
         for document_id in sorted(set(lacking) | set(unmarked)):
@@ -366,7 +370,7 @@ class SearchIndex:
         async with self.db.read() as session:
             records = set(await every_record(session))
         for kind in KINDS:
-            for key in self.retriever.doc_ids(kind):
+            for key in await asyncio.to_thread(self.retriever.doc_ids, kind):
                 records.add((kind, key))
         for kind, key in sorted(records):
             self.sync_record(kind, key)
@@ -391,7 +395,7 @@ class SearchIndex:
             document = await session.get(Document, document_id)
             version = document.current_version if document and document.status == DocumentStatus.ready else None
             pages = await version_pages(session, document_id, version) if version is not None else []
-        indexed = self.retriever.indexed_versions().get(document_id)
+        indexed = (await asyncio.to_thread(self.retriever.indexed_versions)).get(document_id)
         if version is None:
             if indexed is not None:
                 await asyncio.to_thread(self.retriever.remove, document_id)
@@ -422,7 +426,7 @@ class SearchIndex:
             ).first()
         if text is None:
             return
-        if self.retriever.indexed_versions().get(document_id) != version:
+        if (await asyncio.to_thread(self.retriever.indexed_versions)).get(document_id) != version:
             self.sync(document_id)  # not indexed yet (or an older version): the whole pass reads this page too
             return
         changed = await asyncio.to_thread(
@@ -502,13 +506,13 @@ class SearchIndex:
             self._vectors_wanted.clear()
             last_save = loop.time()
             encoded = 0
-            while batch := self.retriever.missing_vectors(VECTOR_BATCH):
+            while batch := await asyncio.to_thread(self.retriever.missing_vectors, VECTOR_BATCH):
                 try:
                     vectors = await asyncio.to_thread(embedder.encode, [chunk.text for chunk in batch])
                 except Exception:
                     log.exception("encoding passages failed; searches rank by words only until a restart")
                     return
-                self.retriever.add_vectors([chunk.id for chunk in batch], vectors)
+                await asyncio.to_thread(self.retriever.add_vectors, [chunk.id for chunk in batch], vectors)
                 encoded += len(batch)
                 if loop.time() - last_save > SAVE_EVERY_SECONDS:
                     await self._save()
