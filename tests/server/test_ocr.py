@@ -65,6 +65,18 @@ def wait_ocr(client: Client, document_id: int, within: float = 120) -> dict[str,
     raise AssertionError(f"OCR of document {document_id} did not finish in {within}s: {document}")
 
 
+def wait_searchable_copy(client: Client, document_id: int, within: float = 30) -> dict[str, Any]:
+    """The document once its current version's searchable copy is stored: it is written after the last page's
+    OCR commits (and its ``document.ocr`` event), in the background, so a moment after ``wait_ocr``."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        document = client.ok("GET", f"/api/documents/{document_id}")
+        if document["versions"][0]["searchable_copy"]:
+            return document
+        time.sleep(0.1)
+    raise AssertionError(f"no searchable copy of document {document_id} after {within}s: {document}")
+
+
 def wait_page_found(client: Client, meeting_id: int, question: str, document_id: int, within: float = 30) -> Any:
     """Ask until the answer cites `document_id` (an OCR'd page is indexed seconds after its event)."""
     deadline = time.monotonic() + within
@@ -130,8 +142,7 @@ def test_a_scanned_report_is_read_searchable_and_cited_by_page(app: App, scans: 
     assert any(c["document_id"] == scan["id"] and c["page"] == 2 for c in reply["citations"]), reply
 
     # downloads carry the invisible text layer; page images are the scan itself
-    detail = sec.ok("GET", f"/api/documents/{scan['id']}")
-    assert detail["versions"][0]["searchable_copy"] is True
+    wait_searchable_copy(sec, scan["id"])
     download = chair.request("GET", f"/api/documents/{scan['id']}/file")
     assert download.status_code == 200
     layered = PdfReader(io.BytesIO(download.content))
@@ -177,4 +188,4 @@ def test_a_page_that_cannot_be_read_is_marked_and_the_rest_goes_on(app: App, sca
     assert first["text"] == "" and first["confidence"] is None
     assert second["ocr_status"] == "done" and second["text"] == SHORT_PAGE and second["confidence"] > 0.8
     # the page that was read still gets its text layer in downloads
-    assert sec.ok("GET", f"/api/documents/{document['id']}")["versions"][0]["searchable_copy"] is True
+    wait_searchable_copy(sec, document["id"])
