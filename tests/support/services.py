@@ -29,18 +29,9 @@ def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _admin(sql: str, url: str = PG_URL) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_dsn(url), timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 def pg_rows(url: str, sql: str, *args: object) -> list[Any]:
-    """The rows ``sql`` (with ``$1``-style ``args``) reads from the PostgreSQL database at ``url``."""
+    """The rows ``sql`` (with ``$1``-style ``args``) reads from the PostgreSQL database at ``url`` (none for a
+    statement such as CREATE DATABASE)."""
     import asyncpg
 
     async def run() -> list[Any]:
@@ -56,7 +47,7 @@ def pg_rows(url: str, sql: str, *args: object) -> list[Any]:
 def pg_problem(url: str = PG_URL) -> str | None:
     """Why PostgreSQL cannot be used, or None."""
     try:
-        asyncio.run(_admin("SELECT 1", url))
+        pg_rows(url, "SELECT 1")
     except Exception as exc:
         return f"PostgreSQL at {make_url(url).render_as_string()} is not reachable ({exc.__class__.__name__}: {exc})"
     return None
@@ -98,11 +89,11 @@ def require(*problems: str | None) -> None:
 def fresh_database(url: str = PG_URL) -> Iterator[str]:
     """A new, empty PostgreSQL database for one test run or module (dropped afterwards); yields its URL."""
     name = f"icabinet_t_{secrets.token_hex(4)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"', url))
+    pg_rows(url, f'CREATE DATABASE "{name}"')
     try:
         yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', url))
+        pg_rows(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:
