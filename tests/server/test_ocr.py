@@ -11,7 +11,7 @@ import io
 import re
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,26 +55,34 @@ def found_share(expected: list[str], read: list[str], key: Any = lambda w: w) ->
     return hits / len(expected)
 
 
-def wait_ocr(client: Client, document_id: int, within: float = 120) -> dict[str, Any]:
+def wait_document(
+    client: Client, document_id: int, done: Callable[[dict[str, Any]], bool], what: str, within: float
+) -> dict[str, Any]:
+    """The document once ``done`` holds for it, read every 0.1 s for at most ``within`` seconds."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        document = client.ok("GET", f"/api/documents/{document_id}")
-        if document["status"] == "ready" and document["ocr_done"] >= document["ocr_total"]:
+        document: dict[str, Any] = client.ok("GET", f"/api/documents/{document_id}")
+        if done(document):
             return document
         time.sleep(0.1)
-    raise AssertionError(f"OCR of document {document_id} did not finish in {within}s: {document}")
+    raise AssertionError(f"document {document_id}: {what} not so after {within}s: {document}")
+
+
+def wait_ocr(client: Client, document_id: int, within: float = 120) -> dict[str, Any]:
+    def finished(document: dict[str, Any]) -> bool:
+        return bool(document["status"] == "ready" and document["ocr_done"] >= document["ocr_total"])
+
+    return wait_document(client, document_id, finished, "OCR finished", within)
 
 
 def wait_searchable_copy(client: Client, document_id: int, within: float = 30) -> dict[str, Any]:
     """The document once its current version's searchable copy is stored: it is written after the last page's
     OCR commits (and its ``document.ocr`` event), in the background, so a moment after ``wait_ocr``."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        document = client.ok("GET", f"/api/documents/{document_id}")
-        if document["versions"][0]["searchable_copy"]:
-            return document
-        time.sleep(0.1)
-    raise AssertionError(f"no searchable copy of document {document_id} after {within}s: {document}")
+
+    def copied(document: dict[str, Any]) -> bool:
+        return bool(document["versions"][0]["searchable_copy"])
+
+    return wait_document(client, document_id, copied, "searchable copy stored", within)
 
 
 def wait_page_found(client: Client, meeting_id: int, question: str, document_id: int, within: float = 30) -> Any:
