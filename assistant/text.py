@@ -32,9 +32,27 @@ def fold(text: str) -> str:
     return _fold_word(nfc_lower(text))
 
 
+# Tone marks on "oa", "oe" and "uy": the old placement puts the mark on the second vowel ("hoà", "khoẻ",
+# "uỷ"), the new on the first ("hòa", "khỏe", "ủy"); both are in everyday use, often in one law. Terms take
+# the second-vowel form, which also mends "qúy" (the "u" of "qu" is a consonant) to "quý".
+_TONE_SHIFTS = {
+    marked + second: plain + unicodedata.normalize("NFC", second + mark)
+    for plain, second in (("o", "a"), ("o", "e"), ("u", "y"))
+    for mark in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+    for marked in (unicodedata.normalize("NFC", plain + mark),)
+}
+_TONE_SHIFT = re.compile("|".join(_TONE_SHIFTS))
+
+
+def unify_tone_marks(text: str) -> str:
+    """`text` (NFC, lower case) with one tone-mark placement on "oa", "oe", "uy": "hòa" -> "hoà", "ủy" -> "uỷ"."""
+    return _TONE_SHIFT.sub(lambda match: _TONE_SHIFTS[match.group()], text)
+
+
 def syllables(text: str) -> list[str]:
-    """The word tokens of `text`: NFC, lower case, runs of letters and digits, diacritics kept."""
-    return WORD.findall(nfc_lower(text))
+    """The word tokens of `text`: NFC, lower case, runs of letters and digits, diacritics kept, and one
+    tone-mark placement for the spelling variants ("thỏa" and "thoả" are one term)."""
+    return WORD.findall(unify_tone_marks(nfc_lower(text)))
 
 
 def lexical_tokens(text: str, *, folded: bool = True, bigrams: bool = True, fold_prefix: str = "") -> list[str]:

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
+from assistant.lexical import LexicalIndex
 from assistant.text import fold, lexical_tokens, nfc_lower, sentences, syllables
 
 
@@ -94,3 +98,24 @@ def test_sentence_offsets_are_stripped_spans() -> None:
     text = "  Câu một.  \n\n Câu hai.  "
     assert sentences(text) == [(2, 10), (15, 23)]
     assert sentences("") == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("thoả", "thỏa"), ("uỷ", "ủy"), ("hoà", "hòa"), ("toà", "tòa"), ("khoẻ", "khỏe"), ("huỷ", "hủy"), ("quý", "qúy")],
+)
+def test_old_and_new_tone_mark_placements_are_one_term(old: str, new: str) -> None:
+    assert syllables(old) == syllables(new) == syllables(old.upper()) == syllables(new.capitalize())
+    assert lexical_tokens(f"{old} thuận") == lexical_tokens(f"{new} thuận")
+
+
+def test_tone_marks_stay_where_no_variant_exists() -> None:
+    assert syllables("hoàn thuyền khuya huýt múa") == ["hoàn", "thuyền", "khuya", "huýt", "múa"]
+
+
+def test_a_query_in_one_placement_finds_text_in_the_other() -> None:
+    index = LexicalIndex()
+    index.append(["Hợp đồng được thoả thuận giữa các bên", "Uỷ ban nhân dân thành phố", "Báo cáo tài chính"])
+    alive = np.ones(3, dtype=bool)
+    assert int(np.argmax(index.scores("thỏa thuận", alive))) == 0
+    assert int(np.argmax(index.scores("ủy ban", alive))) == 1
