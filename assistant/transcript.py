@@ -24,6 +24,8 @@ from assistant.chunk import Chunk
 
 FORMATS = ("text", "vtt", "srt")
 MAX_SPEAKER_CHARS = 160
+MAX_SPEAKER_WORDS = 12
+"""Words in a plain-text speaker label at most: a name with its title and unit, not a sentence."""
 
 
 class InvalidTranscript(ValueError):
@@ -52,6 +54,7 @@ _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
 # "Speaker:" alone starts a turn whose text is on the lines below
 _SPEAKER = re.compile(rf"^(?P<speaker>[^:\n]{{1,{MAX_SPEAKER_CHARS}}}?)\s*:(?:\s+(?P<text>.*))?$")
+_BRACKETED = re.compile(r"\([^()]*\)")
 _PLAIN_TIME = re.compile(r"^\s*\[?(?P<time>(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]?\s+(?P<rest>.*)$")
 
 
@@ -161,8 +164,24 @@ def _merge(cues: list[Turn]) -> list[Turn]:
     return turns
 
 
+def looks_like_speaker(label: str) -> bool:
+    """Whether ``label`` (the text before a line's first colon) reads as a speaker's name or title.
+
+    A name or title is a few words, mostly capitalised ("Chủ tịch Nguyễn Văn A", "Project Manager",
+    "Speaker 2"), with any role in brackets after it; a sentence that happens to hold a colon ("The plan
+    has three parts: ...") is not, and its line continues the current turn. A label already seen as a
+    speaker is always one.
+    """
+    words = _BRACKETED.sub(" ", label).split()  # "(Minister of ...)" is a role, however long
+    if not words or len(words) > MAX_SPEAKER_WORDS or label.isdigit() or label[-1] in ".,;!?":
+        return False
+    capitalised = sum(1 for word in words if word[0].isupper() or word[0].isdigit())
+    return (words[0][0].isupper() or words[0][0].isdigit()) and 2 * capitalised >= len(words)
+
+
 def _plain(text: str) -> list[Turn]:
     turns: list[Turn] = []
+    speakers: set[str] = set()
     for raw in text.split("\n"):
         line = raw.strip()
         if not line:
@@ -172,8 +191,10 @@ def _plain(text: str) -> list[Turn]:
         if timed:
             start, line = parse_time(timed.group("time")), timed.group("rest").strip()
         match = _SPEAKER.match(line)
-        if match and not match.group("speaker").strip().isdigit():
-            turns.append(Turn(match.group("speaker").strip(), _clean(match.group("text") or ""), start))
+        label = match.group("speaker").strip() if match else ""
+        if match and (label in speakers or looks_like_speaker(label)):
+            speakers.add(label)
+            turns.append(Turn(label, _clean(match.group("text") or ""), start))
         elif turns:
             last = turns[-1]
             turns[-1] = Turn(last.speaker, f"{last.text} {_clean(line)}".strip(), last.start_ms)

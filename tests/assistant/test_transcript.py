@@ -8,7 +8,15 @@ import sys
 import pytest
 
 from assistant.retriever import Retriever
-from assistant.transcript import InvalidTranscript, Turn, chunk_turns, detect_format, format_time, parse
+from assistant.transcript import (
+    InvalidTranscript,
+    Turn,
+    chunk_turns,
+    detect_format,
+    format_time,
+    looks_like_speaker,
+    parse,
+)
 from tests.support.data import REPO_ROOT, shared_data
 
 
@@ -73,3 +81,41 @@ def test_bench_slice_on_the_real_meetings() -> None:
     hit, recall, _ = bench.product_scores(meetings, 8, 4)
     # a slice, so looser than the full run's figures (docs/benchmarks.md); chance is far lower
     assert hit >= 0.8 and recall >= 0.6
+
+
+def test_a_colon_inside_a_sentence_does_not_start_a_turn() -> None:
+    text = (
+        "Chủ tịch Nguyễn Văn A: Cuộc họp có ba nội dung: ngân sách, giao thông và y tế.\n"
+        "The plan has three parts: budget, parking and roads.\n"
+        "Project Manager: Agreed. We decided the following: two buttons only.\n"
+        "Speaker 2: Yes.\n"
+        "Chủ tịch Nguyễn Văn A: Kết luận.\n"
+    )
+    assert parse(text, "text") == [
+        Turn(
+            "Chủ tịch Nguyễn Văn A",
+            "Cuộc họp có ba nội dung: ngân sách, giao thông và y tế. "
+            "The plan has three parts: budget, parking and roads.",
+        ),
+        Turn("Project Manager", "Agreed. We decided the following: two buttons only."),
+        Turn("Speaker 2", "Yes."),
+        Turn("Chủ tịch Nguyễn Văn A", "Kết luận."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("label", "speaker"),
+    [
+        ("Đại biểu Lê Văn B", True),
+        ("Đồng chí Trần Thị C, Phó Chủ tịch UBND thành phố", True),
+        ("Grad F", True),
+        ("Hon. Mona Fortier (Minister of Middle Class Prosperity and Associate Minister of Finance)", True),
+        ("Marketing", True),
+        ("The agenda has three points", False),
+        ("we agreed on the following", False),
+        ("12", False),
+        ("Ngoài ra, chúng tôi đề nghị như sau", False),
+    ],
+)
+def test_speaker_labels(label: str, speaker: bool) -> None:
+    assert looks_like_speaker(label) is speaker
