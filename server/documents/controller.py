@@ -18,6 +18,7 @@ from server.documents.schemas import (
     PresentRequest,
 )
 from server.documents.service import DocumentService
+from server.downloads import content_disposition
 from server.documents.upload import receive_upload
 from server.meetings.controller import change_context
 
@@ -46,19 +47,13 @@ def reading(request: Request, db_session: DbSession) -> DocumentReading:
 
 def send(served: Served, *, private: bool) -> Response[bytes] | File:
     cache = "private, no-store" if served.personal else ("private, max-age=3600" if private else "no-cache")
-    headers = {"Cache-Control": cache}
+    # lower-case: File only adds its own (unsafe for hostile names) when this key is absent
+    headers = {"cache-control": cache}
+    if served.filename:
+        headers["content-disposition"] = content_disposition(served.filename, "inline")
     if served.path is not None:
-        return File(
-            served.path,
-            media_type=served.media_type,
-            filename=served.filename,
-            content_disposition_type="inline",
-            headers=headers,
-        )
-    disposition = f'inline; filename="{served.filename}"' if served.filename else "inline"
-    return Response(
-        served.content or b"", media_type=served.media_type, headers={**headers, "Content-Disposition": disposition}
-    )
+        return File(served.path, media_type=served.media_type, content_disposition_type="inline", headers=headers)
+    return Response(served.content or b"", media_type=served.media_type, headers=headers)
 
 
 class DocumentController(Controller):
