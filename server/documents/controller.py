@@ -18,8 +18,8 @@ from server.documents.schemas import (
     PresentRequest,
 )
 from server.documents.service import DocumentService
-from server.downloads import content_disposition
 from server.documents.upload import receive_upload
+from server.downloads import content_disposition
 from server.meetings.controller import change_context
 
 UPLOAD_DOC = (
