@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import kiosk
 from documents.render import PageCache
+from documents.sanitize import ReaderCopies
 from documents.store import BlobStore
 from server.agenda.controller import AgendaController
 from server.assistant.controller import AssistantController
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     blobs = BlobStore(settings.blob_dir)
     pages = PageCache(settings.page_cache_dir)
+    reader_copies = ReaderCopies(settings.reader_copy_dir)
     # several processes: each piece of background work is claimed by one (server/leases.py)
     leases = Leases(db, cluster.instance, settings.lease_seconds, shared=cluster.shared)
     search_index = SearchIndex(settings, db, publish, cluster, leases)
@@ -169,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "publish": publish,
             "blobs": blobs,
             "pages": pages,
+            "reader_copies": reader_copies,
             "worker": worker,
             "ocr": ocr,
             "search_index": search_index,

@@ -214,6 +214,11 @@ class Settings(BaseSettings):
         return self.data_dir / "pages"
 
     @property
+    def reader_copy_dir(self) -> Path:
+        """Stored PDFs rewritten without active content, as readers download them."""
+        return self.data_dir / "reader-copies"
+
+    @property
     def assistant_dir(self) -> Path:
         """Where the assistant keeps its search index (``index/``)."""
         return self.data_dir / "assistant"

@@ -34,6 +34,7 @@ def document_service(request: Request, db_session: DbSession) -> DocumentService
         change_context(request, db_session),
         state.blobs,
         state.pages,
+        state.reader_copies,
         state.settings.max_pages,
         state.worker.enqueue,
         state.search_index.sync,
@@ -42,7 +43,7 @@ def document_service(request: Request, db_session: DbSession) -> DocumentService
 
 def reading(request: Request, db_session: DbSession) -> DocumentReading:
     state = request.app.state
-    return DocumentReading(db_session, request.user, state.blobs, state.pages, state.audit)
+    return DocumentReading(db_session, request.user, state.blobs, state.pages, state.reader_copies, state.audit)
 
 
 def send(served: Served, *, private: bool) -> Response[bytes] | File:

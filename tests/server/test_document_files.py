@@ -3,7 +3,6 @@ page images within a pixel budget, failed renders remembered, the page-image cac
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from collections.abc import Iterator
@@ -12,9 +11,11 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from PIL import Image
+from pypdf import PdfReader
 
+from documents.sanitize import active_content
 from tests.server.conftest import App, Client, build_app
+from tests.support import pdfs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 IHANOI = FIXTURES / "bao-cao-ihanoi.pdf"
@@ -117,3 +118,48 @@ def test_minutes_exports_name_their_file_the_same_way(files_app: App) -> None:
             continue  # no minutes drafted: nothing to name
         kind, params = disposition(response.headers["content-disposition"])
         assert kind == "attachment" and params["filename*"].endswith(f".{fmt}")
+
+
+def stored_original(app: App, sha256: str) -> Path:
+    return Path(app.http.app.state.blobs.path_for(sha256))
+
+
+@pytest.mark.parametrize("classification", ["public", "confidential"])
+def test_readers_download_a_pdf_without_active_content_and_the_original_is_kept(
+    files_app: App, tmp_path: Path, classification: str
+) -> None:
+    hostile = pdfs.active_content_pdf(IHANOI, tmp_path / "hostile.pdf")
+    assert active_content(hostile)
+    meeting_id, _ = files_app.new_meeting()
+    document = upload(files_app.users["sec"], meeting_id, hostile, classification=classification)
+    assert document["status"] == "ready"
+    for reader in ("del1", "sec") if classification == "public" else ("sec", "chair"):
+        response = files_app.users[reader].request("GET", f"/api/documents/{document['id']}/file")
+        assert response.status_code == 200, response.text
+        downloaded = tmp_path / f"{reader}.pdf"
+        downloaded.write_bytes(response.content)
+        assert active_content(downloaded) == []
+        assert len(PdfReader(downloaded).pages) == document["page_count"]
+        assert b"payload.exe" not in response.content and b"MZ\x90" not in response.content
+    assert stored_original(files_app, document["versions"][0]["sha256"]).read_bytes() == hostile.read_bytes()
+
+
+def test_a_clean_pdf_downloads_byte_for_byte(files_app: App) -> None:
+    meeting_id, _ = files_app.new_meeting()
+    document = upload(files_app.users["sec"], meeting_id, IHANOI, classification="public")
+    response = files_app.users["del1"].request("GET", f"/api/documents/{document['id']}/file")
+    assert response.status_code == 200 and response.content == IHANOI.read_bytes()
+
+
+def test_a_pdf_header_after_other_bytes_is_refused(files_app: App, tmp_path: Path) -> None:
+    meeting_id, _ = files_app.new_meeting()
+    polyglot = tmp_path / "polyglot.pdf"
+    polyglot.write_bytes(b"<html><script>alert(document.cookie)</script><!--\n" + IHANOI.read_bytes())
+    with polyglot.open("rb") as handle:
+        response = files_app.users["sec"].request(
+            "POST",
+            f"/api/meetings/{meeting_id}/documents",
+            files={"file": (polyglot.name, handle, "application/pdf")},
+        )
+    assert response.status_code == 400, response.text
+    assert files_app.users["sec"].ok("GET", f"/api/meetings/{meeting_id}/documents") == []
