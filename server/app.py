@@ -110,7 +110,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         channels.publish(message, channel_name(meeting_id))
 
     blobs = BlobStore(settings.blob_dir)
-    pages = PageCache(settings.page_cache_dir)
+    pages = PageCache(
+        settings.page_cache_dir,
+        max_bytes=round(settings.page_cache_max_mb * 1024 * 1024),
+        max_pixels=settings.page_image_max_pixels,
+    )
     reader_copies = ReaderCopies(settings.reader_copy_dir)
     # several processes: each piece of background work is claimed by one (server/leases.py)
     leases = Leases(db, cluster.instance, settings.lease_seconds, shared=cluster.shared)

@@ -60,11 +60,14 @@ class DocumentReading:
         document, version = await self._open(document_id, number)
         if not 1 <= page <= version.page_count:
             raise NotFound("Page", "trang", page)
-        # a cached page (tens of KB, in the OS cache) is read here: no thread hand-off on the hot path
-        image = self.pages.cached(version.sha256, page, width, fmt)
-        if image is None:
-            pdf = self.store.path_for(version.sha256)
-            image = await asyncio.to_thread(lambda: self.pages.get(version.sha256, pdf, page, width, fmt).read_bytes())
+        try:
+            # a cached page (tens of KB, in the OS cache) is read here: no thread hand-off on the hot path
+            image = self.pages.cached(version.sha256, page, width, fmt)
+            if image is None:
+                pdf = self.store.path_for(version.sha256)
+                image = await asyncio.to_thread(self.pages.image, version.sha256, pdf, page, width, fmt)
+        except InvalidDocument as exc:  # this page failed to render, now or before (and is not tried again)
+            raise Unprocessable(exc.message_en, exc.message_vi) from None
         self._record("document.view_page", document, version, page=page)
         if document.classification != Classification.confidential:
             return Served(IMAGE_TYPES[fmt], content=image)

@@ -3,6 +3,7 @@ page images within a pixel budget, failed renders remembered, the page-image cac
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from documents.sanitize import active_content
@@ -163,3 +165,89 @@ def test_a_pdf_header_after_other_bytes_is_refused(files_app: App, tmp_path: Pat
         )
     assert response.status_code == 400, response.text
     assert files_app.users["sec"].ok("GET", f"/api/meetings/{meeting_id}/documents") == []
+
+
+@pytest.fixture(scope="module")
+def pages_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    # a small cache (a dozen pages) and a budget of 4 MP (an A4 page at 1600 px is 3.6 MP)
+    with build_app(
+        tmp_path_factory.mktemp("pages"), max_pages=50, page_cache_max_mb=0.15, page_image_max_pixels=4_000_000
+    ) as world:
+        yield world
+
+
+def page(client: Client, document_id: int, number: int, width: int, fmt: str = "webp") -> Any:
+    return client.request("GET", f"/api/documents/{document_id}/pages/{number}?width={width}&format={fmt}")
+
+
+@pytest.mark.parametrize("fmt", ["webp", "png"])
+@pytest.mark.parametrize("width", [300, 3000])
+def test_a_page_of_odd_shape_is_shown_within_the_pixel_budget(
+    pages_app: App, tmp_path: Path, width: int, fmt: str
+) -> None:
+    meeting_id, _ = pages_app.new_meeting()
+    strip = pdfs.tall_page_pdf(tmp_path / "strip.pdf")
+    assert strip.stat().st_size < 2000
+    document = upload(pages_app.users["sec"], meeting_id, strip, classification="public")
+    response = page(pages_app.users["del1"], document["id"], 1, width, fmt)
+    assert response.status_code == 200, response.text
+    picture = Image.open(io.BytesIO(response.content))
+    assert picture.width * picture.height <= 4_000_000
+    assert picture.height / picture.width == pytest.approx(200, rel=0.05)
+    ordinary = page(pages_app.users["del1"], upload_ihanoi(pages_app, meeting_id), 1, 1600, fmt)
+    assert Image.open(io.BytesIO(ordinary.content)).width == 1600  # a page of ordinary shape is as asked
+
+
+def upload_ihanoi(app: App, meeting_id: int) -> int:
+    return int(upload(app.users["sec"], meeting_id, IHANOI, classification="public")["id"])
+
+
+def test_a_page_that_fails_to_render_is_a_clear_422_and_is_not_tried_again(pages_app: App) -> None:
+    meeting_id, _ = pages_app.new_meeting()
+    document = upload(
+        pages_app.users["sec"],
+        meeting_id,
+        pdfs.many_pages_pdf(Path(pages_app.http.app.state.settings.data_dir) / "src.pdf", 3),
+    )
+    stored = stored_original(pages_app, document["versions"][0]["sha256"])
+    good = stored.read_bytes()
+    stored.chmod(0o644)
+    stored.write_bytes(b"%PDF-1.7\n" + bytes(len(good)))  # the disk went bad under the stored file
+    try:
+        for language, words in (("vi", "Không hiển thị được trang 2"), ("en", "Page 2 cannot be displayed")):
+            response = pages_app.users["del1"].request(
+                "GET", f"/api/documents/{document['id']}/pages/2?width=400", headers={"Accept-Language": language}
+            )
+            assert response.status_code == 422, response.text
+            assert response.json() == {"status_code": 422, "detail": response.json()["detail"]}
+            assert words in response.json()["detail"]
+    finally:
+        stored.write_bytes(good)
+    # the file is whole again, but the page's failure was remembered: not rendered on every view
+    assert page(pages_app.users["del1"], document["id"], 2, 400).status_code == 422
+    assert page(pages_app.users["del1"], document["id"], 1, 400).status_code == 200
+
+
+def cache_bytes(app: App) -> int:
+    root = Path(app.http.app.state.settings.page_cache_dir)
+    return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
+
+
+def test_the_page_image_cache_stays_within_its_bound(pages_app: App, tmp_path: Path) -> None:
+    bound = 0.15 * 1024 * 1024
+    meeting_id, _ = pages_app.new_meeting()
+    book = upload(pages_app.users["sec"], meeting_id, pdfs.many_pages_pdf(tmp_path / "book.pdf", 16))
+    favourite = upload_ihanoi(pages_app, meeting_id)
+    del1 = pages_app.users["del1"]
+    assert page(del1, favourite, 1, 1200).status_code == 200
+    written = 0
+    for number in range(1, 17):
+        for width in (900, 1200):
+            response = page(del1, book["id"], number, width, "png")
+            assert response.status_code == 200, response.text
+            written += len(response.content)
+            assert cache_bytes(pages_app) <= bound
+        assert page(del1, favourite, 1, 1200).status_code == 200  # viewed all along
+    assert written > 2 * bound  # the cache was full more than twice over
+    cached = {path.name for path in Path(pages_app.http.app.state.settings.page_cache_dir).rglob("*.webp")}
+    assert "1-1200.webp" in cached  # the page viewed all along was never the least recently used
