@@ -25,7 +25,7 @@ IHANOI = FIXTURES / "bao-cao-ihanoi.pdf"
 
 @pytest.fixture(scope="module")
 def files_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    with build_app(tmp_path_factory.mktemp("files"), max_upload_mb=2, max_pages=50) as world:
+    with build_app(tmp_path_factory.mktemp("files"), max_upload_mb=2, max_pages=50, ocr=False) as world:
         yield world
 
 
@@ -171,7 +171,11 @@ def test_a_pdf_header_after_other_bytes_is_refused(files_app: App, tmp_path: Pat
 def pages_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     # a small cache (a dozen pages) and a budget of 4 MP (an A4 page at 1600 px is 3.6 MP)
     with build_app(
-        tmp_path_factory.mktemp("pages"), max_pages=50, page_cache_max_mb=0.15, page_image_max_pixels=4_000_000
+        tmp_path_factory.mktemp("pages"),
+        max_pages=50,
+        ocr=False,
+        page_cache_max_mb=0.15,
+        page_image_max_pixels=4_000_000,
     ) as world:
         yield world
 
