@@ -115,6 +115,8 @@ def _render(
     """The page's pixels and the size they are to have: `width` wide, or less to stay within budget."""
     with open_page(path, page) as pdf_page:
         page_width, page_height = pdf_page.get_size()
+        if not (page_width > 0 and page_height > 0):
+            raise damaged(f"page {page} has no area ({page_width} x {page_height} pt)")
         scale = fit_scale(page_width, page_height, width / page_width, max_pixels, max_side)
         size = (max(1, math.floor(page_width * scale)), max(1, math.floor(page_height * scale)))
         return bitmap_image(pdf_page.render(scale=scale), "RGB"), size

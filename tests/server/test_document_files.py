@@ -114,12 +114,12 @@ def test_control_characters_in_a_name_cannot_start_a_header(files_app: App) -> N
 def test_minutes_exports_name_their_file_the_same_way(files_app: App) -> None:
     meeting_id, _ = files_app.new_meeting()
     sec = files_app.users["sec"]
+    sec.ok("POST", f"/api/meetings/{meeting_id}/minutes/draft", json={})
     for fmt in ("docx", "pdf"):
         response = sec.request("GET", f"/api/meetings/{meeting_id}/minutes.{fmt}")
-        if response.status_code != 200:
-            continue  # no minutes drafted: nothing to name
+        assert response.status_code == 200, response.text
         kind, params = disposition(response.headers["content-disposition"])
-        assert kind == "attachment" and params["filename*"].endswith(f".{fmt}")
+        assert kind == "attachment" and params["filename*"] == params["filename"] == f"bien-ban-{meeting_id}-v1.{fmt}"
 
 
 def stored_original(app: App, sha256: str) -> Path:
@@ -255,3 +255,16 @@ def test_the_page_image_cache_stays_within_its_bound(pages_app: App, tmp_path: P
     assert written > 2 * bound  # the cache was full more than twice over
     cached = {path.name for path in Path(pages_app.http.app.state.settings.page_cache_dir).rglob("*.webp")}
     assert "1-1200.webp" in cached  # the page viewed all along was never the least recently used
+
+
+def test_deleting_a_document_deletes_its_reader_copy(files_app: App, tmp_path: Path) -> None:
+    meeting_id, _ = files_app.new_meeting()
+    hostile = pdfs.active_content_pdf(IHANOI, tmp_path / "once.pdf")
+    hostile.write_bytes(hostile.read_bytes() + b"\n% unique to this test\n")
+    document = upload(files_app.users["sec"], meeting_id, hostile, classification="public")
+    assert files_app.users["del1"].request("GET", f"/api/documents/{document['id']}/file").status_code == 200
+    sha256 = document["versions"][0]["sha256"]
+    copies = Path(files_app.http.app.state.settings.reader_copy_dir)
+    assert [path.name for path in copies.rglob(f"{sha256}.*")] == [f"{sha256}.r1.pdf"]
+    files_app.users["sec"].ok("DELETE", f"/api/documents/{document['id']}")
+    assert list(copies.rglob(f"{sha256}.*")) == []
