@@ -11,6 +11,10 @@ from urllib.parse import quote
 _FALLBACK_UNSAFE = set('"\\/;%')
 
 
+NOSNIFF = {"x-content-type-options": "nosniff"}
+"""Sent with every file: browsers take the declared type (a PDF, an image), never one guessed from the bytes."""
+
+
 def content_disposition(filename: str, disposition: Literal["inline", "attachment"] = "attachment") -> str:
     """`disposition; filename="ascii fallback"; filename*=UTF-8''percent-encoded` for `filename`.
 

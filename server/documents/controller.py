@@ -19,7 +19,7 @@ from server.documents.schemas import (
 )
 from server.documents.service import DocumentService
 from server.documents.upload import receive_upload
-from server.downloads import content_disposition
+from server.downloads import NOSNIFF, content_disposition
 from server.meetings.controller import change_context
 
 UPLOAD_DOC = (
@@ -49,7 +49,7 @@ def reading(request: Request, db_session: DbSession) -> DocumentReading:
 def send(served: Served, *, private: bool) -> Response[bytes] | File:
     cache = "private, no-store" if served.personal else ("private, max-age=3600" if private else "no-cache")
     # lower-case: File only adds its own (unsafe for hostile names) when this key is absent
-    headers = {"cache-control": cache}
+    headers = {"cache-control": cache, **NOSNIFF}
     if served.filename:
         headers["content-disposition"] = content_disposition(served.filename, "inline")
     if served.path is not None:

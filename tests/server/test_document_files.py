@@ -87,6 +87,7 @@ def test_a_download_carries_its_name_whatever_its_letters(
     assert document["versions"][0]["filename"] == name
     response = files_app.users["del1"].request("GET", f"/api/documents/{document['id']}/file")
     assert response.status_code == 200, response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
     header = response.headers["content-disposition"]
     assert header.isascii() and "\r" not in header and "\n" not in header
     kind, params = disposition(header)
@@ -118,6 +119,7 @@ def test_minutes_exports_name_their_file_the_same_way(files_app: App) -> None:
     for fmt in ("docx", "pdf"):
         response = sec.request("GET", f"/api/meetings/{meeting_id}/minutes.{fmt}")
         assert response.status_code == 200, response.text
+        assert response.headers["x-content-type-options"] == "nosniff"
         kind, params = disposition(response.headers["content-disposition"])
         assert kind == "attachment" and params["filename*"] == params["filename"] == f"bien-ban-{meeting_id}-v1.{fmt}"
 
@@ -195,6 +197,7 @@ def test_a_page_of_odd_shape_is_shown_within_the_pixel_budget(
     document = upload(pages_app.users["sec"], meeting_id, strip, classification="public")
     response = page(pages_app.users["del1"], document["id"], 1, width, fmt)
     assert response.status_code == 200, response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
     picture = Image.open(io.BytesIO(response.content))
     assert picture.width * picture.height <= 4_000_000
     assert picture.height / picture.width == pytest.approx(200, rel=0.05)
