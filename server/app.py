@@ -119,7 +119,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # several processes: each piece of background work is claimed by one (server/leases.py)
     leases = Leases(db, cluster.instance, settings.lease_seconds, shared=cluster.shared)
     search_index = SearchIndex(settings, db, publish, cluster, leases)
-    worker = DocumentWorker(db, blobs, publish, processed=search_index.sync, ocr=settings.ocr, leases=leases)
+    worker = DocumentWorker(
+        db,
+        blobs,
+        publish,
+        processed=search_index.sync,
+        ocr=settings.ocr,
+        leases=leases,
+        reader_copies=reader_copies,
+    )
     ocr = OcrWorker(
         settings, db, blobs, publish, extraction_idle=worker.idle, page_done=search_index.sync_page, leases=leases
     )

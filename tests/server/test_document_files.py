@@ -271,3 +271,19 @@ def test_deleting_a_document_deletes_its_reader_copy(files_app: App, tmp_path: P
     assert [path.name for path in copies.rglob(f"{sha256}.*")] == [f"{sha256}.r1.pdf"]
     files_app.users["sec"].ok("DELETE", f"/api/documents/{document['id']}")
     assert list(copies.rglob(f"{sha256}.*")) == []
+
+
+def test_the_reader_copy_is_made_on_intake_not_by_the_first_download(files_app: App, tmp_path: Path) -> None:
+    meeting_id, _ = files_app.new_meeting()
+    hostile = pdfs.active_content_pdf(IHANOI, tmp_path / "intake.pdf")
+    hostile.write_bytes(hostile.read_bytes() + b"\n% made on intake\n")
+    document = upload(files_app.users["sec"], meeting_id, hostile, classification="public")
+    sha256 = document["versions"][0]["sha256"]
+    copies = Path(files_app.http.app.state.settings.reader_copy_dir)
+    made: list[str] = []
+    for _ in range(400):  # made in the background just after the document is ready
+        made = [path.name for path in copies.rglob(f"{sha256}.*")]
+        if made:
+            break
+        time.sleep(0.05)
+    assert made == [f"{sha256}.r1.pdf"]
