@@ -9,4 +9,5 @@ English and Vietnamese.
 - `documents.extract`: `extract_pages(path) -> list[PageText]`, `normalise_text`
 - `documents.render`: `render_page(path, page, width, fmt)`, `PageCache`
 - `documents.watermark`: `watermark_image`, `watermark_pdf`, `watermark_font_path`
+- `documents.sanitize`: `active_content`, `without_active_content`, `ReaderCopies` (what readers download)
 """

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import tempfile
 import unicodedata
@@ -26,12 +27,10 @@ from pypdf import PdfReader, PdfWriter, Transformation
 
 from documents._pdf import describe, open_reader
 from documents.extract import normalise_text
-from documents.render import PDFIUM_LOCK, bitmap_image, open_page
+from documents.render import MAX_PIXELS, PDFIUM_LOCK, bitmap_image, fit_scale, open_page
 
 DEFAULT_LANGUAGES = "vie+eng"
 DEFAULT_DPI = 200
-MAX_PIXELS = 40_000_000
-"""A page rendered above this many pixels is read at a lower resolution (an A0 drawing at 200 dpi is 62 MP)."""
 MIN_ALNUM = 16
 """A text layer with fewer letters and digits than this is no text (a page number, a stray mark)."""
 STAMP_ALNUM = 300
@@ -151,12 +150,11 @@ def ocr_page(
 
 
 def render_for_ocr(path: Path, page: int, dpi: int) -> tuple[Image.Image, int]:
-    """Page `page` as a grayscale image at `dpi` (or less, under 40 MP), and the dpi used."""
+    """Page `page` as a grayscale image at `dpi` (or less, within render.MAX_PIXELS: page images' budget),
+    and the dpi used."""
     with open_page(path, page) as pdf_page:
         width, height = pdf_page.get_size()
-        pixels = (width * dpi / 72) * (height * dpi / 72)
-        if pixels > MAX_PIXELS:
-            dpi = max(36, int(dpi * (MAX_PIXELS / pixels) ** 0.5))
+        dpi = min(dpi, max(1, math.floor(fit_scale(width, height, dpi / 72, MAX_PIXELS, None) * 72)))
         image = bitmap_image(pdf_page.render(scale=dpi / 72, grayscale=True), "L")
     return image, dpi
 

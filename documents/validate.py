@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mmap
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from pypdf.generic import NullObject
 from documents._pdf import describe, open_reader
 from documents.errors import InvalidDocument, damaged
 
-# Readers accept a %PDF- header anywhere in the first KiB (some producers prepend junk), and look for
-# %%EOF in the last KiB.
-HEADER_WINDOW = 1024
+# ISO 32000 puts the header ("%PDF-" and a version, 1.0 to 2.0) at the very start of the file. Viewers
+# also accept it anywhere in the first KiB, and that tolerance is what lets one file be a PDF and
+# something else (HTML, a script, an archive) to whatever sniffs its first bytes: it is not taken here.
+HEADER = re.compile(rb"%PDF-[12]\.[0-9]")
+# Viewers look for %%EOF in the last KiB.
 TRAILER_WINDOW = 1024
 
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -52,7 +55,7 @@ def validate(path: Path, *, max_pages: int) -> PdfInfo:
             "Tệp rỗng (0 byte), không có nội dung.",
         )
     with path.open("rb") as file:
-        head = file.read(HEADER_WINDOW + len(b"%PDF-"))
+        head = file.read(1024)
     _check_format(path, head)
     _check_trailer(path, size)
     reader = open_reader(path)
@@ -80,7 +83,7 @@ def _check_format(path: Path, head: bytes) -> None:
             "Word, Excel and PowerPoint files are not supported yet: convert the file to PDF, then upload it again.",
             "Tệp Word/Excel/PowerPoint chưa được hỗ trợ, hãy chuyển sang PDF rồi tải lên lại.",
         )
-    if b"%PDF-" not in head:
+    if not HEADER.match(head):
         raise InvalidDocument(
             "not_pdf",
             "The file is not a PDF. Only PDF documents can be uploaded.",

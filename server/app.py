@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import kiosk
 from documents.render import PageCache
+from documents.sanitize import ReaderCopies
 from documents.store import BlobStore
 from server.agenda.controller import AgendaController
 from server.assistant.controller import AssistantController
@@ -109,11 +110,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
         channels.publish(message, channel_name(meeting_id))
 
     blobs = BlobStore(settings.blob_dir)
-    pages = PageCache(settings.page_cache_dir)
+    pages = PageCache(
+        settings.page_cache_dir,
+        max_bytes=round(settings.page_cache_max_mb * 1024 * 1024),
+        max_pixels=settings.page_image_max_pixels,
+    )
+    reader_copies = ReaderCopies(settings.reader_copy_dir)
     # several processes: each piece of background work is claimed by one (server/leases.py)
     leases = Leases(db, cluster.instance, settings.lease_seconds, shared=cluster.shared)
     search_index = SearchIndex(settings, db, publish, cluster, leases)
-    worker = DocumentWorker(db, blobs, publish, processed=search_index.sync, ocr=settings.ocr, leases=leases)
+    worker = DocumentWorker(
+        db,
+        blobs,
+        publish,
+        processed=search_index.sync,
+        ocr=settings.ocr,
+        leases=leases,
+        reader_copies=reader_copies,
+    )
     ocr = OcrWorker(
         settings, db, blobs, publish, extraction_idle=worker.idle, page_done=search_index.sync_page, leases=leases
     )
@@ -169,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "publish": publish,
             "blobs": blobs,
             "pages": pages,
+            "reader_copies": reader_copies,
             "worker": worker,
             "ocr": ocr,
             "search_index": search_index,

@@ -52,6 +52,12 @@ class Conflict(AppError):
     status_code = 409
 
 
+class Unprocessable(AppError):
+    """The thing exists but cannot be produced from what is stored, e.g. a page that does not render (422)."""
+
+    status_code = 422
+
+
 class TooLarge(AppError):
     """The upload is larger than allowed (413)."""
 

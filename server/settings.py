@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     page_image_width: int = Field(default=1280, ge=64, le=3000)
     """Width of a page image when the tablet does not ask for one (pixels)."""
 
+    # Files and pages: what rendering a page may cost, and how much disk the rendered pages may take
+    page_image_max_pixels: int = Field(default=40_000_000, ge=10_000)
+    """Most pixels a page image may have, at any width and format (40 MP, as OCR's budget): a page of odd
+    shape (a strip 1 in by 200 in) comes out smaller than asked instead of as a multi-gigabyte bitmap."""
+
+    page_cache_max_mb: float = Field(default=2048, gt=0)
+    """Disk space rendered page images may take (megabytes); past it the least recently viewed are removed."""
+
     ocr: bool = True
     """Read scanned pages (no usable text layer) with Tesseract in the background. Off: they stay images only."""
 
@@ -212,6 +220,11 @@ class Settings(BaseSettings):
     @property
     def page_cache_dir(self) -> Path:
         return self.data_dir / "pages"
+
+    @property
+    def reader_copy_dir(self) -> Path:
+        """Stored PDFs rewritten without active content, as readers download them."""
+        return self.data_dir / "reader-copies"
 
     @property
     def assistant_dir(self) -> Path:

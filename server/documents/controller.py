@@ -19,6 +19,7 @@ from server.documents.schemas import (
 )
 from server.documents.service import DocumentService
 from server.documents.upload import receive_upload
+from server.downloads import NOSNIFF, content_disposition
 from server.meetings.controller import change_context
 
 UPLOAD_DOC = (
@@ -33,6 +34,7 @@ def document_service(request: Request, db_session: DbSession) -> DocumentService
         change_context(request, db_session),
         state.blobs,
         state.pages,
+        state.reader_copies,
         state.settings.max_pages,
         state.worker.enqueue,
         state.search_index.sync,
@@ -41,24 +43,18 @@ def document_service(request: Request, db_session: DbSession) -> DocumentService
 
 def reading(request: Request, db_session: DbSession) -> DocumentReading:
     state = request.app.state
-    return DocumentReading(db_session, request.user, state.blobs, state.pages, state.audit)
+    return DocumentReading(db_session, request.user, state.blobs, state.pages, state.reader_copies, state.audit)
 
 
 def send(served: Served, *, private: bool) -> Response[bytes] | File:
     cache = "private, no-store" if served.personal else ("private, max-age=3600" if private else "no-cache")
-    headers = {"Cache-Control": cache}
+    # lower-case: File only adds its own (unsafe for hostile names) when this key is absent
+    headers = {"cache-control": cache, **NOSNIFF}
+    if served.filename:
+        headers["content-disposition"] = content_disposition(served.filename, "inline")
     if served.path is not None:
-        return File(
-            served.path,
-            media_type=served.media_type,
-            filename=served.filename,
-            content_disposition_type="inline",
-            headers=headers,
-        )
-    disposition = f'inline; filename="{served.filename}"' if served.filename else "inline"
-    return Response(
-        served.content or b"", media_type=served.media_type, headers={**headers, "Content-Disposition": disposition}
-    )
+        return File(served.path, media_type=served.media_type, content_disposition_type="inline", headers=headers)
+    return Response(served.content or b"", media_type=served.media_type, headers=headers)
 
 
 class DocumentController(Controller):

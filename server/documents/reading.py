@@ -10,7 +10,9 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from documents.errors import InvalidDocument
 from documents.render import PageCache
+from documents.sanitize import ReaderCopies
 from documents.store import BlobStore
 from documents.watermark import watermark_image, watermark_pdf
 from server.audit_buffer import AuditBuffer
@@ -19,7 +21,7 @@ from server.db import utcnow
 from server.documents.access import load_readable
 from server.documents.models import Classification, Document, DocumentPage, DocumentStatus, DocumentVersion
 from server.documents.schemas import DocumentText, PageText
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound, Unprocessable
 
 IMAGE_TYPES = {"webp": "image/webp", "png": "image/png"}
 
@@ -37,12 +39,19 @@ class Served:
 
 class DocumentReading:
     def __init__(
-        self, session: AsyncSession, principal: Principal, store: BlobStore, pages: PageCache, audit: AuditBuffer
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        store: BlobStore,
+        pages: PageCache,
+        reader_copies: ReaderCopies,
+        audit: AuditBuffer,
     ) -> None:
         self.session = session
         self.principal = principal
         self.store = store
         self.pages = pages
+        self.reader_copies = reader_copies
         self.audit = audit
 
     async def page_image(self, document_id: int, page: int, width: int, fmt: str, number: int | None) -> Served:
@@ -51,11 +60,14 @@ class DocumentReading:
         document, version = await self._open(document_id, number)
         if not 1 <= page <= version.page_count:
             raise NotFound("Page", "trang", page)
-        # a cached page (tens of KB, in the OS cache) is read here: no thread hand-off on the hot path
-        image = self.pages.cached(version.sha256, page, width, fmt)
-        if image is None:
-            pdf = self.store.path_for(version.sha256)
-            image = await asyncio.to_thread(lambda: self.pages.get(version.sha256, pdf, page, width, fmt).read_bytes())
+        try:
+            # a cached page (tens of KB, in the OS cache) is read here: no thread hand-off on the hot path
+            image = self.pages.cached(version.sha256, page, width, fmt)
+            if image is None:
+                pdf = self.store.path_for(version.sha256)
+                image = await asyncio.to_thread(self.pages.image, version.sha256, pdf, page, width, fmt)
+        except InvalidDocument as exc:  # this page failed to render, now or before (and is not tried again)
+            raise Unprocessable(exc.message_en, exc.message_vi) from None
         self._record("document.view_page", document, version, page=page)
         if document.classification != Classification.confidential:
             return Served(IMAGE_TYPES[fmt], content=image)
@@ -103,15 +115,26 @@ class DocumentReading:
 
     async def file(self, document_id: int, number: int | None) -> Served:
         document, version = await self._open(document_id, number)
-        path = self.store.path_for(version.sha256)
+        sha256 = version.sha256
         if version.ocr_sha256 is not None and self.store.exists(version.ocr_sha256):
-            path = self.store.path_for(version.ocr_sha256)  # the same pages with OCR's invisible text over the scans
+            sha256 = version.ocr_sha256  # the same pages with OCR's invisible text over the scans
+        path = await self._reader_copy(sha256)
         self._record("document.download", document, version)
         filename = version.filename if version.filename.lower().endswith(".pdf") else f"{version.filename}.pdf"
         if document.classification != Classification.confidential:
             return Served("application/pdf", path=path, filename=filename)
         stamped = await asyncio.to_thread(watermark_pdf, path, self._mark())
         return Served("application/pdf", content=stamped, filename=filename, personal=True)
+
+    async def _reader_copy(self, sha256: str) -> Path:
+        """The stored PDF as readers may have it: without scripts, launch actions or embedded files."""
+        try:
+            return await asyncio.to_thread(self.reader_copies.path_for, sha256, self.store.path_for(sha256))
+        except InvalidDocument as exc:
+            raise Unprocessable(
+                "This file cannot be made safe to download; its pages can still be viewed",
+                "Không thể tạo bản an toàn của tệp này để tải xuống; vẫn có thể xem các trang",
+            ) from exc
 
     async def _open(self, document_id: int, number: int | None) -> tuple[Document, DocumentVersion]:
         document, _ = await load_readable(self.session, document_id, self.principal)

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from documents.errors import InvalidDocument
 from documents.render import PageCache
+from documents.sanitize import ReaderCopies
 from documents.store import BlobStore, StoredBlob
 from documents.validate import PdfInfo, validate
 from server.agenda.models import AgendaItem
@@ -49,6 +50,7 @@ class DocumentService:
         ctx: ChangeContext,
         store: BlobStore,
         pages: PageCache,
+        reader_copies: ReaderCopies,
         max_pages: int,
         enqueue: Callable[[int], None],
         sync_index: Callable[[int], None],
@@ -59,6 +61,7 @@ class DocumentService:
         self.session = ctx.session
         self.store = store
         self.pages = pages
+        self.reader_copies = reader_copies
         self.max_pages = max_pages
         self.enqueue = enqueue
 
@@ -390,6 +393,7 @@ class DocumentService:
         for sha in shas:
             self.store.delete(sha)
             self.pages.drop(sha)
+            self.reader_copies.drop(sha)
 
     @staticmethod
     def _classification(value: str | None) -> Classification:

@@ -22,8 +22,10 @@ from pathlib import Path
 from sqlalchemy import delete as sql_delete
 from sqlmodel import col, select
 
+from documents.errors import InvalidDocument
 from documents.extract import PageText, extract_pages
 from documents.ocr import scanned_pages
+from documents.sanitize import ReaderCopies
 from documents.store import BlobStore
 from server.db import Database, utcnow
 from server.documents.access import audience_of, readers_of
@@ -62,10 +64,13 @@ class DocumentWorker:
         ocr: bool = False,
         ocr_queued: Callable[[], None] | None = None,
         leases: Leases,
+        reader_copies: ReaderCopies | None = None,
     ) -> None:
         """``processed(document_id)`` is called after a version's text is committed (the search index follows);
         with ``ocr``, scanned pages are queued for OCR and ``ocr_queued()`` wakes the OCR worker. ``leases``
-        decide which process extracts a version (several processes; one alone always may)."""
+        decide which process extracts a version (several processes; one alone always may). ``reader_copies``:
+        the copy readers download (without active content) is made here, not by the first download."""
+        self.reader_copies = reader_copies
         self.leases = leases
         self.processed = processed
         self.ocr = ocr
@@ -158,6 +163,15 @@ class DocumentWorker:
         await self._finish(version_id, extracted, error)
         if extracted.scanned and not error and self.ocr_queued is not None:
             self.ocr_queued()
+        if self.reader_copies is not None and not error:
+            await asyncio.to_thread(self._prepare_reader_copy, sha256)
+
+    def _prepare_reader_copy(self, sha256: str) -> None:
+        assert self.reader_copies is not None
+        try:
+            self.reader_copies.path_for(sha256, self.store.path_for(sha256))
+        except InvalidDocument as exc:  # downloads answer 422 then; the pages are still shown
+            log.warning("no reader copy of %s: %s", sha256, exc.detail or exc)
 
     async def _finish(self, version_id: int, extracted: Extracted, error: str | None) -> None:
         async with self.db.write() as session:

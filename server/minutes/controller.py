@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from documents.errors import InvalidDocument
 from server.db import DbSession
+from server.downloads import NOSNIFF, content_disposition
 from server.errors import Invalid
 from server.meetings.controller import change_context
 from server.minutes.schemas import (
@@ -39,7 +40,7 @@ def _file(content: bytes, media_type: str, filename: str) -> Response[bytes]:
     return Response(
         content,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+        headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "private, no-store", **NOSNIFF},
     )
 
 

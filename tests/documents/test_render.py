@@ -14,7 +14,7 @@ from documents.errors import InvalidDocument
 from documents.render import PageCache, render_page
 from tests.documents.conftest import IHANOI
 from tests.support.data import shared_data
-from tests.support.pdfs import encrypted_pdf, garbage_pdf, rotated_pdf
+from tests.support.pdfs import encrypted_pdf, garbage_pdf, rotated_pdf, tall_page_pdf
 
 SHA = "ab" + "0" * 62
 
@@ -124,3 +124,42 @@ def test_drop_forgets_a_document(tmp_path: Path) -> None:
     cache.drop(SHA)
     assert not path.exists()
     cache.drop(SHA)  # missing is fine
+
+
+@pytest.mark.parametrize("fmt", ["webp", "png"])
+@pytest.mark.parametrize("width", [300, 3000])
+def test_a_page_of_odd_shape_stays_within_the_pixel_budget(tmp_path: Path, width: int, fmt: str) -> None:
+    strip = tall_page_pdf(tmp_path / "strip.pdf")  # 72 x 14400 pt: 60,000 px tall at 300 px wide
+    picture = opened(render_page(strip, 1, width, fmt, max_pixels=2_000_000))
+    assert picture.width * picture.height <= 2_000_000
+    assert fmt == "png" or max(picture.size) <= 16383  # WebP's limit
+    assert picture.height / picture.width == pytest.approx(200, rel=0.05)
+
+
+def test_a_failed_render_is_remembered_until_the_document_is_dropped(tmp_path: Path) -> None:
+    cache = PageCache(tmp_path / "pages")
+    pdf = tmp_path / "stored.pdf"
+    pdf.write_bytes(garbage_pdf(tmp_path / "garbage.pdf").read_bytes())
+    for _ in range(2):
+        with pytest.raises(InvalidDocument) as caught:
+            cache.get(SHA, pdf, 1, 400)
+        assert caught.value.code == "page_unrenderable"
+    pdf.write_bytes(IHANOI.read_bytes())  # a good file under the same name is not looked at
+    with pytest.raises(InvalidDocument):
+        cache.cached(SHA, 1, 400)
+    with pytest.raises(InvalidDocument):
+        cache.get(SHA, pdf, 1, 800, "png")
+    cache.drop(SHA)
+    assert opened(cache.get(SHA, pdf, 1, 400).read_bytes()).width == 400
+
+
+def test_the_cache_keeps_under_its_bound_evicting_the_least_recently_used(tmp_path: Path) -> None:
+    one = len(render_page(IHANOI, 1, 500))
+    cache = PageCache(tmp_path / "pages", max_bytes=one * 6)
+    favourite = cache.get(SHA, IHANOI, 1, 500)
+    for width in range(480, 300, -10):
+        cache.get(SHA, IHANOI, 2, width)
+        assert cache.cached(SHA, 1, 500) is not None  # used after every other: never the least recent
+        assert cache.size() <= one * 6
+    assert favourite.is_file()
+    assert not (cache.directory_for(SHA) / "2-480.webp").exists()  # the first of the others went first

@@ -132,10 +132,29 @@ def test_real_minutes_books_are_accepted(name: str, pages: int) -> None:
     assert validate(shared_data(f"real-pdfs/{name}"), max_pages=500).page_count == pages
 
 
-def test_junk_around_a_pdf_is_tolerated_as_readers_do(tmp_path: Path) -> None:
+def test_junk_after_a_pdf_is_tolerated_as_readers_do(tmp_path: Path) -> None:
     path = tmp_path / "padded.pdf"
-    path.write_bytes(b"\x00" * 20 + IHANOI.read_bytes() + b"\n" + b"\x00" * 4000)
+    path.write_bytes(IHANOI.read_bytes() + b"\n" + b"\x00" * 4000)
     assert validate(path, max_pages=10).page_count == 2
+
+
+@pytest.mark.parametrize(
+    "before",
+    [b"\x00" * 20, b"\xef\xbb\xbf", b"<html><script>alert(1)</script><!--\n", b"PK\x03\x04" + bytes(26), b"\n"],
+    ids=["nul", "bom", "html", "zip", "newline"],
+)
+def test_a_pdf_header_anywhere_but_the_start_is_not_pdf(tmp_path: Path, before: bytes) -> None:
+    # viewers would open these (the header is within the first KiB); a browser or unzip sees the front
+    path = tmp_path / "polyglot.pdf"
+    path.write_bytes(before + IHANOI.read_bytes())
+    assert refusal(path).code == "not_pdf"
+
+
+@pytest.mark.parametrize("header", [b"%PDF-", b"%PDF-x.y", b"%PDF-9.9"])
+def test_a_header_without_a_version_is_not_pdf(tmp_path: Path, header: bytes) -> None:
+    path = tmp_path / "versionless.pdf"
+    path.write_bytes(header + IHANOI.read_bytes()[len(b"%PDF-1.4") :])
+    assert refusal(path).code == "not_pdf"
 
 
 def test_header_beyond_the_first_kibibyte_is_not_pdf(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import io
 import random
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -159,4 +160,92 @@ def no_pages_pdf(dst: Path) -> Path:
     writer = PdfWriter()
     with _prepare(dst).open("wb") as file:
         writer.write(file)
+    return dst
+
+
+def active_content_pdf(src: Path, dst: Path) -> Path:
+    """`src` with every kind of active content a viewer could run or open: a JavaScript /OpenAction
+    chained (/Next) to a Launch, document and page /AA triggers, the /JavaScript and /EmbeddedFiles name
+    trees, a link running JavaScript, a link launching a program, a file-attachment annotation, an XFA
+    form whose field runs a script on keystroke; plus one harmless web link, which stays."""
+    from pypdf.generic import (  # noqa: PLC0415  # only these builders need pypdf's object model
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    def name(value: str) -> NameObject:
+        return NameObject(value)
+
+    def action(kind: str, **entries: Any) -> DictionaryObject:
+        made = DictionaryObject({name("/Type"): name("/Action"), name("/S"): name(kind)})
+        made.update({name(f"/{key}"): value for key, value in entries.items()})
+        return made
+
+    def js(code: str) -> DictionaryObject:
+        return action("/JavaScript", JS=TextStringObject(code))
+
+    def annotation(subtype: str, **entries: Any) -> DictionaryObject:
+        rect = ArrayObject([FloatObject(72), FloatObject(72), FloatObject(200), FloatObject(100)])
+        made = DictionaryObject({name("/Type"): name("/Annot"), name("/Subtype"): name(subtype), name("/Rect"): rect})
+        made.update({name(f"/{key}"): value for key, value in entries.items()})
+        return made
+
+    writer = PdfWriter(clone_from=PdfReader(src))
+    launch = action("/Launch", F=TextStringObject("C:\\Windows\\System32\\cmd.exe"))
+    opening = js("app.alert('open')")
+    opening[name("/Next")] = writer._add_object(launch)
+    writer._root_object[name("/OpenAction")] = writer._add_object(opening)
+    writer._root_object[name("/AA")] = DictionaryObject({name("/WC"): js("app.alert('close')")})
+    writer.add_attachment("payload.exe", b"MZ\x90\x00 not really a program")
+    scripts = ArrayObject([TextStringObject("startup"), writer._add_object(js("app.alert('document script');"))])
+    names = writer._root_object[name("/Names")].get_object()
+    names[name("/JavaScript")] = DictionaryObject({name("/Names"): scripts})
+    page = writer.pages[0]
+    page[name("/AA")] = DictionaryObject({name("/O"): js("app.alert('page open')")})
+    filespec = DictionaryObject(
+        {
+            name("/Type"): name("/Filespec"),
+            name("/F"): TextStringObject("note.exe"),
+            name("/EF"): DictionaryObject({name("/F"): writer._add_object(writer.pages[0].get_contents())}),
+        }
+    )
+    annotations = [
+        annotation("/Link", A=js("app.launchURL('http://evil.example')")),
+        annotation("/Link", A=action("/Launch", F=TextStringObject("/bin/sh"))),
+        annotation("/FileAttachment", FS=filespec),
+        annotation("/Link", A=action("/URI", URI=TextStringObject("https://hanoi.gov.vn/"))),
+    ]
+    field = annotation(
+        "/Widget",
+        FT=name("/Tx"),
+        T=TextStringObject("amount"),
+        AA=DictionaryObject({name("/K"): js("event.rc = false;")}),
+    )
+    field_ref = writer._add_object(field)
+    page[name("/Annots")] = ArrayObject([writer._add_object(item) for item in annotations] + [field_ref])
+    writer._root_object[name("/AcroForm")] = DictionaryObject(
+        {
+            name("/Fields"): ArrayObject([field_ref]),
+            name("/XFA"): TextStringObject("<xdp/>"),
+            name("/NeedAppearances"): NumberObject(0),
+        }
+    )
+    with _prepare(dst).open("wb") as file:
+        writer.write(file)
+    return dst
+
+
+def tall_page_pdf(dst: Path, width_pt: float = 72, height_pt: float = 14400) -> Path:
+    """A one-page PDF whose page is `width_pt` x `height_pt` points (72 x 14400: 1 in by 200 in), a line drawn
+    down it: a few hundred bytes that ask a renderer for an enormous bitmap at any ordinary width."""
+    canvas = Canvas(str(_prepare(dst)), pagesize=(width_pt, height_pt), invariant=True)
+    canvas.setTitle("")
+    canvas.setAuthor("")
+    canvas.line(width_pt / 2, 0, width_pt / 2, height_pt)
+    canvas.showPage()
+    canvas.save()
     return dst
