@@ -263,7 +263,7 @@ class MinutesService:
         self._require_draft(minutes)
         self._check_base(minutes, data.base_version)
         try:
-            content = MinutesContent.from_dict(data.content)
+            content = MinutesContent.from_input(data.content)
         except InvalidMinutes as exc:
             raise Invalid(f"Invalid minutes: {exc}", f"Nội dung biên bản không hợp lệ: {exc}") from exc
         minutes, version = await self._save(meeting_id, minutes, content.to_dict(), VersionKind.edited)
