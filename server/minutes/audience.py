@@ -14,9 +14,10 @@ Every line of a Biên bản carries its evidence, and a line reaches exactly the
 - a line without evidence: the secretary's own words, for everyone who may read the minutes.
 
 A line needs every one of its sources. Evidence naming a document, transcript or opinion that is not this
-meeting's (or no longer exists) keeps the line for the chair and the secretary. The chair, the secretary and
-administrators read every line; anyone else reads an extract of the lines they may read, marked as such,
-and never the signed PDF unless the extract is the whole text.
+meeting's (or no longer exists) keeps the line for the chair and the secretary (and administrators, who
+manage every meeting). The chair and the secretary read every line; anyone else, administrators included
+(a confidential document is not theirs unless they are named on it), reads an extract of the lines they
+may read, marked as such, and never the signed PDF unless that extract is the whole text.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assistant.minutes_content import Line, MinutesContent, Section
 from server.documents.access import visible_documents
 from server.documents.models import Document
-from server.meetings.access import MeetingAccess
+from server.meetings.access import MANAGING_ROLES, MeetingAccess
 from server.meetings.models import MeetingRole
 from server.opinions.models import Opinion
 from server.transcripts.models import Transcript
@@ -75,17 +76,19 @@ class Sources:
 
 @dataclass(frozen=True)
 class Reader:
-    """One reader of the minutes: everything (chair, secretary, administrator), or what their role and
-    the documents they may read allow."""
+    """One reader of the minutes: everything (the chair and the secretary), or what their role and the
+    documents they may read allow (`manager`: an administrator, who reads what the chair and secretary
+    read except confidential documents they are not named on)."""
 
     full: bool
     guest: bool = True
+    manager: bool = False
     documents: frozenset[int] = frozenset()
 
     def may_read(self, audience: Audience) -> bool:
         if self.full:
             return True
-        if audience.managers or (audience.participants and self.guest):
+        if (audience.managers and not self.manager) or (audience.participants and self.guest):
             return False
         return audience.documents <= self.documents
 
@@ -103,12 +106,13 @@ async def meeting_sources(session: AsyncSession, meeting_id: int) -> Sources:
 
 
 async def reader_of(session: AsyncSession, access: MeetingAccess) -> Reader:
-    if access.can_manage:
+    if access.meeting_role in MANAGING_ROLES:
         return Reader(full=True)
     readable = await visible_documents(session, access)
     return Reader(
         full=False,
         guest=access.meeting_role is MeetingRole.guest,
+        manager=access.principal.is_admin,
         documents=frozenset(d.id for d in readable if d.id is not None),
     )
 

@@ -110,16 +110,14 @@ class MinutesService:
             return content, True
         return extract(content, await meeting_sources(self.session, access.meeting.id or 0), reader)
 
-    async def _public(
-        self, minutes: Minutes, version: MinutesVersion, shown: tuple[MinutesContent, bool] | None = None
-    ) -> MinutesPublic:
-        content, whole = shown if shown is not None else (None, True)
+    async def _public(self, access: MeetingAccess, minutes: Minutes, version: MinutesVersion) -> MinutesPublic:
+        content, whole = await self._shown(access, version)
         return MinutesPublic(
             meeting_id=minutes.meeting_id,
             status=minutes.status,
             version=minutes.version,
             language=minutes.language,
-            content=version.content if content is None else content.to_dict(),
+            content=content.to_dict(),
             extract=not whole,
             updated_by=minutes.updated_by,
             updated_by_name=await self._name(minutes.updated_by),
@@ -132,7 +130,7 @@ class MinutesService:
 
     async def get(self, meeting_id: int) -> MinutesPublic:
         access, minutes, version = await self._readable(meeting_id)
-        return await self._public(minutes, version, await self._shown(access, version))
+        return await self._public(access, minutes, version)
 
     async def versions(self, meeting_id: int) -> list[MinutesVersionPublic]:
         await self._managed(meeting_id)
@@ -156,11 +154,11 @@ class MinutesService:
         ]
 
     async def version_content(self, meeting_id: int, number: int) -> dict[str, Any]:
-        await self._managed(meeting_id)
+        access = await self._managed(meeting_id)
         minutes = await self._minutes(meeting_id)
         if minutes is None:
             raise NotFound("Minutes", "biên bản", meeting_id)
-        return (await self._version(minutes, number)).content
+        return (await self._shown(access, await self._version(minutes, number)))[0].to_dict()
 
     async def export(self, meeting_id: int, fmt: str) -> tuple[bytes, str]:
         """The DOCX or PDF and a file name; an approved PDF is the signed one for a reader of every line (an
@@ -239,8 +237,9 @@ class MinutesService:
         return minutes, version
 
     async def _finish(
-        self, meeting_id: int, minutes: Minutes, version: MinutesVersion, action: str, **fields: Any
+        self, access: MeetingAccess, minutes: Minutes, version: MinutesVersion, action: str, **fields: Any
     ) -> MinutesPublic:
+        meeting_id = minutes.meeting_id
         event = MinutesUpdated(
             action=action, status=str(minutes.status), version=minutes.version, updated_by=self.ctx.principal.id
         )
@@ -255,7 +254,7 @@ class MinutesService:
             version=minutes.version,
             **fields,
         )
-        public = await self._public(minutes, version)
+        public = await self._public(access, minutes, version)
         await self.session.commit()
         return public
 
@@ -269,21 +268,26 @@ class MinutesService:
         content = await anyio.to_thread.run_sync(draft_minutes, record, language)
         phrased = await phrase_discussions(content, self.phraser) if self.phraser is not None else 0
         minutes, version = await self._save(meeting_id, minutes, content.to_dict(), VersionKind.drafted)
-        return await self._finish(meeting_id, minutes, version, "drafted", language=language, phrased=phrased)
+        return await self._finish(access, minutes, version, "drafted", language=language, phrased=phrased)
 
     async def edit(self, meeting_id: int, data: MinutesEdit) -> MinutesPublic:
-        await self._managed(meeting_id)
+        access = await self._managed(meeting_id)
         minutes = await self._minutes(meeting_id)
         if minutes is None:
             raise NotFound("Minutes", "biên bản", meeting_id)
         self._require_draft(minutes)
         self._check_base(minutes, data.base_version)
+        if not (await self._shown(access, await self._version(minutes, minutes.version)))[1]:
+            raise Forbidden(
+                "The minutes hold lines you may not read; only someone who reads them all may replace them",
+                "Biên bản có nội dung bạn không được xem; chỉ người xem được toàn bộ mới được sửa",
+            )
         try:
             content = MinutesContent.from_input(data.content)
         except InvalidMinutes as exc:
             raise Invalid(f"Invalid minutes: {exc}", f"Nội dung biên bản không hợp lệ: {exc}") from exc
         minutes, version = await self._save(meeting_id, minutes, content.to_dict(), VersionKind.edited)
-        return await self._finish(meeting_id, minutes, version, "edited")
+        return await self._finish(access, minutes, version, "edited")
 
     async def _approvable(self, meeting_id: int, base_version: int) -> tuple[MeetingAccess, Minutes, MinutesVersion]:
         """The meeting, minutes and version the chair may approve now: the current draft, `base_version`,
@@ -318,7 +322,7 @@ class MinutesService:
 
         signed_pdf = await anyio.to_thread.run_sync(render_and_sign)
         self.session.expire_all()  # read everything again in the new transaction
-        _, minutes, version = await self._approvable(meeting_id, data.base_version)
+        access, minutes, version = await self._approvable(meeting_id, data.base_version)
         version.signed_pdf = signed_pdf
         now = utcnow()
         version.approved_by = minutes.approved_by = self.ctx.principal.id
@@ -329,10 +333,10 @@ class MinutesService:
         self.session.add(minutes)
         for kind, key in await minutes_sources(self.session, meeting_id):
             self.ctx.reindex_after_commit(kind, key)
-        return await self._finish(meeting_id, minutes, version, "approved")
+        return await self._finish(access, minutes, version, "approved")
 
     async def reopen(self, meeting_id: int, data: MinutesReopen) -> MinutesPublic:
-        await self._chair(meeting_id)
+        access = await self._chair(meeting_id)
         minutes = await self._minutes(meeting_id)
         if minutes is None or minutes.status != MinutesStatus.approved:
             raise Conflict("The minutes are not approved", "Biên bản chưa được duyệt")
@@ -343,4 +347,4 @@ class MinutesService:
         minutes, version = await self._save(
             meeting_id, minutes, approved.content, VersionKind.reopened, data.reason.strip()
         )
-        return await self._finish(meeting_id, minutes, version, "reopened", reason=data.reason.strip())
+        return await self._finish(access, minutes, version, "reopened", reason=data.reason.strip())

@@ -233,9 +233,10 @@ def test_approval_signs_locks_and_reopening_is_logged(app: App, scripted: dict[s
     edit = sec.request("PUT", base, json={"base_version": version, "content": approved["content"]})
     assert edit.status_code == 409
     assert sec.request("POST", f"{base}/draft", json={"base_version": version}).status_code == 409
-    # everyone in the meeting reads it now, and gets the signed PDF
+    # everyone in the meeting reads it now; whoever reads every line gets the signed PDF (a delegate reads an
+    # extract without the opinions' texts, unsigned: tests/server/test_minutes_audience.py)
     assert del1.ok("GET", base)["version"] == version
-    signed = del1.request("GET", f"/api/meetings/{meeting_id}/minutes.pdf").content
+    signed = chair.request("GET", f"/api/meetings/{meeting_id}/minutes.pdf").content
     check = del1.ok("POST", "/api/minutes/verify", files={"file": ("bb.pdf", signed, "application/pdf")})
     assert check["valid"] and check["intact"] and "i-Cabinet" in check["signer"]
     tampered = bytearray(signed)
