@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ import pytest
 
 from tests.conftest import MeetingWorld
 from tests.support.api import Api
+from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +24,16 @@ SPEECH = (
     "Đại biểu phát biểu về mức phí trông giữ xe máy 5.000 đồng mỗi lượt và đề nghị Sở Tài chính hoàn thiện "
     "dự thảo trước ngày 15/12. "
 ) * 9
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """The conftest's server, given longer to start: these tests run while the machine is busy."""
+    process = ServerProcess(tmp_path / "data").start(timeout=180)
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 def long_minutes(world: MeetingWorld) -> tuple[str, dict[str, Any]]:
