@@ -481,6 +481,8 @@ MINUTES_DRAFTED: dict[str, set[str]] = {
     "cửa ngõ Kim Liên": set(MINUTES_READERS) - {"guest"},
     "tác động môi trường": {"chair", "sec", "root"},
     "Kế hoạch di dời kho bạc": {"del1", "chair", "sec"},  # the confidential document's title
+    "tuyến buýt số 86": set(MINUTES_READERS),  # a public document's page
+    "Phiếu lấy ý kiến về Tuyến buýt: 2 phiếu": set(MINUTES_READERS),  # the opinions' count
 }
 FULL_READERS = {"chair", "sec"}
 
