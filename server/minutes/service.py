@@ -1,8 +1,10 @@
 """Minutes: draft from the record, edit in versions, approve (signed PDF), reopen, export.
 
 Who: the chair and secretary (and administrators) draft, edit and read drafts; only the chair approves
-and reopens; everyone who sees the meeting reads and exports approved minutes. Every change checks the
-version it was made on, adds a ``MinutesVersion``, logs ``minutes.updated`` and an audit row.
+and reopens; everyone who sees the meeting reads and exports approved minutes. Each reader gets the lines
+their sources allow (server/minutes/audience.py): anyone but the chair and secretary may get an extract,
+never signed. Every change checks the version it was made on, adds a ``MinutesVersion``, logs
+``minutes.updated`` and an audit row.
 """
 
 from __future__ import annotations
