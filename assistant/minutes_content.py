@@ -12,6 +12,7 @@ validates, raising `InvalidMinutes` with a reason, so an edit from the network c
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -155,6 +156,37 @@ class MinutesContent:
             ],
         )
 
+    @classmethod
+    def from_input(cls, data: object) -> MinutesContent:
+        """`from_dict` for content typed by a person: also refuses NUL and lone surrogates, which no editor
+        types on purpose and no export can hold (every other character is kept; the exports turn a
+        vertical tab or form feed into a line break)."""
+        content = cls.from_dict(data)
+        for where, text in content._strings():
+            bad = _UNTYPEABLE.search(text)
+            if bad is not None:
+                raise InvalidMinutes(
+                    f"{where} contains the character U+{ord(bad.group()):04X}, which minutes cannot hold"
+                )
+        return content
+
+    def _strings(self) -> list[tuple[str, str]]:
+        """Every string of the content with where it is, as `from_dict` names places."""
+        found = [(f"header.{name}", getattr(self.header, name)) for name in _HEADER_FIELDS]
+        found += [("language", self.language), ("recipients_heading", self.recipients_heading)]
+        found += [(f"recipients[{i}]", value) for i, value in enumerate(self.recipients)]
+        for s_index, section in enumerate(self.sections):
+            where = f"sections[{s_index}]"
+            found += [(f"{where}.key", section.key), (f"{where}.heading", section.heading)]
+            for l_index, line in enumerate(section.lines):
+                found.append((f"{where}.lines[{l_index}].text", line.text))
+                found += [
+                    (f"{where}.lines[{l_index}].evidence[{e}].label", ev.label) for e, ev in enumerate(line.evidence)
+                ]
+        for index, signature in enumerate(self.signatures):
+            found += [(f"signatures[{index}].{name}", getattr(signature, name)) for name in ("role", "note", "name")]
+        return found
+
     def plain_text(self) -> str:
         """Every visible string in reading order, one per line: for search, tests and the assistant's index."""
         head = self.header
@@ -171,6 +203,7 @@ class MinutesContent:
         return "\n".join(part for part in parts if part)
 
 
+_UNTYPEABLE = re.compile("[\x00\ud800-\udfff]")
 _HEADER_FIELDS = ("parent_body", "issuing_body", "number", "motto", "slogan", "dateline", "kind", "title")
 
 

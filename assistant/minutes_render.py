@@ -10,6 +10,7 @@ TTF with Vietnamese glyphs instead (Noto Serif, else DejaVu Serif: Times New Rom
 from __future__ import annotations
 
 import io
+import re
 import threading
 import unicodedata
 from pathlib import Path
@@ -58,6 +59,18 @@ _REGISTER_LOCK = threading.Lock()
 _BUILD_LOCK = threading.Lock()
 
 
+# Word's Shift+Enter types a vertical tab and its page break a form feed: both mean "new line" in the
+# minutes. Every other character XML 1.0 cannot hold (the C0 controls but tab, newline and carriage
+# return; lone surrogates; U+FFFE, U+FFFF) is dropped: neither a .docx nor reportlab's markup can carry it.
+_LINE_BREAK = re.compile("\r\n|[\r\v\f\u2028\u2029]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """`text` composed (NFC) with line breaks as ``\\n`` and nothing an XML document cannot hold."""
+    return _NOT_XML.sub("", _LINE_BREAK.sub("\n", unicodedata.normalize("NFC", text)))
+
+
 class MissingFont(RuntimeError):
     """No serif TrueType font with Vietnamese glyphs is installed (Debian: fonts-noto-core)."""
 
@@ -90,7 +103,7 @@ def to_docx(content: MinutesContent) -> bytes:
     normal.font.name = DOCX_FONT
     normal.font.size = Pt(BODY_PT)
     _name_font_for_all_scripts(normal.element.get_or_add_rPr())
-    document.core_properties.title = content.header.title
+    document.core_properties.title = printable(content.header.title).replace("\n", " ")
     document.core_properties.language = content.language
     _docx_header(document.add_table(rows=1, cols=2), content)
     for text in (content.header.kind, content.header.title):
@@ -155,7 +168,7 @@ def _name_font_for_all_scripts(run_properties: CT_RPr) -> None:
 
 
 def _add(paragraph: Paragraph, text: str, size: float = BODY_PT, *, bold: bool = False, italic: bool = False) -> None:
-    run = paragraph.add_run(unicodedata.normalize("NFC", text))
+    run = paragraph.add_run(printable(text))  # python-docx writes "\n" as a line break, "\t" as a tab
     run.font.name = DOCX_FONT
     run.font.size = Pt(size)
     run.font.bold = bold
@@ -254,9 +267,9 @@ def to_pdf(content: MinutesContent) -> bytes:
         bottomMargin=PAGE_MARGINS_MM["bottom"] * mm,
         leftMargin=PAGE_MARGINS_MM["left"] * mm,
         rightMargin=PAGE_MARGINS_MM["right"] * mm,
-        title=content.header.title,
-        author=content.header.issuing_body,
-        subject=content.header.kind,
+        title=printable(content.header.title),
+        author=printable(content.header.issuing_body),
+        subject=printable(content.header.kind),
         creator="i-Cabinet",
         lang=content.language,
         initialFontName=_PDF_FONT,  # not reportlab's Helvetica, so that every font used is embedded
@@ -342,7 +355,7 @@ def _markup(text: str, *, bold: bool = False, italic: bool = False) -> str:
     Composed, because reportlab places glyphs without shaping: a decomposed "ê" + acute would print the
     accent beside the letter, while the fonts have the precomposed "ế".
     """
-    markup = escape(unicodedata.normalize("NFC", text))
+    markup = escape(printable(text)).replace("\n", "<br/>")
     if bold:
         markup = f"<b>{markup}</b>"
     if italic:

@@ -25,6 +25,7 @@ Object.assign(DICTIONARIES.vi, {
   "minutes.docx": "Tải DOCX",
   "minutes.pdf": "Tải PDF",
   "minutes.pdf_signed": "Tải PDF đã ký",
+  "minutes.extract": "Bản trích: không gồm các dòng bạn không được xem ở nguồn (tài liệu, phiên âm, ý kiến).",
   "minutes.history": "Lịch sử phiên bản",
   "minutes.add_line": "+ Thêm dòng",
   "minutes.remove_line": "Xoá dòng",
@@ -62,6 +63,7 @@ Object.assign(DICTIONARIES.en, {
   "minutes.docx": "Download DOCX",
   "minutes.pdf": "Download PDF",
   "minutes.pdf_signed": "Download signed PDF",
+  "minutes.extract": "Extract: the lines whose sources (documents, transcripts, opinions) you may not read are left out.",
   "minutes.history": "Version history",
   "minutes.add_line": "+ Add line",
   "minutes.remove_line": "Remove line",
@@ -140,7 +142,8 @@ export class ConsoleMinutes {
       return;
     }
     const approved = minutes.status === "approved";
-    const editable = manage && !approved;
+    // an extract cannot be saved back: it would drop the lines its reader may not see
+    const editable = manage && !approved && !minutes.extract;
     const who = approved
       ? t("minutes.approved_by", { name: minutes.approved_by_name || "", time: formatDateTime(minutes.approved_at) })
       : t("minutes.updated_by", { name: minutes.updated_by_name || "", time: formatDateTime(minutes.updated_at) });
@@ -175,7 +178,7 @@ export class ConsoleMinutes {
     }
     const exports = h("div", { class: "minutes-exports" },
       this.downloadButton(state, "docx", t("minutes.docx")),
-      this.downloadButton(state, "pdf", approved ? t("minutes.pdf_signed") : t("minutes.pdf")));
+      this.downloadButton(state, "pdf", minutes.signed ? t("minutes.pdf_signed") : t("minutes.pdf")));
     const history = manage ? this.historyView(state) : null;
     fill(this.body,
       h("p", { class: "minutes-state" },
@@ -187,6 +190,7 @@ export class ConsoleMinutes {
         h("small", { class: "muted" }, ` · ${who}`)),
       h("div", { class: "minutes-header muted small" },
         [minutes.content.header.kind, minutes.content.header.title].filter(Boolean).join(" · ")),
+      minutes.extract ? h("p", { class: "muted small", testid: "minutes-extract" }, t("minutes.extract")) : null,
       h("div", { class: "minutes-sections", testid: "minutes-sections" }, ...sections),
       actions.length ? h("div", { class: "control-buttons minutes-actions" }, ...actions) : null,
       exports,

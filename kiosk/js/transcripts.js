@@ -53,7 +53,8 @@ export function citationLabel(citation) {
     const time = [citation.start, citation.end].filter(Boolean).join("–") || t("transcript.turn", { n: citation.page });
     return t("transcript.cite", { speaker: citation.speaker || "", time });
   }
-  const kind = t(`record.${citation.kind}`);
+  // the minutes' passages are split by audience (minutes_internal, minutes_document, ...): all are "Biên bản"
+  const kind = t(`record.${citation.kind.startsWith("minutes") ? "minutes" : citation.kind}`);
   return citation.status ? `${kind} · ${t(`task.status.${citation.status}`)}` : kind;
 }
 

@@ -7,10 +7,14 @@ A record is a *source* ``(kind, key)``:
 - ``("conclusion", agenda item id)``: the item's conclusion (kết luận), one per item;
 - ``("task", task id)``: the task (giao việc) with its *current* status, owner and deadline;
 - ``("poll", poll id)``: a closed poll's result, counts per option and passed/failed (never who voted);
-- ``("minutes", meeting id)``: the meeting's last approved minutes (biên bản), a passage per section.
+- ``("minutes", meeting id)``: the meeting's last approved minutes (biên bản), a passage per section, of the
+  lines everyone who sees the meeting may read; the other lines are passages of their own audience
+  (server/minutes/audience.py): ``("minutes_internal", meeting id)`` everyone but guests,
+  ``("minutes_document", document id)`` the document's readers, ``("minutes_restricted", meeting id)`` the
+  chair and the secretary.
 
-Who may cite them: transcripts as internal documents (participants but guests, administrators); the
-others everyone who sees the meeting, as the meeting's own routes show them.
+Who may cite them: transcripts as internal documents (participants but guests, administrators); minutes
+passages their audience; the others everyone who sees the meeting, as the meeting's own routes show them.
 """
 
 from __future__ import annotations
@@ -28,14 +32,19 @@ from server.agenda.models import AgendaItem
 from server.auth.models import User
 from server.auth.service import Principal
 from server.conclusions.models import Conclusion, Task
+from server.documents.access import readable_documents
+from server.documents.models import Document
+from server.meetings.access import MANAGING_ROLES
 from server.meetings.models import Meeting, MeetingRole, Participant
+from server.minutes.audience import EVERYONE, PARTICIPANTS, Audience, by_audience, meeting_documents, meeting_sources
 from server.minutes.models import MinutesVersion
 from server.transcripts.models import Transcript, TranscriptTurn
 from server.votes.models import Poll, PollOption, PollStatus
 from server.votes.reading import counts_of
 
 log = logging.getLogger(__name__)
-KINDS = ("transcript", "conclusion", "task", "poll", "minutes")
+MINUTES_KINDS = ("minutes", "minutes_internal", "minutes_document", "minutes_restricted")
+KINDS = ("transcript", "conclusion", "task", "poll", *MINUTES_KINDS)
 STATUS_WORDS = {
     "open": "chưa thực hiện (open: not done, not started)",
     "in_progress": "đang thực hiện (in progress, not done yet)",
@@ -85,8 +94,8 @@ async def record_chunks(session: AsyncSession, kind: str, key: int) -> list[Chun
         return await _task(session, key)
     if kind == "poll":
         return await _poll(session, key)
-    if kind == "minutes":
-        return await _minutes(session, key)
+    if kind in MINUTES_KINDS:
+        return await _minutes(session, kind, key)
     raise ValueError(f"unknown record kind {kind!r}")
 
 
@@ -151,8 +160,32 @@ async def _poll(session: AsyncSession, poll_id: int) -> list[Chunk]:
     return [_record("poll", poll_id, text)]
 
 
-async def _minutes(session: AsyncSession, meeting_id: int) -> list[Chunk]:
-    """The meeting's last approved minutes (biên bản), a passage per section."""
+def minutes_source(audience: Audience, meeting_id: int) -> tuple[str, int]:
+    """The source that holds the minutes lines of `audience`: one a search can allow or refuse whole."""
+    if audience == EVERYONE:
+        return ("minutes", meeting_id)
+    if audience == PARTICIPANTS:
+        return ("minutes_internal", meeting_id)
+    if not audience.participants and not audience.managers and len(audience.documents) == 1:
+        return ("minutes_document", next(iter(audience.documents)))
+    return ("minutes_restricted", meeting_id)
+
+
+async def minutes_sources(session: AsyncSession, meeting_id: int) -> list[tuple[str, int]]:
+    """Every source a meeting's minutes may have passages in."""
+    sources = [(kind, meeting_id) for kind in MINUTES_KINDS if kind != "minutes_document"]
+    return sources + [("minutes_document", d) for d in await meeting_documents(session, meeting_id)]
+
+
+async def _minutes(session: AsyncSession, kind: str, key: int) -> list[Chunk]:
+    """The lines of the meeting's last approved minutes (biên bản) that source ``(kind, key)`` holds, a
+    passage per section."""
+    meeting_id = key
+    if kind == "minutes_document":
+        document = await session.get(Document, key)
+        if document is None:
+            return []
+        meeting_id = document.meeting_id
     version = (
         await session.exec(
             select(MinutesVersion)
@@ -168,8 +201,10 @@ async def _minutes(session: AsyncSession, meeting_id: int) -> list[Chunk]:
         log.warning("approved minutes of meeting %s are unreadable (%s); not indexed", meeting_id, exc)
         return []
     meeting = await session.get(Meeting, meeting_id)
+    groups = by_audience(content, await meeting_sources(session, meeting_id))
+    sections = [found for audience, found in groups.items() if minutes_source(audience, meeting_id) == (kind, key)]
     chunks = []
-    for number, section in enumerate(content.sections):
+    for number, section in sorted(found for group in sections for found in group):
         body = " ".join(line.text for line in section.lines)
         if not body.strip():
             continue
@@ -177,14 +212,14 @@ async def _minutes(session: AsyncSession, meeting_id: int) -> list[Chunk]:
         line = f"Biên bản đã duyệt (approved minutes) {_meeting_line(meeting)}: {heading}{body}"
         chunks.append(
             Chunk(
-                id=f"minutes:{meeting_id}:{number}",
-                doc_id=meeting_id,
+                id=f"{kind}:{key}:{number}",
+                doc_id=key,
                 version=1,
                 page=number + 1,
                 start=0,
                 end=len(line),
                 text=line,
-                kind="minutes",
+                kind=kind,
             )
         )
     return chunks
@@ -214,7 +249,8 @@ async def every_record(session: AsyncSession) -> list[tuple[str, int]]:
     closed = select(Poll.id).where(Poll.status == PollStatus.closed)
     sources += [("poll", i) for i in (await session.exec(closed)).all() if i is not None]
     approved = select(MinutesVersion.meeting_id).where(col(MinutesVersion.approved_at).is_not(None)).distinct()
-    sources += [("minutes", m) for m in (await session.exec(approved)).all()]
+    for meeting_id in (await session.exec(approved)).all():
+        sources += await minutes_sources(session, meeting_id)
     return sources
 
 
@@ -253,6 +289,11 @@ async def readable_records(
     )
     sources.update((("poll", i), m) for i, m in rows4.all() if i is not None)
     sources.update((("minutes", m), m) for m in within)
+    sources.update((("minutes_internal", m), m) for m in readers)
+    managed = [m for m, role in roles.items() if principal.is_admin or role in MANAGING_ROLES]
+    sources.update((("minutes_restricted", m), m) for m in managed)
+    documents = await readable_documents(session, principal, ready_only=False)
+    sources.update((("minutes_document", d), doc.meeting_id) for d, doc in documents.items() if doc.meeting_id in roles)
     return sources
 
 
@@ -292,7 +333,8 @@ async def describe(session: AsyncSession, chunk: Chunk, snippet: str) -> dict[st
     elif kind == "poll":
         poll = await session.get(Poll, key)
         fields["title"] = f"Biểu quyết: {poll.title}" if poll else "Biểu quyết"
-    elif kind == "minutes":
-        meeting = await session.get(Meeting, key)
+    elif kind in MINUTES_KINDS:
+        document = await session.get(Document, key) if kind == "minutes_document" else None
+        meeting = await session.get(Meeting, document.meeting_id if document else key)
         fields["title"] = f"Biên bản: {meeting.title}" if meeting else "Biên bản"
     return fields

@@ -37,13 +37,18 @@ class MinutesPublic(BaseModel):
     version: int
     language: str
     content: dict[str, Any]
+    extract: bool = Field(
+        default=False, description="Lines the caller may not read at their source are left out (docs/security.md)"
+    )
     updated_by: int | None
     updated_by_name: str | None
     updated_at: datetime
     approved_by: int | None
     approved_by_name: str | None
     approved_at: datetime | None
-    signed: bool = Field(description="An approved version's signed PDF exists (GET .../minutes.pdf)")
+    signed: bool = Field(
+        description="GET .../minutes.pdf is the signed PDF: the version is approved and the caller reads every line"
+    )
 
 
 class MinutesVersionPublic(BaseModel):

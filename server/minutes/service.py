@@ -1,8 +1,10 @@
 """Minutes: draft from the record, edit in versions, approve (signed PDF), reopen, export.
 
 Who: the chair and secretary (and administrators) draft, edit and read drafts; only the chair approves
-and reopens; everyone who sees the meeting reads and exports approved minutes. Every change checks the
-version it was made on, adds a ``MinutesVersion``, logs ``minutes.updated`` and an audit row.
+and reopens; everyone who sees the meeting reads and exports approved minutes. Each reader gets the lines
+their sources allow (server/minutes/audience.py): anyone but the chair and secretary may get an extract,
+never signed. Every change checks the version it was made on, adds a ``MinutesVersion``, logs
+``minutes.updated`` and an audit row.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from assistant.minutes_content import InvalidMinutes, MinutesContent
 from assistant.minutes_render import to_docx, to_pdf
 from documents.sign import SigningIdentity, Verification, ensure_certificate, load_identity, sign_pdf, verify_pdf
 from server.assistant.llm import ChatPhraser
+from server.assistant.records import minutes_sources
 from server.audit import audit
 from server.auth.models import User
 from server.db import utcnow
@@ -28,6 +31,7 @@ from server.events import MinutesUpdated
 from server.live.context import ChangeContext
 from server.meetings.access import MeetingAccess, load_access
 from server.meetings.models import MeetingRole, MeetingStatus
+from server.minutes.audience import extract, meeting_sources, reader_of
 from server.minutes.models import Minutes, MinutesStatus, MinutesVersion, VersionKind
 from server.minutes.prose import phrase_discussions
 from server.minutes.record import read_record
@@ -99,25 +103,36 @@ class MinutesService:
         user = await self.session.get(User, user_id) if user_id else None
         return user.display_name if user else None
 
-    async def _public(self, minutes: Minutes, version: MinutesVersion) -> MinutesPublic:
+    async def _shown(self, access: MeetingAccess, version: MinutesVersion) -> tuple[MinutesContent, bool]:
+        """The version's content as this caller may read it (server/minutes/audience.py), and whether that
+        is the whole text."""
+        reader = await reader_of(self.session, access)
+        content = MinutesContent.from_dict(version.content)
+        if reader.full:
+            return content, True
+        return extract(content, await meeting_sources(self.session, access.meeting.id or 0), reader)
+
+    async def _public(self, access: MeetingAccess, minutes: Minutes, version: MinutesVersion) -> MinutesPublic:
+        content, whole = await self._shown(access, version)
         return MinutesPublic(
             meeting_id=minutes.meeting_id,
             status=minutes.status,
             version=minutes.version,
             language=minutes.language,
-            content=version.content,
+            content=content.to_dict(),
+            extract=not whole,
             updated_by=minutes.updated_by,
             updated_by_name=await self._name(minutes.updated_by),
             updated_at=minutes.updated_at,
             approved_by=minutes.approved_by,
             approved_by_name=await self._name(minutes.approved_by),
             approved_at=minutes.approved_at,
-            signed=minutes.status == MinutesStatus.approved and version.signed_pdf is not None,
+            signed=minutes.status == MinutesStatus.approved and version.signed_pdf is not None and whole,
         )
 
     async def get(self, meeting_id: int) -> MinutesPublic:
-        _, minutes, version = await self._readable(meeting_id)
-        return await self._public(minutes, version)
+        access, minutes, version = await self._readable(meeting_id)
+        return await self._public(access, minutes, version)
 
     async def versions(self, meeting_id: int) -> list[MinutesVersionPublic]:
         await self._managed(meeting_id)
@@ -141,19 +156,20 @@ class MinutesService:
         ]
 
     async def version_content(self, meeting_id: int, number: int) -> dict[str, Any]:
-        await self._managed(meeting_id)
+        access = await self._managed(meeting_id)
         minutes = await self._minutes(meeting_id)
         if minutes is None:
             raise NotFound("Minutes", "biên bản", meeting_id)
-        return (await self._version(minutes, number)).content
+        return (await self._shown(access, await self._version(minutes, number)))[0].to_dict()
 
     async def export(self, meeting_id: int, fmt: str) -> tuple[bytes, str]:
-        """The DOCX or PDF and a file name; an approved PDF is the signed one, a draft is marked as such."""
-        _, minutes, version = await self._readable(meeting_id)
-        name = f"bien-ban-{meeting_id}-v{minutes.version}.{fmt}"
-        if fmt == "pdf" and minutes.status == MinutesStatus.approved and version.signed_pdf is not None:
+        """The DOCX or PDF and a file name; an approved PDF is the signed one for a reader of every line (an
+        extract is rendered unsigned: the signature covers the whole text), a draft is marked as such."""
+        access, minutes, version = await self._readable(meeting_id)
+        content, whole = await self._shown(access, version)
+        name = f"bien-ban-{meeting_id}-v{minutes.version}{'' if whole else '-trich'}.{fmt}"
+        if fmt == "pdf" and minutes.status == MinutesStatus.approved and version.signed_pdf is not None and whole:
             return version.signed_pdf, name
-        content = MinutesContent.from_dict(version.content)
         if minutes.status != MinutesStatus.approved:
             content.header = dataclasses.replace(
                 content.header, kind=content.header.kind + DRAFT_MARK.get(content.language, "")
@@ -223,8 +239,9 @@ class MinutesService:
         return minutes, version
 
     async def _finish(
-        self, meeting_id: int, minutes: Minutes, version: MinutesVersion, action: str, **fields: Any
+        self, access: MeetingAccess, minutes: Minutes, version: MinutesVersion, action: str, **fields: Any
     ) -> MinutesPublic:
+        meeting_id = minutes.meeting_id
         event = MinutesUpdated(
             action=action, status=str(minutes.status), version=minutes.version, updated_by=self.ctx.principal.id
         )
@@ -239,7 +256,7 @@ class MinutesService:
             version=minutes.version,
             **fields,
         )
-        public = await self._public(minutes, version)
+        public = await self._public(access, minutes, version)
         await self.session.commit()
         return public
 
@@ -253,48 +270,62 @@ class MinutesService:
         content = await anyio.to_thread.run_sync(draft_minutes, record, language)
         phrased = await phrase_discussions(content, self.phraser) if self.phraser is not None else 0
         minutes, version = await self._save(meeting_id, minutes, content.to_dict(), VersionKind.drafted)
-        return await self._finish(meeting_id, minutes, version, "drafted", language=language, phrased=phrased)
+        return await self._finish(access, minutes, version, "drafted", language=language, phrased=phrased)
 
     async def edit(self, meeting_id: int, data: MinutesEdit) -> MinutesPublic:
-        await self._managed(meeting_id)
+        access = await self._managed(meeting_id)
         minutes = await self._minutes(meeting_id)
         if minutes is None:
             raise NotFound("Minutes", "biên bản", meeting_id)
         self._require_draft(minutes)
         self._check_base(minutes, data.base_version)
+        if not (await self._shown(access, await self._version(minutes, minutes.version)))[1]:
+            raise Forbidden(
+                "The minutes hold lines you may not read; only someone who reads them all may replace them",
+                "Biên bản có nội dung bạn không được xem; chỉ người xem được toàn bộ mới được sửa",
+            )
         try:
-            content = MinutesContent.from_dict(data.content)
+            content = MinutesContent.from_input(data.content)
         except InvalidMinutes as exc:
             raise Invalid(f"Invalid minutes: {exc}", f"Nội dung biên bản không hợp lệ: {exc}") from exc
         minutes, version = await self._save(meeting_id, minutes, content.to_dict(), VersionKind.edited)
-        return await self._finish(meeting_id, minutes, version, "edited")
+        return await self._finish(access, minutes, version, "edited")
 
-    async def approve(self, meeting_id: int, data: MinutesApprove) -> MinutesPublic:
+    async def _approvable(self, meeting_id: int, base_version: int) -> tuple[MeetingAccess, Minutes, MinutesVersion]:
+        """The meeting, minutes and version the chair may approve now: the current draft, `base_version`,
+        of a closed meeting."""
         access = await self._chair(meeting_id)
         minutes = await self._minutes(meeting_id)
         if minutes is None:
             raise NotFound("Minutes", "biên bản", meeting_id)
         self._require_draft(minutes)
-        self._check_base(minutes, data.base_version)
+        self._check_base(minutes, base_version)
         if access.meeting.status != MeetingStatus.closed:
             raise Conflict(
                 "Close the meeting before approving its minutes", "Cần kết thúc cuộc họp trước khi duyệt biên bản"
             )
-        version = await self._version(minutes, minutes.version)
+        return access, minutes, await self._version(minutes, minutes.version)
+
+    async def approve(self, meeting_id: int, data: MinutesApprove) -> MinutesPublic:
+        access, _, version = await self._approvable(meeting_id, data.base_version)
         content = MinutesContent.from_dict(version.content)
         chair = await self._name(self.ctx.principal.id) or ""
-        identity = signing_identity(self.settings)
+        reason = f"Phê duyệt biên bản / minutes approved: {access.meeting.title}"[:200]
+        # Rendering and signing take seconds; on SQLite a write session holds the database's write lock
+        # from its first statement, so this transaction ends here and every other meeting's writes go on
+        # meanwhile. Versions never change once saved: the checks are made again below, and a draft
+        # edited, approved or reopened in between refuses this approval (409) instead of signing stale text.
+        await self.session.commit()
+        settings = self.settings
 
         def render_and_sign() -> bytes:
-            return sign_pdf(
-                to_pdf(content),
-                identity,
-                reason=f"Phê duyệt biên bản / minutes approved: {access.meeting.title}"[:200],
-                location=self.settings.organisation_place,
-                name=chair,
-            )
+            identity = signing_identity(settings)
+            return sign_pdf(to_pdf(content), identity, reason=reason, location=settings.organisation_place, name=chair)
 
-        version.signed_pdf = await anyio.to_thread.run_sync(render_and_sign)
+        signed_pdf = await anyio.to_thread.run_sync(render_and_sign)
+        self.session.expire_all()  # read everything again in the new transaction
+        access, minutes, version = await self._approvable(meeting_id, data.base_version)
+        version.signed_pdf = signed_pdf
         now = utcnow()
         version.approved_by = minutes.approved_by = self.ctx.principal.id
         version.approved_at = minutes.approved_at = now
@@ -302,11 +333,12 @@ class MinutesService:
         minutes.updated_by, minutes.updated_at = self.ctx.principal.id, now
         self.session.add(version)
         self.session.add(minutes)
-        self.ctx.reindex_after_commit("minutes", meeting_id)
-        return await self._finish(meeting_id, minutes, version, "approved")
+        for kind, key in await minutes_sources(self.session, meeting_id):
+            self.ctx.reindex_after_commit(kind, key)
+        return await self._finish(access, minutes, version, "approved")
 
     async def reopen(self, meeting_id: int, data: MinutesReopen) -> MinutesPublic:
-        await self._chair(meeting_id)
+        access = await self._chair(meeting_id)
         minutes = await self._minutes(meeting_id)
         if minutes is None or minutes.status != MinutesStatus.approved:
             raise Conflict("The minutes are not approved", "Biên bản chưa được duyệt")
@@ -317,4 +349,4 @@ class MinutesService:
         minutes, version = await self._save(
             meeting_id, minutes, approved.content, VersionKind.reopened, data.reason.strip()
         )
-        return await self._finish(meeting_id, minutes, version, "reopened", reason=data.reason.strip())
+        return await self._finish(access, minutes, version, "reopened", reason=data.reason.strip())

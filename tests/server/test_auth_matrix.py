@@ -7,15 +7,19 @@ row fails ``test_matrix_covers_every_route``.
 from __future__ import annotations
 
 import functools
+import io
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document as read_docx
 from litestar.exceptions import WebSocketDisconnect
+from pypdf import PdfReader
 
 from tests.server.conftest import PASSWORD, App, unique
 from tests.support import pdfs
@@ -454,3 +458,165 @@ def test_websocket_by_role(app: App, role: str) -> None:
             with pytest.raises(WebSocketDisconnect) as closed:
                 socket.receive_json()
             assert closed.value.code == (4401 if role == "anon" else 4404)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Minutes: each line reaches exactly the callers its evidence reaches (server/minutes/audience.py), through
+# GET, the DOCX, the PDF (signed only for a reader of every line) and the assistant's citations.
+
+MINUTES_READERS = ("guest", "del1", "del2", "chair", "sec", "root")
+# a line -> (its evidence, who reads it); del1 is named on the confidential document, del2 is not
+MINUTES_LINES: dict[str, tuple[str, set[str]]] = {
+    "Thư ký ghi nhận phương án Trường Sơn.": ("none", set(MINUTES_READERS)),
+    "Tài liệu công khai nêu phương án Hoa Sen.": ("public", set(MINUTES_READERS)),
+    "Tài liệu nội bộ nêu phương án Hải Đăng.": ("internal", set(MINUTES_READERS) - {"guest"}),
+    "Tài liệu mật nêu phương án Sao Mai.": ("confidential", {"del1", "chair", "sec"}),
+    "Phiên âm ghi phương án Thủy Tiên.": ("transcript", set(MINUTES_READERS) - {"guest"}),
+    "Ý kiến riêng về phương án Bạch Đằng.": ("opinion", {"chair", "sec", "root"}),
+    "Tài liệu ngoài cuộc họp nêu phương án Cửu Long.": ("elsewhere", {"chair", "sec", "root"}),
+}
+# what the draft itself drew from the record: an internal page, a transcript turn, an opinion's text
+MINUTES_DRAFTED: dict[str, set[str]] = {
+    "Khu đất Thủ Lệ": set(MINUTES_READERS) - {"guest"},
+    "cửa ngõ Kim Liên": set(MINUTES_READERS) - {"guest"},
+    "tác động môi trường": {"chair", "sec", "root"},
+    "Kế hoạch di dời kho bạc": {"del1", "chair", "sec"},  # the confidential document's title
+    "tuyến buýt số 86": set(MINUTES_READERS),  # a public document's page
+    "Phiếu lấy ý kiến về Tuyến buýt: 2 phiếu": set(MINUTES_READERS),  # the opinions' count
+}
+FULL_READERS = {"chair", "sec"}
+
+
+def _ready(app: App, meeting_id: int, title: str, text: str, classification: str, item_id: int, **more: str) -> int:
+    sec = app.users["sec"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = pdfs.text_pdf(Path(folder) / "tai-lieu.pdf", [text])
+        response = sec.request(
+            "POST",
+            f"/api/meetings/{meeting_id}/documents",
+            data={"title": title, "classification": classification, "agenda_item_id": str(item_id), **more},
+            files={"file": ("tai-lieu.pdf", path.read_bytes(), "application/pdf")},
+        )
+    assert response.status_code == 202, response.text
+    for _ in range(1000):
+        document = sec.ok("GET", f"/api/documents/{response.json()['id']}")
+        if document["status"] == "ready" and document["searchable"]:
+            return int(document["id"])
+        time.sleep(0.02)
+    raise AssertionError("document not ready")
+
+
+def _ask(app: App, role: str, meeting_id: int, question: str) -> tuple[str, list[dict[str, Any]]]:
+    reply = app.users[role].ok("POST", "/api/assistant/ask", json={"question": question, "meeting_id": meeting_id})
+    return reply["answer"], reply["citations"]
+
+
+@pytest.fixture(scope="module")
+def minutes_world(app: App) -> dict[str, Any]:
+    """An approved Biên bản whose lines cite a public, an internal and a confidential document, a transcript,
+    one person's written opinion, a document of no meeting, and nothing; drafted from a real record first."""
+    sec, root = app.users["sec"], app.users["root"]
+    del2 = unique("del2-")
+    root.ok("POST", "/api/users", json={"username": del2, "password": PASSWORD, "full_name": del2})
+    meeting_id, items = app.new_meeting()
+    base = f"/api/meetings/{meeting_id}"
+    sec.ok("POST", f"{base}/participants", json={"username": del2, "role": "delegate"})
+    app.users["del2"] = app.login(del2)
+    item = items[1]
+    documents = {
+        "public": _ready(app, meeting_id, "Tuyến buýt", "Mở rộng tuyến buýt số 86 ra sân bay.", "public", item),
+        "internal": _ready(
+            app, meeting_id, "Định giá đất", "Khu đất Thủ Lệ được định giá 420 tỷ đồng.", "internal", item
+        ),
+        "confidential": _ready(
+            app,
+            meeting_id,
+            "Kế hoạch di dời kho bạc",
+            "Kho bạc chuyển về Đông Anh trong quý ba.",
+            "confidential",
+            item,
+            allowed_usernames="del1",
+        ),
+    }
+    sec.ok("POST", f"{base}/start")
+    transcript = sec.ok(
+        "POST",
+        f"{base}/transcripts",
+        files={"file": ("hop.txt", "del1: Tôi đề nghị thu phí ở cửa ngõ Kim Liên.\n".encode(), "text/plain")},
+        data={"agenda_item_id": str(item)},
+    )
+    app.users["del1"].ok("PUT", f"{base}/opinions", json={"document_id": documents["public"], "stance": "agree"})
+    app.users["del2"].ok(
+        "PUT",
+        f"{base}/opinions",
+        json={"document_id": documents["public"], "stance": "other", "text": "Cần đánh giá tác động môi trường."},
+    )
+    sec.ok("POST", f"{base}/close")
+    drafted = sec.ok("POST", f"{base}/minutes/draft", json={})
+    content = drafted["content"]
+    opinion_line = next(line for line in _lines(content) if "tác động môi trường" in line["text"])
+    evidence = {
+        "none": [],
+        "public": [{"kind": "document", "id": documents["public"], "page": 1}],
+        "internal": [{"kind": "document", "id": documents["internal"], "page": 1}],
+        "confidential": [{"kind": "document", "id": documents["confidential"], "page": 1}],
+        "transcript": [{"kind": "transcript", "id": transcript["id"], "page": 1}],
+        "opinion": opinion_line["evidence"],
+        "elsewhere": [{"kind": "document", "id": 10**9, "page": 1}],
+    }
+    section = next(s for s in content["sections"] if s["key"] == f"item-{item}")
+    section["lines"] += [{"text": text, "evidence": evidence[kind]} for text, (kind, _) in MINUTES_LINES.items()]
+    edited = sec.ok("PUT", f"{base}/minutes", json={"base_version": drafted["version"], "content": content})
+    app.users["chair"].ok("POST", f"{base}/minutes/approve", json={"base_version": edited["version"]})
+    for text in MINUTES_LINES:  # the index has every audience's passages once the secretary finds them all
+        marker = text.split("phương án ")[1].rstrip(".")
+        for _ in range(400):
+            if any(marker in c["snippet"] for c in _ask(app, "sec", meeting_id, f"phương án {marker}")[1]):
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"the assistant never found {marker}")
+    return {"meeting_id": meeting_id}
+
+
+def nfc(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _lines(content: dict[str, Any]) -> list[dict[str, Any]]:
+    return [line for section in content["sections"] for line in section["lines"]]
+
+
+@pytest.mark.parametrize("role", MINUTES_READERS)
+def test_minutes_lines_reach_only_their_audience(app: App, minutes_world: dict[str, Any], role: str) -> None:
+    meeting_id = minutes_world["meeting_id"]
+    client = app.users[role]
+    minutes = client.ok("GET", f"/api/meetings/{meeting_id}/minutes")
+    assert minutes["extract"] is (role not in FULL_READERS)
+    assert minutes["signed"] is (role in FULL_READERS)
+    shown = "\n".join([minutes["content"]["header"]["kind"], *(line["text"] for line in _lines(minutes["content"]))])
+    docx = read_docx(io.BytesIO(client.request("GET", f"/api/meetings/{meeting_id}/minutes.docx").content))
+    docx_text = "\n".join(p.text for p in docx.paragraphs)
+    pdf = client.request("GET", f"/api/meetings/{meeting_id}/minutes.pdf").content
+    pdf_text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+    check = client.ok("POST", "/api/minutes/verify", files={"file": ("bb.pdf", pdf, "application/pdf")})
+    assert check["valid"] is (role in FULL_READERS)  # the signed copy, or an unsigned extract
+    assert ("BẢN TRÍCH" in shown) is (role not in FULL_READERS) and ("BẢN TRÍCH" in pdf_text) is (
+        role not in FULL_READERS
+    )
+    expected = {text: readers for text, (_, readers) in MINUTES_LINES.items()} | MINUTES_DRAFTED
+    for text, readers in expected.items():
+        for where, found in (("GET", shown), ("DOCX", docx_text), ("PDF", pdf_text)):
+            assert (nfc(text) in nfc(found)) is (role in readers), f"{role} {where}: {text}"
+    for text, (_, readers) in MINUTES_LINES.items():
+        marker = text.split("phương án ")[1].rstrip(".")
+        answer, citations = _ask(app, role, meeting_id, f"phương án {marker}")
+        cited = [c for c in citations if marker in c["snippet"] and c["kind"].startswith("minutes")]
+        if role in readers:
+            assert cited and all(c["meeting_id"] == meeting_id for c in cited), f"{role} assistant: {marker}"
+        else:
+            assert marker not in answer and not any(marker in c["snippet"] for c in citations), f"{role}: {marker}"
+    for text, readers in MINUTES_DRAFTED.items():
+        if role not in readers:
+            answer, citations = _ask(app, role, meeting_id, text)
+            assert text not in answer and not any(text in c["snippet"] for c in citations), f"{role}: {text}"

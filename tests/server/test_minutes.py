@@ -233,9 +233,10 @@ def test_approval_signs_locks_and_reopening_is_logged(app: App, scripted: dict[s
     edit = sec.request("PUT", base, json={"base_version": version, "content": approved["content"]})
     assert edit.status_code == 409
     assert sec.request("POST", f"{base}/draft", json={"base_version": version}).status_code == 409
-    # everyone in the meeting reads it now, and gets the signed PDF
+    # everyone in the meeting reads it now; whoever reads every line gets the signed PDF (a delegate reads an
+    # extract without the opinions' texts, unsigned: tests/server/test_minutes_audience.py)
     assert del1.ok("GET", base)["version"] == version
-    signed = del1.request("GET", f"/api/meetings/{meeting_id}/minutes.pdf").content
+    signed = chair.request("GET", f"/api/meetings/{meeting_id}/minutes.pdf").content
     check = del1.ok("POST", "/api/minutes/verify", files={"file": ("bb.pdf", signed, "application/pdf")})
     assert check["valid"] and check["intact"] and "i-Cabinet" in check["signer"]
     tampered = bytearray(signed)
@@ -331,3 +332,38 @@ def test_a_language_model_phrases_the_discussion_only_when_it_keeps_every_figure
         item = next(s for s in again["content"]["sections"] if s["key"] == f"item-{items[1]}")
         texts = [line["text"] for line in item["lines"]]
         assert replies[-1] not in texts and any("5.000 đồng mỗi lượt" in text for text in texts)
+
+
+def test_every_character_a_person_can_type_is_exported(app: App) -> None:
+    """Word's Shift+Enter (a vertical tab) and every other control character: saved, exported as DOCX and
+    PDF and signed; only NUL, which no editor types, is refused with a clear 400."""
+    sec, chair = app.users["sec"], app.users["chair"]
+    meeting_id, _ = app.new_meeting(live=True)
+    sec.ok("POST", f"/api/meetings/{meeting_id}/close")
+    base = f"/api/meetings/{meeting_id}/minutes"
+    minutes = sec.ok("POST", f"{base}/draft", json={})
+    content = copy.deepcopy(minutes["content"])
+    controls = [chr(code) for code in (*range(1, 0x20), 0x7F, 0x85, 0x2028, 0xFFFE, 0xFFFF)]
+    content["sections"][0]["lines"] = [
+        {"text": f"Dòng {ord(char):02X}: trước{char}sau", "style": "paragraph", "evidence": []} for char in controls
+    ]
+    content["sections"][0]["lines"][0]["text"] = "Ý kiến thứ nhất\vÝ kiến thứ hai"  # Shift+Enter in Word
+    content["header"]["title"] = "Họp\vthường kỳ"
+    nul = copy.deepcopy(content)
+    nul["sections"][0]["lines"][1]["text"] = "a\x00b"
+    refused = sec.request("PUT", base, json={"base_version": 1, "content": nul})
+    assert refused.status_code == 400 and "U+0000" in refused.json()["detail"], refused.text
+    saved = sec.ok("PUT", base, json={"base_version": 1, "content": content})
+    assert saved["content"]["sections"][0]["lines"][0]["text"] == "Ý kiến thứ nhất\vÝ kiến thứ hai"
+    docx = sec.request("GET", f"/api/meetings/{meeting_id}/minutes.docx")
+    assert docx.status_code == 200, docx.text
+    paragraphs = [p.text for p in read_docx(io.BytesIO(docx.content)).paragraphs]
+    assert "Ý kiến thứ nhất\nÝ kiến thứ hai" in paragraphs  # the vertical tab is a line break in Word
+    assert "Dòng 09: trước\tsau" in paragraphs and "Dòng 1F: trướcsau" in paragraphs
+    pdf = sec.request("GET", f"/api/meetings/{meeting_id}/minutes.pdf")
+    assert pdf.status_code == 200
+    pdf_text = nfc("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages))
+    assert "Dòng 1F: trướcsau" in pdf_text and "Ý kiến thứ nhất Ý kiến thứ hai" in pdf_text
+    approved = chair.ok("POST", f"{base}/approve", json={"base_version": 2})
+    assert approved["signed"]
+    assert sec.request("GET", f"/api/meetings/{meeting_id}/minutes.docx").status_code == 200
