@@ -41,7 +41,7 @@ def document_service(request: Request, db_session: DbSession) -> DocumentService
 
 def reading(request: Request, db_session: DbSession) -> DocumentReading:
     state = request.app.state
-    return DocumentReading(db_session, request.user, state.blobs, state.pages, state.audit)
+    return DocumentReading(db_session, request.user, state.blobs, state.pages, state.audit, state.settings.timezone)
 
 
 def send(served: Served, *, private: bool) -> Response[bytes] | File:

@@ -20,6 +20,7 @@ from server.documents.access import load_readable
 from server.documents.models import Classification, Document, DocumentPage, DocumentStatus, DocumentVersion
 from server.documents.schemas import DocumentText, PageText
 from server.errors import Conflict, Invalid, NotFound
+from server.localtime import local_stamp
 
 IMAGE_TYPES = {"webp": "image/webp", "png": "image/png"}
 
@@ -37,9 +38,16 @@ class Served:
 
 class DocumentReading:
     def __init__(
-        self, session: AsyncSession, principal: Principal, store: BlobStore, pages: PageCache, audit: AuditBuffer
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        store: BlobStore,
+        pages: PageCache,
+        audit: AuditBuffer,
+        timezone: str,
     ) -> None:
         self.session = session
+        self.timezone = timezone
         self.principal = principal
         self.store = store
         self.pages = pages
@@ -129,7 +137,7 @@ class DocumentReading:
 
     def _mark(self) -> str:
         user = self.principal.user
-        return f"{user.display_name} · {user.username} · {utcnow():%Y-%m-%d %H:%M} UTC · MẬT"
+        return f"{user.display_name} · {user.username} · {local_stamp(utcnow(), self.timezone)} · MẬT"
 
     def _record(self, action: str, document: Document, version: DocumentVersion, **detail: object) -> None:
         self.audit.record(

@@ -110,8 +110,8 @@ def _line(page: Page, section_key: str, text: str) -> Locator:
     raise AssertionError(f"no line starting {text!r} in {section_key}: {_line_texts(page, section_key)}")
 
 
-def _open_minutes(browser: Browser, server: ServerProcess, username: str, password: str, version: int) -> Page:
-    page = new_page(browser)
+def _open_minutes(chromium: Browser, server: ServerProcess, username: str, password: str, version: int) -> Page:
+    page = new_page(chromium)
     log_in(page, f"{server.url}/console", username, password)
     page.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
     expect(page.get_by_test_id("minutes-version")).to_have_attribute("data-version", str(version))
@@ -156,7 +156,7 @@ def test_two_consoles_edit_the_same_draft_without_losing_typing(
     saved = [line["text"] for line in secretary.ok("GET", f"{base}/minutes")["content"]["sections"][0]["lines"]]
     assert saved == ["Thời gian bắt đầu: 08 giờ 00 (theo giấy mời).", "Địa điểm: Phòng họp số 1, tầng 3."]
 
-    # the same line: both texts are shown, and the secretary chooses theirs... after the chair's save
+    # the same line changed on both consoles: both texts are shown, and the secretary keeps their own
     expect(theirs.get_by_test_id("minutes-version")).to_have_attribute("data-version", "3")
     conclusion = f"Kết luận của chủ trì: {CONCLUSION}"
     _line(mine, f"item-{parking['id']}", conclusion).fill(f"{conclusion} Thời hạn 15/01/2027.")
@@ -174,8 +174,7 @@ def test_two_consoles_edit_the_same_draft_without_losing_typing(
     expect(conflict).to_have_count(0)
     mine.get_by_test_id("minutes-save").click()
     expect(mine.get_by_test_id("minutes-version")).to_have_attribute("data-version", "5")
-    lines = next(
-        s["lines"] for s in secretary.ok("GET", f"{base}/minutes")["content"]["sections"] if s["key"] == f"item-{parking['id']}"
-    )
+    sections = secretary.ok("GET", f"{base}/minutes")["content"]["sections"]
+    lines = next(s["lines"] for s in sections if s["key"] == f"item-{parking['id']}")
     assert any(line["text"] == f"{conclusion} Thời hạn 15/01/2027." for line in lines), lines
     assert not any("Báo cáo HĐND" in line["text"] for line in lines), lines
