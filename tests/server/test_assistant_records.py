@@ -119,3 +119,6 @@ def test_a_record_is_dated_the_day_the_meeting_was_held_there(app: App) -> None:
     quoted = " ".join([reply["answer"], *(c["snippet"] for c in reply["citations"])])
     assert "21/11/2026" in quoted, quoted
     assert "20/11/2026" not in quoted, quoted
+    # the conclusion is both a record and a line of the meeting's record passages: quoted once
+    said = [sentence.strip() for sentence in reply["answer"].split(". ") if sentence.strip()]
+    assert len(said) == len(set(said)), reply["answer"]
