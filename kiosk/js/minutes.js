@@ -150,6 +150,7 @@ export class ConsoleMinutes {
   /** Whether the page holds edits of a draft not saved yet (the text differs from the version loaded). */
   unsaved() {
     if (!this.minutes || this.minutes.status !== "draft" || !this.editors || !this.editors.length) return false;
+    if (this.state && this.minutes.meeting_id !== this.state.meeting.id) return false; // another meeting's page
     return this.conflictsLeft() > 0 || hasEdits(this.minutes.content, this.collect());
   }
 

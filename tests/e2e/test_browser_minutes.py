@@ -135,13 +135,6 @@ def test_two_consoles_edit_the_same_draft_without_losing_typing(
     mine = _open_minutes(browser, demo_server, "thuky", "thuky-demo-1", 1)
     theirs = _open_minutes(browser, demo_server, "chutich", "chutich-demo-1", 1)
 
-    # chips say what they point to: the person, the document's page and title
-    chair = next(p for p in secretary.ok("GET", f"{base}/participants") if p["role"] == "chair")
-    presiding = mine.get_by_test_id("minutes-section-presiding")
-    expect(presiding.locator(".chip-evidence").first).to_have_text(f"Điểm danh: {chair['full_name']}")
-    item = mine.get_by_test_id(f"minutes-section-item-{parking['id']}")
-    expect(item.locator('[data-testid^="evidence-document-"]').first).to_have_text("Tr. 1 Tờ trình phí trông giữ xe")
-
     # different lines: the secretary types on the place line and keeps it unsaved; the chair saves the start line
     place = _line(mine, "opening", "Địa điểm")
     place.fill("Địa điểm: Phòng họp số 1, tầng 3.")
@@ -178,3 +171,10 @@ def test_two_consoles_edit_the_same_draft_without_losing_typing(
     lines = next(s["lines"] for s in sections if s["key"] == f"item-{parking['id']}")
     assert any(line["text"] == f"{conclusion} Thời hạn 15/01/2027." for line in lines), lines
     assert not any("Báo cáo HĐND" in line["text"] for line in lines), lines
+
+    # chips say what they point to: the person, the document's page and title
+    chair = next(p for p in secretary.ok("GET", f"{base}/participants") if p["role"] == "chair")
+    presiding = mine.get_by_test_id("minutes-section-presiding")
+    expect(presiding.locator(".chip-evidence").first).to_have_text(f"Điểm danh: {chair['full_name']}")
+    item = mine.get_by_test_id(f"minutes-section-item-{parking['id']}")
+    expect(item.locator('[data-testid^="evidence-document-"]').first).to_have_text("Tr. 1 Tờ trình phí trông giữ xe")
