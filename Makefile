@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # reads scanned pages with Tesseract (Vietnamese and English)
 APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng
 
-.PHONY: serve test lint typecheck pytest bench clean venv system-deps
+.PHONY: serve test lint typecheck pytest bench clean venv system-deps kiosk-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP) $(APT_STAMP)
 	$(BIN)/python -m pytest
 
-test: lint typecheck pytest
+# the kiosk's pure modules (reducers, minutes merge) under Node's own test runner: no npm package needed
+kiosk-test:
+	node --test tests/kiosk/
+
+test: lint typecheck kiosk-test pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/sync.py

@@ -5,6 +5,7 @@ or say that the materials do not hold the answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.lexical import QUESTION_WORDS
@@ -93,7 +94,7 @@ def answer(question: str, hits: list[SearchHit], *, language: str = "vi") -> Ans
     if _CAUSAL.search(fold(question)):
         chosen = [_with_next_sentence(sentence) for sentence in chosen]
         ranked = [_with_next_sentence(sentence) for sentence in ranked]
-    text = " ".join(_one_line(sentence.text[sentence.start : sentence.end]) for sentence in chosen)
+    text = " ".join(_distinct(_one_line(sentence.text[sentence.start : sentence.end]) for sentence in chosen))
     # the passages quoted first, then the others that hold the question as well
     quoted = {sentence.hit.chunk.id for sentence in chosen}
     order = chosen + [s for s in ranked if s.hit.chunk.id not in quoted and s.hit.coverage >= MIN_COVERAGE]
@@ -108,6 +109,18 @@ def answer(question: str, hits: list[SearchHit], *, language: str = "vi") -> Ans
         for sentence in order
     ]
     return Answer(text=text, found=True, citations=citations)
+
+
+def _distinct(quotes: Iterable[str]) -> list[str]:
+    """The quotes without those another already says: two passages (a conclusion and the minutes that
+    record it) often hold the same sentence, and an answer says it once."""
+    kept: list[str] = []
+    for quote_text in quotes:
+        plain = fold(quote_text).strip(" .;")
+        if any(plain in fold(other) for other in kept):
+            continue
+        kept = [other for other in kept if fold(other).strip(" .;") not in plain] + [quote_text]
+    return kept
 
 
 def snippet(text: str, start: int, end: int, words: set[str] | None = None, limit: int = SNIPPET_CHARS) -> str:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.chunk import Page
 from assistant.minutes_content import Evidence, Header, Line, MinutesContent, Section, Signature
+from assistant.minutes_relevance import relevant_sentences
 from assistant.summary import summarise
 from assistant.text import fold, sentences
 from assistant.transcript import format_time
@@ -166,8 +167,9 @@ def draft(record: MeetingRecord, language: str = "vi") -> MinutesContent:
     zone = ZoneInfo(record.timezone)
     sections = [_opening(record, words, zone), _attendance(record, words), _presiding(record, words)]
     sections.append(Section("content", words["content"]))
+    quoted: set[str] = set()  # document sentences already quoted: none is repeated under another item
     for item in record.items:
-        sections.append(_item_section(record, item, words, zone))
+        sections.append(_item_section(record, item, words, zone, quoted))
     general = [t for t in record.turns if t.agenda_item_id is None]
     if general:
         sections.append(Section("general", words["general"], _speaker_lines(general, [], words, zone)))
@@ -243,13 +245,25 @@ def _person_evidence(person: Person) -> Evidence:
     return Evidence("attendance", person.participant_id, person.name)
 
 
+_ROLE_ORDER = {"chair": 0, "secretary": 1, "delegate": 2, "guest": 3}
+
+
+def _listing_order(person: Person) -> tuple[int, str, str, int]:
+    """The chair, the secretary, then the others by given name (the last word of a Vietnamese name), then
+    full name, accents aside: the same list every time, whatever order people were invited in."""
+    name = fold(_plain_name(person.name))
+    given = name.split()[-1] if name.split() else ""
+    return (_ROLE_ORDER.get(person.role, 2), given, name, person.participant_id)
+
+
 def _attendance(record: MeetingRecord, words: dict[str, str]) -> Section:
-    members = [p for p in record.people if p.role != "guest"]
+    people = sorted(record.people, key=_listing_order)
+    members = [p for p in people if p.role != "guest"]
     present = [p for p in members if p.attendance == "present"]
     delegated = [p for p in members if p.attendance == "delegated"]
     away = [p for p in members if p.attendance in ("absent", "excused")]
     unknown = [p for p in members if p.attendance not in ("present", "delegated", "absent", "excused")]
-    guests = [p for p in record.people if p.role == "guest" and p.attendance == "present"]
+    guests = [p for p in people if p.role == "guest" and p.attendance == "present"]
     counts = words["counts"].format(
         total=len(members), present=len(present), delegated=len(delegated), absent=len(away) + len(unknown)
     )
@@ -272,17 +286,24 @@ def _attendance(record: MeetingRecord, words: dict[str, str]) -> Section:
 
 
 def _with_role(person: Person, words: dict[str, str]) -> str:
+    """The name with the meeting role, unless the name as shown already says it ("Lan (Thư ký)")."""
     role = words.get(f"role_{person.role}", "")
-    return f"{person.name} ({role})" if role else person.name
+    if not role or fold(role) in fold(person.name):
+        return person.name
+    return f"{person.name} ({role})"
 
 
-def _item_section(record: MeetingRecord, item: ItemRecord, words: dict[str, str], zone: ZoneInfo) -> Section:
+def _item_section(
+    record: MeetingRecord, item: ItemRecord, words: dict[str, str], zone: ZoneInfo, quoted: set[str]
+) -> Section:
     about = Evidence("agenda_item", item.id, item.title)
     lines: list[Line] = []
     if item.presenter:
         lines.append(Line(f"{words['presenter']}: {item.presenter}.", evidence=[about]))
+    conclusion = record.conclusions.get(item.id)
+    topic = " ".join([item.title, conclusion[1] if conclusion else ""])
     for document in (d for d in record.documents if d.agenda_item_id == item.id):
-        lines += _document_lines(document, words)
+        lines += _document_lines(document, words, topic, quoted)
     turns = [t for t in record.turns if t.agenda_item_id == item.id]
     speeches = [s for s in record.speeches if s.agenda_item_id == item.id]
     discussion = _speaker_lines(turns, speeches, words, zone)
@@ -292,7 +313,6 @@ def _item_section(record: MeetingRecord, item: ItemRecord, words: dict[str, str]
     lines += _opinion_lines([o for o in record.opinions if o.agenda_item_id == item.id], words)
     for poll in (p for p in record.polls if p.agenda_item_id == item.id):
         lines.append(_poll_line(poll, words))
-    conclusion = record.conclusions.get(item.id)
     if conclusion is not None:
         conclusion_id, text = conclusion
         lines.append(
@@ -305,11 +325,12 @@ def _item_section(record: MeetingRecord, item: ItemRecord, words: dict[str, str]
     return Section(f"item-{item.id}", f"{item.number}. {item.title}", lines)
 
 
-def _document_lines(document: DocumentRecord, words: dict[str, str]) -> list[Line]:
+def _document_lines(document: DocumentRecord, words: dict[str, str], topic: str, quoted: set[str]) -> list[Line]:
+    """The document named, and the sentences of it that bear on the item (`topic`), each quoted once."""
     cite = Evidence("document", document.id, document.title, page=1)
     lines = [Line(f"{words['document']}: {document.title}.", "bullet", [cite])]
     if document.pages:
-        for citation in summarise(document.pages, k=DOCUMENT_SENTENCES):
+        for citation in relevant_sentences(document.pages, topic, DOCUMENT_SENTENCES, quoted):
             text = citation.snippet.strip()
             lines.append(
                 Line(
@@ -409,15 +430,26 @@ def _opinion_lines(opinions: list[OpinionRecord], words: dict[str, str]) -> list
     return lines
 
 
+def percent(share: float, language: str) -> str:
+    """`share` (0-100) with one decimal, in the minutes' language: "40,0%" in Vietnamese, "40.0%" in English."""
+    text = f"{share:.1f}%"
+    return text if language == "en" else text.replace(".", ",")
+
+
 def _poll_line(poll: PollRecord, words: dict[str, str]) -> Line:
+    """The vote's kind and title said once ("Biểu quyết công khai: <title>"), counts with shares, result."""
     base = poll.base or 0
     parts = []
     for label, count in poll.options:
-        share = f" ({100 * count / base:.1f}%)" if base else ""
+        share = f" ({percent(100 * count / base, words['lang'])})" if base else ""
         parts.append(f"{label}: {count}/{base}{share}")
     verdict = words["passed"] if poll.passed else words["failed"]
-    kind = words["secret"] if poll.secret else words["open_ballot"]
-    text = f"{words['vote']} ({kind}) {poll.title}: {'; '.join(parts)}. {words['result']}: {verdict}."
+    title = " ".join(poll.title.split())
+    if fold(title).startswith(fold(words["vote"])):
+        head = f"{title} ({words['secret_short'] if poll.secret else words['open_short']})"
+    else:
+        head = f"{words['vote']} {words['secret'] if poll.secret else words['open_ballot']}: {title}"
+    text = f"{head}: {'; '.join(parts)}. {words['result']}: {verdict}."
     return Line(text, evidence=[Evidence("poll", poll.id, poll.title)])
 
 
@@ -478,8 +510,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "stance_disagree": "không đồng ý",
         "stance_other": "ý kiến khác",
         "vote": "Biểu quyết",
-        "secret": "bỏ phiếu kín",
-        "open_ballot": "biểu quyết công khai",
+        "secret": "bằng hình thức bỏ phiếu kín",
+        "open_ballot": "công khai",
+        "secret_short": "bỏ phiếu kín",
+        "open_short": "công khai",
         "result": "Kết quả",
         "passed": "THÔNG QUA",
         "failed": "KHÔNG THÔNG QUA",
@@ -532,8 +566,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "stance_disagree": "disagree",
         "stance_other": "other",
         "vote": "Vote",
-        "secret": "secret ballot",
-        "open_ballot": "open ballot",
+        "secret": "by secret ballot",
+        "open_ballot": "by open ballot",
+        "secret_short": "secret ballot",
+        "open_short": "open",
         "result": "Result",
         "passed": "PASSED",
         "failed": "NOT PASSED",

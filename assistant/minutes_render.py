@@ -117,6 +117,7 @@ def to_docx(content: MinutesContent) -> bytes:
             paragraph = document.add_paragraph()
             paragraph.paragraph_format.space_before = Pt(6)
             paragraph.paragraph_format.space_after = Pt(6)
+            paragraph.paragraph_format.keep_with_next = True  # never a heading alone at the foot of a page
             _add(paragraph, section.heading, bold=True)
         for line in section.lines:
             _docx_line(document.add_paragraph(), line)
@@ -246,7 +247,8 @@ def to_pdf(content: MinutesContent) -> bytes:
     story.append(PdfParagraph(_markup(content.header.kind, bold=True), _style(14, TA_CENTER)))
     story.append(PdfParagraph(_markup(content.header.title, bold=True), _style(14, TA_CENTER, spaceAfter=10)))
     body = _style(BODY_PT, TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=6)
-    heading = _style(BODY_PT, TA_LEFT, spaceBefore=4, spaceAfter=6)
+    # a heading moves to the next page with its first line rather than stay alone at the foot of a page
+    heading = _style(BODY_PT, TA_LEFT, spaceBefore=4, spaceAfter=6, keepWithNext=1)
     for section in content.sections:
         if section.heading:
             story.append(PdfParagraph(_markup(section.heading, bold=True), heading))

@@ -1,4 +1,4 @@
-"""Visible, traceable watermarks ("Nguyễn Văn A · 2026-11-25 14:03 · MẬT") on page images and whole PDFs."""
+"""Visible, traceable watermarks ("Nguyễn Văn A · 25/11/2026 14:03 GMT+7 · MẬT") on page images and whole PDFs."""
 
 from __future__ import annotations
 

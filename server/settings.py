@@ -180,7 +180,8 @@ class Settings(BaseSettings):
     """The place in the minutes' dateline (``Hà Nội, ngày 04 tháng 12 năm 2026``)."""
 
     timezone: str = "Asia/Ho_Chi_Minh"
-    """Time zone of the times printed in the minutes (IANA name)."""
+    """The organisation's time zone (IANA name): every time a person reads (minutes, watermarks, dates the
+    assistant quotes from records) is given in it, while the database keeps UTC."""
 
     minutes_language: Literal["vi", "en"] = "vi"
     """Language of a new minutes draft (the draft request may ask for the other)."""

@@ -1,7 +1,7 @@
 // The REST client: bearer token from localStorage, Accept-Language from the UI
 // language, JSON errors turned into ApiError with the server's localized detail.
 
-import { getLang, t } from "./i18n.js";
+import { getLang, setTimeZone, t } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -208,6 +208,7 @@ export class Api {
 
   async me() {
     const user = await this.get("/api/me");
+    setTimeZone(user.time_zone);
     localStorage.setItem(`${this.storageKey}.user`, JSON.stringify(user));
     return user;
   }

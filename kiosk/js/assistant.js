@@ -5,7 +5,7 @@
 // so the answer shown and the text typed survive.
 
 import { icon, isViewable } from "./documents.js";
-import { formatDateTime, formatTime, t } from "./i18n.js";
+import { DICTIONARIES, formatDateTime, formatTime, t } from "./i18n.js";
 import { fill, h, showError } from "./ui.js";
 
 const HISTORY_LIMIT = 6;
@@ -242,8 +242,8 @@ export class AssistantPanel {
     const citations = (result.citations || []).length ? this.citationList(result) : null;
     if (!result.found) {
       fill(this.resultBox, question,
-        h("div", { class: "assistant-not-found", testid: "assistant-not-found", role: "status" },
-          h("strong", {}, t("assistant.not_found_title")),
+        h("div", { class: "assistant-not-found", testid: "assistant-not-found", role: "status", lang: result.language },
+          h("strong", {}, inLanguage(result.language, "assistant.not_found_title")),
           h("p", {}, result.answer || t("assistant.not_found_text"))),
         citations);
       return;
@@ -303,4 +303,9 @@ export class AssistantPanel {
         entry.found ? h("span", {}, t("assistant.sources_short", { n: entry.citations.length }))
           : h("span", { class: "history-not-found" }, t("assistant.not_found_title"))))))));
   }
+}
+
+/** `key` in the answer's own language (an English question on a Vietnamese screen is answered in English). */
+function inLanguage(language, key) {
+  return (DICTIONARIES[language] || {})[key] ?? t(key);
 }

@@ -3,7 +3,7 @@
 import "./conduct-i18n.js";
 import { isOverdue } from "./conduct-state.js";
 import { personName } from "./floor.js";
-import { formatDateTime, t } from "./i18n.js";
+import { formatDate, formatDateTime, t } from "./i18n.js";
 import { busy, fill, h, showToast } from "./ui.js";
 
 const STANCES = ["agree", "disagree", "other"];
@@ -127,7 +127,7 @@ function taskLine(state, task) {
   return h("div", {},
     h("strong", {}, task.title),
     who ? h("span", { class: "muted" }, ` — ${who}`) : null,
-    task.deadline ? h("span", { class: "task-deadline" }, ` · ${t("task.deadline", { date: task.deadline })}`) : null,
+    task.deadline ? h("span", { class: "task-deadline" }, ` · ${t("task.deadline", { date: formatDate(task.deadline) })}`) : null,
     isOverdue(task) ? h("span", { class: "chip task-overdue" }, ` ${t("task.overdue")}`) : null);
 }
 

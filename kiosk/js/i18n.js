@@ -1,6 +1,8 @@
 // Vietnamese first, English second. The choice is kept in localStorage and
 // shared by the tablet, the console and the projector of one browser.
 
+import { formatDateIn, formatDateTimeIn, formatTimeIn } from "./dates.js";
+
 const LANG_KEY = "icabinet.lang";
 
 const vi = {
@@ -570,22 +572,27 @@ export function translateStatic(root = document) {
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
 }
 
-function locale() {
-  return getLang() === "vi" ? "vi-VN" : "en-GB";
+// the organisation's time zone, from /api/me (kept for an offline reload); the tablet's own until then
+const TIME_ZONE_KEY = "icabinet.timeZone";
+
+/** Set the organisation's time zone (an IANA name) every date and time on screen is given in. */
+export function setTimeZone(zone) {
+  if (zone) localStorage.setItem(TIME_ZONE_KEY, zone);
+}
+
+function timeZone() {
+  return localStorage.getItem(TIME_ZONE_KEY) || undefined;
 }
 
 export function formatDateTime(iso) {
-  if (!iso) return "";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return "";
-  return new Intl.DateTimeFormat(locale(), {
-    weekday: "long", day: "numeric", month: "numeric", year: "numeric", hour: "2-digit", minute: "2-digit",
-  }).format(date);
+  return formatDateTimeIn(iso, getLang(), timeZone());
 }
 
 export function formatTime(iso) {
-  if (!iso) return "";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return "";
-  return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit" }).format(date);
+  return formatTimeIn(iso, timeZone());
+}
+
+/** A day ("20/12/2026"): a deadline's calendar day, or the organisation's day of a moment. */
+export function formatDate(value) {
+  return formatDateIn(value, getLang(), timeZone());
 }

@@ -1,8 +1,11 @@
 // Minutes (biên bản) in the console: draft from the record, edit section by section with each line's
-// evidence one click away, save as versions (a stale save is refused and reloaded), approve and reopen
-// (the chair), export DOCX and PDF, and the version history.
+// evidence one click away, save as versions, approve and reopen (the chair), export DOCX and PDF, and the
+// version history. When someone else saves while this page has unsaved edits (the live `minutes.updated`, or
+// this page's save refused as stale), their version is merged into the page line by line (minutes-merge.js):
+// edits on different lines are all kept, and the same line changed on both sides shows both texts to choose.
 
 import { DICTIONARIES, formatDateTime, t } from "./i18n.js";
+import { hasEdits, mergeMinutes } from "./minutes-merge.js";
 import { openTranscript } from "./transcripts.js";
 import { confirmDialog, fill, h, showError, showToast } from "./ui.js";
 
@@ -29,7 +32,6 @@ Object.assign(DICTIONARIES.vi, {
   "minutes.history": "Lịch sử phiên bản",
   "minutes.add_line": "+ Thêm dòng",
   "minutes.remove_line": "Xoá dòng",
-  "minutes.changed_elsewhere": "Biên bản vừa được cập nhật (phiên bản {n})",
   "minutes.kind.drafted": "lập dự thảo",
   "minutes.kind.edited": "chỉnh sửa",
   "minutes.kind.reopened": "mở lại",
@@ -43,6 +45,15 @@ Object.assign(DICTIONARIES.vi, {
   "minutes.evidence.poll": "Biểu quyết",
   "minutes.evidence.conclusion": "Kết luận",
   "minutes.evidence.task": "Nhiệm vụ",
+  "minutes.evidence.page": "Tr. {n}",
+  "minutes.merged": "Đã gộp phiên bản {n} của người khác vào trang; các dòng bạn chưa lưu vẫn được giữ",
+  "minutes.conflicts": "Phiên bản {n} sửa cùng dòng với bạn: chọn bản giữ lại ({count} chỗ)",
+  "minutes.conflict.title": "Hai bản sửa khác nhau của cùng một dòng",
+  "minutes.conflict.mine": "Bản của bạn (chưa lưu)",
+  "minutes.conflict.theirs": "Bản đã lưu (phiên bản {n})",
+  "minutes.conflict.keep_mine": "Giữ bản của bạn",
+  "minutes.conflict.keep_theirs": "Dùng bản đã lưu",
+  "minutes.conflict.unresolved": "Còn {count} chỗ sửa trùng chưa chọn bản giữ lại",
 });
 Object.assign(DICTIONARIES.en, {
   "minutes.title": "Minutes",
@@ -67,7 +78,6 @@ Object.assign(DICTIONARIES.en, {
   "minutes.history": "Version history",
   "minutes.add_line": "+ Add line",
   "minutes.remove_line": "Remove line",
-  "minutes.changed_elsewhere": "The minutes were just updated (version {n})",
   "minutes.kind.drafted": "drafted",
   "minutes.kind.edited": "edited",
   "minutes.kind.reopened": "reopened",
@@ -81,9 +91,19 @@ Object.assign(DICTIONARIES.en, {
   "minutes.evidence.poll": "Vote",
   "minutes.evidence.conclusion": "Conclusion",
   "minutes.evidence.task": "Task",
+  "minutes.evidence.page": "p. {n}",
+  "minutes.merged": "Merged version {n} saved by someone else into the page; your unsaved lines are kept",
+  "minutes.conflicts": "Version {n} changed the same lines as you: choose which to keep ({count})",
+  "minutes.conflict.title": "Two different edits of the same line",
+  "minutes.conflict.mine": "Yours (not saved)",
+  "minutes.conflict.theirs": "Saved (version {n})",
+  "minutes.conflict.keep_mine": "Keep yours",
+  "minutes.conflict.keep_theirs": "Use the saved one",
+  "minutes.conflict.unresolved": "{count} overlapping edits still need a choice",
 });
 
 const MAX_EVIDENCE_CHIPS = 4;
+const CHIP_LABEL_CHARS = 40;
 
 /** The console's minutes panel (chair, secretary and administrators; others read approved minutes). */
 export class ConsoleMinutes {
@@ -116,12 +136,9 @@ export class ConsoleMinutes {
     const known = state.minutes || null;
     const key = `${state.meeting.id}:${known ? `${known.status}:${known.version}` : "none"}`;
     if (key === this.loadedFor) return;
-    const editing = this.element.contains(document.activeElement) && this.minutes;
     this.loadedFor = key;
-    if (editing && known && known.version !== this.minutes.version) {
-      showToast(t("minutes.changed_elsewhere", { n: known.version }));
-    }
-    if (known) this.reload(state);
+    if (known && this.unsaved()) this.mergeNewer(state);
+    else if (known) this.reload(state);
     else {
       this.minutes = null;
       this.draw(state);
@@ -132,7 +149,38 @@ export class ConsoleMinutes {
     return state.me.meeting_role === "chair";
   }
 
-  draw(state) {
+  /** Whether the page holds edits of a draft not saved yet (the text differs from the version loaded). */
+  unsaved() {
+    if (!this.minutes || this.minutes.status !== "draft" || !this.editors || !this.editors.length) return false;
+    if (this.state && this.minutes.meeting_id !== this.state.meeting.id) return false; // another meeting's page
+    return this.conflictsLeft() > 0 || hasEdits(this.minutes.content, this.collect());
+  }
+
+  /** Fetch the newest version and merge it into the page: its lines, with the page's unsaved ones kept. */
+  async mergeNewer(state) {
+    let newer;
+    try {
+      newer = await this.ctx.api.get(this.base(state));
+    } catch (error) {
+      showError(error);
+      return;
+    }
+    if (newer.version === this.minutes.version || newer.status !== "draft") {
+      this.adopt(state, newer);
+      return;
+    }
+    // collected now, not before the fetch: what was typed meanwhile is kept too
+    const { content, conflicts } = mergeMinutes(this.minutes.content, this.collect(), newer.content);
+    this.minutes = newer;
+    this.loadedFor = `${state.meeting.id}:${newer.status}:${newer.version}`;
+    this.draw(state, content);
+    showToast(conflicts
+      ? t("minutes.conflicts", { n: newer.version, count: conflicts })
+      : t("minutes.merged", { n: newer.version }), conflicts ? "error" : "info");
+  }
+
+  /** `shown`: the content to show in the editors when it is not the version's own (a merge's result). */
+  draw(state, shown = null) {
     const manage = state.me.can_manage;
     const minutes = this.minutes;
     if (!minutes) {
@@ -147,8 +195,11 @@ export class ConsoleMinutes {
     const who = approved
       ? t("minutes.approved_by", { name: minutes.approved_by_name || "", time: formatDateTime(minutes.approved_at) })
       : t("minutes.updated_by", { name: minutes.updated_by_name || "", time: formatDateTime(minutes.updated_at) });
+    // the focused line keeps its focus and caret across a redraw (a merge while typing)
+    const focused = this.element.contains(document.activeElement) ? document.activeElement : null;
+    const caret = focused ? { testid: focused.dataset.testid, start: focused.selectionStart, end: focused.selectionEnd } : null;
     this.editors = [];
-    const sections = minutes.content.sections.map((section, index) => this.sectionView(state, section, index, editable));
+    const sections = (shown || minutes.content).sections.map((section, index) => this.sectionView(state, section, index, editable));
     const actions = [];
     if (editable) {
       const save = h("button", { class: "btn btn-primary", type: "button", testid: "minutes-save",
@@ -195,6 +246,11 @@ export class ConsoleMinutes {
       actions.length ? h("div", { class: "control-buttons minutes-actions" }, ...actions) : null,
       exports,
       history);
+    const again = caret && caret.testid ? this.body.querySelector(`[data-testid="${caret.testid}"]`) : null;
+    if (again) {
+      again.focus();
+      if (again.setSelectionRange && caret.start != null) again.setSelectionRange(caret.start, caret.end);
+    }
   }
 
   draftButton(state) {
@@ -227,34 +283,67 @@ export class ConsoleMinutes {
     const lines = h("ol", { class: "minutes-lines" });
     const editor = { section, rows: [] };
     this.editors.push(editor);
-    const addRow = (line) => {
+    let made = 0;
+    // a row is {line, text, item} (an editable line) or {conflict, item} (a merge conflict awaiting a choice)
+    const lineRow = (line) => {
       const text = h("textarea", { rows: String(Math.min(6, Math.max(1, Math.ceil(line.text.length / 90)))),
-        maxlength: "20000", readonly: !editable, testid: `minutes-line-${section.key}-${editor.rows.length}` });
+        maxlength: "20000", readonly: !editable, testid: `minutes-line-${section.key}-${made}` });
+      made += 1;
       text.value = line.text;
       const row = { line, text };
-      editor.rows.push(row);
       const chips = line.evidence.slice(0, MAX_EVIDENCE_CHIPS).map((evidence) => this.evidenceChip(state, evidence));
       const more = line.evidence.length > MAX_EVIDENCE_CHIPS ? h("span", { class: "muted small" },
         ` +${line.evidence.length - MAX_EVIDENCE_CHIPS}`) : null;
       const remove = editable ? h("button", { class: "btn btn-small btn-ghost", type: "button",
         title: t("minutes.remove_line"), "aria-label": t("minutes.remove_line"),
-        onclick: () => { editor.rows = editor.rows.filter((r) => r !== row); item.remove(); } }, "✕") : null;
-      const item = h("li", { class: `minutes-line minutes-${line.style}` }, text,
+        onclick: () => { editor.rows = editor.rows.filter((r) => r !== row); row.item.remove(); } }, "✕") : null;
+      row.item = h("li", { class: `minutes-line minutes-${line.style}` }, text,
         h("div", { class: "minutes-evidence" }, ...chips, more, remove));
-      lines.append(item);
+      return row;
     };
-    section.lines.forEach(addRow);
+    const choose = (row, chosen) => {
+      const replacing = chosen.map(lineRow);
+      row.item.replaceWith(...replacing.map((r) => r.item));
+      editor.rows.splice(editor.rows.indexOf(row), 1, ...replacing);
+    };
+    const conflictRow = (conflict, number) => {
+      const row = { conflict };
+      const side = (label, chosen, testid, keep) => h("div", { class: "minutes-conflict-side" },
+        h("strong", { class: "small" }, label),
+        h("p", { class: "minutes-conflict-text", testid: `${testid}-text` }, chosen.map((l) => l.text).join("\n")),
+        h("button", { class: "btn btn-small btn-secondary", type: "button", testid,
+          onclick: () => choose(row, chosen) }, keep));
+      const id = `minutes-conflict-${section.key}-${number}`;
+      row.item = h("li", { class: "minutes-conflict", role: "group", testid: id },
+        h("p", { class: "minutes-conflict-title small" }, t("minutes.conflict.title")),
+        side(t("minutes.conflict.mine"), conflict.mine, `${id}-mine`, t("minutes.conflict.keep_mine")),
+        side(t("minutes.conflict.theirs", { n: this.minutes.version }), conflict.theirs, `${id}-theirs`,
+          t("minutes.conflict.keep_theirs")));
+      return row;
+    };
+    let conflicts = 0;
+    for (const block of section.blocks || [{ lines: section.lines }]) {
+      const rows = block.conflict ? [conflictRow(block.conflict, conflicts++)] : block.lines.map(lineRow);
+      editor.rows.push(...rows);
+      lines.append(...rows.map((row) => row.item));
+    }
     const add = editable ? h("button", { class: "btn btn-small btn-ghost", type: "button",
-      testid: `minutes-add-${section.key}`, onclick: () => addRow({ text: "", style: "paragraph", evidence: [] }) },
+      testid: `minutes-add-${section.key}`, onclick: () => {
+        const row = lineRow({ text: "", style: "paragraph", evidence: [] });
+        editor.rows.push(row);
+        lines.append(row.item);
+      } },
     t("minutes.add_line")) : null;
+    const { blocks: _blocks, ...plain } = section;
+    editor.section = plain;
     return h("div", { class: "minutes-section", testid: `minutes-section-${section.key}` },
       section.heading ? h("h3", { class: "minutes-heading" }, section.heading) : null, lines, add);
   }
 
   evidenceChip(state, evidence) {
     const kind = t(`minutes.evidence.${evidence.kind}`);
-    const label = evidence.page && evidence.kind === "document" ? `${kind} · tr. ${evidence.page}` : kind;
-    return h("button", { class: "chip chip-evidence", type: "button", title: evidence.label || kind,
+    const label = evidenceLabel(evidence);
+    return h("button", { class: "chip chip-evidence", type: "button", title: evidence.label ? `${kind}: ${evidence.label}` : kind,
       testid: `evidence-${evidence.kind}-${evidence.id}`,
       onclick: () => this.openEvidence(state, evidence) }, label);
   }
@@ -287,16 +376,27 @@ export class ConsoleMinutes {
     if (evidence.label) showToast(`${t(`minutes.evidence.${evidence.kind}`)}: ${evidence.label}`);
   }
 
+  /** The page's content; a conflict not yet resolved counts as the page's own side of it. */
   collect() {
     const content = structuredClone(this.minutes.content);
     content.sections = this.editors.map(({ section, rows }) => ({
       ...section,
-      lines: rows.map(({ line, text }) => ({ ...line, text: text.value })).filter((line) => line.text.trim()),
+      lines: rows.flatMap((row) => (row.conflict ? row.conflict.mine : [{ ...row.line, text: row.text.value }]))
+        .filter((line) => line.text.trim()),
     }));
     return content;
   }
 
+  conflictsLeft() {
+    return (this.editors || []).reduce((count, editor) => count + editor.rows.filter((row) => row.conflict).length, 0);
+  }
+
   async save(state, button) {
+    const left = this.conflictsLeft();
+    if (left) {
+      showToast(t("minutes.conflict.unresolved", { count: left }), "error");
+      return;
+    }
     const version = this.minutes.version;
     const result = await this.ctx.act(button, () => this.ctx.api.request("PUT", this.base(state),
       { base_version: version, content: this.collect() }));
@@ -304,7 +404,7 @@ export class ConsoleMinutes {
       this.adopt(state, result.value);
       showToast(t("minutes.saved", { n: result.value.version }));
     } else if (result.error && result.error.status === 409) {
-      this.reload(state);
+      this.mergeNewer(state);
     }
   }
 
@@ -324,4 +424,19 @@ export class ConsoleMinutes {
       } }, h("summary", {}, t("minutes.history")), list);
     return details;
   }
+}
+
+/** What a chip points to: "Điểm danh: Lê Hoàng Nam", "Tr. 3 Báo cáo …", the record's kind alone without a name. */
+export function evidenceLabel(evidence) {
+  const kind = t(`minutes.evidence.${evidence.kind}`);
+  const name = shorten(evidence.label || "");
+  if (evidence.kind === "document" && evidence.page) {
+    return `${t("minutes.evidence.page", { n: evidence.page })} ${name}`.trim();
+  }
+  return name ? `${kind}: ${name}` : kind;
+}
+
+function shorten(text) {
+  const plain = text.split(/\s+/).filter(Boolean).join(" ");
+  return plain.length > CHIP_LABEL_CHARS ? `${plain.slice(0, CHIP_LABEL_CHARS - 1).trimEnd()} …` : plain;
 }

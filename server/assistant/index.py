@@ -100,6 +100,7 @@ class SearchIndex:
         leases: Leases,
     ) -> None:
         """With a shared ``cluster`` and ``leases``, the processes elect one writer of the directory."""
+        self.timezone = settings.timezone
         self.db = db
         self.publish = publish
         self.directory = settings.assistant_dir / "index"
@@ -438,7 +439,7 @@ class SearchIndex:
 
     async def _sync_record(self, kind: str, key: int) -> None:
         async with self.db.read() as session:
-            chunks = await record_chunks(session, kind, key)
+            chunks = await record_chunks(session, kind, key, self.timezone)
         if await asyncio.to_thread(self._replace_source, (kind, key), chunks):
             await self._save()
             self._vectors_wanted.set()

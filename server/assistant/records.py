@@ -34,6 +34,7 @@ from server.auth.service import Principal
 from server.conclusions.models import Conclusion, Task
 from server.documents.access import readable_documents
 from server.documents.models import Document
+from server.localtime import to_local
 from server.meetings.access import MANAGING_ROLES
 from server.meetings.models import Meeting, MeetingRole, Participant
 from server.minutes.audience import EVERYONE, PARTICIPANTS, Audience, by_audience, meeting_documents, meeting_sources
@@ -75,27 +76,29 @@ def _record(kind: str, key: int, text: str) -> Chunk:
     return Chunk(id=f"{kind}:{key}", doc_id=key, version=1, page=1, start=0, end=len(text), text=text, kind=kind)
 
 
-def _meeting_line(meeting: Meeting | None) -> str:
+def _meeting_line(meeting: Meeting | None, timezone: str) -> str:
     if meeting is None:
         return ""
-    when = meeting.starts_at or meeting.started_at or meeting.created_at
-    if when is None:
+    moment = meeting.starts_at or meeting.started_at or meeting.created_at
+    if moment is None:
         return f"Cuộc họp (meeting) {meeting.title}"
+    when = to_local(moment, timezone)  # the day the meeting was held there, not in UTC
     return f"Cuộc họp (meeting) {meeting.title}, ngày (date) {when:%d/%m/%Y}, tháng (month) {when:%m/%Y}"
 
 
-async def record_chunks(session: AsyncSession, kind: str, key: int) -> list[Chunk]:
-    """The passages of source ``(kind, key)`` as the database has it now (none: it is gone or not indexed)."""
+async def record_chunks(session: AsyncSession, kind: str, key: int, timezone: str) -> list[Chunk]:
+    """The passages of source ``(kind, key)`` as the database has it now (none: it is gone or not indexed);
+    dates in them are the organisation's (``timezone``)."""
     if kind == "transcript":
         return await _transcript(session, key)
     if kind == "conclusion":
-        return await _conclusion(session, key)
+        return await _conclusion(session, key, timezone)
     if kind == "task":
-        return await _task(session, key)
+        return await _task(session, key, timezone)
     if kind == "poll":
-        return await _poll(session, key)
+        return await _poll(session, key, timezone)
     if kind in MINUTES_KINDS:
-        return await _minutes(session, kind, key)
+        return await _minutes(session, kind, key, timezone)
     raise ValueError(f"unknown record kind {kind!r}")
 
 
@@ -111,7 +114,7 @@ async def _transcript(session: AsyncSession, transcript_id: int) -> list[Chunk]:
     return chunk_turns(transcript_id, turns) if turns else []
 
 
-async def _conclusion(session: AsyncSession, item_id: int) -> list[Chunk]:
+async def _conclusion(session: AsyncSession, item_id: int, timezone: str) -> list[Chunk]:
     conclusion = (await session.exec(select(Conclusion).where(Conclusion.agenda_item_id == item_id))).first()
     item = await session.get(AgendaItem, item_id)
     if conclusion is None or item is None:
@@ -119,11 +122,11 @@ async def _conclusion(session: AsyncSession, item_id: int) -> list[Chunk]:
     meeting = await session.get(Meeting, conclusion.meeting_id)
     # the kind's words in both languages, so "what did we decide" finds a conclusion as "kết luận" does
     label = "Kết luận, quyết định (conclusion: what we decide, decided, the decision)"
-    text = f"{label} về {item.title}: {conclusion.text}. {_meeting_line(meeting)}."
+    text = f"{label} về {item.title}: {conclusion.text}. {_meeting_line(meeting, timezone)}."
     return [_record("conclusion", item_id, text)]
 
 
-async def _task(session: AsyncSession, task_id: int) -> list[Chunk]:
+async def _task(session: AsyncSession, task_id: int, timezone: str) -> list[Chunk]:
     task = await session.get(Task, task_id)
     if task is None:
         return []
@@ -140,11 +143,11 @@ async def _task(session: AsyncSession, task_id: int) -> list[Chunk]:
     parts.append(f"trạng thái hiện tại (status): {STATUS_WORDS.get(str(task.status), str(task.status))}")
     if item is not None:
         parts.append(f"giao tại mục {item.title}")
-    text = "; ".join(parts) + f". {_meeting_line(meeting)}."
+    text = "; ".join(parts) + f". {_meeting_line(meeting, timezone)}."
     return [_record("task", task_id, text)]
 
 
-async def _poll(session: AsyncSession, poll_id: int) -> list[Chunk]:
+async def _poll(session: AsyncSession, poll_id: int, timezone: str) -> list[Chunk]:
     poll = await session.get(Poll, poll_id)
     if poll is None or poll.status != PollStatus.closed:
         return []
@@ -155,7 +158,7 @@ async def _poll(session: AsyncSession, poll_id: int) -> list[Chunk]:
     verdict = "thông qua (passed)" if poll.passed else "không thông qua (failed, rejected)"
     text = (
         f"Kết quả biểu quyết (vote result) {poll.title}: {verdict}; {tally}; "
-        f"{voters} người bỏ phiếu trên {poll.result_base or 0}. {_meeting_line(meeting)}."
+        f"{voters} người bỏ phiếu trên {poll.result_base or 0}. {_meeting_line(meeting, timezone)}."
     )
     return [_record("poll", poll_id, text)]
 
@@ -177,7 +180,7 @@ async def minutes_sources(session: AsyncSession, meeting_id: int) -> list[tuple[
     return sources + [("minutes_document", d) for d in await meeting_documents(session, meeting_id)]
 
 
-async def _minutes(session: AsyncSession, kind: str, key: int) -> list[Chunk]:
+async def _minutes(session: AsyncSession, kind: str, key: int, timezone: str) -> list[Chunk]:
     """The lines of the meeting's last approved minutes (biên bản) that source ``(kind, key)`` holds, a
     passage per section."""
     meeting_id = key
@@ -209,7 +212,7 @@ async def _minutes(session: AsyncSession, kind: str, key: int) -> list[Chunk]:
         if not body.strip():
             continue
         heading = f"{section.heading} " if section.heading else ""
-        line = f"Biên bản đã duyệt (approved minutes) {_meeting_line(meeting)}: {heading}{body}"
+        line = f"Biên bản đã duyệt (approved minutes) {_meeting_line(meeting, timezone)}: {heading}{body}"
         chunks.append(
             Chunk(
                 id=f"{kind}:{key}:{number}",

@@ -148,7 +148,7 @@ class AssistantService:
             for source in await linked(self.session, citation.kind, citation.source_id):
                 if source in cited or source not in records:
                     continue
-                passages = await record_chunks(self.session, *source)
+                passages = await record_chunks(self.session, *source, self.index.timezone)
                 if not passages:
                     continue
                 cited.add(source)

@@ -12,7 +12,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.auth.guards import admin_only, staff_only
 from server.auth.middleware import COOKIE_NAME
-from server.auth.schemas import LoginRequest, LoginResponse, UserCreate, UserPublic, UserUpdate, user_public
+from server.auth.schemas import (
+    LoginRequest,
+    LoginResponse,
+    MePublic,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+    user_public,
+)
 from server.auth.service import AuthService, Principal, UserService
 from server.db import DbSession
 from server.meetings.controller import change_context
@@ -56,10 +64,11 @@ class AuthController(Controller):
         return Response({"ok": True}, cookies=[Cookie(key=COOKIE_NAME, value="", max_age=0, path="/")])
 
     @get("/me")
-    async def me(self, request: Request) -> UserPublic:
-        """Who the token belongs to."""
+    async def me(self, request: Request) -> MePublic:
+        """Who the token belongs to, and the time zone their screens show times in."""
         principal: Principal = request.user
-        return user_public(principal.user)
+        user = user_public(principal.user)
+        return MePublic(**user.model_dump(), time_zone=request.app.state.settings.timezone)
 
     @get("/users", guards=[staff_only])
     async def list_users(self, db_session: DbSession) -> list[UserPublic]:

@@ -22,6 +22,10 @@ class UserPublic(BaseModel):
     is_active: bool
 
 
+class MePublic(UserPublic):
+    time_zone: str = Field(description="The organisation's time zone (IANA): screens give every time in it")
+
+
 class LoginResponse(BaseModel):
     token: str
     expires_at: datetime

@@ -43,7 +43,9 @@ def document_service(request: Request, db_session: DbSession) -> DocumentService
 
 def reading(request: Request, db_session: DbSession) -> DocumentReading:
     state = request.app.state
-    return DocumentReading(db_session, request.user, state.blobs, state.pages, state.reader_copies, state.audit)
+    return DocumentReading(
+        db_session, request.user, state.blobs, state.pages, state.reader_copies, state.audit, state.settings.timezone
+    )
 
 
 def send(served: Served, *, private: bool) -> Response[bytes] | File:

@@ -22,6 +22,7 @@ from server.documents.access import load_readable
 from server.documents.models import Classification, Document, DocumentPage, DocumentStatus, DocumentVersion
 from server.documents.schemas import DocumentText, PageText
 from server.errors import Conflict, Invalid, NotFound, Unprocessable
+from server.localtime import local_stamp
 
 IMAGE_TYPES = {"webp": "image/webp", "png": "image/png"}
 
@@ -46,8 +47,10 @@ class DocumentReading:
         pages: PageCache,
         reader_copies: ReaderCopies,
         audit: AuditBuffer,
+        timezone: str,
     ) -> None:
         self.session = session
+        self.timezone = timezone
         self.principal = principal
         self.store = store
         self.pages = pages
@@ -152,7 +155,7 @@ class DocumentReading:
 
     def _mark(self) -> str:
         user = self.principal.user
-        return f"{user.display_name} · {user.username} · {utcnow():%Y-%m-%d %H:%M} UTC · MẬT"
+        return f"{user.display_name} · {user.username} · {local_stamp(utcnow(), self.timezone)} · MẬT"
 
     def _record(self, action: str, document: Document, version: DocumentVersion, **detail: object) -> None:
         self.audit.record(

@@ -21,6 +21,8 @@ class ChangeContext:
     publish: Publisher
     reindex: Callable[[str, int], None] | None = None
     """``SearchIndex.sync_record(kind, key)``: the assistant's index follows a changed record (None: no index)."""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    """The organisation's time zone (``settings.timezone``): times in messages people read are given in it."""
 
     def reindex_after_commit(self, kind: str, key: int) -> None:
         """Have the search index re-read record ``(kind, key)`` once this transaction commits."""

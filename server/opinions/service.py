@@ -25,6 +25,7 @@ from server.documents.models import Classification, Document
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.events import OpinionAdded, OpinionRequested
 from server.live.context import ChangeContext
+from server.localtime import local_stamp
 from server.meetings.access import MeetingAccess, load_access, load_managed
 from server.meetings.models import MeetingRole
 from server.meetings.rules import check_version, require_open
@@ -158,9 +159,10 @@ class OpinionService:
         request = (await self.session.exec(select(OpinionRequest).where(OpinionRequest.target == data.target))).first()
         now = utcnow()
         if request is not None and request.deadline is not None and now > request.deadline:
+            deadline = local_stamp(request.deadline, self.ctx.timezone)
             raise Conflict(
-                f"The deadline for opinions on this passed at {request.deadline.isoformat()}",
-                f"Đã hết hạn gửi ý kiến (hạn {request.deadline.isoformat()})",
+                f"The deadline for opinions on this passed at {deadline}",
+                f"Đã hết hạn gửi ý kiến (hạn {deadline})",
             )
         await self._upsert(meeting_id, data, now)
         counts = await count_opinions(self.session, meeting_id, data.target)

@@ -99,3 +99,26 @@ def test_transcripts_are_cited_by_speaker_and_time_and_never_to_guests(app: App)
 
     sec.ok("DELETE", f"/api/meetings/{meeting_id}/transcripts/{transcript_id}")
     until(del1, question, lambda r: "transcript" not in kinds(r), meeting_id=meeting_id)
+
+
+def test_a_record_is_dated_the_day_the_meeting_was_held_there(app: App) -> None:
+    """02:44 in Hà Nội on 21/11 is 19:44 UTC on 20/11: the assistant quotes the local day."""
+    sec, chair = app.users["sec"], app.users["chair"]
+    meeting = sec.ok("POST", "/api/meetings", json={"title": "Họp giao ban sớm", "starts_at": "2026-11-20T19:44:00Z"})[
+        "id"
+    ]
+    sec.ok("POST", f"/api/meetings/{meeting}/participants", json={"username": "chair", "role": "chair"})
+    item = sec.ok("POST", f"/api/meetings/{meeting}/agenda", json={"title": "Chiếu sáng công cộng"})["id"]
+    sec.ok(
+        "PUT",
+        f"/api/meetings/{meeting}/agenda/{item}/conclusion",
+        json={"text": "Thay toàn bộ đèn chiếu sáng công cộng bằng đèn LED trong năm 2027"},
+    )
+    question = "Kết luận về đèn chiếu sáng công cộng LED ngày nào?"
+    reply = until(chair, question, lambda r: "conclusion" in kinds(r), meeting_id=meeting)
+    quoted = " ".join([reply["answer"], *(c["snippet"] for c in reply["citations"])])
+    assert "21/11/2026" in quoted, quoted
+    assert "20/11/2026" not in quoted, quoted
+    # the conclusion is both a record and a line of the meeting's record passages: quoted once
+    said = [sentence.strip() for sentence in reply["answer"].split(". ") if sentence.strip()]
+    assert len(said) == len(set(said)), reply["answer"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -219,6 +222,27 @@ def test_confidential_copies_carry_the_readers_name(docs_app: App) -> None:
     assert first != plain, "each reader gets their own stamped image"
     downloads = docs_app.users["root"].ok("GET", f"/api/audit?meeting_id={meeting_id}&action=document.download")
     assert downloads and downloads[0]["actor_id"] == docs_app.users["del1"].user["id"]
+
+
+def test_the_stamp_dates_a_copy_in_the_organisations_time_zone(docs_app: App) -> None:
+    """The reader's stamp gives the time as they read it (Hà Nội by default, dd/mm/yyyy 24 h), not UTC."""
+    from pypdf import PdfReader
+
+    from documents.watermark import METADATA_KEY
+
+    sec = docs_app.users["sec"]
+    meeting_id, _ = docs_app.new_meeting()
+    document = wait_ready(
+        sec, upload(sec, meeting_id, IHANOI, classification="confidential", allowed_usernames="del1").json()["id"]
+    )
+    before = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(second=0, microsecond=0, tzinfo=None)
+    copy = docs_app.users["del1"].request("GET", f"/api/documents/{document['id']}/file")
+    after = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+    stamp = str(PdfReader(io.BytesIO(copy.content)).metadata[METADATA_KEY])
+    assert "UTC" not in stamp, stamp
+    found = re.search(r"· (\d\d/\d\d/\d{4} \d\d:\d\d) GMT\+7 ·", stamp)
+    assert found, stamp
+    assert before <= datetime.strptime(found.group(1), "%d/%m/%Y %H:%M") <= after, stamp
 
 
 def test_reclassifying_hides_the_document_from_those_who_lose_access(docs_app: App) -> None:

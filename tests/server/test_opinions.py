@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -71,6 +72,9 @@ def test_opinion_request_with_a_deadline(app: App) -> None:
     before = app.snapshot(meeting_id)
     late = app.users["del1"].request("PUT", base, json={"agenda_item_id": items[1], "stance": "disagree"})
     assert late.status_code == 409 and "hết hạn" in late.json()["detail"], late.text
+    # the deadline as the delegate reads it: the organisation's time, dd/mm/yyyy 24 h
+    local = deadline.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert f"(hạn {local:%d/%m/%Y %H:%M} GMT+7)" in late.json()["detail"], late.text
     assert app.snapshot(meeting_id) == before
     # the chair extends it: submissions are accepted again
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
