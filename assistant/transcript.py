@@ -26,6 +26,8 @@ FORMATS = ("text", "vtt", "srt")
 MAX_SPEAKER_CHARS = 160
 MAX_SPEAKER_WORDS = 12
 """Words in a plain-text speaker label at most: a name with its title and unit, not a sentence."""
+SHORT_LABEL_WORDS = 3
+"""A label this short is a speaker whatever its case (a username, "thư ký"); a longer one must read as a name."""
 
 
 class InvalidTranscript(ValueError):
@@ -167,14 +169,16 @@ def _merge(cues: list[Turn]) -> list[Turn]:
 def looks_like_speaker(label: str) -> bool:
     """Whether ``label`` (the text before a line's first colon) reads as a speaker's name or title.
 
-    A name or title is a few words, mostly capitalised ("Chủ tịch Nguyễn Văn A", "Project Manager",
-    "Speaker 2"), with any role in brackets after it; a sentence that happens to hold a colon ("The plan
-    has three parts: ...") is not, and its line continues the current turn. A label already seen as a
-    speaker is always one.
+    A short label ("del1", "thư ký", "Speaker 2") is one; a longer name or title is mostly capitalised
+    ("Chủ tịch Nguyễn Văn A", "Đồng chí Trần Thị C, Phó Chủ tịch UBND"), with any role in brackets after
+    it; a sentence that happens to hold a colon ("The plan has three parts: ...") is not, and its line
+    continues the current turn. A label already seen as a speaker is always one.
     """
     words = _BRACKETED.sub(" ", label).split()  # "(Minister of ...)" is a role, however long
     if not words or len(words) > MAX_SPEAKER_WORDS or label.isdigit() or label[-1] in ".,;!?":
         return False
+    if len(words) <= SHORT_LABEL_WORDS:
+        return True
     capitalised = sum(1 for word in words if word[0].isupper() or word[0].isdigit())
     return (words[0][0].isupper() or words[0][0].isdigit()) and 2 * capitalised >= len(words)
 

@@ -114,6 +114,8 @@ def test_a_colon_inside_a_sentence_does_not_start_a_turn() -> None:
         ("The agenda has three points", False),
         ("we agreed on the following", False),
         ("12", False),
+        ("del1", True),
+        ("thư ký", True),
         ("Ngoài ra, chúng tôi đề nghị như sau", False),
     ],
 )
