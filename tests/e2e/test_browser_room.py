@@ -3,6 +3,7 @@ the viewer included), checks in first, answers the opinion asked; the chair runs
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,6 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir and demo_
     REPORT,
     browser,
     data_dir,
-    demo_server,
     item_ids,
     log_in,
     open_meeting_on_tablet,
@@ -30,6 +30,17 @@ DOC_TITLE = "Báo cáo tổng hợp ý kiến thẩm định dự thảo Nghị 
 QUESTION = "Đồng chí có đồng ý mức phí 5.000 đồng mỗi lượt không?"
 # processing a small PDF takes well under a second; a loaded test machine gets more
 PROCESSING_TIMEOUT_MS = 15_000
+# a server starts in a few seconds; on a test machine shared by many runs it has taken more than 30
+SERVER_START_TIMEOUT_S = 120.0
+
+
+@pytest.fixture
+def demo_server(data_dir: Path) -> Iterator[ServerProcess]:  # noqa: F811
+    process = ServerProcess(data_dir).start(timeout=SERVER_START_TIMEOUT_S)
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 def upload_ready_document(secretary: Api, tmp_path: Path, item_id: int) -> int:
@@ -388,6 +399,7 @@ def test_console_vote_form_quorum_words_and_pickers_in_the_page_language(
     expect(console.get_by_test_id("opinion-request-deadline-time")).to_have_attribute("placeholder", "giờ:phút")
     expect(console.get_by_test_id("transcript-file-pick")).to_contain_text("Chưa chọn tệp")
     console.get_by_test_id("task-title").fill("Báo cáo phương án thu phí")
+    console.get_by_test_id("task-unit").fill("Sở Tài chính")
     deadline.fill("25/12/2026")
     console.get_by_test_id("task-create").click()
     expect(console.locator("[data-testid^=console-task-]")).to_have_count(1)
