@@ -238,8 +238,9 @@ class MeetingView {
             h("h2", { class: "card-title" }, t("meeting.agenda")),
             h("div", { class: "agenda-scroll" }, this.agenda)),
           h("aside", { class: "side-column" },
-            this.presenting, this.chair.build(), this.floor.build(), this.polls.build(), this.current, this.opinion.build(),
-            this.assistant.build(), this.general, this.tasks.build(), this.checkinLast, this.presence)),
+            this.presenting, this.chair.build(), this.floor.build(), this.polls.build(), this.current,
+            this.opinion.build(), this.assistant.build(), this.general, this.tasks.build(), this.checkinLast,
+            this.presence)),
       ),
     );
     this.detach();
