@@ -1,9 +1,11 @@
 // Written opinions, conclusions and tasks on the tablet and the console.
 
 import "./conduct-i18n.js";
+import "./room-i18n.js";
 import { isOverdue } from "./conduct-state.js";
 import { personName } from "./floor.js";
 import { formatDate, formatDateTime, t } from "./i18n.js";
+import { dateField } from "./pickers.js";
 import { busy, fill, h, showToast } from "./ui.js";
 
 const STANCES = ["agree", "disagree", "other"];
@@ -50,11 +52,32 @@ export class TabletOpinion {
     this.mine = new Map(); // target -> my opinion (from GET .../opinions)
     this.meetingId = null;
     this.stance = null;
+    this.seenRequests = null; // request id -> question, to notice a new or changed request
     this.element = h("section", { class: "card opinion-card", testid: "opinion-card" });
   }
 
   build() {
     return this.element;
+  }
+
+  /** Show the form on `target` ("agenda_item:3", "document:7"). */
+  choose(target) {
+    if (target === this.key) return;
+    this.key = target;
+    this.stance = null;
+    this.draftText = undefined;
+  }
+
+  /** The delegate answers what is asked: a new (or reworded) request's target becomes the form's. */
+  followRequests(state) {
+    const requests = state.opinions.requests || [];
+    const seen = new Map(requests.map((r) => [r.id, r.question || ""]));
+    const open = (r) => !r.deadline || Date.parse(r.deadline) >= Date.now();
+    const fresh = this.seenRequests === null
+      ? requests.filter(open)
+      : requests.filter((r) => this.seenRequests.get(r.id) !== seen.get(r.id));
+    this.seenRequests = seen;
+    if (fresh.length) this.choose(fresh.reduce((a, b) => (b.id > a.id ? b : a)).target);
   }
 
   async loadMine(meetingId) {
@@ -74,6 +97,7 @@ export class TabletOpinion {
     }
     // never take the text away from a delegate who is typing it
     if (this.element.contains(document.activeElement) && document.activeElement.tagName === "TEXTAREA") return;
+    this.followRequests(state);
     const role = state.me.meeting_role;
     const choices = targets(state);
     if (!role || role === "guest" || !choices.length) {
@@ -111,7 +135,8 @@ export class TabletOpinion {
     fill(this.element,
       h("h2", { class: "card-title" }, t("opinion.title")),
       field(t("opinion.target"), select),
-      request && request.question ? h("p", { class: "opinion-question" }, request.question) : null,
+      request && request.question ? h("p", { class: "opinion-question", testid: "opinion-question" },
+        h("span", { class: "meta-label" }, `${t("opinion.requested_label")}: `), request.question) : null,
       request && request.deadline ? h("p", { class: closed ? "notice" : "muted", testid: "opinion-deadline" },
         closed ? t("opinion.closed") : t("opinion.deadline", { when: formatDateTime(request.deadline) })) : null,
       h("div", { class: "stance-buttons" }, ...buttons),
@@ -225,7 +250,7 @@ export class ConsoleTasks {
     const unit = h("input", { type: "text", maxlength: "300", testid: "task-unit" });
     const assignee = h("select", { testid: "task-assignee" }, h("option", { value: "" }, t("task.nobody")),
       ...(state.participants || []).map((p) => h("option", { value: String(p.user_id) }, personName(state, p.user_id))));
-    const deadline = h("input", { type: "date", testid: "task-deadline" });
+    const deadline = dateField({ testid: "task-deadline" });
     const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "task-create" }, t("task.create"));
     fill(this.form, field(t("task.field.title"), title), field(t("task.field.unit"), unit),
       field(t("task.field.assignee"), assignee), field(t("task.field.deadline"), deadline), submit);
@@ -269,7 +294,7 @@ export class ConsoleOpinions {
     const target = h("select", { testid: "opinion-request-target" },
       ...choices.map((c) => h("option", { value: c.key }, c.label)));
     const question = h("input", { type: "text", maxlength: "1000", testid: "opinion-request-question" });
-    const deadline = h("input", { type: "datetime-local", testid: "opinion-request-deadline" });
+    const deadline = dateField({ time: true, testid: "opinion-request-deadline" });
     const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "opinion-request-create" },
       t("opinion.request"));
     fill(this.form, field(t("opinion.target"), target), field(t("opinion.question"), question),
@@ -280,7 +305,10 @@ export class ConsoleOpinions {
       const body = { ...choices.find((c) => c.key === target.value).body, question: question.value.trim() };
       if (deadline.value) body.deadline = new Date(deadline.value).toISOString();
       const result = await this.ctx.act(submit, () => this.ctx.api.post(`/api/meetings/${state.meeting.id}/opinion-requests`, body));
-      if (result && result.ok) this.form.reset();
+      if (result && result.ok) {
+        this.form.reset();
+        showToast(t("opinion.requested_sent"));
+      }
     };
   }
 

@@ -1,6 +1,7 @@
 // The console's meeting forms: the fields of a meeting, and the live "meeting details" card.
 
 import { t } from "./i18n.js";
+import { dateField } from "./pickers.js";
 import { h, showToast } from "./ui.js";
 
 /** "2026-11-26T01:30:00Z" -> the "YYYY-MM-DDTHH:MM" a datetime-local input wants, in local time. */
@@ -20,7 +21,7 @@ export function meetingFields(meeting = {}) {
   const fields = {
     title: input("title", { required: true, maxlength: "300", value: meeting.title || "" }),
     location: input("location", { maxlength: "300", value: meeting.location || "" }),
-    starts_at: input("starts_at", { type: "datetime-local", value: toLocalInput(meeting.starts_at) }),
+    starts_at: dateField({ time: true, testid: "meeting-starts_at-input", value: toLocalInput(meeting.starts_at) }),
     description: h("textarea", { name: "description", maxlength: "5000", rows: "2", testid: "meeting-description-input" }),
   };
   fields.description.value = meeting.description || "";

@@ -11,6 +11,8 @@ import { ConsoleConclusions, ConsoleOpinions, ConsoleTasks } from "./conduct.js"
 import { ConsoleFloor } from "./floor.js";
 import { ConsoleMinutes } from "./minutes.js";
 import { ConsoleTranscripts } from "./transcripts.js";
+import { actor } from "./chair.js";
+import "./room-i18n.js";
 import { DocumentViewer } from "./doc-viewer.js";
 import { PageImages } from "./documents.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
@@ -60,7 +62,8 @@ function route() {
 
 function showLogin() {
   rerender = showLogin;
-  fill(root, loginView(api, { subtitle: t("app.console"), onLoggedIn: () => route(), onLang: showLogin }));
+  fill(root, loginView(api, { subtitle: t("app.console"), hint: t("app.console_who"), onLoggedIn: () => route(),
+    onLang: showLogin }));
 }
 
 function userBar() {
@@ -88,6 +91,7 @@ async function showMeetings() {
   fill(root,
     appBar(t("app.console"), ...userBar()),
     h("main", { class: "page console-home" },
+      h("p", { class: "muted console-who", testid: "console-who" }, t("app.console_who")),
       h("section", { class: "card" },
         h("h1", { class: "card-title" }, t("meetings.all")),
         list),
@@ -173,37 +177,12 @@ class ConsoleMeetingView {
     this.viewer = documentViewer;
     this.unsubscribe = null;
     this.assistant = new AssistantPanel({ api, live: meeting, viewer: documentViewer });
+    this.act = actor(api, meeting);
   }
 
   detach() {
     if (this.unsubscribe) this.unsubscribe();
     this.unsubscribe = null;
-  }
-
-  /** Run a mutation; show its error, and after a 409 reload the state so the next try starts from the truth. */
-  act = async (button, action) => {
-    if (button) button.disabled = true;
-    try {
-      return { ok: true, value: await action() };
-    } catch (error) {
-      if (error.status === 409) {
-        showError(`${error.detail} — ${t("errors.resynced")}`);
-        this.resync();
-      } else {
-        showError(error);
-      }
-      return { ok: false, error };
-    } finally {
-      if (button && button.isConnected) button.disabled = false;
-    }
-  };
-
-  async resync() {
-    try {
-      this.live.adoptSnapshot(await api.get(`/api/meetings/${this.live.meetingId}/snapshot`));
-    } catch (error) {
-      showError(error);
-    }
   }
 
   mount() {

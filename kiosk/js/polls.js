@@ -1,6 +1,7 @@
 // Attendance, quorum and voting on every screen: the tablet's poll card, the
 // console's poll editor and quorum card, and the projector's results chart.
 
+import "./room-i18n.js";
 import { t } from "./i18n.js";
 import { markVoted } from "./polls-state.js";
 import { busy, fill, h } from "./ui.js";
@@ -52,6 +53,30 @@ export function resultLine(poll) {
   h("span", { class: "muted" }, t(`poll.rule.${poll.majority_of}`, { needed, base })));
 }
 
+/** The quorum rule as a sentence: "more than half of all voting members" for the usual 0.5. */
+export function quorumWords(ratio) {
+  const value = Number(ratio ?? 0.5);
+  if (Math.abs(value - 0.5) < 1e-9) return t("quorum.words_half");
+  return t("quorum.words_ratio", { percent: Math.round(value * 1000) / 10 });
+}
+
+function voterName(state, userId) {
+  const person = (state.participants || []).find((p) => p.user_id === userId);
+  return person ? person.full_name || person.username : `#${userId}`;
+}
+
+/** A named poll's ballots, option by option (null for a secret poll or before anyone voted). */
+export function namedVotes(state, poll) {
+  if (poll.secret || !(poll.ballots || []).length) return null;
+  return h("div", { class: "named-votes", testid: `named-votes-${poll.id}` },
+    h("h4", { class: "sub-title" }, t("poll.named_votes")),
+    h("dl", {}, ...poll.options.flatMap((option) => {
+      const names = poll.ballots.filter((b) => b.option_id === option.id).map((b) => voterName(state, b.user_id));
+      return [h("dt", {}, optionLabel(option)),
+        h("dd", { testid: `named-votes-${poll.id}-${option.id}` }, names.length ? names.join(", ") : t("poll.named_nobody"))];
+    })));
+}
+
 function pollBadges(poll) {
   return h("p", { class: "poll-badges" },
     h("span", { class: `chip poll-status-${poll.status}`, testid: `poll-status-${poll.id}` }, t(`poll.status.${poll.status}`)),
@@ -95,7 +120,8 @@ export class TabletPolls {
         poll.description ? h("p", { class: "muted" }, poll.description) : null,
         this.ballot(state, poll),
         pollChart(poll),
-        resultLine(poll)));
+        resultLine(poll),
+        namedVotes(state, poll)));
   }
 
   ballot(state, poll) {
@@ -148,11 +174,14 @@ export class ConsolePolls {
 
   buildForm() {
     const title = h("input", { type: "text", maxlength: "500", required: true, testid: "poll-title" });
+    const description = h("textarea", { rows: "2", maxlength: "5000", testid: "poll-description" });
     const kind = h("select", { testid: "poll-kind" },
       h("option", { value: "yes_no_abstain" }, t("poll.kind.yes_no_abstain")),
       h("option", { value: "custom" }, t("poll.kind.custom")));
-    const options = h("textarea", { rows: "3", testid: "poll-options", placeholder: t("poll.options_hint"), hidden: true });
-    kind.addEventListener("change", () => { options.hidden = kind.value !== "custom"; });
+    const options = h("textarea", { rows: "3", testid: "poll-options", placeholder: t("poll.options_hint") });
+    const optionsField = field(t("poll.options_hint"), options);
+    optionsField.hidden = true;
+    kind.addEventListener("change", () => { optionsField.hidden = kind.value !== "custom"; });
     const secret = h("input", { type: "checkbox", testid: "poll-secret" });
     const allow = h("input", { type: "checkbox", testid: "poll-allow-change" });
     // a secret ballot keeps no link from voter to choice, so it cannot be changed
@@ -166,19 +195,25 @@ export class ConsolePolls {
       h("option", { value: "present" }, t("poll.rule_present")));
     const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "poll-create" }, t("poll.create"));
     const form = h("form", { class: "poll-form", testid: "poll-form" },
-      field(t("poll.field.title"), title), field(t("poll.field.kind"), kind), options,
-      h("label", { class: "check" }, secret, " ", t("poll.secret")),
-      h("label", { class: "check" }, allow, " ", t("poll.changeable")),
+      field(t("poll.field.title"), title), field(t("poll.field.description"), description),
+      field(t("poll.field.kind"), kind), optionsField,
+      h("label", { class: "check", testid: "poll-secret-label" }, secret, h("span", {}, t("poll.secret"))),
+      h("label", { class: "check", testid: "poll-allow-change-label" }, allow, h("span", {}, t("poll.changeable"))),
       field(t("poll.field.rule"), majority), submit);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const state = this.ctx.live.state;
-      const body = { title: title.value.trim(), kind: kind.value, secret: secret.checked, allow_change: allow.checked };
+      const body = { title: title.value.trim(), description: description.value.trim(), kind: kind.value,
+        secret: secret.checked, allow_change: allow.checked };
       if (kind.value === "custom") body.options = options.value.split("\n").map((s) => s.trim()).filter(Boolean);
       if (majority.value) body.majority_of = majority.value;
       if (state && state.current_item_id) body.agenda_item_id = state.current_item_id;
       const result = await this.ctx.act(submit, () => this.ctx.api.post(`/api/meetings/${state.meeting.id}/polls`, body));
-      if (result.ok) form.reset();
+      if (result.ok) {
+        form.reset();
+        optionsField.hidden = true;
+        allow.disabled = false;
+      }
     });
     return form;
   }
@@ -189,7 +224,7 @@ export class ConsolePolls {
     this.form.hidden = !canManage || state.meeting.status === "closed";
     this.renderQuorum(state, canManage);
     const polls = [...(state.polls || [])].reverse();
-    fill(this.list, polls.length ? polls.map((poll) => this.pollRow(poll, canManage))
+    fill(this.list, polls.length ? polls.map((poll) => this.pollRow(state, poll, canManage))
       : h("p", { class: "muted" }, t("poll.none")));
   }
 
@@ -204,10 +239,11 @@ export class ConsolePolls {
       a ? h("p", { class: "muted attendance-counts", testid: "attendance-counts" },
         t("attendance.counts", { present: a.present, total: a.total, absent: a.absent, excused: a.excused,
           delegated: a.delegated })) : null,
+      h("p", { class: "quorum-words", testid: "quorum-words" }, quorumWords(state.meeting.quorum_ratio)),
       h("div", { class: "quorum-rule" }, field(t("quorum.rule"), ratio), save));
   }
 
-  pollRow(poll, canManage) {
+  pollRow(state, poll, canManage) {
     const url = `/api/polls/${poll.id}`;
     const act = (label, testid, action, cls = "btn btn-small") => {
       const button = h("button", { class: cls, type: "button", testid: `${testid}-${poll.id}`,
@@ -224,7 +260,8 @@ export class ConsolePolls {
       h("div", { class: "poll-row-head" }, h("h3", { class: "poll-title" }, poll.title), ...actions),
       pollBadges(poll),
       poll.status === "draft" ? null : pollChart(poll),
-      resultLine(poll));
+      resultLine(poll),
+      namedVotes(state, poll));
   }
 }
 

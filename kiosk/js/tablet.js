@@ -1,7 +1,9 @@
 // The delegate's tablet: sign in, my meetings, one meeting followed live.
 
 import { Api } from "./api.js";
+import { Announcer, soundToggle } from "./announce.js";
 import { AssistantPanel } from "./assistant.js";
+import { ChairPanel } from "./chair.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
 import { clearOfflineData, keepSnapshot, loadSnapshot, registerServiceWorker } from "./offline.js";
@@ -19,6 +21,7 @@ const api = new Api("icabinet.token.tablet");
 const root = document.getElementById("app");
 let live = null;
 let viewer = null;
+let announcer = null;
 let currentView = null;
 let rerender = () => route();
 let stopKeeping = () => {};
@@ -35,6 +38,8 @@ function stopLive() {
     viewer.images.clear();
   }
   viewer = null;
+  if (announcer) announcer.destroy();
+  announcer = null;
   stopKeeping();
   stopKeeping = () => {};
   if (live) live.stop();
@@ -78,6 +83,7 @@ function userBar() {
   return [
     user ? h("span", { class: "user-name", testid: "user-name" }, user.full_name || user.username) : null,
     langButton(() => rerender()),
+    soundToggle(),
     h("button", {
       class: "btn btn-ghost btn-small", type: "button", testid: "logout",
       onclick: async () => {
@@ -155,6 +161,8 @@ function showMeeting(meetingId) {
       api, live, images: new PageImages(api), followable: true,
       onChange: () => currentView && currentView.renderPresenting(live.state),
     });
+    // over every view, the viewer included: what a delegate must not miss
+    announcer = new Announcer(live, { onAction: (announcement) => currentView && currentView.reveal(announcement) });
     live.start();
   }
   if (currentView) currentView.detach();
@@ -185,6 +193,19 @@ class MeetingView {
     this.floor = new TabletFloor({ api, live: meeting });
     this.opinion = new TabletOpinion({ api });
     this.tasks = new TabletTasks({ api });
+    this.chair = new ChairPanel({ api, live: meeting, viewer: documentViewer });
+  }
+
+  /** After "go to" on an announcement: leave the viewer and bring its card into view, focused. */
+  reveal(announcement) {
+    if (this.viewer.isOpen) this.viewer.close({ byUser: true });
+    if (announcement.kind === "opinion") this.opinion.choose(announcement.target);
+    if (this.live.state) this.render();
+    const card = { vote: this.polls.element, opinion: this.opinion.element, floor: this.floor.element }[announcement.kind];
+    if (!card || !card.isConnected) return;
+    card.setAttribute("tabindex", "-1");
+    card.scrollIntoView({ block: "start" });
+    card.focus({ preventScroll: true });
   }
 
   mount() {
@@ -195,7 +216,10 @@ class MeetingView {
     this.current = h("section", { class: "card current-card", testid: "current-card" });
     this.presenting = h("section", { class: "card presenting-card", testid: "presenting-card", hidden: true });
     this.general = h("section", { class: "card general-docs-card", testid: "general-documents", hidden: true });
-    this.checkin = h("section", { class: "card checkin-card" });
+    this.checkin = h("section", { class: "card checkin-card", testid: "checkin-card" });
+    // until the delegate has checked in, checking in is the first thing on the page
+    this.checkinFirst = h("div", { class: "checkin-first-slot", testid: "checkin-first" });
+    this.checkinLast = h("div", { class: "checkin-last-slot" }, this.checkin);
     this.presence = h("section", { class: "card presence-card" });
     this.lastCurrentId = undefined;
     fill(root,
@@ -208,13 +232,15 @@ class MeetingView {
           h("a", { class: "btn btn-ghost btn-small back-link", href: "#/", testid: "back" }, t("common.back")),
           h("div", { class: "meeting-head-text" }, this.title, this.meta),
           this.status),
+        this.checkinFirst,
         h("div", { class: "meeting-columns" },
           h("section", { class: "card agenda-card" },
             h("h2", { class: "card-title" }, t("meeting.agenda")),
             h("div", { class: "agenda-scroll" }, this.agenda)),
           h("aside", { class: "side-column" },
-            this.presenting, this.floor.build(), this.polls.build(), this.current, this.opinion.build(),
-            this.assistant.build(), this.general, this.tasks.build(), this.checkin, this.presence)),
+            this.presenting, this.chair.build(), this.floor.build(), this.polls.build(), this.current,
+            this.opinion.build(), this.assistant.build(), this.general, this.tasks.build(), this.checkinLast,
+            this.presence)),
       ),
     );
     this.detach();
@@ -245,6 +271,7 @@ class MeetingView {
     this.opinion.render(state);
     this.tasks.render(state);
     this.renderPresence(state);
+    this.chair.render(state);
   }
 
   openDocument = (doc) => this.viewer.open(doc.id);
@@ -349,6 +376,10 @@ class MeetingView {
 
   renderCheckin(state) {
     const mine = state.participants.find((p) => p.user_id === state.me.user_id);
+    const first = Boolean(mine) && mine.attendance !== "present" && state.meeting.status !== "closed";
+    const slot = first ? this.checkinFirst : this.checkinLast;
+    if (this.checkin.parentElement !== slot) slot.append(this.checkin);
+    this.checkin.classList.toggle("is-first", first);
     const title = h("h2", { class: "card-title" }, t("meeting.attendance"));
     if (!mine) {
       fill(this.checkin, title, h("p", { class: "muted" }, t("checkin.not_participant")));
@@ -366,7 +397,9 @@ class MeetingView {
       disabled: state.meeting.status === "closed",
       onclick: () => busy(button, () => api.post(`/api/meetings/${state.meeting.id}/checkin`)),
     }, t("checkin.button"));
-    fill(this.checkin, title, button,
+    fill(this.checkin, first ? h("h2", { class: "card-title" }, t("checkin.first_title")) : title,
+      first ? h("p", { class: "checkin-hint" }, t("checkin.first_hint")) : null,
+      button,
       h("p", { class: "muted", testid: "checkin-state", "data-checked-in": "false" }, t(`attendance.${mine.attendance}`)),
       role);
   }

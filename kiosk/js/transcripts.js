@@ -2,6 +2,7 @@
 // that opens one at a cited turn (from the assistant's citations, on the tablet and the console).
 
 import { DICTIONARIES, t } from "./i18n.js";
+import { filePicker } from "./pickers.js";
 import { confirmDialog, fill, h, showError } from "./ui.js";
 
 Object.assign(DICTIONARIES.vi, {
@@ -153,7 +154,7 @@ export class ConsoleTranscripts {
       ...(state.agenda || []).map((row) => h("option", { value: String(row.id) }, row.title)));
     const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "transcript-upload" },
       t("transcript.upload"));
-    fill(this.form, file, item, submit);
+    fill(this.form, filePicker(file, { label: t("transcript.file"), testid: "transcript-file-pick" }), item, submit);
     this.form.onsubmit = async (event) => {
       event.preventDefault();
       if (!file.files.length) return;
