@@ -32,6 +32,7 @@ def change_context(request: Request, db_session: DbSession) -> ChangeContext:
         principal=request.user,
         publish=request.app.state.publish,
         reindex=index.sync_record if index is not None else None,
+        forget_history=request.app.state.db.forget_history,
     )
 
 
