@@ -42,9 +42,10 @@ def run_cli(data_dir: Path, *args: str, stdin: str | None = None, **settings: st
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int | None = None, **settings: str) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, umask: int = -1, **settings: str) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.umask = umask  # the process's umask at start (-1: the test's own)
         self.settings = settings
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
@@ -66,6 +67,7 @@ class ServerProcess:
                 cwd=REPO,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                umask=self.umask,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
