@@ -172,14 +172,14 @@ class Database:
             await conn.run_sync(_upgrade_head)
             await conn.commit()
 
-    async def forget_history(self, attempts: int = 20) -> bool:
+    async def forget_history(self, attempts: int = 3) -> bool:
         """SQLite: copy the write-ahead log into the database file and cut the log to zero bytes.
 
         The log keeps an image of every page each commit wrote, so while it lasts an old state can be read
         back (for a secret poll: who joined the voters at the commit that moved which count). With
-        ``secure_delete`` on, the database file then holds only the current rows. A reader holding an older
-        snapshot makes the checkpoint report busy; it is tried again. False if it never got through (the
-        next start tries again). PostgreSQL: nothing to do here (docs/secret-ballots.md says what remains).
+        ``secure_delete`` on, the database file then holds only the current rows. The checkpoint waits (up to
+        the busy timeout) for readers still on an older snapshot, and reports busy if one outlasts it; it is
+        tried ``attempts`` times. False if it never got through (each start of the server tries again). PostgreSQL: nothing to do here (docs/secret-ballots.md says what remains).
         """
         if self.is_postgres:
             return True
