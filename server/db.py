@@ -179,7 +179,8 @@ class Database:
         back (for a secret poll: who joined the voters at the commit that moved which count). With
         ``secure_delete`` on, the database file then holds only the current rows. The checkpoint waits (up to
         the busy timeout) for readers still on an older snapshot, and reports busy if one outlasts it; it is
-        tried ``attempts`` times. False if it never got through (each start of the server tries again). PostgreSQL: nothing to do here (docs/secret-ballots.md says what remains).
+        tried ``attempts`` times. False if it never got through (each start of the server tries again).
+        PostgreSQL: nothing to do here (docs/secret-ballots.md says what remains).
         """
         if self.is_postgres:
             return True
