@@ -29,7 +29,9 @@ Method
    every accepted ballot. Then it compares the counts of: the accepted
    ballots, ``GET /api/polls/{id}``, the database (direct SQL: ``poll_ballot``
    rows, or ``poll_option.votes`` and ``poll_voter`` rows for a secret poll), and
-   the last event of every tablet; and checks no voter has two rows.
+   the last event of every tablet; and checks no voter has two rows. A secret
+   poll shows no counts while open: its API counts are taken from the close's
+   answer, and its events must carry the number of voters and no counts.
 7. The secretary closes the poll; every tablet's ``poll.closed`` must carry the
    same counts.
 
@@ -430,10 +432,19 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
         event_counts = [
             {int(key): value for key, value in (t.last_voted or {"counts": {}})["counts"].items()} for t in tablets
         ]
-        identical_events = sum(counts == db_counts for counts in event_counts)
+        if args.secret:  # an open secret poll shows how many voted, never the counts: those come with the close
+            sealed = all(votes is None for votes in api_counts.values())
+            identical_events = sum(
+                counts == {} and t.last_voters == db_rows for counts, t in zip(event_counts, tablets, strict=True)
+            )
+        else:
+            sealed = True
+            identical_events = sum(counts == db_counts for counts in event_counts)
         voted_events = [t.voted_events for t in tablets]
 
         closed = await http.post(f"/api/polls/{poll_id}/close", headers=sec)
+        if args.secret:
+            api_counts = {option["id"]: option["votes"] for option in closed.json()["options"]}
         got_closed = await wait_all([t.closed for t in tablets], SETTLE_TIMEOUT)
         closed_counts = [
             {option["id"]: option["votes"] for option in (t.closed_poll or {"options": []})["options"]} for t in tablets
@@ -453,7 +464,8 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
     print()
     print(f"counts ({labels}):")
     print(f"  ballots accepted (HTTP 200)               {show(accepted_counts)}   total {accepted_total}")
-    print(f"  GET /api/polls/{poll_id}                       {show(api_counts)}   voters {api_poll['voters']}")
+    api_label = f"POST /api/polls/{poll_id}/close" if args.secret else f"GET /api/polls/{poll_id}      "
+    print(f"  {api_label}                 {show(api_counts)}   voters {api_poll['voters']}")
     print(f"  database (direct SQL)                     {show(db_counts)}   voter rows {db_rows}")
     print(
         f"  last poll.voted on each tablet            {show(event_counts[0])}   identical on "
@@ -483,6 +495,7 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
     one_each = all(count == 1 for count in Counter(u for u, status in answers if status == 200).values())
     same = accepted_counts == api_counts == db_counts
     checks.append(("accepted (HTTP 200) = API = database, one accepted ballot per voter", same and one_each, ""))
+    checks.append(("no counts shown while a secret poll is open (API and events)", sealed, ""))
     checks.append(
         (
             "every ballot counted exactly once in the database",
@@ -492,7 +505,7 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
     )
     checks.append(
         (
-            "identical counts in the last event on every tablet",
+            "identical counts (secret: voters only) in the last event on every tablet",
             settled == len(tablets) and identical_events == len(tablets),
             f"{identical_events}/{len(tablets)}",
         )

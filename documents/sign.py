@@ -73,12 +73,13 @@ def ensure_certificate(directory: Path, organisation: str) -> SigningIdentity:
     """The organisation's self-signed identity in `directory`: made on the first call, loaded after.
 
     RSA-2048, subject O=`organisation`, CN=`organisation` + " - i-Cabinet", valid ten years, key usage
-    digital signature and non-repudiation. The key is written with mode 0600; both files atomically.
+    digital signature and non-repudiation. Both files are written with mode 0600 (the server's user only),
+    atomically, in a directory of mode 0700.
     """
     key_path, cert_path = directory / KEY_FILE, directory / CERT_FILE
     if key_path.is_file() and cert_path.is_file():
         return SigningIdentity(key_path, cert_path)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     # X.520 caps O and CN at 64 characters; cryptography refuses longer values.
     organisation = organisation.strip()[:52] or "i-Cabinet"
@@ -119,7 +120,7 @@ def ensure_certificate(directory: Path, organisation: str) -> SigningIdentity:
     )
     # The key first: a certificate without its key must never be taken for a complete identity.
     write_atomically(key_path, key_pem, 0o600)
-    write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+    write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o600)
     return SigningIdentity(key_path, cert_path)
 
 

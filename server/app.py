@@ -52,6 +52,7 @@ from server.meetings.controller import MeetingController
 from server.minutes.controller import MinutesController, MinutesVerifyController
 from server.notes.controller import NoteController
 from server.opinions.controller import OpinionController
+from server.privacy import keep_private, quiet_ballots
 from server.settings import Settings
 from server.transcripts.controller import TranscriptController
 from server.votes.ballots import BallotWriter
@@ -82,6 +83,8 @@ async def health(request: Request) -> dict[str, object]:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
+    keep_private(settings.data_dir)  # before the first file: the database, the secret key
+    quiet_ballots()
     db = Database(settings)
     cluster = Cluster(shared=settings.is_shared)
     token_hasher = TokenHasher(settings.resolved_secret_key())
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.migrate()
+        await db.forget_history()  # a secret poll closed just before a crash leaves its log behind no longer
         blobs.sweep_temp()  # uploads a crash cut short
         await cluster.start()
         await live.start()

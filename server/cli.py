@@ -12,7 +12,10 @@ from server.settings import Settings
 
 @click.group(help="i-Cabinet: paperless smart meeting room. Settings come from ICABINET_* variables.")
 def main() -> None:
-    pass
+    from server.privacy import keep_private
+
+    # every command may create the database or keys under the data directory: its user's only from the start
+    keep_private(Settings().data_dir)
 
 
 @main.command(help="Run the server.")

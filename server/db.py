@@ -9,6 +9,7 @@ locked" when both try to upgrade a read lock. PostgreSQL uses one engine.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import db_sqlite
 from server.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x1CAB1E7  # PostgreSQL advisory lock key held while migrating
@@ -85,6 +88,9 @@ def _sqlite_pragmas(synchronous: str) -> Callable[..., None]:
         cursor.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # deleted rows and freed pages are overwritten with zeros, not left in the file for a forensic read
+        # (a secret poll's voter rows, rewritten at its close: docs/secret-ballots.md)
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     return on_connect
@@ -165,6 +171,27 @@ class Database:
                 await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             await conn.run_sync(_upgrade_head)
             await conn.commit()
+
+    async def forget_history(self, attempts: int = 3) -> bool:
+        """SQLite: copy the write-ahead log into the database file and cut the log to zero bytes.
+
+        The log keeps an image of every page each commit wrote, so while it lasts an old state can be read
+        back (for a secret poll: who joined the voters at the commit that moved which count). With
+        ``secure_delete`` on, the database file then holds only the current rows. The checkpoint waits (up to
+        the busy timeout) for readers still on an older snapshot, and reports busy if one outlasts it; it is
+        tried ``attempts`` times. False if it never got through (each start of the server tries again).
+        PostgreSQL: nothing to do here (docs/secret-ballots.md says what remains).
+        """
+        if self.is_postgres:
+            return True
+        for _ in range(attempts):
+            async with self.lookup() as conn:
+                busy, _log, _done = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+            if not busy:
+                return True
+            await asyncio.sleep(0.1)
+        log.error("the write-ahead log could not be truncated: readers kept it busy; the next start retries")
+        return False
 
     def lookup(self) -> AsyncConnection:
         """A connection for one read statement (SQLite: autocommit, no BEGIN or ROLLBACK)."""

@@ -354,7 +354,8 @@ class PollOpened(Event):
 class PollVoted(Event):
     """Ballots came in: the counts now (``counts``: option id -> votes), how many have voted, and for an open
     (named) poll the ballots cast or changed since the previous ``poll.voted`` (``ballots``: user_id,
-    option_id). A secret poll's carries counts only, and no actor."""
+    option_id). A secret poll's carries only ``voters`` (``counts`` and ``ballots`` empty), and no actor: its
+    counts first appear in ``poll.closed``."""
 
     name: ClassVar[str] = "poll.voted"
     poll_id: int

@@ -272,6 +272,9 @@ const vi = {
   "poll.close": "Kết thúc",
   "poll.voting_now": "Đang biểu quyết",
   "poll.result_title": "Kết quả biểu quyết",
+  // secret ballots: how many have voted while open, the counts once closed
+  "poll.turnout": "{count}/{of} thành viên có mặt đã biểu quyết",
+  "poll.sealed": "Bỏ phiếu kín: kết quả được công bố khi kết thúc biểu quyết",
 };
 
 const en = {
@@ -541,6 +544,9 @@ const en = {
   "poll.close": "Close",
   "poll.voting_now": "Voting now",
   "poll.result_title": "Result",
+  // secret ballots: how many have voted while open, the counts once closed
+  "poll.turnout": "{count} of {of} members present have voted",
+  "poll.sealed": "Secret ballot: the result is shown when voting closes",
 };
 
 export const DICTIONARIES = { vi, en };

@@ -25,8 +25,22 @@ export function quorumLine(attendance, { big = false } = {}) {
     ok ? t("quorum.met", { needed: attendance.quorum_needed }) : t("quorum.short", { needed: attendance.quorum_needed })));
 }
 
-/** Horizontal bars, one per option, scaled to the number who voted. */
-export function pollChart(poll, { big = false } = {}) {
+/** A secret poll while it is open: how many of the voting members present have voted, and no counts
+ * (the server sends none until it closes: watching them move would tell who chose what). */
+export function pollTurnout(poll, attendance, { big = false } = {}) {
+  const of = attendance ? attendance.voting_present : null;
+  const share = of ? Math.min(100, (100 * poll.voters) / of) : 0;
+  return h("div", { class: `poll-turnout${big ? " is-big" : ""}`, testid: `poll-turnout-${poll.id}`,
+    "data-voters": String(poll.voters), "data-of": String(of ?? "") },
+  h("p", { class: "poll-turnout-count", testid: `poll-voters-${poll.id}`, "data-voters": String(poll.voters) },
+    of === null ? t("poll.voters", { count: poll.voters }) : t("poll.turnout", { count: poll.voters, of })),
+  h("span", { class: "poll-bar-track" }, h("span", { class: "poll-bar-fill", style: `width:${share}%` })),
+  h("p", { class: "muted" }, t("poll.sealed")));
+}
+
+/** Horizontal bars, one per option, scaled to the number who voted (an open secret poll: its turnout). */
+export function pollChart(poll, { big = false, attendance = null } = {}) {
+  if (poll.secret && poll.status === "open") return pollTurnout(poll, attendance, { big });
   const total = Math.max(1, poll.voters);
   return h("div", { class: `poll-chart${big ? " is-big" : ""}`, testid: `poll-chart-${poll.id}`, role: "img",
     "aria-label": poll.options.map((o) => `${optionLabel(o)}: ${o.votes}`).join(", ") },
@@ -119,7 +133,7 @@ export class TabletPolls {
         pollBadges(poll),
         poll.description ? h("p", { class: "muted" }, poll.description) : null,
         this.ballot(state, poll),
-        pollChart(poll),
+        pollChart(poll, { attendance: state.attendance }),
         resultLine(poll),
         namedVotes(state, poll)));
   }
@@ -259,7 +273,7 @@ export class ConsolePolls {
     return h("article", { class: `poll-row poll-row-${poll.status}`, testid: `console-poll-${poll.id}` },
       h("div", { class: "poll-row-head" }, h("h3", { class: "poll-title" }, poll.title), ...actions),
       pollBadges(poll),
-      poll.status === "draft" ? null : pollChart(poll),
+      poll.status === "draft" ? null : pollChart(poll, { attendance: state.attendance }),
       resultLine(poll),
       namedVotes(state, poll));
   }
@@ -273,6 +287,6 @@ export function projectorPoll(state) {
     "data-status": poll.status },
   h("p", { class: "projector-kicker" }, poll.status === "open" ? t("poll.voting_now") : t("poll.result_title")),
   h("h2", { class: "projector-poll-title" }, poll.title),
-  pollChart(poll, { big: true }),
+  pollChart(poll, { big: true, attendance: state.attendance }),
   resultLine(poll));
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,6 +23,20 @@ class ChangeContext:
     """``SearchIndex.sync_record(kind, key)``: the assistant's index follows a changed record (None: no index)."""
     timezone: str = "Asia/Ho_Chi_Minh"
     """The organisation's time zone (``settings.timezone``): times in messages people read are given in it."""
+    forget_history: Callable[[], Awaitable[bool]] | None = None
+    """``Database.forget_history``: after a secret poll closes, no earlier page image stays in the database's
+    files (None: nothing to forget, as in tests that build a context by hand)."""
+    history_to_forget: bool = False
+
+    def forget_history_after_commit(self) -> None:
+        """Have ``committed()`` wipe the database's history (a secret poll closed in this transaction)."""
+        self.history_to_forget = True
+
+    async def committed(self) -> None:
+        """The service committed: do what had to wait for it and may not be left to the background."""
+        if self.history_to_forget and self.forget_history is not None:
+            self.history_to_forget = False
+            await self.forget_history()
 
     def reindex_after_commit(self, kind: str, key: int) -> None:
         """Have the search index re-read record ``(kind, key)`` once this transaction commits."""

@@ -33,6 +33,7 @@ def change_context(request: Request, db_session: DbSession) -> ChangeContext:
         publish=request.app.state.publish,
         reindex=index.sync_record if index is not None else None,
         timezone=request.app.state.settings.timezone,
+        forget_history=request.app.state.db.forget_history,
     )
 
 

@@ -187,6 +187,7 @@ class MeetingService:
         )
         audit(self.session, self.ctx.principal.id, action, "meeting", meeting.id, meeting_id=meeting.id)
         await self.session.commit()
+        await self.ctx.committed()  # a secret poll the close ended leaves no history behind
         await self.session.refresh(meeting)
         return meeting
 

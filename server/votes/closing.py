@@ -44,6 +44,7 @@ async def close_poll(ctx: ChangeContext, meeting: Meeting, poll: Poll) -> PollPu
     await ctx.session.refresh(poll)
     if poll.secret:
         await forget_arrival_order(ctx.session, poll.id)
+        ctx.forget_history_after_commit()
     options = list((await ctx.session.exec(select(PollOption).where(PollOption.poll_id == poll.id))).all())
     counts, voters = await counts_of(ctx.session, poll)
     attendance = await attendance_summary(ctx.session, meeting)

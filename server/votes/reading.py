@@ -110,13 +110,17 @@ async def polls_public(session: AsyncSession, polls: list[Poll], user_id: int | 
     for poll in polls:
         assert poll.id is not None
         named = ballots.get(poll.id, [])
+        votes: dict[int | None, int | None]
         if poll.secret:
-            votes = {option.id: option.votes for option in options[poll.id]}
+            # while it is open nobody sees how the options stand: watching the counts move ballot by ballot
+            # would tell each voter's choice to whoever saw who pressed the button
+            sealed = poll.status == PollStatus.open
+            votes = {option.id: None if sealed else option.votes for option in options[poll.id]}
             voters = secret_voters.get(poll.id, 0)
         else:
-            votes = defaultdict(int)
+            votes = {}
             for ballot in named:
-                votes[ballot.option_id] += 1
+                votes[ballot.option_id] = (votes.get(ballot.option_id) or 0) + 1
             voters = len(named)
         mine = next((b.option_id for b in named if b.user_id == user_id), None) if user_id is not None else None
         result.append(

@@ -86,7 +86,7 @@ class OptionPublic(BaseModel):
     position: int
     key: str | None
     label: str
-    votes: int
+    votes: int | None = Field(description="Votes so far; None while a secret poll is open (only `voters` is shown)")
 
 
 class BallotPublic(BaseModel):

@@ -159,6 +159,7 @@ class PollService:
             raise Conflict("Only an open poll can be closed", "Chỉ kết thúc được biểu quyết đang mở")
         await close_poll(self.ctx, access.meeting, poll)
         await self.session.commit()
+        await self.ctx.committed()
         return await poll_public(self.session, poll, self.ctx.principal.id)
 
     # --- helpers -------------------------------------------------------------------------------------------

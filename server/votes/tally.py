@@ -1,5 +1,7 @@
 """Live counts: one ``poll.voted`` per poll every ``poll_tally_seconds`` at most, for all the ballots since.
 
+A secret poll's ``poll.voted`` says only how many have voted; its counts first appear in ``poll.closed``.
+
 A ballot commits without an event of its own: 500 ballots in a second as 500
 events would be 250,000 messages to 500 tablets. Instead the commit marks the
 poll, and this task writes one ``poll.voted`` (counts read from the database
@@ -111,7 +113,11 @@ class PollTally:
                 return
             counts, voters = await counts_of(session, poll)
             ballots: list[dict[str, int]] = []
-            if not poll.secret:
+            if poll.secret:
+                # how many voted, never how the options stand: the log keeps every tally with its seq, and in a
+                # small meeting the count that moved between two tallies names the one who voted between them
+                counts = {}
+            else:
                 rows = (
                     await session.exec(
                         select(PollBallot.user_id, PollBallot.option_id)

@@ -87,3 +87,49 @@ def test_console_opens_a_poll_two_tablets_vote_and_the_projector_shows_the_resul
         expect(tablet.get_by_test_id(f"poll-result-{poll_id}")).to_have_attribute("data-passed", "false")
         expect(tablet.get_by_test_id(f"vote-option-{yes}")).to_have_count(0)
     secretary.close()
+
+
+def test_a_secret_poll_shows_how_many_have_voted_until_it_closes(
+    browser: Browser,  # noqa: F811
+    demo_server: ServerProcess,  # noqa: F811
+) -> None:
+    secretary = Api.login(demo_server.url, "thuky", "thuky-demo-1")
+    secretary.ok("POST", f"/api/meetings/{DEMO_MEETING}/start")
+    tablets = [
+        open_meeting_on_tablet(browser, demo_server, "daibieu1", "daibieu-demo-1"),
+        open_meeting_on_tablet(browser, demo_server, "daibieu2", "daibieu-demo-2"),
+    ]
+    for tablet in tablets:
+        tablet.get_by_test_id("checkin").click()
+        expect(tablet.get_by_test_id("checkin-state")).to_have_attribute("data-checked-in", "true")
+    secretary.ok("POST", f"/api/meetings/{DEMO_MEETING}/checkin")
+    console = new_page(browser)
+    log_in(console, f"{demo_server.url}/console", "thuky", "thuky-demo-1")
+    console.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
+    projector = console.context.new_page()
+    projector.goto(f"{demo_server.url}/projector/{DEMO_MEETING}")
+    screens = [*tablets, console, projector]
+
+    poll = secretary.ok("POST", f"/api/meetings/{DEMO_MEETING}/polls", json={"title": TITLE, "secret": True})
+    secretary.ok("POST", f"/api/polls/{poll['id']}/open")
+    yes, no = (next(o["id"] for o in poll["options"] if o["key"] == key) for key in ("yes", "no"))
+    tablets[0].get_by_test_id(f"vote-option-{yes}").click()
+    expect(tablets[0].get_by_test_id("poll-voted")).to_be_visible()
+    tablets[1].get_by_test_id(f"vote-option-{no}").click()
+    expect(tablets[1].get_by_test_id("poll-voted")).to_be_visible()
+
+    # every screen: two of the three present have voted, and no option's count
+    for screen in screens:
+        turnout = screen.get_by_test_id(f"poll-turnout-{poll['id']}")
+        expect(turnout).to_have_attribute("data-voters", "2")
+        expect(turnout).to_have_attribute("data-of", "3")
+        expect(turnout).to_contain_text("2/3")
+        expect(screen.locator("[data-testid^=poll-bar-]")).to_have_count(0)
+
+    # closed: the counts appear everywhere
+    console.get_by_test_id(f"poll-close-{poll['id']}").click()
+    for screen in screens:
+        expect(screen.get_by_test_id(f"poll-bar-{yes}")).to_have_attribute("data-votes", "1")
+        expect(screen.get_by_test_id(f"poll-bar-{no}")).to_have_attribute("data-votes", "1")
+        expect(screen.get_by_test_id(f"poll-turnout-{poll['id']}")).to_have_count(0)
+    secretary.close()

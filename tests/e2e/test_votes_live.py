@@ -74,6 +74,9 @@ def test_concurrent_ballots_one_accepted_per_voter(world: MeetingWorld, secret: 
     assert sorted(accepted) == sorted(voter.user["id"] for voter in voters), "exactly one ballot per voter"
     assert {status for _, status in answers} == {200, 409}
     shown = world["sec"].ok("GET", f"/api/polls/{poll['id']}")
+    if secret:  # how many voted, not how the options stand, until the close
+        assert {o["votes"] for o in shown["options"]} == {None}
+        shown = world["sec"].ok("POST", f"/api/polls/{poll['id']}/close")
     assert shown["voters"] == len(voters) and sum(o["votes"] for o in shown["options"]) == len(voters)
     with sqlite3.connect(world.server.data_dir / "icabinet.db") as conn:
         table = "poll_voter" if secret else "poll_ballot"

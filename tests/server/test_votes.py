@@ -421,10 +421,14 @@ def test_secret_ballot_leaves_no_link_from_voter_to_choice(app: App) -> None:
     assert twice.status_code == 409
     view = poll_in_snapshot(app, meeting_id, poll["id"], "del1")
     assert view["voted"] is True and view["my_option_id"] is None and view["ballots"] == []
-    assert {o["key"]: o["votes"] for o in view["options"]} == {"yes": 2, "no": 1, "abstain": 0}
+    # while it is open nobody, not even the secretary, sees how the options stand: only how many voted
+    for username in ("del1", "sec", "root"):
+        shown = app.users[username].ok("GET", f"/api/polls/{poll['id']}")
+        assert [o["votes"] for o in shown["options"]] == [None, None, None] and shown["voters"] == 3
     assert poll_in_snapshot(app, meeting_id, poll["id"], "guest")["voted"] is False
-    wait_for_tally(app, meeting_id, 3)
-    app.users["sec"].ok("POST", f"/api/polls/{poll['id']}/close")
+    assert wait_for_tally(app, meeting_id, 3)["counts"] == {}
+    closed = app.users["sec"].ok("POST", f"/api/polls/{poll['id']}/close")
+    assert {o["key"]: o["votes"] for o in closed["options"]} == {"yes": 2, "no": 1, "abstain": 0}
 
     # the database itself: who voted, and counts, but nothing joining the two
     assert query(app, "SELECT * FROM poll_ballot WHERE poll_id = ?", poll["id"]) == []
@@ -448,7 +452,8 @@ def test_secret_ballot_leaves_no_link_from_voter_to_choice(app: App) -> None:
         if name == "poll.voted":
             assert actor_id is None and audience in (None, "null")
             body = json.loads(data)
-            assert set(body) == {"poll_id", "counts", "voters", "ballots"} and body["ballots"] == []
+            assert set(body) == {"poll_id", "counts", "voters", "ballots"}
+            assert body["ballots"] == [] and body["counts"] == {}  # how many voted, never how they stand
         body_text = data
         for user_id in ids:
             assert f'"user_id": {user_id}' not in body_text and f'"user_id":{user_id}' not in body_text

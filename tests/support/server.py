@@ -42,9 +42,10 @@ def run_cli(data_dir: Path, *args: str, stdin: str | None = None, **settings: st
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int | None = None, **settings: str) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, umask: int = -1, **settings: str) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.umask = umask  # the process's umask at start (-1: the test's own)
         self.settings = settings
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
@@ -57,7 +58,7 @@ class ServerProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 90.0) -> ServerProcess:  # 8 test runs on 2 cores: imports alone took 30 s
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -66,6 +67,7 @@ class ServerProcess:
                 cwd=REPO,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                umask=self.umask,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
