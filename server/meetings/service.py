@@ -18,7 +18,7 @@ from server.events import (
     MeetingUpdated,
     ParticipantChanged,
 )
-from server.floor.service import end_current_speech
+from server.floor.service import end_current_speech, lapse_requests
 from server.live.context import ChangeContext
 from server.live.wire import encode_published
 from server.meetings.access import MeetingAccess, load_access, load_managed, meetings_visible_to
@@ -166,6 +166,7 @@ class MeetingService:
             await move_current(self.ctx, meeting, None)
         await close_open_polls(self.ctx, meeting)
         await end_current_speech(self.ctx, meeting_id)  # the speech's end is logged for the minutes
+        await lapse_requests(self.ctx, meeting_id, None)  # nobody is left waiting for a closed meeting
         meeting.status = MeetingStatus.closed
         meeting.closed_at = utcnow()
         return await self._status_changed(meeting, "meeting.close")

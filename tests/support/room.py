@@ -11,6 +11,7 @@ from tests.support.api import Api
 
 DEMO_MEETING = 1
 PARKING = "Tờ trình về phí trông giữ xe trên địa bàn thành phố"
+VOTE_TITLE = "Thông qua mức phí trông giữ xe ô tô 30.000 đồng/lượt"
 PASSWORDS = {
     "thuky": "thuky-demo-1",
     "chutich": "chutich-demo-1",
@@ -72,7 +73,7 @@ def open_vote(scene: Scene, url: str) -> None:
     poll = scene.secretary.ok(
         "POST",
         f"/api/meetings/{DEMO_MEETING}/polls",
-        json={"title": "Thông qua mức phí trông giữ xe ô tô 30.000 đồng/lượt", "agenda_item_id": scene.item_ids[PARKING]},
+        json={"title": VOTE_TITLE, "agenda_item_id": scene.item_ids[PARKING]},
     )
     scene.secretary.ok("POST", f"/api/polls/{poll['id']}/open")
     options = [option["id"] for option in poll["options"]]
