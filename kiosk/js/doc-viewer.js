@@ -540,7 +540,7 @@ export class DocumentViewer {
     }, icon("next"));
     this.pageInput = h("input", {
       class: "viewer-page-input", type: "number", min: "1", inputmode: "numeric", testid: "viewer-page-input",
-      "aria-label": t("viewer.jump"), title: t("viewer.jump"),
+      "aria-label": t("viewer.jump"),
       onkeydown: (event) => {
         if (event.key === "Enter") {
           event.preventDefault();

@@ -4,6 +4,7 @@ floor requests belong to their item, and a confidential document needs the prese
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser and data_dir are fi
     new_page,
 )
 from tests.support import pdfs, room
-from tests.support.page_checks import misfits, texts
+from tests.support.page_checks import axe_violations, misfits, texts
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -201,4 +202,31 @@ def test_a_confidential_document_reaches_the_room_screen_only_after_the_presente
     confirmed = [a for a in audit if a["action"] == "document.present" and a["detail"].get("confidential_confirmed")]
     assert len(confirmed) == 1 and len(confirmed[0]["detail"]["outsiders"]) == 4
     admin.close()
+    scene.secretary.close()
+
+
+def test_axe_finds_nothing_serious_on_the_tablet_the_console_and_the_room_screen_during_a_vote(
+    browser: Browser,  # noqa: F811
+    demo_server: ServerProcess,
+) -> None:
+    scene = room.start_meeting(demo_server.url)
+    room.add_speaker(scene, demo_server.url)
+    room.open_vote(scene, demo_server.url)
+    assert scene.secretary.token
+    tablet = new_page(browser)
+    tablet.set_default_timeout(PAGE_TIMEOUT_MS)
+    log_in(tablet, f"{demo_server.url}/", "daibieu3", room.PASSWORDS["daibieu3"])
+    tablet.get_by_test_id(f"meeting-{room.DEMO_MEETING}").click()
+    console = new_page(browser)
+    console.set_default_timeout(PAGE_TIMEOUT_MS)
+    log_in(console, f"{demo_server.url}/console", "thuky", room.PASSWORDS["thuky"])
+    console.get_by_test_id(f"meeting-{room.DEMO_MEETING}").click()
+    projector = open_projector(browser, demo_server, scene.secretary.token, (1280, 720))
+    for page in (tablet, console, projector):
+        expect(page.get_by_test_id("speaker-name").first).to_contain_text("Lê Hoàng Nam")
+        expect(page.get_by_test_id(f"poll-voters-{scene.poll_id}").first).to_have_attribute("data-voters", "2")
+    found = {
+        name: axe_violations(page) for name, page in (("tablet", tablet), ("console", console), ("room", projector))
+    }
+    assert found == {"tablet": [], "console": [], "room": []}, json.dumps(found, ensure_ascii=False, indent=1)
     scene.secretary.close()
