@@ -155,7 +155,7 @@ async def meeting_viewers(session: AsyncSession, meeting_id: int) -> list[int]:
 
 
 # attendance that says the person is not in the room; "unknown" (not checked in yet) may well be there
-_AWAY = (Attendance.absent, Attendance.excused, Attendance.delegated)
+AWAY = (Attendance.absent, Attendance.excused, Attendance.delegated)
 
 
 async def room_outsiders(session: AsyncSession, document: Document, readers: set[int]) -> list[dict[str, object]]:
@@ -176,7 +176,7 @@ async def room_outsiders(session: AsyncSession, document: Document, readers: set
             "attendance": str(participant.attendance),
         }
         for participant, user in rows
-        if Attendance(participant.attendance) not in _AWAY
+        if Attendance(participant.attendance) not in AWAY
         and not may_read_as(MeetingRole(participant.role), participant.user_id, document, readers)
     ]
     return sorted(outsiders, key=lambda person: (person["role"] != MeetingRole.guest, str(person["full_name"])))

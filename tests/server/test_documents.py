@@ -342,3 +342,26 @@ def test_a_confidential_document_reaches_the_room_only_when_the_chair_or_secreta
     assert sorted(d["page"] for d in presented) == [1, 2]
     confirmed = [d for d in presented if d.get("confidential_confirmed")]
     assert [(d["page"], d["outsiders"]) for d in confirmed] == [(1, [guest_id])]
+
+
+def test_someone_who_may_not_read_it_arriving_takes_a_confidential_document_off_the_room_screen(
+    docs_app: App,
+) -> None:
+    sec, guest = docs_app.users["sec"], docs_app.users["guest"]
+    meeting_id, _ = docs_app.new_meeting(live=True)
+    secret = wait_ready(sec, upload(sec, meeting_id, IHANOI, classification="confidential").json()["id"])
+    shown = {"document_id": secret["id"], "page": 1}
+    sec.ok("POST", f"/api/meetings/{meeting_id}/present", json={**shown, "confirm": True})
+
+    def presenting() -> Any:
+        return sec.ok("GET", f"/api/meetings/{meeting_id}/snapshot")["state"]["presenting"]["document_id"]
+
+    # the guest was named when it was confirmed (not yet checked in): checking in changes nothing
+    guest.ok("POST", f"/api/meetings/{meeting_id}/checkin")
+    assert presenting() == secret["id"]
+    # a delegate added afterwards was not: the document leaves the screens, and the audit says why
+    sec.ok("POST", f"/api/meetings/{meeting_id}/participants", json={"username": "outsider"})
+    assert presenting() is None
+    audit = docs_app.users["root"].ok("GET", "/api/audit", params={"meeting_id": meeting_id})
+    withdrawn = [a["detail"] for a in audit if a["action"] == "document.present.withdrawn"]
+    assert [d["document_id"] for d in withdrawn] == [secret["id"]]
