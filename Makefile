@@ -9,7 +9,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # reads scanned pages with Tesseract (Vietnamese and English)
 APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng
 
-.PHONY: serve test lint typecheck pytest bench clean venv system-deps kiosk-test
+.PHONY: serve test lint typecheck pytest bench clean venv system-deps node-deps kiosk-test
+
+# npm packages the browser tests inject into the kiosk pages (axe-core); the kiosk itself needs none
+NPM_STAMP := node_modules/.installed
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+node-deps: $(NPM_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +53,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(APT_STAMP)
+pytest: $(STAMP) $(APT_STAMP) $(NPM_STAMP)
 	$(BIN)/python -m pytest
 
 # the kiosk's pure modules (reducers, minutes merge) under Node's own test runner: no npm package needed
@@ -58,4 +66,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache node_modules

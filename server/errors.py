@@ -12,6 +12,8 @@ from litestar.exceptions import HTTPException
 
 class AppError(Exception):
     status_code = 400
+    # fields added to the JSON body beside status_code and detail, for a client that acts on them
+    extra: dict[str, object] | None = None
 
     def __init__(self, detail: str, detail_vi: str | None = None) -> None:
         super().__init__(detail)
@@ -58,6 +60,14 @@ class Unprocessable(AppError):
     status_code = 422
 
 
+class ConfirmationNeeded(Conflict):
+    """The change needs the caller's explicit confirmation (409); ``confirm`` says what to confirm."""
+
+    def __init__(self, detail: str, detail_vi: str, confirm: dict[str, object]) -> None:
+        super().__init__(detail, detail_vi)
+        self.extra = {"confirm": confirm}
+
+
 class TooLarge(AppError):
     """The upload is larger than allowed (413)."""
 
@@ -82,7 +92,7 @@ def app_error_handler(request: Request, exc: AppError) -> Response:
     default = request.app.state.settings.language
     detail = exc.detail_vi if wants_vietnamese(request, default) else exc.detail
     return Response(
-        {"status_code": exc.status_code, "detail": detail},
+        {"status_code": exc.status_code, "detail": detail, **(exc.extra or {})},
         status_code=exc.status_code,
         media_type=MediaType.JSON,
     )

@@ -214,6 +214,16 @@ class SpeakerEnded(Event):
 
 
 @dataclass(frozen=True)
+class SpeakerLapsed(Event):
+    """Waiting requests ``request_ids`` were closed unheard: the meeting moved on from ``agenda_item_id``
+    (their item), or closed (``agenda_item_id`` None: every waiting request)."""
+
+    name: ClassVar[str] = "speaker.lapsed"
+    request_ids: list[int]
+    agenda_item_id: int | None
+
+
+@dataclass(frozen=True)
 class SpeakerReordered(Event):
     """The queue's new order: ``request_ids`` (positions are their indexes)."""
 

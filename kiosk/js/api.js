@@ -4,10 +4,12 @@
 import { getLang, setTimeZone, t } from "./i18n.js";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  /** `body`: the error's whole JSON body, for the fields a caller acts on (e.g. `confirm`) */
+  constructor(status, detail, body = null) {
     super(detail);
     this.status = status;
     this.detail = detail;
+    this.body = body;
   }
 }
 
@@ -77,7 +79,7 @@ export class Api {
       }
     }
     if (!response.ok) {
-      const error = new ApiError(response.status, detailText(data, response.status));
+      const error = new ApiError(response.status, detailText(data, response.status), data);
       if (response.status === 401 && !path.startsWith("/api/auth/login")) {
         this.forget();
         this.onUnauthorized(error);
@@ -111,7 +113,7 @@ export class Api {
   }
 
   _failed(status, data, path) {
-    const error = new ApiError(status, detailText(data, status));
+    const error = new ApiError(status, detailText(data, status), data);
     if (status === 401 && !path.startsWith("/api/auth/login")) {
       this.forget();
       this.onUnauthorized(error);

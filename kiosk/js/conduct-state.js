@@ -22,6 +22,9 @@ export function applyConductEvent(state, name, data) {
     case "speaker.removed":
       floor.queue = floor.queue.filter((r) => r.id !== data.request_id);
       break;
+    case "speaker.lapsed":
+      floor.queue = floor.queue.filter((r) => !data.request_ids.includes(r.id));
+      break;
     case "speaker.started":
       floor.queue = floor.queue.filter((r) => r.id !== data.request.id);
       floor.speaking = data.request;

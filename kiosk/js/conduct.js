@@ -209,7 +209,7 @@ export class ConsoleConclusions {
     const select = h("select", { testid: "conclusion-item", onchange: () => { this.itemId = Number(select.value); this.render(state); } },
       ...items.map((i) => h("option", { value: String(i.id), selected: i.id === this.itemId }, i.title)));
     const current = state.conclusions.find((c) => c.agenda_item_id === this.itemId);
-    const text = h("textarea", { rows: "4", maxlength: "10000", testid: "conclusion-text" });
+    const text = h("textarea", { rows: "4", maxlength: "10000", testid: "conclusion-text", "aria-label": t("conclusion.title") });
     text.value = current ? current.text : "";
     const save = h("button", { class: "btn btn-primary", type: "button", testid: "conclusion-save",
       disabled: state.meeting.status === "closed",
@@ -243,7 +243,7 @@ export class ConsoleTasks {
       const remove = h("button", { class: "btn btn-small btn-danger", type: "button", testid: `task-delete-${task.id}`,
         onclick: () => this.ctx.act(remove, () => this.ctx.api.delete(`/api/tasks/${task.id}`)) }, t("common.delete"));
       return remove;
-    })() : null)) : h("p", { class: "muted" }, t("task.none")));
+    })() : null)) : h("li", { class: "muted empty" }, t("task.none")));
     this.form.hidden = !canManage;
     if (!canManage || this.form.contains(document.activeElement)) return;
     const title = h("input", { type: "text", maxlength: "500", required: true, testid: "task-title" });

@@ -122,7 +122,7 @@ export class AgendaEditor {
     const presenter = h("input", { maxlength: "200", testid: "new-item-presenter", placeholder: t("field.presenter") });
     const duration = durationInput(null, "new-item-duration");
     duration.placeholder = t("field.minutes");
-    duration.title = t("field.duration");
+    duration.setAttribute("aria-label", t("field.duration"));
     const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "add-item" }, `+ ${t("agenda.add")}`);
     return h("form", {
       class: "inline-form add-item-form",

@@ -16,6 +16,7 @@ import {
 } from "./documents.js";
 import { SummaryPanel } from "./doc-summary.js";
 import { NotesPanel } from "./notes.js";
+import { confirmationAsked, confirmConfidentialPresent } from "./present-confirm.js";
 import { fill, h, showError, showToast } from "./ui.js";
 
 const ZOOM_MIN = 0.5;
@@ -284,8 +285,14 @@ export class DocumentViewer {
             await this.api.post(`/api/meetings/${this.live.meetingId}/present`, body);
           } catch (error) {
             this.expectedEchoes.delete(key);
+            const asked = body.confirm ? null : confirmationAsked(error);
+            if (asked && await confirmConfidentialPresent(asked) && this.presenter) {
+              // the newest page wanted meanwhile, with the confirmation
+              this.presentWanted = { ...(this.presentWanted || body), confirm: true };
+              continue;
+            }
             this.presenter = false;
-            showError(error);
+            if (!asked) showError(error);
             if (this.isOpen) this.renderMode();
             this.onChange();
           }
@@ -533,7 +540,7 @@ export class DocumentViewer {
     }, icon("next"));
     this.pageInput = h("input", {
       class: "viewer-page-input", type: "number", min: "1", inputmode: "numeric", testid: "viewer-page-input",
-      "aria-label": t("viewer.jump"), title: t("viewer.jump"),
+      "aria-label": t("viewer.jump"),
       onkeydown: (event) => {
         if (event.key === "Enter") {
           event.preventDefault();

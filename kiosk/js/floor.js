@@ -55,7 +55,7 @@ function speakerLine(state, speech, { big = false } = {}) {
     "data-user-id": String(speech.user_id), "data-request-id": String(speech.id) },
   h("p", { class: "card-kicker" }, h("span", { class: "live-dot", "aria-hidden": "true" }), t("floor.speaking")),
   h("p", { class: "speaker-name", testid: "speaker-name" }, personName(state, speech.user_id)),
-  title ? h("p", { class: "muted" }, t("floor.on_item", { title })) : null,
+  title ? h("p", { class: "muted speaker-item" }, t("floor.on_item", { title })) : null,
   speechClock(speech, { big }));
 }
 
@@ -174,13 +174,20 @@ export class ConsoleFloor {
   }
 }
 
-/** The room screen: the speaker with a large countdown and who is next (null when nobody speaks or waits). */
+/**
+ * The room screen: the speaker with a large countdown and who is next (null when nobody speaks or waits).
+ * A request made for another item than the one under way says which item it is for.
+ */
 export function projectorSpeaker(state) {
   const floor = state.floor;
   if (!floor || (!floor.speaking && !floor.queue.length)) return null;
   const next = floor.queue[0];
+  const nextItem = next && next.agenda_item_id != null && next.agenda_item_id !== state.current_item_id
+    ? itemTitle(state, next.agenda_item_id) : null;
   return h("section", { class: "projector-speaker", testid: "projector-speaker" },
     floor.speaking ? speakerLine(state, floor.speaking, { big: true }) : null,
-    next ? h("p", { class: "projector-next-speaker", testid: "projector-next-speaker", "data-user-id": String(next.user_id) },
-      h("span", { class: "meta-label" }, `${t("floor.next")}: `), personName(state, next.user_id)) : null);
+    next ? h("p", { class: "projector-next-speaker", testid: "projector-next-speaker", "data-user-id": String(next.user_id),
+      "data-item-id": next.agenda_item_id == null ? "" : String(next.agenda_item_id) },
+    h("span", { class: "meta-label" }, `${t("floor.next")}: `), personName(state, next.user_id),
+    nextItem ? h("span", { class: "speaker-item" }, ` · ${t("floor.on_item", { title: nextItem })}`) : null) : null);
 }

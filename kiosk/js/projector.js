@@ -141,7 +141,7 @@ function start() {
 }
 
 function mount() {
-  const screen = h("main", { class: "projector-screen", testid: "projector" },
+  const screen = h("div", { class: "projector-screen", testid: "projector" },
     h("p", { class: "projector-loading" }, t("common.loading")));
   fill(root, connectionBanner(live), screen);
   live.onChange((state) => render(screen, state));
@@ -159,7 +159,43 @@ function projectorPollShown(state) {
   if (!section) return null;
   const poll = (state.polls || []).find((p) => String(p.id) === section.dataset.pollId);
   const onItem = (poll.agenda_item_id ?? null) === (state.current_item_id ?? null);
-  return poll.status === "open" || onItem ? section : null;
+  if (poll.status !== "open" && !onItem) return null;
+  // the chart's rows share the focus panel's height (kiosk/css/app.css, .projector-poll)
+  section.style.setProperty("--poll-rows", String(Math.max(3, poll.options.length)));
+  return section;
+}
+
+/**
+ * What the middle of the screen is about: an open vote, else the speaker, else a vote's result.
+ * The focus takes the room left under the item; the other one shrinks to a line.
+ */
+function focusOf(state, speaker, poll) {
+  if (poll && poll.dataset.status === "open") return "vote";
+  if (speaker && state.floor && state.floor.speaking) return "speaker";
+  return poll ? "vote" : null;
+}
+
+function currentSection(state) {
+  const { meeting } = state;
+  const { current, parent } = currentAndNext(state);
+  if (!current) {
+    const text = meeting.status === "closed" ? t("meeting.closed")
+      : meeting.status === "draft" ? t("projector.waiting") : t("meeting.no_current");
+    return h("section", { class: "projector-current is-empty", testid: "projector-current" },
+      h("h2", { class: "projector-title", testid: "current-item-title", "data-item-id": "" }, text));
+  }
+  return h("section", { class: "projector-current", testid: "projector-current" },
+    h("p", { class: "projector-kicker" }, t("projector.now")),
+    parent ? h("p", { class: "projector-parent", testid: "current-item-parent" },
+      `${parent.number}. ${parent.item.title}`) : null,
+    h("div", { class: "projector-current-line" },
+      h("span", { class: "projector-number", testid: "current-item-number" }, current.number),
+      h("h2", { class: "projector-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
+        current.item.title)),
+    current.item.presenter
+      ? h("p", { class: "projector-presenter", testid: "current-item-presenter" },
+        h("span", {}, `${t("meeting.presenter")}: `), current.item.presenter)
+      : null);
 }
 
 function render(screen, state) {
@@ -171,28 +207,14 @@ function render(screen, state) {
   }
   screen.classList.remove("is-presenting");
   const { meeting } = state;
-  const { current, parent, next } = currentAndNext(state);
+  const { next } = currentAndNext(state);
   document.title = `${meeting.title} · ${t("app.projector")}`;
-  let middle;
-  if (current) {
-    middle = h("section", { class: "projector-current", testid: "projector-current" },
-      h("p", { class: "projector-kicker" }, t("projector.now")),
-      parent ? h("p", { class: "projector-parent", testid: "current-item-parent" },
-        `${parent.number}. ${parent.item.title}`) : null,
-      h("div", { class: "projector-current-line" },
-        h("span", { class: "projector-number", testid: "current-item-number" }, current.number),
-        h("h2", { class: "projector-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
-          current.item.title)),
-      current.item.presenter
-        ? h("p", { class: "projector-presenter", testid: "current-item-presenter" },
-          h("span", {}, `${t("meeting.presenter")}: `), current.item.presenter)
-        : null);
-  } else {
-    const text = meeting.status === "closed" ? t("meeting.closed")
-      : meeting.status === "draft" ? t("projector.waiting") : t("meeting.no_current");
-    middle = h("section", { class: "projector-current is-empty", testid: "projector-current" },
-      h("h2", { class: "projector-title", testid: "current-item-title", "data-item-id": "" }, text));
-  }
+  const speaker = projectorSpeaker(state);
+  const poll = projectorPollShown(state);
+  const focus = focusOf(state, speaker, poll);
+  const focused = focus === "vote" ? poll : focus === "speaker" ? speaker : null;
+  const aside = [speaker, poll].filter((part) => part && part !== focused);
+  for (const part of aside) part.classList.add("is-compact");
   fill(screen,
     h("header", { class: "projector-head" },
       h("div", { class: "projector-emblem", "aria-hidden": "true" }, "★"),
@@ -204,10 +226,11 @@ function render(screen, state) {
         h("span", { class: `projector-status status-${meeting.status}`, testid: "meeting-status",
           "data-status": meeting.status }, t(`status.${meeting.status}`)),
         h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())))),
-    middle,
-    projectorSpeaker(state),
-    projectorPollShown(state),
-    h("div", { class: "projector-attendance", testid: "projector-attendance" }, quorumLine(state.attendance)),
+    h("main", { class: `projector-body${focus ? ` has-focus focus-${focus}` : ""}`, testid: "projector-body",
+      "data-focus": focus || "" },
+    currentSection(state),
+    focused ? h("div", { class: "projector-focus", testid: "projector-focus" }, focused) : null,
+    ...aside),
     h("footer", { class: "projector-foot" },
       next
         ? h("p", { class: "projector-next", testid: "next-item" },
@@ -216,6 +239,7 @@ function render(screen, state) {
           h("span", { class: "projector-next-title" }, next.item.title),
           next.item.presenter ? h("span", { class: "projector-next-presenter" }, next.item.presenter) : null)
         : h("p", { class: "projector-next" }),
+      h("div", { class: "projector-attendance", testid: "projector-attendance" }, quorumLine(state.attendance)),
       h("div", { class: "projector-tools" }, langButton(() => {
         translateStatic();
         fill(root, connectionBanner(live), screen);

@@ -236,7 +236,9 @@ class MeetingView {
         h("div", { class: "meeting-columns" },
           h("section", { class: "card agenda-card" },
             h("h2", { class: "card-title" }, t("meeting.agenda")),
-            h("div", { class: "agenda-scroll" }, this.agenda)),
+            // it scrolls on its own: a region keyboards can reach
+            h("div", { class: "agenda-scroll", tabindex: "0", role: "region", "aria-label": t("meeting.agenda") },
+              this.agenda)),
           h("aside", { class: "side-column" },
             this.presenting, this.chair.build(), this.floor.build(), this.polls.build(), this.current,
             this.opinion.build(), this.assistant.build(), this.general, this.tasks.build(), this.checkinLast,

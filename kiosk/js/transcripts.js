@@ -144,7 +144,7 @@ export class ConsoleTranscripts {
           if (result && result.ok) this.reload();
         } }, t("common.delete"));
       return remove;
-    })() : null)) : [h("p", { class: "muted" }, t("transcript.none"))]));
+    })() : null)) : [h("li", { class: "muted empty" }, t("transcript.none"))]));
     this.form.hidden = !manage;
     if (!manage || this.form.contains(document.activeElement)) return;
     const file = h("input", { type: "file", accept: ".txt,.vtt,.srt,text/plain,text/vtt", required: true,

@@ -18,6 +18,7 @@ from server.audit import audit
 from server.auth.models import User
 from server.errors import Conflict, Invalid, NotFound
 from server.events import AgendaChanged, AgendaCurrent
+from server.floor.service import lapse_requests
 from server.live.context import ChangeContext
 from server.meetings.access import load_access, load_managed
 from server.meetings.models import Meeting, MeetingStatus
@@ -40,9 +41,12 @@ async def list_agenda(session: AsyncSession, meeting_id: int) -> list[AgendaItem
 
 
 async def move_current(ctx: ChangeContext, meeting: Meeting, item: AgendaItem | None) -> None:
-    """The previous current item becomes done, ``item`` becomes current (clients apply the same rule)."""
+    """The previous current item becomes done, ``item`` becomes current (clients apply the same rule);
+    requests to speak on the previous item that are still waiting lapse."""
     assert meeting.id is not None
     previous_id, previous = meeting.current_item_id, None
+    if previous_id is not None and (item is None or item.id != previous_id):
+        await lapse_requests(ctx, meeting.id, previous_id)
     if previous_id is not None:
         previous = await ctx.session.get(AgendaItem, previous_id)
         if previous is not None:

@@ -16,7 +16,7 @@ from server.auth.service import Principal
 from server.documents.models import Classification, Document, DocumentReader, DocumentStatus
 from server.errors import NotFound
 from server.meetings.access import MANAGING_ROLES, MeetingAccess, load_access
-from server.meetings.models import Meeting, MeetingRole, Participant
+from server.meetings.models import Attendance, Meeting, MeetingRole, Participant
 
 
 async def readers_of(session: AsyncSession, document_id: int) -> set[int]:
@@ -152,3 +152,31 @@ async def meeting_viewers(session: AsyncSession, meeting_id: int) -> list[int]:
     people = (await session.exec(select(Participant.user_id).where(Participant.meeting_id == meeting_id))).all()
     admins = (await session.exec(select(User.id).where(User.role == SystemRole.admin))).all()
     return sorted(set(people) | {a for a in admins if a is not None})
+
+
+# attendance that says the person is not in the room; "unknown" (not checked in yet) may well be there
+AWAY = (Attendance.absent, Attendance.excused, Attendance.delegated)
+
+
+async def room_outsiders(session: AsyncSession, document: Document, readers: set[int]) -> list[dict[str, object]]:
+    """The participants who may be in the room and may not read ``document``: whom a room screen showing it
+    would show it to. Checked in or not yet marked, by role (guests first) and name."""
+    rows = (
+        await session.exec(
+            select(Participant, User)
+            .join(User, col(User.id) == Participant.user_id)
+            .where(Participant.meeting_id == document.meeting_id)
+        )
+    ).all()
+    outsiders = [
+        {
+            "user_id": user.id,
+            "full_name": user.full_name or user.username,
+            "role": str(participant.role),
+            "attendance": str(participant.attendance),
+        }
+        for participant, user in rows
+        if Attendance(participant.attendance) not in AWAY
+        and not may_read_as(MeetingRole(participant.role), participant.user_id, document, readers)
+    ]
+    return sorted(outsiders, key=lambda person: (person["role"] != MeetingRole.guest, str(person["full_name"])))

@@ -77,6 +77,11 @@ class DocumentText(BaseModel):
 class PresentRequest(BaseModel):
     document_id: int | None = Field(description="None stops presenting")
     page: int = Field(default=1, ge=1)
+    confirm: bool = Field(
+        default=False,
+        description="Show a confidential document to the room although people there may not read it "
+        "(chair or secretary only); without it such a request is refused with 409 naming them",
+    )
 
 
 class Presenting(BaseModel):

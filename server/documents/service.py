@@ -19,7 +19,14 @@ from server.agenda.models import AgendaItem
 from server.audit import audit
 from server.auth.models import User
 from server.db import on_commit
-from server.documents.access import audience_of, load_readable, meeting_viewers, readers_of, visible_documents
+from server.documents.access import (
+    audience_of,
+    load_readable,
+    meeting_viewers,
+    readers_of,
+    room_outsiders,
+    visible_documents,
+)
 from server.documents.models import Classification, Document, DocumentReader, DocumentStatus, DocumentVersion
 from server.documents.schemas import (
     DocumentDetail,
@@ -31,7 +38,7 @@ from server.documents.schemas import (
     document_public,
 )
 from server.documents.upload import ReceivedUpload, document_error
-from server.errors import Forbidden, Invalid, NotFound
+from server.errors import ConfirmationNeeded, Forbidden, Invalid, NotFound
 from server.events import DocumentAdded, DocumentRemoved, DocumentUpdated, Present
 from server.live.context import ChangeContext
 from server.meetings.access import MeetingAccess, load_access, load_managed
@@ -308,6 +315,7 @@ class DocumentService:
         access = await load_access(self.session, meeting_id, self.ctx.principal)
         await self._require_presenter(access)
         meeting = access.meeting
+        confirmed: dict[str, object] = {}
         if data.document_id is None:
             await self._set_presenting(meeting, None, None, None)
         else:
@@ -319,7 +327,10 @@ class DocumentService:
                     f"Page {data.page} is beyond the last page ({document.page_count})",
                     f"Trang {data.page} vượt quá số trang ({document.page_count})",
                 )
-            audience = await audience_of(self.session, document, await readers_of(self.session, document.id or 0))
+            readers = await readers_of(self.session, document.id or 0)
+            if document.classification == Classification.confidential and meeting.presenting_document_id != document.id:
+                confirmed = await self._confirm_confidential(access, document, readers, data.confirm)
+            audience = await audience_of(self.session, document, readers)
             await self._set_presenting(meeting, document.id, data.page, audience)
         audit(
             self.session,
@@ -330,6 +341,7 @@ class DocumentService:
             meeting_id=meeting_id,
             document_id=data.document_id,
             page=data.page,
+            **confirmed,
         )
         await self.session.commit()
         return Presenting(document_id=meeting.presenting_document_id, page=meeting.presenting_page)
@@ -347,6 +359,29 @@ class DocumentService:
             others = sorted(set(await meeting_viewers(self.session, meeting.id)) - set(audience))
             if others:
                 await self.ctx.emit(meeting.id, Present(document_id=None, page=None), others)
+
+    async def _confirm_confidential(
+        self, access: MeetingAccess, document: Document, readers: set[int], confirm: bool
+    ) -> dict[str, object]:
+        """A confidential document reaches the room screen only when the chair or the secretary confirms it,
+        knowing who in the room may not read it; page turns of the document shown need no new confirmation.
+        Returns what the audit row keeps of the confirmation."""
+        if not access.can_manage:
+            raise Forbidden(
+                "Only the chair or the secretary may show a confidential document to the room",
+                "Chỉ chủ trì hoặc thư ký mới được trình chiếu tài liệu mật",
+            )
+        outsiders = await room_outsiders(self.session, document, readers)
+        if not confirm:
+            names = ", ".join(str(person["full_name"]) for person in outsiders)
+            raise ConfirmationNeeded(
+                f"'{document.title}' is confidential; in the room, these may not read it: {names or 'nobody'}. "
+                "Send confirm: true to show it anyway",
+                f"'{document.title}' là tài liệu mật; người trong phòng không được đọc: {names or 'không có'}. "
+                "Hãy xác nhận để vẫn trình chiếu",
+                {"document_id": document.id, "title": document.title, "outsiders": outsiders},
+            )
+        return {"confidential_confirmed": True, "outsiders": [person["user_id"] for person in outsiders]}
 
     async def _require_presenter(self, access: MeetingAccess) -> None:
         if access.can_manage:

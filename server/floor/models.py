@@ -17,6 +17,7 @@ class SpeakerStatus(StrEnum):
     done = "done"  # spoke; started_at and ended_at are the speech, kept for the minutes
     withdrawn = "withdrawn"  # taken back by the requester while waiting
     removed = "removed"  # taken off the queue by the chair or secretary
+    lapsed = "lapsed"  # still waiting when the meeting moved on from its item, or closed
 
 
 ACTIVE = (SpeakerStatus.waiting, SpeakerStatus.speaking)

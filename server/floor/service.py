@@ -19,6 +19,7 @@ from server.db import utcnow
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.events import (
     SpeakerEnded,
+    SpeakerLapsed,
     SpeakerRemoved,
     SpeakerReordered,
     SpeakerRequested,
@@ -92,6 +93,40 @@ async def end_current_speech(ctx: ChangeContext, meeting_id: int) -> None:
     speech = await speaking_of(ctx.session, meeting_id)
     if speech is not None:
         await end_speech(ctx, meeting_id, speech)
+
+
+async def lapse_requests(ctx: ChangeContext, meeting_id: int, agenda_item_id: int | None) -> None:
+    """Close the waiting requests for ``agenda_item_id`` (None: every waiting request) unheard; no commit.
+
+    A request belongs to its item: once the meeting has moved on from it (or closed), the request would
+    otherwise stand in the queue, and as "next" on the room screen, under an item it is not about.
+    """
+    query = select(SpeakerRequest).where(
+        SpeakerRequest.meeting_id == meeting_id, SpeakerRequest.status == SpeakerStatus.waiting
+    )
+    if agenda_item_id is not None:
+        query = query.where(SpeakerRequest.agenda_item_id == agenda_item_id)
+    requests = list((await ctx.session.exec(query.order_by(col(SpeakerRequest.id)))).all())
+    if not requests:
+        return
+    now = utcnow()
+    for request in requests:
+        request.status = SpeakerStatus.lapsed
+        request.ended_at = now
+        ctx.session.add(request)
+    await ctx.session.flush()
+    request_ids = [request.id for request in requests if request.id is not None]
+    await ctx.emit(meeting_id, SpeakerLapsed(request_ids=request_ids, agenda_item_id=agenda_item_id))
+    audit(
+        ctx.session,
+        ctx.principal.id,
+        "speaker.lapse",
+        "speaker_request",
+        None,
+        meeting_id=meeting_id,
+        agenda_item_id=agenda_item_id,
+        request_ids=request_ids,
+    )
 
 
 class FloorService:

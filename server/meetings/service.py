@@ -11,6 +11,7 @@ from server.agenda.service import move_current
 from server.audit import audit
 from server.auth.models import User
 from server.db import on_commit, utcnow
+from server.documents.presenting import sees_unreadable, withdraw_for_newcomer
 from server.errors import Conflict, Invalid, NotFound
 from server.events import (
     MeetingDeleted,
@@ -18,7 +19,7 @@ from server.events import (
     MeetingUpdated,
     ParticipantChanged,
 )
-from server.floor.service import end_current_speech
+from server.floor.service import end_current_speech, lapse_requests
 from server.live.context import ChangeContext
 from server.live.wire import encode_published
 from server.meetings.access import MeetingAccess, load_access, load_managed, meetings_visible_to
@@ -166,6 +167,7 @@ class MeetingService:
             await move_current(self.ctx, meeting, None)
         await close_open_polls(self.ctx, meeting)
         await end_current_speech(self.ctx, meeting_id)  # the speech's end is logged for the minutes
+        await lapse_requests(self.ctx, meeting_id, None)  # nobody is left waiting for a closed meeting
         meeting.status = MeetingStatus.closed
         meeting.closed_at = utcnow()
         return await self._status_changed(meeting, "meeting.close")
@@ -246,6 +248,7 @@ class ParticipantService:
     async def update(self, meeting_id: int, participant_id: int, data: ParticipantUpdate) -> ParticipantPublic:
         await load_managed(self.session, meeting_id, self.ctx.principal)
         participant, user = await self._get(meeting_id, participant_id)
+        seen_before = await sees_unreadable(self.session, meeting_id, participant)
         if data.role is not None:
             participant.role = data.role
         if data.attendance is not None:
@@ -254,7 +257,7 @@ class ParticipantService:
                 participant.delegated_to_user_id = await self._delegate_id(participant, data)
             participant.attendance_note = (data.attendance_note or "").strip()
         self.session.add(participant)
-        return await self._changed(meeting_id, "updated", participant, user)
+        return await self._changed(meeting_id, "updated", participant, user, seen_before=seen_before)
 
     async def check_in(self, meeting_id: int) -> ParticipantPublic:
         access = await load_access(self.session, meeting_id, self.ctx.principal)
@@ -262,9 +265,10 @@ class ParticipantService:
             raise Invalid("You are not a participant of this meeting", "Bạn không có trong thành phần cuộc họp")
         require_open(access.meeting)
         participant = access.participant
+        seen_before = await sees_unreadable(self.session, meeting_id, participant)
         self._set_attendance(participant, Attendance.present)
         self.session.add(participant)
-        return await self._changed(meeting_id, "updated", participant, self.ctx.principal.user)
+        return await self._changed(meeting_id, "updated", participant, self.ctx.principal.user, seen_before=seen_before)
 
     async def remove(self, meeting_id: int, participant_id: int) -> None:
         await load_managed(self.session, meeting_id, self.ctx.principal)
@@ -316,7 +320,11 @@ class ParticipantService:
         assert user is not None
         return participant, user
 
-    async def _changed(self, meeting_id: int, action: str, participant: Participant, user: User) -> ParticipantPublic:
+    async def _changed(
+        self, meeting_id: int, action: str, participant: Participant, user: User, *, seen_before: bool = False
+    ) -> ParticipantPublic:
+        """Publish and audit a participant's change; ``seen_before``: they already saw the confidential
+        document on the room screen (the presenter confirmed it with them there)."""
         await self.session.flush()
         delegate = (
             await self.session.get(User, participant.delegated_to_user_id) if participant.delegated_to_user_id else None
@@ -336,5 +344,7 @@ class ParticipantService:
             attendance=str(participant.attendance),
             delegated_to_user_id=participant.delegated_to_user_id,
         )
+        if not seen_before:
+            await withdraw_for_newcomer(self.ctx, meeting_id, participant)
         await self.session.commit()
         return public

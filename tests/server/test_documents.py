@@ -330,3 +330,62 @@ def test_a_shorter_new_version_moves_the_presented_page_back(docs_app: App, tmp_
     assert response.status_code == 202, response.text
     state = docs_app.users["del1"].ok("GET", f"/api/meetings/{meeting_id}/snapshot")["state"]
     assert state["presenting"] == {"document_id": document["id"], "page": 1}
+
+
+def test_a_confidential_document_reaches_the_room_only_when_the_chair_or_secretary_confirms(docs_app: App) -> None:
+    sec, chair, del1 = docs_app.users["sec"], docs_app.users["chair"], docs_app.users["del1"]
+    meeting_id, items = docs_app.new_meeting(live=True)
+    secret = wait_ready(
+        sec, upload(sec, meeting_id, IHANOI, classification="confidential", allowed_usernames="del1").json()["id"]
+    )
+    shown = {"document_id": secret["id"], "page": 1}
+    docs_app.users["guest"].ok("POST", f"/api/meetings/{meeting_id}/checkin")
+
+    refused = sec.request("POST", f"/api/meetings/{meeting_id}/present", json=shown)
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    # the guest (checked in) may not read it; del1 is on its list, the chair and secretary always may
+    assert [p["role"] for p in body["confirm"]["outsiders"]] == ["guest"]
+    assert body["confirm"]["outsiders"][0]["attendance"] == "present"
+    assert body["confirm"]["outsiders"][0]["full_name"] in body["detail"]
+    assert sec.ok("GET", f"/api/meetings/{meeting_id}/snapshot")["state"]["presenting"]["document_id"] is None
+
+    # the item's presenter may present, but not confirm a confidential document to the room
+    sec.ok("PATCH", f"/api/meetings/{meeting_id}/agenda/{items[0]}", json={"presenter_user_id": del1.user["id"]})
+    sec.ok("POST", f"/api/meetings/{meeting_id}/agenda/{items[0]}/current")
+    forbidden = del1.request("POST", f"/api/meetings/{meeting_id}/present", json={**shown, "confirm": True})
+    assert forbidden.status_code == 403, forbidden.text
+
+    chair.ok("POST", f"/api/meetings/{meeting_id}/present", json={**shown, "confirm": True})
+    assert sec.ok("GET", f"/api/meetings/{meeting_id}/snapshot")["state"]["presenting"] == shown
+    # turning its pages needs no new confirmation
+    chair.ok("POST", f"/api/meetings/{meeting_id}/present", json={**shown, "page": 2})
+    audit = docs_app.users["root"].ok("GET", "/api/audit", params={"meeting_id": meeting_id})
+    presented = [a["detail"] for a in audit if a["action"] == "document.present"]
+    guest_id = body["confirm"]["outsiders"][0]["user_id"]
+    assert sorted(d["page"] for d in presented) == [1, 2]
+    confirmed = [d for d in presented if d.get("confidential_confirmed")]
+    assert [(d["page"], d["outsiders"]) for d in confirmed] == [(1, [guest_id])]
+
+
+def test_someone_who_may_not_read_it_arriving_takes_a_confidential_document_off_the_room_screen(
+    docs_app: App,
+) -> None:
+    sec, guest = docs_app.users["sec"], docs_app.users["guest"]
+    meeting_id, _ = docs_app.new_meeting(live=True)
+    secret = wait_ready(sec, upload(sec, meeting_id, IHANOI, classification="confidential").json()["id"])
+    shown = {"document_id": secret["id"], "page": 1}
+    sec.ok("POST", f"/api/meetings/{meeting_id}/present", json={**shown, "confirm": True})
+
+    def presenting() -> Any:
+        return sec.ok("GET", f"/api/meetings/{meeting_id}/snapshot")["state"]["presenting"]["document_id"]
+
+    # the guest was named when it was confirmed (not yet checked in): checking in changes nothing
+    guest.ok("POST", f"/api/meetings/{meeting_id}/checkin")
+    assert presenting() == secret["id"]
+    # a delegate added afterwards was not: the document leaves the screens, and the audit says why
+    sec.ok("POST", f"/api/meetings/{meeting_id}/participants", json={"username": "outsider"})
+    assert presenting() is None
+    audit = docs_app.users["root"].ok("GET", "/api/audit", params={"meeting_id": meeting_id})
+    withdrawn = [a["detail"] for a in audit if a["action"] == "document.present.withdrawn"]
+    assert [d["document_id"] for d in withdrawn] == [secret["id"]]

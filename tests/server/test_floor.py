@@ -114,6 +114,41 @@ def test_closing_the_meeting_ends_the_speech(app: App) -> None:
     assert late.status_code == 409
 
 
+def test_requests_lapse_when_the_meeting_moves_on_from_their_item_and_when_it_closes(app: App) -> None:
+    meeting_id, items = app.new_meeting(live=True)
+    with_second_delegate(app, meeting_id)
+    sec, chair, del1 = app.users["sec"], app.users["chair"], app.users["del1"]
+    base = f"/api/meetings/{meeting_id}/speakers"
+    sec.ok("POST", f"/api/meetings/{meeting_id}/agenda/{items[0]}/current")
+    on_first = del1.ok("POST", base, json={})
+    for_later = chair.ok("POST", base, json={"agenda_item_id": items[1]})
+    speaking = app.users["outsider"].ok("POST", base, json={})
+    sec.ok("POST", f"{base}/{speaking['id']}/start")
+
+    sec.ok("POST", f"/api/meetings/{meeting_id}/agenda/{items[1]}/current")
+    floor = floor_of(app, meeting_id)
+    assert [r["id"] for r in floor["queue"]] == [for_later["id"]], "the request for the next item stays"
+    assert floor["speaking"]["id"] == speaking["id"], "a speech under way is the chair's to end"
+    again = del1.ok("POST", base, json={})
+    assert again["agenda_item_id"] == items[1], "may ask again, on the new item"
+
+    sec.ok("POST", f"{base}/{speaking['id']}/end")
+    late = sec.ok("POST", base, json={"agenda_item_id": items[0]})  # on an item already dealt with
+
+    sec.ok("POST", f"/api/meetings/{meeting_id}/close")
+    floor = sec.ok("GET", base)
+    assert floor["queue"] == [] and floor["speaking"] is None
+    audit = app.users["root"].ok("GET", "/api/audit", params={"meeting_id": meeting_id})
+    lapses = [
+        (a["detail"]["agenda_item_id"], a["detail"]["request_ids"]) for a in audit if a["action"] == "speaker.lapse"
+    ]
+    assert sorted(lapses, key=lambda lapse: lapse[1]) == [
+        (items[0], [on_first["id"]]),
+        (items[1], [for_later["id"], again["id"]]),  # the current item's, as the meeting closes
+        (None, [late["id"]]),  # and whatever else still waited
+    ]
+
+
 @pytest.mark.parametrize(
     ("who", "action", "status"),
     [

@@ -18,6 +18,8 @@ def apply_conduct_event(state: dict[str, Any], name: str, data: dict[str, Any]) 
         floor["queue"] = _by_position([*floor["queue"], data["request"]])
     elif name in ("speaker.withdrawn", "speaker.removed"):
         floor["queue"] = [r for r in floor["queue"] if r["id"] != data["request_id"]]
+    elif name == "speaker.lapsed":
+        floor["queue"] = [r for r in floor["queue"] if r["id"] not in data["request_ids"]]
     elif name == "speaker.started":
         floor["queue"] = [r for r in floor["queue"] if r["id"] != data["request"]["id"]]
         floor["speaking"] = data["request"]
