@@ -32,7 +32,9 @@ from server.audit_routes import list_audit
 from server.auth.cache import PrincipalCache
 from server.auth.controller import AuthController
 from server.auth.middleware import TokenAuthMiddleware
-from server.auth.service import Authenticator, TokenHasher
+from server.auth.passwords import Hashing
+from server.auth.service import Authenticator, LoginGuard, TokenHasher
+from server.auth.throttle import LoginThrottle, ThrottlePolicy
 from server.cluster import Cluster
 from server.conclusions.controller import ConclusionController, TaskController
 from server.db import Database, session_for_request
@@ -77,6 +79,21 @@ async def health(request: Request) -> dict[str, object]:
         # background work this process did since it started (several processes: each piece done by one)
         "work": {"extracted": state.worker.extracted, "ocr_pages": state.ocr.pages_read},
     }
+
+
+def login_guard_for(settings: Settings, audit_buffer: AuditBuffer) -> LoginGuard:
+    def policy(free_attempts: int) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            free_attempts, settings.login_lock_seconds, settings.login_lock_max_seconds, settings.login_window_seconds
+        )
+
+    throttle = LoginThrottle(
+        account=policy(settings.login_account_free_attempts),
+        address=policy(settings.login_address_free_attempts),
+        redis_url=settings.redis_url,
+        namespace=settings.redis_namespace,
+    )
+    return LoginGuard(throttle, Hashing(settings.password_hash_threads), audit_buffer)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -130,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         else None
     )
     audit_buffer = AuditBuffer(db)
+    login_guard = login_guard_for(settings, audit_buffer)
     tally = PollTally(db, publish, settings.poll_tally_seconds)
     ballots = BallotWriter(db, tally)
 
@@ -159,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await live.stop()
             await cluster.stop()
             await audit_buffer.stop()
+            await login_guard.throttle.close()
             await db.dispose()
 
     state = State(
@@ -182,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "cluster": cluster,
             "leases": leases,
             "authenticator": Authenticator(db, token_hasher, principals),
+            "login_guard": login_guard,
         }
     )
     return Litestar(
