@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request, Response, get
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.datastructures import State
@@ -16,7 +16,6 @@ from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,6 +42,9 @@ from server.documents.ocr_worker import OcrWorker
 from server.documents.worker import DocumentWorker
 from server.errors import AppError, app_error_handler, http_error_handler
 from server.floor.controller import FloorController
+from server.hardening import hardening_hook
+from server.health import problems as health_problems
+from server.input_guard import InputGuard
 from server.kiosk_routes import kiosk_routes
 from server.leases import Leases
 from server.live.hub import LiveHub
@@ -52,6 +54,7 @@ from server.live.wire import channel_name
 from server.meetings.controller import MeetingController
 from server.minutes.controller import MinutesController, MinutesVerifyController
 from server.notes.controller import NoteController
+from server.openapi_ui import LocalSwaggerRenderPlugin
 from server.opinions.controller import OpinionController
 from server.settings import Settings
 from server.transcripts.controller import TranscriptController
@@ -68,17 +71,23 @@ async def provide_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 @get("/health", exclude_from_auth=True, tags=["system"])
-async def health(request: Request) -> dict[str, object]:
+async def health(request: Request) -> Response[dict[str, object]]:
     """Liveness, how many tablets this process holds open, which process this is (the ``owner`` of the
-    ``work_lease`` rows it holds, when several processes share the database) and the background work it did."""
+    ``work_lease`` rows it holds, when several processes share the database) and the background work it did.
+    503 with ``"status": "error"`` and the ``problems`` while the data directory or the database cannot be
+    written."""
     state = request.app.state
-    return {
-        "status": "ok",
+    found = await health_problems(state.settings.data_dir, state.db)
+    body: dict[str, object] = {
+        "status": "error" if found else "ok",
         "connections": len(state.live.connections),
         "instance": state.cluster.instance,
         # background work this process did since it started (several processes: each piece done by one)
         "work": {"extracted": state.worker.extracted, "ocr_pages": state.ocr.pages_read},
     }
+    if found:
+        body["problems"] = found
+    return Response(body, status_code=503 if found else 200)
 
 
 def login_guard_for(settings: Settings, audit_buffer: AuditBuffer) -> LoginGuard:
@@ -227,7 +236,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *kiosk_routes(KIOSK_DIR),
         ],
         dependencies={"db_session": Provide(provide_db_session)},
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=["^/schema"])],
+        middleware=[InputGuard(), DefineMiddleware(TokenAuthMiddleware, exclude=["^/schema"])],
+        before_send=[hardening_hook(settings)],
         plugins=[channels],
         lifespan=[lifespan],
         state=state,
@@ -236,7 +246,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="i-Cabinet",
             version="0.1.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
         ),
