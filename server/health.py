@@ -34,15 +34,23 @@ def data_dir_problem(data_dir: Path) -> str | None:
 
 async def database_problem(db: Database) -> str | None:
     """Why the database refuses a write transaction, or None."""
-    # SQLite: the write session's BEGIN IMMEDIATE takes the write lock; PostgreSQL: a transaction id is assigned
-    # only to a transaction that may write (refused on a read-only server or standby)
-    statement = text("SELECT txid_current()" if db.is_postgres else "SELECT 1")
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS), db.write() as session:
-            await session.execute(statement)
+            if db.is_postgres:
+                # a read-only server (default_transaction_read_only, a standby) answers reads but refuses changes
+                read_only = await session.execute(
+                    text("SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()")
+                )
+                if read_only.scalar():
+                    return "database refuses writes: it is read-only"
+            else:
+                # a real write under the write lock: the header's user_version, set to what it is
+                version = (await session.execute(text("PRAGMA user_version"))).scalar()
+                await session.execute(text(f"PRAGMA user_version = {int(version or 0)}"))
             await session.commit()
     except Exception as exc:
-        return f"database refuses writes: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        return f"database refuses writes: {exc.__class__.__name__}: {first_line}"
     return None
 
 
