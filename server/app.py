@@ -43,7 +43,7 @@ from server.documents.worker import DocumentWorker
 from server.errors import AppError, app_error_handler, http_error_handler
 from server.floor.controller import FloorController
 from server.hardening import hardening_hook
-from server.health import problems as health_problems
+from server.health import HealthProbe
 from server.input_guard import InputGuard
 from server.kiosk_routes import kiosk_routes
 from server.leases import Leases
@@ -77,7 +77,7 @@ async def health(request: Request) -> Response[dict[str, object]]:
     503 with ``"status": "error"`` and the ``problems`` while the data directory or the database cannot be
     written."""
     state = request.app.state
-    found = await health_problems(state.settings.data_dir, state.db)
+    found = state.health.problems
     body: dict[str, object] = {
         "status": "error" if found else "ok",
         "connections": len(state.live.connections),
@@ -157,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     audit_buffer = AuditBuffer(db)
     login_guard = login_guard_for(settings, audit_buffer)
+    health_probe = HealthProbe(settings.data_dir, db, settings.health_probe_seconds)
     tally = PollTally(db, publish, settings.poll_tally_seconds)
     ballots = BallotWriter(db, tally)
 
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await cluster.start()
         await live.start()
         await audit_buffer.start()
+        await health_probe.start()
         await search_index.start()
         await worker.start()
         if settings.ocr:
@@ -185,6 +187,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await phraser.close()
             await live.stop()
             await cluster.stop()
+            await health_probe.stop()
             await audit_buffer.stop()
             await login_guard.throttle.close()
             await db.dispose()
@@ -211,6 +214,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "leases": leases,
             "authenticator": Authenticator(db, token_hasher, principals),
             "login_guard": login_guard,
+            "health": health_probe,
         }
     )
     return Litestar(

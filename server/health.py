@@ -1,13 +1,15 @@
-"""Can this process still write what it must? The data directory and the database, probed on each ``/health``.
+"""Can this process still write what it must? The data directory and the database, probed in the background.
 
 A load balancer or a supervisor that reads ``/health`` then stops sending work to a process whose disk
 went read-only or full, or whose database refuses writes; when the cause is fixed, the next probe
-says ok again, without a restart.
+says ok again, without a restart. The probes run every ``health_probe_seconds`` in a task of their
+own, so ``/health`` answers at once even when the disk or the write lock is slow.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +18,9 @@ import anyio.to_thread
 from sqlalchemy import text
 
 from server.db import Database
+from server.tasks import cancel
+
+log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT_SECONDS = 10.0
 
@@ -57,3 +62,36 @@ async def database_problem(db: Database) -> str | None:
 async def problems(data_dir: Path, db: Database) -> list[str]:
     found = [await anyio.to_thread.run_sync(data_dir_problem, data_dir), await database_problem(db)]
     return [problem for problem in found if problem]
+
+
+class HealthProbe:
+    """The latest probes' findings (``problems``: empty when all is well), renewed every ``interval`` seconds."""
+
+    def __init__(self, data_dir: Path, db: Database, interval: float) -> None:
+        self.data_dir = data_dir
+        self.db = db
+        self.interval = interval
+        self.problems: list[str] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def check(self) -> list[str]:
+        found = await problems(self.data_dir, self.db)
+        if found != self.problems:
+            (log.warning if found else log.info)("health: %s", "; ".join(found) or "ok again")
+        self.problems = found
+        return found
+
+    async def start(self) -> None:
+        await self.check()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        await cancel(self._task)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check()
+            except Exception:
+                log.exception("health probe failed; will retry")

@@ -214,6 +214,10 @@ class Settings(BaseSettings):
     """Send ``Content-Security-Policy`` (scripts and styles from this server only, no framing but by the room
     screen's own origin) with every HTML page. Turn off only to debug a browser extension."""
 
+    health_probe_seconds: float = Field(default=2.0, gt=0, le=3600)
+    """How often the process checks that it can write its data directory and its database; ``/health`` reports
+    the latest finding (503 while either cannot be written)."""
+
     hsts_seconds: int = Field(default=31_536_000, ge=0)
     """``Strict-Transport-Security`` max-age sent when ``cookie_secure`` is on (the server is reached over HTTPS);
     0: no HSTS header."""

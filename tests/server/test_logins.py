@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from server.auth.passwords import password_problem
-from server.demo import PEOPLE
 from tests.server.conftest import PASSWORD, App, build_app, unique
 from tests.support.server import run_cli
 from tests.support.services import REDIS_URL, redis_problem, require
@@ -151,5 +149,8 @@ def test_the_cli_refuses_a_common_password(tmp_path: Path) -> None:
 
 
 def test_the_demo_passwords_comply() -> None:
+    from server.auth.passwords import password_problem
+    from server.demo import PEOPLE
+
     for username, password, *_ in PEOPLE:
         assert password_problem(password, username) is None, username
