@@ -21,6 +21,7 @@ from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
+
 @pytest.fixture
 def demo_server(data_dir: Path) -> Iterator[ServerProcess]:  # noqa: F811
     # a start takes half a minute when the 2 cores are shared with other work
