@@ -1,6 +1,6 @@
 """Input no route can make sense of is refused before any route sees it: a clear 400/404, never a 500.
 
-- A JSON body nested deeper than ``MAX_JSON_DEPTH`` (the decoder would recurse until Python gives up),
+- A body (anything but a form) nested deeper than ``MAX_JSON_DEPTH`` (the decoder would recurse until Python gives up),
   or holding a NUL character in any string (PostgreSQL cannot store one; no title or name has one).
 - A NUL character in the query string.
 - An integer path parameter beyond the database's integer columns: no row has such an id, so 404.
@@ -25,6 +25,10 @@ from server.errors import AppError, Invalid
 MAX_JSON_DEPTH = 64
 # every integer column is INTEGER: 32 bits on PostgreSQL (SQLite's are 64)
 MAX_ID = 2**31 - 1
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# uploads (documents, recordings) stream in as forms and are never held whole in memory here
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
@@ -71,7 +75,8 @@ class InputGuard(ASGIMiddleware):
             if b"%00" in scope.get("query_string", b""):
                 raise Invalid("The address may not contain NUL characters", "Địa chỉ không được chứa ký tự NUL")
             request: Request[Any, Any, Any] = Request(scope, receive)
-            if request.content_type[0] == "application/json":
+            # every body but a form is read as JSON by the routes, whatever its declared type
+            if scope["method"] in BODY_METHODS and request.content_type[0] not in FORM_TYPES:
                 problem = json_problem(await request.body())  # kept in the scope: the handler reads it again
                 if problem is not None:
                     raise problem

@@ -108,15 +108,18 @@ def test_a_nul_in_a_form_field_is_refused(app: App, meeting: tuple[int, list[int
     assert_json_error(response, 400)
 
 
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
 @pytest.mark.parametrize("depth", [100, 100_000])
-def test_deeply_nested_json_is_a_bad_request(app: App, meeting: tuple[int, list[int]], depth: int) -> None:
+def test_deeply_nested_json_is_a_bad_request(
+    app: App, meeting: tuple[int, list[int]], depth: int, content_type: str
+) -> None:
     meeting_id, _ = meeting
     for body in ("[" * depth + "]" * depth, '{"title": ' + '{"a": ' * depth + "1" + "}" * depth + "}"):
         response = app.users["sec"].request(
             "POST",
             f"/api/meetings/{meeting_id}/agenda",
             content=body.encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": content_type},
         )
         assert_json_error(response, 400)
 
