@@ -135,7 +135,7 @@ def main() -> None:
         for label, settings, same_account in (
             (
                 "every attempt hashed",
-                {"login_account_free_attempts": "1000000", "login_address_free_attempts": "1000000"},
+                {"login_account_free_attempts": "1000", "login_address_free_attempts": "100000"},
                 False,
             ),
             ("default throttle, one account", {}, True),
