@@ -41,17 +41,18 @@ async def database_problem(db: Database) -> str | None:
     """Why the database refuses a write transaction, or None."""
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS), db.write() as session:
+            connection = await session.connection()
             if db.is_postgres:
                 # a read-only server (default_transaction_read_only, a standby) answers reads but refuses changes
-                read_only = await session.execute(
+                read_only = await connection.execute(
                     text("SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()")
                 )
                 if read_only.scalar():
                     return "database refuses writes: it is read-only"
             else:
                 # a real write under the write lock: the header's user_version, set to what it is
-                version = (await session.execute(text("PRAGMA user_version"))).scalar()
-                await session.execute(text(f"PRAGMA user_version = {int(version or 0)}"))
+                version = (await connection.execute(text("PRAGMA user_version"))).scalar()
+                await connection.execute(text(f"PRAGMA user_version = {int(version or 0)}"))
             await session.commit()
     except Exception as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else ""
