@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request, Response, get
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.datastructures import State
@@ -16,7 +16,6 @@ from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,7 +32,9 @@ from server.audit_routes import list_audit
 from server.auth.cache import PrincipalCache
 from server.auth.controller import AuthController
 from server.auth.middleware import TokenAuthMiddleware
-from server.auth.service import Authenticator, TokenHasher
+from server.auth.passwords import Hashing
+from server.auth.service import Authenticator, LoginGuard, TokenHasher
+from server.auth.throttle import LoginThrottle, ThrottlePolicy
 from server.cluster import Cluster
 from server.conclusions.controller import ConclusionController, TaskController
 from server.db import Database, session_for_request
@@ -42,6 +43,9 @@ from server.documents.ocr_worker import OcrWorker
 from server.documents.worker import DocumentWorker
 from server.errors import AppError, app_error_handler, http_error_handler
 from server.floor.controller import FloorController
+from server.hardening import hardening_hook
+from server.health import HealthProbe
+from server.input_guard import InputGuard
 from server.kiosk_routes import kiosk_routes
 from server.leases import Leases
 from server.live.hub import LiveHub
@@ -51,6 +55,7 @@ from server.live.wire import channel_name
 from server.meetings.controller import MeetingController
 from server.minutes.controller import MinutesController, MinutesVerifyController
 from server.notes.controller import NoteController
+from server.openapi_ui import LocalSwaggerRenderPlugin
 from server.opinions.controller import OpinionController
 from server.privacy import keep_private, quiet_ballots
 from server.settings import Settings
@@ -68,17 +73,38 @@ async def provide_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 @get("/health", exclude_from_auth=True, tags=["system"])
-async def health(request: Request) -> dict[str, object]:
+async def health(request: Request) -> Response[dict[str, object]]:
     """Liveness, how many tablets this process holds open, which process this is (the ``owner`` of the
-    ``work_lease`` rows it holds, when several processes share the database) and the background work it did."""
+    ``work_lease`` rows it holds, when several processes share the database) and the background work it did.
+    503 with ``"status": "error"`` and the ``problems`` while the data directory or the database cannot be
+    written."""
     state = request.app.state
-    return {
-        "status": "ok",
+    found = state.health.problems
+    body: dict[str, object] = {
+        "status": "error" if found else "ok",
         "connections": len(state.live.connections),
         "instance": state.cluster.instance,
         # background work this process did since it started (several processes: each piece done by one)
         "work": {"extracted": state.worker.extracted, "ocr_pages": state.ocr.pages_read},
     }
+    if found:
+        body["problems"] = found
+    return Response(body, status_code=503 if found else 200)
+
+
+def login_guard_for(settings: Settings, audit_buffer: AuditBuffer) -> LoginGuard:
+    def policy(free_attempts: int) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            free_attempts, settings.login_lock_seconds, settings.login_lock_max_seconds, settings.login_window_seconds
+        )
+
+    throttle = LoginThrottle(
+        account=policy(settings.login_account_free_attempts),
+        address=policy(settings.login_address_free_attempts),
+        redis_url=settings.redis_url,
+        namespace=settings.redis_namespace,
+    )
+    return LoginGuard(throttle, Hashing(settings.password_hash_threads), audit_buffer)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -147,6 +173,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         else None
     )
     audit_buffer = AuditBuffer(db)
+    login_guard = login_guard_for(settings, audit_buffer)
+    health_probe = HealthProbe(settings.data_dir, db, settings.health_probe_seconds)
     tally = PollTally(db, publish, settings.poll_tally_seconds)
     ballots = BallotWriter(db, tally)
 
@@ -158,6 +186,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await cluster.start()
         await live.start()
         await audit_buffer.start()
+        await health_probe.start()
         await search_index.start()
         await worker.start()
         if settings.ocr:
@@ -176,7 +205,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await phraser.close()
             await live.stop()
             await cluster.stop()
+            await health_probe.stop()
             await audit_buffer.stop()
+            await login_guard.throttle.close()
             await db.dispose()
 
     state = State(
@@ -201,6 +232,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "cluster": cluster,
             "leases": leases,
             "authenticator": Authenticator(db, token_hasher, principals),
+            "login_guard": login_guard,
+            "health": health_probe,
         }
     )
     return Litestar(
@@ -226,7 +259,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *kiosk_routes(KIOSK_DIR),
         ],
         dependencies={"db_session": Provide(provide_db_session)},
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=["^/schema"])],
+        middleware=[InputGuard(), DefineMiddleware(TokenAuthMiddleware, exclude=["^/schema"])],
+        before_send=[hardening_hook(settings)],
         plugins=[channels],
         lifespan=[lifespan],
         state=state,
@@ -235,7 +269,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="i-Cabinet",
             version="0.1.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
         ),

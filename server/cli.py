@@ -32,6 +32,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     settings = Settings()
+    check_data_dir(settings)
     if workers > 1:
         check_scale_out(settings)
     uvicorn.run(
@@ -54,6 +55,20 @@ def _app_for(settings: Settings) -> object:
     from server.app import create_app
 
     return create_app(settings)
+
+
+def check_data_dir(settings: Settings) -> None:
+    """A data directory the server cannot write stops it at once with one line saying so (not a traceback from
+    whichever part first tried to write)."""
+    from server.health import data_dir_problem
+
+    try:
+        settings.ensure_data_dir()
+    except OSError as exc:
+        raise click.ClickException(f"cannot create the data directory {settings.data_dir}: {exc.strerror}") from None
+    problem = data_dir_problem(settings.data_dir)
+    if problem is not None:
+        raise click.ClickException(f"{problem} (ICABINET_DATA_DIR; the server needs to write there)")
 
 
 def check_scale_out(settings: Settings) -> None:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import db_sqlite
+from server.input_guard import refuse_unstorable
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,13 @@ def _sqlite_begin(immediate: bool) -> Callable[[Connection], None]:
 
 def _make_engine(url: str, *, immediate: bool | None, synchronous: str = "normal") -> AsyncEngine:
     """``immediate``: writes (BEGIN IMMEDIATE), reads (BEGIN), or None: single statements, no BEGIN at all."""
+    engine = _new_engine(url, immediate=immediate, synchronous=synchronous)
+    # a NUL in text or an integer too wide for the columns is the request's mistake: 400, not the driver's 500
+    event.listen(engine.sync_engine, "before_cursor_execute", refuse_unstorable(64 if url.startswith("sqlite") else 32))
+    return engine
+
+
+def _new_engine(url: str, *, immediate: bool | None, synchronous: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         parsed = make_url(url)
         if parsed.drivername == "sqlite+aiosqlite":

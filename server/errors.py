@@ -20,6 +20,11 @@ class AppError(Exception):
         self.detail = detail
         self.detail_vi = detail_vi or detail
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Extra response headers this error is answered with."""
+        return {}
+
 
 class Invalid(AppError):
     """The request is well-formed but makes no sense here (400)."""
@@ -80,6 +85,20 @@ class Unsupported(AppError):
     status_code = 415
 
 
+class TooManyRequests(AppError):
+    """Slow down: try again after ``retry_after`` seconds (429, with ``Retry-After``)."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, detail_vi: str, retry_after: int) -> None:
+        super().__init__(detail, detail_vi)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 def wants_vietnamese(request: Request, default: str) -> bool:
     header = request.headers.get("accept-language", "")
     first = header.split(",", 1)[0].strip().lower()
@@ -95,6 +114,7 @@ def app_error_handler(request: Request, exc: AppError) -> Response:
         {"status_code": exc.status_code, "detail": detail, **(exc.extra or {})},
         status_code=exc.status_code,
         media_type=MediaType.JSON,
+        headers=exc.headers,
     )
 
 

@@ -196,6 +196,41 @@ class Settings(BaseSettings):
     signing_key_password: str | None = None
     """Password of ``signing_key_path``, if it is encrypted."""
 
+    # --- logins and browser hardening (docs/security.md) ---
+
+    login_account_free_attempts: int = Field(default=5, ge=1, le=1000)
+    """Failed logins to one account (from anywhere) before each further failure locks it for a while (429 with
+    ``Retry-After``). A success resets the account's count."""
+
+    login_address_free_attempts: int = Field(default=20, ge=1, le=100_000)
+    """Failed logins from one address (to any account) before each further failure locks that address. Higher
+    than the account's: a meeting room's tablets may share one address behind NAT."""
+
+    login_lock_seconds: float = Field(default=2.0, gt=0, le=3600)
+    """The first lock after the free attempts; each further failure doubles it."""
+
+    login_lock_max_seconds: float = Field(default=900.0, gt=0, le=86_400)
+    """The longest lock a run of failures can reach."""
+
+    login_window_seconds: float = Field(default=3600.0, gt=0, le=7 * 86_400)
+    """Failures are forgotten this long after the last one."""
+
+    password_hash_threads: int = Field(default=2, ge=1, le=64)
+    """Password hashes (argon2id, tens of milliseconds and 64 MiB each) run in at most this many threads at once,
+    off the event loop: a flood of logins queues for them and never stalls the tablets."""
+
+    content_security_policy: bool = True
+    """Send ``Content-Security-Policy`` (scripts and styles from this server only, no framing but by the room
+    screen's own origin) with every HTML page. Turn off only to debug a browser extension."""
+
+    health_probe_seconds: float = Field(default=2.0, gt=0, le=3600)
+    """How often the process checks that it can write its data directory and its database; ``/health`` reports
+    the latest finding (503 while either cannot be written)."""
+
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+    """``Strict-Transport-Security`` max-age sent when ``cookie_secure`` is on (the server is reached over HTTPS);
+    0: no HSTS header."""
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the server and of uvicorn."""
 

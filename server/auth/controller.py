@@ -29,7 +29,12 @@ from server.meetings.renames import announce_rename
 
 def auth_service(request: Request, session: AsyncSession) -> AuthService:
     state = request.app.state
-    return AuthService(session, state.token_hasher, state.token_ttl, state.principals)
+    return AuthService(session, state.token_hasher, state.token_ttl, state.principals, state.login_guard)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy on this machine, uvicorn takes it from ``X-Forwarded-For``)."""
+    return request.client.host if request.client else ""
 
 
 class AuthController(Controller):
@@ -44,7 +49,8 @@ class AuthController(Controller):
         data: JSONBody[LoginRequest],
     ) -> Response[LoginResponse]:
         """Exchange a username and password for a bearer token (also set as an HttpOnly cookie)."""
-        token, row, user = await auth_service(request, db_session).login(data.username, data.password)
+        service = auth_service(request, db_session)
+        token, row, user = await service.login(data.username, data.password, client_address(request))
         body = LoginResponse(token=token, expires_at=row.expires_at, user=user_public(user))
         cookie = Cookie(
             key=COOKIE_NAME,
@@ -78,7 +84,8 @@ class AuthController(Controller):
     @post("/users", guards=[staff_only], status_code=HTTP_201_CREATED)
     async def create_user(self, request: Request, db_session: DbSession, data: JSONBody[UserCreate]) -> UserPublic:
         """Create a user. Secretaries may create members only; administrators any role."""
-        return user_public(await UserService(db_session).create(data, request.user))
+        service = UserService(db_session, hashing=request.app.state.login_guard.hashing)
+        return user_public(await service.create(data, request.user))
 
     @patch("/users/{user_id:int}", guards=[admin_only])
     async def update_user(
@@ -89,6 +96,6 @@ class AuthController(Controller):
         data: JSONBody[UserUpdate],
     ) -> UserPublic:
         """Change a user's name, role, password or active flag. Administrators only."""
-        service = UserService(db_session, request.app.state.principals)
+        service = UserService(db_session, request.app.state.principals, request.app.state.login_guard.hashing)
         renamed = partial(announce_rename, change_context(request, db_session))
         return user_public(await service.update(user_id, data, request.user, renamed=renamed))

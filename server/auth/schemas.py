@@ -34,7 +34,7 @@ class LoginResponse(BaseModel):
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
-    password: str = Field(min_length=8, max_length=1024)
+    password: str = Field(min_length=10, max_length=1024)
     full_name: str = Field(default="", max_length=200)
     role: SystemRole = SystemRole.member
 
@@ -43,7 +43,7 @@ class UserUpdate(BaseModel):
     full_name: str | None = Field(default=None, max_length=200)
     role: SystemRole | None = None
     is_active: bool | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=1024)
+    password: str | None = Field(default=None, min_length=10, max_length=1024)
 
 
 def user_public(user: object) -> UserPublic:

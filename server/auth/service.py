@@ -16,13 +16,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.audit import audit
 from server.auth.models import AuthToken, SystemRole, User
-from server.auth.passwords import hash_password, verify_password
+from server.auth.passwords import Hashing, password_problem
 from server.auth.schemas import UserCreate, UserUpdate
 from server.db import Database, utcnow
-from server.errors import Conflict, Forbidden, NotFound, Unauthorized
+from server.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 
 if TYPE_CHECKING:
+    from server.audit_buffer import AuditBuffer
     from server.auth.cache import PrincipalCache
+    from server.auth.throttle import LoginThrottle
+
+# for callers without the app's (the CLI, the demo): one hash at a time
+DEFAULT_HASHING = Hashing(1)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,16 @@ class Authenticator:
         return principal
 
 
+@dataclass(frozen=True)
+class LoginGuard:
+    """What stands between a login attempt and the password check: the throttle, the hashing threads, and the
+    audit buffer that records every failure (a failed login has no transaction of its own to commit)."""
+
+    throttle: LoginThrottle
+    hashing: Hashing
+    audit: AuditBuffer
+
+
 class AuthService:
     def __init__(
         self,
@@ -96,24 +111,51 @@ class AuthService:
         hasher: TokenHasher,
         token_ttl: timedelta,
         principals: PrincipalCache | None = None,
+        guard: LoginGuard | None = None,
     ) -> None:
         self.session = session
         self.hash_token = hasher
         self.token_ttl = token_ttl
         self.principals = principals
+        self.guard = guard
 
-    async def login(self, username: str, password: str) -> tuple[str, AuthToken, User]:
+    async def login(self, username: str, password: str, address: str = "") -> tuple[str, AuthToken, User]:
+        """A new session for ``username``; refused (429) while the account or the address is throttled, and
+        every refusal is audited as ``auth.login_failed``."""
+        guard = self.guard
+        if guard is not None:
+            wait = await guard.throttle.retry_after(username, address)
+            if wait > 0:
+                self._failed(None, username, address, "throttled")
+                raise _too_many(wait)
         user = (await self.session.exec(select(User).where(User.username == username))).first()
-        if not verify_password(user.password_hash if user else None, password) or user is None:
+        hashing = guard.hashing if guard is not None else DEFAULT_HASHING
+        verified = await hashing.verify(user.password_hash if user else None, password)
+        if not verified or user is None or not user.is_active:
+            reason = "unknown_user" if user is None else "password" if not verified else "disabled"
+            self._failed(user, username, address, reason)
+            wait = await guard.throttle.failed(username, address) if guard is not None else 0
+            if reason == "disabled":
+                raise Unauthorized("This account is disabled", "Tài khoản đã bị khoá")
+            if wait > 0:
+                raise _too_many(wait)
             raise Unauthorized("Wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
-        if not user.is_active:
-            raise Unauthorized("This account is disabled", "Tài khoản đã bị khoá")
+        if guard is not None:
+            await guard.throttle.succeeded(username)
         token = secrets.token_urlsafe(32)
         row = AuthToken(token_hash=self.hash_token(token), user_id=user.id, expires_at=utcnow() + self.token_ttl)
         self.session.add(row)
         audit(self.session, user.id, "auth.login", "user", user.id)
         await self.session.commit()
         return token, row, user
+
+    def _failed(self, user: User | None, username: str, address: str, reason: str) -> None:
+        if self.guard is None:
+            return
+        user_id = user.id if user is not None else None
+        self.guard.audit.record(
+            user_id, "auth.login_failed", "user", user_id, username=username, address=address, reason=reason
+        )
 
     async def logout(self, token: str, user_id: int) -> None:
         token_hash = self.hash_token(token)
@@ -131,10 +173,27 @@ class AuthService:
             self.principals.forget_token(token_hash)
 
 
+def _too_many(wait: int) -> TooManyRequests:
+    return TooManyRequests(
+        f"Too many failed logins; try again in {wait} seconds",
+        f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {wait} giây",
+        retry_after=wait,
+    )
+
+
+def check_new_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise Invalid(*problem)
+
+
 class UserService:
-    def __init__(self, session: AsyncSession, principals: PrincipalCache | None = None) -> None:
+    def __init__(
+        self, session: AsyncSession, principals: PrincipalCache | None = None, hashing: Hashing | None = None
+    ) -> None:
         self.session = session
         self.principals = principals
+        self.hashing = hashing or DEFAULT_HASHING
 
     async def create(self, data: UserCreate, actor: Principal | None) -> User:
         if actor is not None and not actor.is_admin and data.role is not SystemRole.member:
@@ -142,6 +201,7 @@ class UserService:
                 "Only an administrator can create secretaries and administrators",
                 "Chỉ quản trị viên mới tạo được thư ký và quản trị viên",
             )
+        check_new_password(data.password, data.username)
         existing = (await self.session.exec(select(User).where(User.username == data.username))).first()
         if existing is not None:
             raise Conflict(f"Username {data.username!r} is taken", f"Tên đăng nhập {data.username!r} đã tồn tại")
@@ -149,7 +209,7 @@ class UserService:
             username=data.username,
             full_name=data.full_name,
             role=data.role,
-            password_hash=hash_password(data.password),
+            password_hash=await self.hashing.hash(data.password),
         )
         self.session.add(user)
         await self.session.flush()
@@ -179,7 +239,9 @@ class UserService:
         new_name = changes.get("full_name")
         name_changes = new_name is not None and new_name != user.full_name
         if "password" in changes:
-            user.password_hash = hash_password(changes.pop("password"))
+            password = changes.pop("password")
+            check_new_password(password, user.username)
+            user.password_hash = await self.hashing.hash(password)
             await self.session.exec(  # a new password ends every session of that user
                 delete(AuthToken).where(col(AuthToken.user_id) == user_id)
             )  # type: ignore[call-overload]
