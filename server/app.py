@@ -33,6 +33,7 @@ from server.auth.cache import PrincipalCache
 from server.auth.controller import AuthController
 from server.auth.middleware import TokenAuthMiddleware
 from server.auth.service import Authenticator, TokenHasher
+from server.auth.sessions import SessionWatch
 from server.cluster import Cluster
 from server.conclusions.controller import ConclusionController, TaskController
 from server.db import Database, session_for_request
@@ -99,8 +100,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     cluster.channels = channels
     live = LiveHub(
-        channels, settings.ws_heartbeat_seconds, settings.ws_idle_timeout_seconds, db=db, watch_log=cluster.shared
+        channels,
+        settings.ws_heartbeat_seconds,
+        settings.ws_idle_timeout_seconds,
+        db=db,
+        watch_log=cluster.shared,
+        max_sockets_per_session=settings.ws_max_sockets_per_session,
     )
+    # sessions that end and rights that change close the sockets they hold, on every process
+    sessions = SessionWatch()
+    sessions.follow(cluster)
+    sessions.listen(live.session_ended)
     cluster.on_reconnect(live.catch_up_soon)
     principals = PrincipalCache(settings.auth_cache_seconds)
     principals.follow(cluster)
@@ -179,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "token_hasher": token_hasher,
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
             "principals": principals,
+            "sessions": sessions,
             "cluster": cluster,
             "leases": leases,
             "authenticator": Authenticator(db, token_hasher, principals),

@@ -21,7 +21,7 @@ from server.meetings.renames import announce_rename
 
 def auth_service(request: Request, session: AsyncSession) -> AuthService:
     state = request.app.state
-    return AuthService(session, state.token_hasher, state.token_ttl, state.principals)
+    return AuthService(session, state.token_hasher, state.token_ttl, state.principals, state.sessions)
 
 
 class AuthController(Controller):
@@ -80,6 +80,6 @@ class AuthController(Controller):
         data: JSONBody[UserUpdate],
     ) -> UserPublic:
         """Change a user's name, role, password or active flag. Administrators only."""
-        service = UserService(db_session, request.app.state.principals)
+        service = UserService(db_session, request.app.state.principals, request.app.state.sessions)
         renamed = partial(announce_rename, change_context(request, db_session))
         return user_public(await service.update(user_id, data, request.user, renamed=renamed))

@@ -1,4 +1,4 @@
-"""Authentication: a bearer token, the session cookie, or (websockets only) ``?token=``.
+"""Authentication: a bearer token or the session cookie; never a token in the URL (it would reach logs).
 
 Mutations only accept the ``Authorization`` header, so a cookie can never make
 a cross-site write; the cookie serves page loads, images and websockets,
@@ -23,8 +23,6 @@ def token_from(connection: ASGIConnection) -> str | None:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     is_websocket = connection.scope["type"] == "websocket"
-    if is_websocket and connection.query_params.get("token"):
-        return connection.query_params["token"]
     if is_websocket or connection.scope.get("method") in SAFE_METHODS:
         return connection.cookies.get(COOKIE_NAME)
     return None

@@ -23,6 +23,7 @@ from server.errors import Conflict, Forbidden, NotFound, Unauthorized
 
 if TYPE_CHECKING:
     from server.auth.cache import PrincipalCache
+    from server.auth.sessions import SessionWatch
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Principal:
 
     user: User
     token_expires_at: datetime
+    token_hash: str = ""
+    """The keyed hash of the caller's token: names the session whose sockets a logout closes."""
 
     @property
     def id(self) -> int:
@@ -84,7 +87,7 @@ class Authenticator:
         user = User(**dict(zip(found._fields[1:], columns, strict=True)))
         if expires_at <= utcnow() or not user.is_active:
             return None
-        principal = Principal(user=user, token_expires_at=expires_at)
+        principal = Principal(user=user, token_expires_at=expires_at, token_hash=token_hash)
         self.principals.put(token_hash, principal, generation)
         return principal
 
@@ -96,11 +99,13 @@ class AuthService:
         hasher: TokenHasher,
         token_ttl: timedelta,
         principals: PrincipalCache | None = None,
+        sessions: SessionWatch | None = None,
     ) -> None:
         self.session = session
         self.hash_token = hasher
         self.token_ttl = token_ttl
         self.principals = principals
+        self.sessions = sessions
 
     async def login(self, username: str, password: str) -> tuple[str, AuthToken, User]:
         user = (await self.session.exec(select(User).where(User.username == username))).first()
@@ -129,12 +134,20 @@ class AuthService:
         await self.session.commit()
         if self.principals is not None:  # and once more: a lookup that read the row before the commit
             self.principals.forget_token(token_hash)
+        if self.sessions is not None:  # its open sockets, on every process
+            self.sessions.token_ended(token_hash)
 
 
 class UserService:
-    def __init__(self, session: AsyncSession, principals: PrincipalCache | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        principals: PrincipalCache | None = None,
+        sessions: SessionWatch | None = None,
+    ) -> None:
         self.session = session
         self.principals = principals
+        self.sessions = sessions
 
     async def create(self, data: UserCreate, actor: Principal | None) -> User:
         if actor is not None and not actor.is_admin and data.role is not SystemRole.member:
@@ -178,6 +191,8 @@ class UserService:
         changes = data.model_dump(exclude_unset=True)
         new_name = changes.get("full_name")
         name_changes = new_name is not None and new_name != user.full_name
+        sessions_end = "password" in changes or (changes.get("is_active") is False and user.is_active)
+        rights_change = changes.get("role") is not None and changes["role"] != user.role
         if "password" in changes:
             user.password_hash = hash_password(changes.pop("password"))
             await self.session.exec(  # a new password ends every session of that user
@@ -199,4 +214,9 @@ class UserService:
         await self.session.commit()
         if self.principals is not None:  # also over lookups that read the old row before the commit
             self.principals.forget_user(user_id)
+        if self.sessions is not None:  # the sockets the user holds open, on every process
+            if sessions_end:
+                self.sessions.user_ended(user_id)
+            elif rights_change:
+                self.sessions.rights_changed(user_id)
         return user

@@ -96,8 +96,9 @@ class Tablet:
     """One websocket connection that records every message and keeps ``state`` up to date."""
 
     def __init__(self, ws_url: str, meeting_id: int, token: str, since: int | None = None) -> None:
-        query = f"token={token}" + (f"&since={since}" if since is not None else "")
-        self.url = f"{ws_url}/ws/meetings/{meeting_id}?{query}"
+        # the token travels in a header (never in the URL: the server ignores it there)
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.url = f"{ws_url}/ws/meetings/{meeting_id}" + (f"?since={since}" if since is not None else "")
         self.socket: ClientConnection | None = None
         self.state: dict[str, Any] | None = None
         self.seq = 0
@@ -107,7 +108,9 @@ class Tablet:
         self.answer_pings = True
 
     async def connect(self) -> Tablet:
-        self.socket = await websockets.connect(self.url, compression=None, ping_interval=None, open_timeout=10)
+        self.socket = await websockets.connect(
+            self.url, additional_headers=self.headers, compression=None, ping_interval=None, open_timeout=10
+        )
         return self
 
     async def receive(self, within: float = 10.0) -> dict[str, Any]:
