@@ -48,6 +48,7 @@ from server.live.hub import LiveHub
 from server.live.redis_backend import ResilientRedisBackend
 from server.live.socket import meeting_socket
 from server.live.wire import channel_name
+from server.log_redaction import redact_tokens_in_logs
 from server.meetings.controller import MeetingController
 from server.minutes.controller import MinutesController, MinutesVerifyController
 from server.notes.controller import NoteController
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        redact_tokens_in_logs()
         await db.migrate()
         blobs.sweep_temp()  # uploads a crash cut short
         await cluster.start()

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.auth.guards import admin_only, staff_only
 from server.auth.middleware import COOKIE_NAME
 from server.auth.schemas import LoginRequest, LoginResponse, UserCreate, UserPublic, UserUpdate, user_public
-from server.auth.service import AuthService, Principal, UserService
+from server.auth.service import AuthService, Principal, UserService, session_id
 from server.db import DbSession
 from server.meetings.controller import change_context
 from server.meetings.renames import announce_rename
@@ -37,7 +37,9 @@ class AuthController(Controller):
     ) -> Response[LoginResponse]:
         """Exchange a username and password for a bearer token (also set as an HttpOnly cookie)."""
         token, row, user = await auth_service(request, db_session).login(data.username, data.password)
-        body = LoginResponse(token=token, expires_at=row.expires_at, user=user_public(user))
+        body = LoginResponse(
+            token=token, session=session_id(row.token_hash), expires_at=row.expires_at, user=user_public(user)
+        )
         cookie = Cookie(
             key=COOKIE_NAME,
             value=token,

@@ -48,6 +48,19 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role is SystemRole.admin
 
+    @property
+    def session_id(self) -> str:
+        return session_id(self.token_hash)
+
+
+def session_id(token_hash: str) -> str:
+    """A name of the session that is no credential (derived one way from the token's keyed hash).
+
+    The kiosk keeps it instead of the token: it names the session's offline cache and, sent as
+    ``X-ICabinet-Session``, proves a cookie-authenticated write comes from a page of that session.
+    """
+    return hashlib.sha256(f"session:{token_hash}".encode()).hexdigest()[:32]
+
 
 class TokenHasher:
     def __init__(self, secret_key: str) -> None:
