@@ -104,19 +104,22 @@ async def test_an_ended_session_closes_its_socket_and_the_old_token_opens_no_oth
 ) -> None:
     act, code, reopened = ENDINGS[ending]
     member, participant_id = _member(world)
-    socket = await open_feed(world.server.ws_url, world.meeting_id, member.token, cookie=cookie)
-    assert '"snapshot"' in str(await socket.recv())
-    act(world, member, participant_id)
-    world["sec"].ok("POST", f"/api/meetings/{world.meeting_id}/agenda", json={"title": f"Sau khi {ending}"})
-    closed, received = await until_closed(socket)
-    assert closed == code
-    assert not any(f"Sau khi {ending}" in str(m) for m in received), "an event after the session ended"
-    again = await open_feed(world.server.ws_url, world.meeting_id, member.token, since=0, cookie=cookie)
-    closed, received = await until_closed(again, within=3)
-    if reopened is None:
-        assert received and received[-1]["type"] == "resumed"
-    else:
-        assert (closed, received) == (reopened, [])
+    try:
+        socket = await open_feed(world.server.ws_url, world.meeting_id, member.token, cookie=cookie)
+        assert '"snapshot"' in str(await socket.recv())
+        act(world, member, participant_id)
+        world["sec"].ok("POST", f"/api/meetings/{world.meeting_id}/agenda", json={"title": f"Sau khi {ending}"})
+        closed, received = await until_closed(socket)
+        assert closed == code
+        assert not any(f"Sau khi {ending}" in str(m) for m in received), "an event after the session ended"
+        again = await open_feed(world.server.ws_url, world.meeting_id, member.token, since=0, cookie=cookie)
+        closed, received = await until_closed(again, within=3)
+        if reopened is None:
+            assert received and received[-1]["type"] == "resumed"
+        else:
+            assert (closed, received) == (reopened, [])
+    finally:
+        member.close()  # here: the client dies with this frame, before the close_clients fixture could close it
 
 
 async def test_an_expired_token_closes_its_socket(tmp_path: Path) -> None:
@@ -132,6 +135,7 @@ async def test_an_expired_token_closes_its_socket(tmp_path: Path) -> None:
         assert '"snapshot"' in str(await socket.recv()), "the token expired before the test could begin"
         closed, _ = await until_closed(socket, within=60)
         assert closed == 4401
+        root.close()
     finally:
         server.stop()
 
@@ -150,6 +154,7 @@ async def test_no_token_reaches_the_log(world: MeetingWorld) -> None:
     closed, received = await until_closed(stale, within=3)
     assert (closed, received) == (4401, []), "a token in the URL authenticates nobody"
     member.ok("POST", "/api/auth/logout")
+    member.close()
     log = world.server.log_path.read_text()
     assert f"/ws/meetings/{world.meeting_id}" in log and "/api/me" in log, "the access log is on"
     for api in [member, *world.users.values()]:

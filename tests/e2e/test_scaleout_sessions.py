@@ -77,6 +77,8 @@ async def test_a_session_ended_through_one_process_closes_its_socket_on_the_othe
         assert _refused_within(member), "A's cached token outlived its revocation on B"
         again = await open_feed(a.ws_url, world.meeting_id, member.token, since=0)
         assert await until_closed(again, within=5) == (4401, [])
+    for api in (member, through_b if ending == "logout" else root_b):
+        api.close()  # here: they die with this frame, before the close_clients fixture could close them
 
 
 async def test_removal_through_one_process_closes_the_socket_on_the_other(
@@ -94,3 +96,5 @@ async def test_removal_through_one_process_closes_the_socket_on_the_other(
     assert closed == 4403
     again = await open_feed(a.ws_url, world.meeting_id, member.token, since=0)
     assert await until_closed(again, within=5) == (4404, [])
+    member.close()
+    sec_b.close()
