@@ -143,6 +143,8 @@ def icabinet_env(data_dir: Path) -> dict[str, str]:
         ICABINET_LOG_LEVEL="warning",
         ICABINET_WS_HEARTBEAT_SECONDS="3600",
         ICABINET_WS_IDLE_TIMEOUT_SECONDS="7200",
+        # every simulated tablet signs in with the one delegate's token
+        ICABINET_WS_MAX_SOCKETS_PER_SESSION="1000000",
     )
     return env
 
