@@ -63,6 +63,11 @@ async def meeting_socket(socket: WebSocket, meeting_id: FromPath[int]) -> None:
         await socket.close(code=CLOSE_TOO_MANY, reason="too many sockets for this session")
         return
     try:
+        # a session that ended while this socket was joining was not among those it closed: ask once more
+        token = socket.scope.get("auth")
+        if not token or await state.authenticator.authenticate(token) is None:
+            await connection.close(CLOSE_EXPIRED, "session ended")
+            return
         try:
             since = socket.query_params.get("since")
             if since is not None and since.lstrip("-").isdigit():
@@ -75,7 +80,7 @@ async def meeting_socket(socket: WebSocket, meeting_id: FromPath[int]) -> None:
         except SocketClosed:
             return
         connection.start_delivering()
-        await _receive_loop(connection, state.authenticator, socket.scope.get("auth"))
+        await _receive_loop(connection, state.authenticator, token)
     finally:
         hub.leave(connection)
         await connection.close(1000, "bye")
