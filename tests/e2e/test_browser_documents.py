@@ -158,7 +158,7 @@ def test_live_documents_state_equals_a_fresh_snapshot(
 
     def wait_all(condition: str) -> None:
         for each in pages.values():
-            each.wait_for_function(condition)
+            each.wait_for_function(condition, timeout=PROCESSING_TIMEOUT_MS)
 
     wait_all("Object.values(window.probes).every((probe) => probe.status === 'open')")
     # ready and searchable: no event is still to come for them
