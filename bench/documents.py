@@ -114,7 +114,8 @@ async def ready_seconds(server: Server, path: Path) -> tuple[float, int]:
     """Upload ``path`` and wait for its ``document.ready`` event; returns seconds and the document id."""
     content = await asyncio.to_thread(path.read_bytes)
     async with websockets.connect(
-        f"ws://127.0.0.1:{server.port}/ws/meetings/1?token={server.token}",
+        f"ws://127.0.0.1:{server.port}/ws/meetings/1",
+        additional_headers={"Authorization": f"Bearer {server.token}"},
         compression=None,
         ping_interval=None,
         max_size=None,

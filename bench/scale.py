@@ -115,7 +115,9 @@ class Tablet(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
-        self.ws.send_request(self.ws.connect())
+        request = self.ws.connect()
+        request.headers["Authorization"] = f"Bearer {self.fleet.token}"  # never in the URL
+        self.ws.send_request(request)
         self._flush()
 
     def data_received(self, data: bytes) -> None:
@@ -187,8 +189,8 @@ class Fleet:
         self.rounds: list[Round] = []  # changes still on their way, oldest first
 
     def url(self, port: int, since: int | None = None) -> str:
-        tail = f"&since={since}" if since is not None else ""
-        return f"ws://127.0.0.1:{port}/ws/meetings/{MEETING_ID}?token={self.token}{tail}"
+        tail = f"?since={since}" if since is not None else ""
+        return f"ws://127.0.0.1:{port}/ws/meetings/{MEETING_ID}{tail}"
 
     async def open(self, port: int, home: str, since: int | None = None, tablet: Tablet | None = None) -> Tablet:
         loop = asyncio.get_running_loop()

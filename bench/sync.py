@@ -143,6 +143,8 @@ def icabinet_env(data_dir: Path) -> dict[str, str]:
         ICABINET_LOG_LEVEL="warning",
         ICABINET_WS_HEARTBEAT_SECONDS="3600",
         ICABINET_WS_IDLE_TIMEOUT_SECONDS="7200",
+        # every simulated tablet signs in with the one delegate's token
+        ICABINET_WS_MAX_SOCKETS_PER_SESSION="1000000",
     )
     return env
 
@@ -197,6 +199,7 @@ class System:
     ws_url: str
     change: Callable[[int, str], Awaitable[None]] = field(repr=False)
     items: tuple[int, int] = (1, 2)  # the two agenda items the changes alternate between
+    token: str | None = None  # sent as a Bearer header (i-Cabinet takes no token from the URL)
 
     def rss(self) -> int:
         return int(psutil.Process(self.pid).memory_info().rss)
@@ -221,8 +224,8 @@ async def measure_icabinet(pid: int, port: int, args: argparse.Namespace) -> Fig
             (await http.post(path)).raise_for_status()
 
         await set_current(1, "")  # start on the second item, so change 0 moves to the first
-        ws_url = f"ws://127.0.0.1:{port}/ws/meetings/{MEETING_ID}?token={delegate}"
-        return await measure(System("i-Cabinet", pid, ws_url, set_current, items), args)
+        ws_url = f"ws://127.0.0.1:{port}/ws/meetings/{MEETING_ID}"
+        return await measure(System("i-Cabinet", pid, ws_url, set_current, items, token=delegate), args)
 
 
 async def measure_ceiling(pid: int, port: int, args: argparse.Namespace) -> Figures:
@@ -258,8 +261,9 @@ class Round:
 class TabletProtocol(asyncio.Protocol):
     """One tablet: websockets' own sans-I/O client protocol over an asyncio transport, no task of its own."""
 
-    def __init__(self, url: str, tablets: Tablets) -> None:
+    def __init__(self, url: str, tablets: Tablets, token: str | None = None) -> None:
         self.ws = ClientProtocol(parse_uri(url))
+        self.token = token
         self.tablets = tablets
         self.transport: asyncio.Transport | None = None
         self.snapshot: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
@@ -267,7 +271,10 @@ class TabletProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not its subclasses
-        self.ws.send_request(self.ws.connect())
+        request = self.ws.connect()
+        if self.token:
+            request.headers["Authorization"] = f"Bearer {self.token}"
+        self.ws.send_request(request)
         self._flush()
 
     def data_received(self, data: bytes) -> None:
@@ -313,14 +320,14 @@ class Tablets:
         self.seq = 0  # the last seq the tablets have seen
         self.unexpected = 0
 
-    async def connect(self, url: str, count: int, batch: int) -> None:
+    async def connect(self, url: str, count: int, batch: int, token: str | None = None) -> None:
         for start in range(0, count, batch):
-            await asyncio.gather(*(self._connect_one(url) for _ in range(min(batch, count - start))))
+            await asyncio.gather(*(self._connect_one(url, token) for _ in range(min(batch, count - start))))
 
-    async def _connect_one(self, url: str) -> None:
+    async def _connect_one(self, url: str, token: str | None) -> None:
         uri = parse_uri(url)
         loop = asyncio.get_running_loop()
-        _transport, tablet = await loop.create_connection(lambda: TabletProtocol(url, self), uri.host, uri.port)
+        _transport, tablet = await loop.create_connection(lambda: TabletProtocol(url, self, token), uri.host, uri.port)
         snapshot = await asyncio.wait_for(tablet.snapshot, 60)
         if not snapshot.startswith(b'{"type":"snapshot"'):
             raise RuntimeError(f"expected a snapshot, got {snapshot[:200]!r}")
@@ -406,14 +413,14 @@ async def settled_rss(system: System, seconds: float = 1.0) -> int:
 
 async def measure(system: System, args: argparse.Namespace) -> Figures:
     warm = Tablets()
-    await warm.connect(system.ws_url, min(WARMUP_TABLETS, args.clients), args.batch)
+    await warm.connect(system.ws_url, min(WARMUP_TABLETS, args.clients), args.batch, system.token)
     await run_changes(system, warm, WARMUP_CHANGES, 0)
     await warm.close()
     idle_rss = await settled_rss(system)
 
     tablets = Tablets()
     started = time.perf_counter()
-    await tablets.connect(system.ws_url, args.clients, args.batch)
+    await tablets.connect(system.ws_url, args.clients, args.batch, system.token)
     print(f"  {system.name}: {args.clients} tablets connected in {time.perf_counter() - started:.1f} s", flush=True)
     loaded_rss = await settled_rss(system)
 

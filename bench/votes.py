@@ -216,7 +216,11 @@ async def connect_tablets(ws_url: str, meeting_id: int, delegates: list[tuple[in
 
     async def one(user_id: int, token: str) -> Tablet:
         socket = await connect(
-            f"{ws_url}/ws/meetings/{meeting_id}?token={token}", compression=None, ping_interval=None, open_timeout=60
+            f"{ws_url}/ws/meetings/{meeting_id}",
+            additional_headers={"Authorization": f"Bearer {token}"},
+            compression=None,
+            ping_interval=None,
+            open_timeout=60,
         )
         snapshot = json.loads(await asyncio.wait_for(socket.recv(), 60))
         assert snapshot["type"] == "snapshot", snapshot

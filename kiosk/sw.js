@@ -9,10 +9,11 @@
 //   network is gone; refreshed on every successful load.
 // - Data a signed-in user read (the meeting list, a meeting's snapshot, agenda,
 //   documents, page images, text): network first, cached in a cache of that
-//   user's session only (its name derives from a hash of the bearer token), so
-//   one user never reads another's copy. The page deletes every data cache on
-//   sign-out and when the server refuses the token (kiosk/js/offline.js).
-// - Never cached: anything without a bearer token, writes, sign-in, the PDF
+//   user's session only (its name derives from a hash of the session's id, the
+//   X-ICabinet-Session header; the token itself stays in the HttpOnly cookie),
+//   so one user never reads another's copy. The page deletes every data cache on
+//   sign-out and when the server refuses the session (kiosk/js/offline.js).
+// - Never cached: anything without the session header, writes, sign-in, the PDF
 //   originals (/file: stamped per reader, downloads only), the assistant, audit.
 
 const BUILD = "__ICABINET_BUILD__";
@@ -49,16 +50,15 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-/** The data cache of the session that holds `token` (the same derivation as kiosk/js/offline.js). */
-async function dataCacheName(token) {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+/** The data cache of the session `session` (its id; the same derivation as kiosk/js/offline.js). */
+async function dataCacheName(session) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(session));
   const hex = Array.from(new Uint8Array(digest).slice(0, 12), (byte) => byte.toString(16).padStart(2, "0")).join("");
   return `${DATA_PREFIX}${hex}`;
 }
 
-function bearer(request) {
-  const header = request.headers.get("Authorization") || "";
-  return header.startsWith("Bearer ") ? header.slice(7) : null;
+function sessionOf(request) {
+  return request.headers.get("X-ICabinet-Session") || null;
 }
 
 /** Only the tablet's page keeps data (the console and the room screen work online, and sign out elsewhere). */
@@ -91,11 +91,11 @@ self.addEventListener("fetch", (event) => {
 
   if (url.pathname.startsWith("/api/")) {
     if (!DATA_PATHS.some((pattern) => pattern.test(url.pathname))) return;
-    const token = bearer(request);
-    if (!token) return;
+    const session = sessionOf(request);
+    if (!session) return;
     // the key is the URL alone: the cache itself is this session's
     event.respondWith(fromTablet(event.clientId).then((tablet) => (tablet
-      ? dataCacheName(token).then((name) => networkFirst(request, name, url.href))
+      ? dataCacheName(session).then((name) => networkFirst(request, name, url.href))
       : fetch(request))));
     return;
   }

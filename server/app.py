@@ -34,6 +34,7 @@ from server.auth.controller import AuthController
 from server.auth.middleware import TokenAuthMiddleware
 from server.auth.passwords import Hashing
 from server.auth.service import Authenticator, LoginGuard, TokenHasher
+from server.auth.sessions import SessionWatch
 from server.auth.throttle import LoginThrottle, ThrottlePolicy
 from server.cluster import Cluster
 from server.conclusions.controller import ConclusionController, TaskController
@@ -52,6 +53,7 @@ from server.live.hub import LiveHub
 from server.live.redis_backend import ResilientRedisBackend
 from server.live.socket import meeting_socket
 from server.live.wire import channel_name
+from server.log_redaction import redact_tokens_in_logs
 from server.meetings.controller import MeetingController
 from server.minutes.controller import MinutesController, MinutesVerifyController
 from server.notes.controller import NoteController
@@ -129,8 +131,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     cluster.channels = channels
     live = LiveHub(
-        channels, settings.ws_heartbeat_seconds, settings.ws_idle_timeout_seconds, db=db, watch_log=cluster.shared
+        channels,
+        settings.ws_heartbeat_seconds,
+        settings.ws_idle_timeout_seconds,
+        db=db,
+        watch_log=cluster.shared,
+        max_sockets_per_session=settings.ws_max_sockets_per_session,
     )
+    # sessions that end and rights that change close the sockets they hold, on every process
+    sessions = SessionWatch()
+    sessions.follow(cluster)
+    sessions.listen(live.session_ended)
     cluster.on_reconnect(live.catch_up_soon)
     principals = PrincipalCache(settings.auth_cache_seconds)
     principals.follow(cluster)
@@ -180,6 +191,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        redact_tokens_in_logs()
         await db.migrate()
         await db.forget_history()  # a secret poll closed just before a crash leaves its log behind no longer
         blobs.sweep_temp()  # uploads a crash cut short
@@ -229,6 +241,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "token_hasher": token_hasher,
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
             "principals": principals,
+            "sessions": sessions,
             "cluster": cluster,
             "leases": leases,
             "authenticator": Authenticator(db, token_hasher, principals),

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     """Deliveries a stalled socket may have waiting; beyond it only the newest event is kept aside,
     and what it skips is re-read from the log."""
 
+    # -- sessions and the live feed (docs/security.md) --
+    ws_max_sockets_per_session: int = Field(default=8, ge=1)
+    """Open websockets one session (login token) may hold in one process; one more is refused with 4429."""
+
     resume_max_events: int = Field(default=1000, ge=1)
     """A resume further behind than this many events gets a fresh snapshot instead of a replay."""
 

@@ -1,4 +1,6 @@
-// The REST client: bearer token from localStorage, Accept-Language from the UI
+// The REST client: the session rides the HttpOnly cookie (the page never sees the token);
+// the session's id (no credential) goes along as X-ICabinet-Session, which the server
+// requires for writes and checks against the cookie. Accept-Language from the UI
 // language, JSON errors turned into ApiError with the server's localized detail.
 
 import { getLang, setTimeZone, t } from "./i18n.js";
@@ -21,19 +23,24 @@ function detailText(body, status) {
 
 export class Api {
   /**
-   * @param {string} storageKey where this page kind keeps its token
-   * @param {string[]} fallbackKeys other pages' tokens this page may borrow (the projector uses the console's)
+   * @param {string} storageKey where this page kind keeps its session id and user (never the token)
+   * @param {string[]} fallbackKeys other pages' sessions this page may borrow (the projector uses the console's)
    */
   constructor(storageKey, fallbackKeys = []) {
     this.storageKey = storageKey;
     this.fallbackKeys = fallbackKeys;
     this.onUnauthorized = () => {};
+    // earlier versions kept the bearer token itself in localStorage: never leave one behind
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith("icabinet.token.")) localStorage.removeItem(key);
+    }
   }
 
-  get token() {
+  /** The session's id (from the login answer): not a credential, it names the session. */
+  get session() {
     for (const key of [this.storageKey, ...this.fallbackKeys]) {
-      const token = localStorage.getItem(key);
-      if (token) return token;
+      const session = localStorage.getItem(key);
+      if (session) return session;
     }
     return null;
   }
@@ -49,14 +56,14 @@ export class Api {
   forget() {
     localStorage.removeItem(this.storageKey);
     localStorage.removeItem(`${this.storageKey}.user`);
-    // a borrowed token that the server refused is of no use to its owner either
+    // a borrowed session that the server refused is of no use to its owner either
     for (const key of this.fallbackKeys) localStorage.removeItem(key);
   }
 
   async request(method, path, body) {
     const headers = { Accept: "application/json", "Accept-Language": getLang() };
-    const token = this.token;
-    if (token) headers.Authorization = `Bearer ${token}`;
+    const session = this.session;
+    if (session) headers["X-ICabinet-Session"] = session;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {
@@ -107,8 +114,8 @@ export class Api {
 
   _headers(accept) {
     const headers = { Accept: accept, "Accept-Language": getLang() };
-    const token = this.token;
-    if (token) headers.Authorization = `Bearer ${token}`;
+    const session = this.session;
+    if (session) headers["X-ICabinet-Session"] = session;
     return headers;
   }
 
@@ -122,8 +129,8 @@ export class Api {
   }
 
   /**
-   * GET a binary resource (a page image, a PDF) with the Bearer header, so it is always
-   * this page's user who reads it, even when several users share the browser's cookie jar.
+   * GET a binary resource (a page image, a PDF) with the session header, so it is always
+   * this page's user who reads it (the server refuses it when the cookie is another user's).
    */
   async blob(path, { signal } = {}) {
     let response;
@@ -145,7 +152,7 @@ export class Api {
     return response.blob();
   }
 
-  /** Save the resource at `path` as a file named `filename` (fetched with the Bearer header). */
+  /** Save the resource at `path` as a file named `filename` (fetched with the session header). */
   async download(path, filename) {
     const blob = await this.blob(path);
     const url = URL.createObjectURL(blob);
@@ -192,16 +199,17 @@ export class Api {
 
   async login(username, password) {
     const result = await this.post("/api/auth/login", { username, password });
-    localStorage.setItem(this.storageKey, result.token);
+    // the token stays in the HttpOnly cookie the answer set; the page keeps only the session's id
+    localStorage.setItem(this.storageKey, result.session);
     localStorage.setItem(`${this.storageKey}.user`, JSON.stringify(result.user));
     return result.user;
   }
 
   async logout() {
     try {
-      if (this.token) await this.post("/api/auth/logout");
+      if (this.session) await this.post("/api/auth/logout");
     } catch {
-      // the token may already be gone; signing out locally is what matters
+      // the session may already be gone; signing out locally is what matters
     } finally {
       localStorage.removeItem(this.storageKey);
       localStorage.removeItem(`${this.storageKey}.user`);

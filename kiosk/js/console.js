@@ -22,7 +22,7 @@ import {
   appBar, busy, confirmDialog, connectionBanner, fill, h, langButton, loginView, showError, showToast, statusChip,
 } from "./ui.js";
 
-const api = new Api("icabinet.token.console");
+const api = new Api("icabinet.session.console");
 const root = document.getElementById("app");
 let live = null;
 let viewer = null;
@@ -46,7 +46,7 @@ function stopLive() {
 
 function route() {
   translateStatic();
-  if (!api.token) {
+  if (!api.session) {
     stopLive();
     showLogin();
     return;
@@ -146,7 +146,7 @@ function createForm() {
 function showMeeting(meetingId) {
   if (!live || live.meetingId !== meetingId) {
     stopLive();
-    live = new LiveMeeting(meetingId, { token: () => api.token });
+    live = new LiveMeeting(meetingId);
     live.onStatus((status, reason) => {
       if (status !== "ended") return;
       stopLive();
@@ -155,7 +155,7 @@ function showMeeting(meetingId) {
         showToast(t("conn.expired"), "error");
         showLogin();
       } else {
-        showError(t(reason === "removed" ? "conn.removed" : "conn.gone"));
+        showError(t({ removed: "conn.removed", busy: "conn.busy" }[reason] || "conn.gone"));
         location.hash = "";
       }
     });

@@ -1,5 +1,5 @@
 // Documents shown the same way on the tablet, the console and the projector:
-// labels, badges, grouping by agenda item, and page images fetched with the Bearer token.
+// labels, badges, grouping by agenda item, and page images fetched with the session header.
 
 import { ocrBadge } from "./doc-ocr.js";
 import { getLang, t } from "./i18n.js";
@@ -150,7 +150,7 @@ export function pageUrl(doc, page, width) {
 }
 
 /**
- * Page images as object URLs, fetched with the Bearer header and kept in a small LRU
+ * Page images as object URLs, fetched with the session header and kept in a small LRU
  * (one request per page and width, however often it is shown).
  */
 export class PageImages {

@@ -16,6 +16,9 @@ const SILENCE_DROP_MS = 40000;
 export const CLOSE_EXPIRED = 4401;
 export const CLOSE_REMOVED = 4403;
 export const CLOSE_GONE = 4404;
+// the user's system role changed: reconnect, and be checked (and sent a snapshot) under the new one
+export const CLOSE_RIGHTS = 4409;
+export const CLOSE_TOO_MANY = 4429;
 
 const byPositionThenId = (a, b) => a.position - b.position || a.id - b.id;
 
@@ -177,12 +180,12 @@ function applyAgendaChange(state, data) {
  * One meeting's live state over a websocket.
  *
  * `status` is "connecting" | "open" | "reconnecting" | "ended"; `endReason` is
- * "expired" | "removed" | "gone" when the server closed for good.
+ * "expired" | "removed" | "gone" | "busy" when the server closed for good.
+ * The socket authenticates with the session cookie: no token in its URL.
  */
 export class LiveMeeting {
-  constructor(meetingId, { token = () => null, fallback = null } = {}) {
+  constructor(meetingId, { fallback = null } = {}) {
     this.meetingId = meetingId;
-    this.token = token;
     // () => Promise<{seq, state} | null>: a kept copy to show when the first connection fails (offline)
     this.fallback = fallback;
     this.fallbackTried = false;
@@ -251,9 +254,6 @@ export class LiveMeeting {
   _url() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const params = new URLSearchParams();
-    // an explicit token: the cookie may belong to whoever signed in last on another page
-    const token = this.token();
-    if (token) params.set("token", token);
     if (this.seq !== null) params.set("since", String(this.seq));
     const query = params.toString();
     return `${scheme}//${location.host}/ws/meetings/${this.meetingId}${query ? `?${query}` : ""}`;
@@ -340,12 +340,19 @@ export class LiveMeeting {
     clearTimeout(this.silenceTimer);
     this.socket = null;
     if (this.stopped) return;
-    const endings = { [CLOSE_EXPIRED]: "expired", [CLOSE_REMOVED]: "removed", [CLOSE_GONE]: "gone" };
+    const endings = {
+      [CLOSE_EXPIRED]: "expired",
+      [CLOSE_REMOVED]: "removed",
+      [CLOSE_GONE]: "gone",
+      [CLOSE_TOO_MANY]: "busy",
+    };
     if (endings[event.code]) {
       this.endReason = endings[event.code];
       this._setStatus("ended");
       return;
     }
+    // what this user may see changed: the next socket starts from a fresh snapshot, not a replay
+    if (event.code === CLOSE_RIGHTS) this.seq = null;
     this._scheduleRetry();
   }
 

@@ -19,14 +19,14 @@ export function registerServiceWorker() {
   });
 }
 
-/** The name of the data cache of the session holding `token` (the same derivation as kiosk/sw.js). */
-export async function dataCacheName(token) {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+/** The name of the data cache of the session `session` (its id; the same derivation as kiosk/sw.js). */
+export async function dataCacheName(session) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(session));
   const hex = Array.from(new Uint8Array(digest).slice(0, 12), (byte) => byte.toString(16).padStart(2, "0")).join("");
   return `${DATA_PREFIX}${hex}`;
 }
 
-/** Forget every user's cached data (sign-out, a refused token). */
+/** Forget every user's cached data (sign-out, a refused session). */
 export async function clearOfflineData() {
   if (!("caches" in window)) return;
   const names = await caches.keys();
@@ -36,10 +36,10 @@ export async function clearOfflineData() {
 const snapshotUrl = (meetingId) => new URL(`/api/meetings/${meetingId}/snapshot`, location.href).href;
 
 /** The last {seq, state} this session kept for `meetingId`, or null. */
-export async function loadSnapshot(token, meetingId) {
-  if (!offlineSupported() || !token) return null;
+export async function loadSnapshot(session, meetingId) {
+  if (!offlineSupported() || !session) return null;
   try {
-    const cache = await caches.open(await dataCacheName(token));
+    const cache = await caches.open(await dataCacheName(session));
     const response = await cache.match(snapshotUrl(meetingId), { ignoreVary: true });
     if (!response) return null;
     const body = await response.json();
@@ -53,12 +53,12 @@ export async function loadSnapshot(token, meetingId) {
  * Keep `live`'s state in the session's cache as it changes (debounced).
  * Returns a function that stops keeping it.
  */
-export function keepSnapshot(live, token) {
+export function keepSnapshot(live, session) {
   if (!offlineSupported()) return () => {};
   let timer = null;
   const save = async () => {
     timer = null;
-    const key = token();
+    const key = session();
     if (!key || live.state === null || live.seq === null) return;
     try {
       const cache = await caches.open(await dataCacheName(key));

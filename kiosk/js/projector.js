@@ -10,7 +10,7 @@ import { projectorPoll, quorumLine } from "./polls.js";
 import { projectorSpeaker } from "./floor.js";
 import { connectionBanner, fill, h, langButton, loginView } from "./ui.js";
 
-const api = new Api("icabinet.token.projector", ["icabinet.token.console"]);
+const api = new Api("icabinet.session.projector", ["icabinet.session.console"]);
 const root = document.getElementById("app");
 const match = location.pathname.match(/\/projector\/(\d+)/);
 const meetingId = match ? Number(match[1]) : null;
@@ -120,11 +120,11 @@ function start() {
     fill(root, h("main", { class: "projector-message" }, t("conn.gone")));
     return;
   }
-  if (!api.token) {
+  if (!api.session) {
     showLogin();
     return;
   }
-  live = new LiveMeeting(meetingId, { token: () => api.token });
+  live = new LiveMeeting(meetingId);
   live.onStatus((status, reason) => {
     if (status !== "ended") return;
     if (reason === "expired") {
@@ -133,7 +133,7 @@ function start() {
     } else {
       live.stop();
       fill(root, h("main", { class: "projector-message", testid: "projector-ended" },
-        t(reason === "removed" ? "conn.removed" : "conn.gone")));
+        t({ removed: "conn.removed", busy: "conn.busy" }[reason] || "conn.gone")));
     }
   });
   mount();

@@ -17,7 +17,7 @@ import {
   appBar, busy, connectionBanner, fill, h, langButton, loginView, showError, showToast, statusChip,
 } from "./ui.js";
 
-const api = new Api("icabinet.token.tablet");
+const api = new Api("icabinet.session.tablet");
 const root = document.getElementById("app");
 let live = null;
 let viewer = null;
@@ -53,7 +53,7 @@ function meetingIdFromHash() {
 
 function route() {
   translateStatic();
-  if (!api.token) {
+  if (!api.session) {
     stopLive();
     showLogin();
     return;
@@ -139,9 +139,9 @@ async function showMeetings() {
 function showMeeting(meetingId) {
   if (!live || live.meetingId !== meetingId) {
     stopLive();
-    const token = api.token;
-    live = new LiveMeeting(meetingId, { token: () => api.token, fallback: () => loadSnapshot(token, meetingId) });
-    stopKeeping = keepSnapshot(live, () => api.token);
+    const session = api.session;
+    live = new LiveMeeting(meetingId, { fallback: () => loadSnapshot(session, meetingId) });
+    stopKeeping = keepSnapshot(live, () => api.session);
     live.onStatus((status, reason) => {
       if (status !== "ended") return;
       stopLive();
@@ -152,7 +152,7 @@ function showMeeting(meetingId) {
         showLogin();
       } else {
         if (reason === "removed") clearOfflineData();
-        showError(t(reason === "removed" ? "conn.removed" : "conn.gone"));
+        showError(t({ removed: "conn.removed", busy: "conn.busy" }[reason] || "conn.gone"));
         location.hash = "";
       }
     });

@@ -21,7 +21,7 @@ from server.auth.schemas import (
     UserUpdate,
     user_public,
 )
-from server.auth.service import AuthService, Principal, UserService
+from server.auth.service import AuthService, Principal, UserService, session_id
 from server.db import DbSession
 from server.meetings.controller import change_context
 from server.meetings.renames import announce_rename
@@ -29,7 +29,9 @@ from server.meetings.renames import announce_rename
 
 def auth_service(request: Request, session: AsyncSession) -> AuthService:
     state = request.app.state
-    return AuthService(session, state.token_hasher, state.token_ttl, state.principals, state.login_guard)
+    return AuthService(
+        session, state.token_hasher, state.token_ttl, state.principals, state.login_guard, state.sessions
+    )
 
 
 def client_address(request: Request) -> str:
@@ -51,7 +53,9 @@ class AuthController(Controller):
         """Exchange a username and password for a bearer token (also set as an HttpOnly cookie)."""
         service = auth_service(request, db_session)
         token, row, user = await service.login(data.username, data.password, client_address(request))
-        body = LoginResponse(token=token, expires_at=row.expires_at, user=user_public(user))
+        body = LoginResponse(
+            token=token, session=session_id(row.token_hash), expires_at=row.expires_at, user=user_public(user)
+        )
         cookie = Cookie(
             key=COOKIE_NAME,
             value=token,
@@ -96,6 +100,7 @@ class AuthController(Controller):
         data: JSONBody[UserUpdate],
     ) -> UserPublic:
         """Change a user's name, role, password or active flag. Administrators only."""
-        service = UserService(db_session, request.app.state.principals, request.app.state.login_guard.hashing)
+        state = request.app.state
+        service = UserService(db_session, state.principals, state.login_guard.hashing, state.sessions)
         renamed = partial(announce_rename, change_context(request, db_session))
         return user_public(await service.update(user_id, data, request.user, renamed=renamed))

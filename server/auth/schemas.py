@@ -28,6 +28,10 @@ class MePublic(UserPublic):
 
 class LoginResponse(BaseModel):
     token: str
+    """For clients that send ``Authorization: Bearer``; the kiosk ignores it and keeps the HttpOnly cookie."""
+    session: str
+    """The session's id, no credential: the kiosk sends it as ``X-ICabinet-Session`` and names its offline cache
+    with it."""
     expires_at: datetime
     user: UserPublic
 

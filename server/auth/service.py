@@ -24,6 +24,7 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequest
 if TYPE_CHECKING:
     from server.audit_buffer import AuditBuffer
     from server.auth.cache import PrincipalCache
+    from server.auth.sessions import SessionWatch
     from server.auth.throttle import LoginThrottle
 
 # for callers without the app's (the CLI, the demo): one hash at a time
@@ -36,6 +37,8 @@ class Principal:
 
     user: User
     token_expires_at: datetime
+    token_hash: str = ""
+    """The keyed hash of the caller's token: names the session whose sockets a logout closes."""
 
     @property
     def id(self) -> int:
@@ -49,6 +52,19 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role is SystemRole.admin
+
+    @property
+    def session_id(self) -> str:
+        return session_id(self.token_hash)
+
+
+def session_id(token_hash: str) -> str:
+    """A name of the session that is no credential (derived one way from the token's keyed hash).
+
+    The kiosk keeps it instead of the token: it names the session's offline cache and, sent as
+    ``X-ICabinet-Session``, proves a cookie-authenticated write comes from a page of that session.
+    """
+    return hashlib.sha256(f"session:{token_hash}".encode()).hexdigest()[:32]
 
 
 class TokenHasher:
@@ -89,7 +105,7 @@ class Authenticator:
         user = User(**dict(zip(found._fields[1:], columns, strict=True)))
         if expires_at <= utcnow() or not user.is_active:
             return None
-        principal = Principal(user=user, token_expires_at=expires_at)
+        principal = Principal(user=user, token_expires_at=expires_at, token_hash=token_hash)
         self.principals.put(token_hash, principal, generation)
         return principal
 
@@ -112,12 +128,14 @@ class AuthService:
         token_ttl: timedelta,
         principals: PrincipalCache | None = None,
         guard: LoginGuard | None = None,
+        sessions: SessionWatch | None = None,
     ) -> None:
         self.session = session
         self.hash_token = hasher
         self.token_ttl = token_ttl
         self.principals = principals
         self.guard = guard
+        self.sessions = sessions
 
     async def login(self, username: str, password: str, address: str = "") -> tuple[str, AuthToken, User]:
         """A new session for ``username``; refused (429) while the account or the address is throttled, and
@@ -171,6 +189,8 @@ class AuthService:
         await self.session.commit()
         if self.principals is not None:  # and once more: a lookup that read the row before the commit
             self.principals.forget_token(token_hash)
+        if self.sessions is not None:  # its open sockets, on every process
+            self.sessions.token_ended(token_hash)
 
 
 def _too_many(wait: int) -> TooManyRequests:
@@ -189,11 +209,16 @@ def check_new_password(password: str, username: str) -> None:
 
 class UserService:
     def __init__(
-        self, session: AsyncSession, principals: PrincipalCache | None = None, hashing: Hashing | None = None
+        self,
+        session: AsyncSession,
+        principals: PrincipalCache | None = None,
+        hashing: Hashing | None = None,
+        sessions: SessionWatch | None = None,
     ) -> None:
         self.session = session
         self.principals = principals
         self.hashing = hashing or DEFAULT_HASHING
+        self.sessions = sessions
 
     async def create(self, data: UserCreate, actor: Principal | None) -> User:
         if actor is not None and not actor.is_admin and data.role is not SystemRole.member:
@@ -238,6 +263,8 @@ class UserService:
         changes = data.model_dump(exclude_unset=True)
         new_name = changes.get("full_name")
         name_changes = new_name is not None and new_name != user.full_name
+        sessions_end = "password" in changes or (changes.get("is_active") is False and user.is_active)
+        rights_change = changes.get("role") is not None and changes["role"] != user.role
         if "password" in changes:
             password = changes.pop("password")
             check_new_password(password, user.username)
@@ -261,4 +288,9 @@ class UserService:
         await self.session.commit()
         if self.principals is not None:  # also over lookups that read the old row before the commit
             self.principals.forget_user(user_id)
+        if self.sessions is not None:  # the sockets the user holds open, on every process
+            if sessions_end:
+                self.sessions.user_ended(user_id)
+            elif rights_change:
+                self.sessions.rights_changed(user_id)
         return user

@@ -29,6 +29,7 @@ from litestar.channels import ChannelsPlugin
 from sqlmodel import col, select
 
 from server.auth.service import Principal
+from server.auth.sessions import Ending
 from server.db import Database, utcnow
 from server.live.eager import run_eagerly
 from server.live.models import MeetingEvent
@@ -46,6 +47,8 @@ CLOSE_REMOVED = 4403
 CLOSE_GONE = 4404
 CLOSE_EXPIRED = 4401
 CLOSE_IDLE = 4408
+CLOSE_RIGHTS = 4409
+CLOSE_TOO_MANY = 4429
 CATCH_UP_ROWS = 200
 RECENT_EVENTS = 256
 """Published messages each room keeps in memory for resumes (older ones are read from the log)."""
@@ -53,6 +56,10 @@ RECENT_EVENTS = 256
 
 class SocketClosed(Exception):
     pass
+
+
+class TooManySockets(Exception):
+    """The session already holds ``ws_max_sockets_per_session`` open sockets in this process."""
 
 
 class Connection:
@@ -71,6 +78,7 @@ class Connection:
         "waiting",
         "set_aside",
         "room",
+        "expiry",
     )
 
     def __init__(
@@ -96,6 +104,7 @@ class Connection:
         self.waiting: set[asyncio.Task[None]] = set()  # deliveries that had to wait for the socket
         self.set_aside: bytes | None = None  # the newest message not yet started
         self.room: Room | None = None  # set by LiveHub.join
+        self.expiry: asyncio.TimerHandle | None = None  # closes the socket when the token expires (LiveHub.join)
 
     def offer(self, message: bytes) -> None:
         """Deliver a published message now, or set it aside while the socket is not ready or is stalled."""
@@ -144,6 +153,16 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        await self._close_socket(code, reason)
+
+    def end(self, code: int, reason: str) -> asyncio.Task[None] | None:
+        """Stop at once (not one more message is sent) and close the socket in the background."""
+        if self.closed:
+            return None
+        self.closed = True
+        return asyncio.create_task(self._close_socket(code, reason))
+
+    async def _close_socket(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await self.socket.close(code=code, reason=reason)
 
@@ -297,8 +316,13 @@ class LiveHub:
         idle_timeout_seconds: float,
         db: Database | None = None,
         watch_log: bool = False,
+        max_sockets_per_session: int = 8,
     ) -> None:
         self.channels = channels
+        self.max_sockets_per_session = max_sockets_per_session
+        self.sessions: dict[str, set[Connection]] = {}
+        """Open connections by the token hash of their session (what a logout closes, what the limit counts)."""
+        self._ending: set[asyncio.Task[None]] = set()
         self.heartbeat_seconds = heartbeat_seconds
         self.idle_timeout_seconds = idle_timeout_seconds
         self.db = db
@@ -317,8 +341,20 @@ class LiveHub:
         """Add a connection to its meeting's room; returns once the room receives the channel.
 
         Messages published from then on are offered to the connection (and set aside
-        until ``start_delivering``), so a snapshot read afterwards misses nothing.
+        until ``start_delivering``), so a snapshot read afterwards misses nothing. The caller
+        has checked that the user may see the meeting. Raises ``TooManySockets``.
         """
+        token_hash = connection.principal.token_hash
+        held = self.sessions.setdefault(token_hash, set())
+        if len(held) >= self.max_sockets_per_session:
+            if not held:
+                del self.sessions[token_hash]
+            raise TooManySockets
+        held.add(connection)
+        remaining = (connection.principal.token_expires_at - utcnow()).total_seconds()
+        connection.expiry = asyncio.get_running_loop().call_later(
+            max(0.0, remaining), self._end, connection, CLOSE_EXPIRED, "session expired"
+        )
         room = self.rooms.get(connection.meeting_id)
         if room is None:
             room = self.rooms[connection.meeting_id] = Room(connection.meeting_id)
@@ -332,6 +368,13 @@ class LiveHub:
             raise
 
     def leave(self, connection: Connection) -> None:
+        if connection.expiry is not None:
+            connection.expiry.cancel()
+        held = self.sessions.get(connection.principal.token_hash)
+        if held is not None:
+            held.discard(connection)
+            if not held:
+                del self.sessions[connection.principal.token_hash]
         room = self.rooms.get(connection.meeting_id)
         if room is None:
             return
@@ -340,6 +383,24 @@ class LiveHub:
             del self.rooms[connection.meeting_id]
             if room.feed is not None:
                 room.feed.cancel()
+
+    def session_ended(self, ending: Ending) -> None:
+        """Close the sockets of a session that ended, or of a user whose sessions ended or rights changed."""
+        if ending.kind == "token":
+            for connection in list(self.sessions.get(ending.key, ())):
+                self._end(connection, CLOSE_EXPIRED, "session ended")
+            return
+        user_id = int(ending.key)
+        code, reason = (CLOSE_EXPIRED, "session ended") if ending.kind == "user" else (CLOSE_RIGHTS, "rights changed")
+        for connection in self.connections:
+            if connection.principal.id == user_id:
+                self._end(connection, code, reason)
+
+    def _end(self, connection: Connection, code: int, reason: str) -> None:
+        task = connection.end(code, reason)
+        if task is not None:
+            self._ending.add(task)
+            task.add_done_callback(self._ending.discard)
 
     async def _feed(self, room: Room) -> None:
         try:

@@ -198,8 +198,7 @@ def test_live_state_after_every_kind_of_event_equals_a_fresh_snapshot(
     console.evaluate(
         """async (meetingId) => {
             const { LiveMeeting } = await import("/static/js/live.js");
-            const token = () => localStorage.getItem("icabinet.token.console");
-            window.probe = new LiveMeeting(meetingId, { token }).start();
+            window.probe = new LiveMeeting(meetingId).start();
         }""",
         DEMO_MEETING,
     )

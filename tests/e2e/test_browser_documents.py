@@ -143,19 +143,24 @@ def test_live_documents_state_equals_a_fresh_snapshot(
     """kiosk/js/live.js applies document and "follow me" events as the server changes its state, per reader."""
     secretary = Api.login(demo_server.url, "thuky", "thuky-demo-1")
     delegate = Api.login(demo_server.url, "daibieu1", "daibieu-demo-1")
-    page = new_page(browser)
-    page.goto(f"{demo_server.url}/")
-    page.evaluate(
-        """async ({ meetingId, tokens }) => {
-            const { LiveMeeting } = await import("/static/js/live.js");
-            window.probes = {};
-            for (const [name, token] of Object.entries(tokens)) {
-                window.probes[name] = new LiveMeeting(meetingId, { token: () => token }).start();
-            }
-        }""",
-        {"meetingId": DEMO_MEETING, "tokens": {"secretary": secretary.token, "delegate": delegate.token}},
-    )
-    page.wait_for_function("Object.values(window.probes).every((probe) => probe.status === 'open')")
+    # one page per reader: a page's socket is its session cookie's (no token travels in the URL)
+    pages = {name: new_page(browser) for name in ("secretary", "delegate")}
+    for name, api in (("secretary", secretary), ("delegate", delegate)):
+        pages[name].context.add_cookies([{"name": "icabinet_token", "value": str(api.token), "url": demo_server.url}])
+        pages[name].goto(f"{demo_server.url}/")
+        pages[name].evaluate(
+            """async ({ meetingId, name }) => {
+                const { LiveMeeting } = await import("/static/js/live.js");
+                window.probes = { [name]: new LiveMeeting(meetingId).start() };
+            }""",
+            {"meetingId": DEMO_MEETING, "name": name},
+        )
+
+    def wait_all(condition: str) -> None:
+        for each in pages.values():
+            each.wait_for_function(condition, timeout=PROCESSING_TIMEOUT_MS)
+
+    wait_all("Object.values(window.probes).every((probe) => probe.status === 'open')")
     # ready and searchable: no event is still to come for them
     settled = "(d) => d.status === 'ready' && d.searchable"
     all_ready = f"Object.values(window.probes).every((p) => p.state.documents.every({settled}))"
@@ -164,12 +169,13 @@ def test_live_documents_state_equals_a_fresh_snapshot(
     base = f"/api/meetings/{DEMO_MEETING}"
     first = upload(secretary, report_pdf, agenda_item_id=str(ids[REPORT]), classification="public")
     second = upload(secretary, report_pdf, title="Phụ lục", agenda_item_id=str(ids[PARKING]))
-    page.wait_for_function(f"window.probes.secretary.state.documents.length === 2 && {all_ready}")
+    pages["secretary"].wait_for_function("window.probes.secretary.state.documents.length === 2")
+    wait_all(all_ready)
     secretary.ok("PATCH", f"/api/documents/{first['id']}", json={"title": "Báo cáo (bản sửa)", "agenda_item_id": None})
     secretary.ok("POST", f"{base}/present", json={"document_id": second["id"], "page": 2})
     # confidential without the delegate: it leaves their list, and with it what they saw presented
     secretary.ok("PATCH", f"/api/documents/{second['id']}", json={"classification": "confidential"})
-    assert_probes_match(page, secretary, delegate)
+    assert_probes_match(pages, secretary, delegate)
 
     # named as a reader again: it comes back; then its item is deleted and it becomes a general document
     secretary.ok("PATCH", f"/api/documents/{second['id']}", json={"allowed_usernames": ["daibieu1"], "version": 3})
@@ -179,21 +185,20 @@ def test_live_documents_state_equals_a_fresh_snapshot(
     assert response.status_code == 202, response.text
     # the new version itself ready on both (all_ready alone could hold before its processing event arrives)
     renewed = f"(d) => d.id !== {first['id']} || d.current_version === {response.json()['current_version']}"
-    page.wait_for_function(
-        f"{all_ready} && Object.values(window.probes).every((p) => p.state.documents.every({renewed}))"
-    )
+    wait_all(f"{all_ready} && Object.values(window.probes).every((p) => p.state.documents.every({renewed}))")
     secretary.ok("POST", f"{base}/present", json={"document_id": first["id"], "page": 2})
-    assert_probes_match(page, secretary, delegate)
+    assert_probes_match(pages, secretary, delegate)
 
     # deleting the presented document stops the presentation
     secretary.ok("DELETE", f"/api/documents/{first['id']}")
-    state = assert_probes_match(page, secretary, delegate)
+    state = assert_probes_match(pages, secretary, delegate)
     assert state["presenting"] == {"document_id": None, "page": None}
     assert [d["id"] for d in state["documents"]] == [second["id"]]
     assert state["documents"][0]["agenda_item_id"] is None
     secretary.close()
     delegate.close()
-    page.context.close()
+    for each in pages.values():
+        each.context.close()
 
 
 SAME_STATE = """([name, expected]) => {
@@ -203,12 +208,12 @@ SAME_STATE = """([name, expected]) => {
 }"""
 
 
-def assert_probes_match(page: Page, secretary: Api, delegate: Api) -> dict[str, Any]:
+def assert_probes_match(pages: dict[str, Page], secretary: Api, delegate: Api) -> dict[str, Any]:
     """Each reader's live state becomes its own fresh snapshot (a reader's seq may stay behind the meeting's:
     events for other audiences are skipped, so the wait is for the state itself)."""
     for name, api in [("secretary", secretary), ("delegate", delegate)]:
         expected = api.ok("GET", f"/api/meetings/{DEMO_MEETING}/snapshot")["state"]
         with contextlib.suppress(PlaywrightTimeoutError):  # the assertion below shows the difference
-            page.wait_for_function(SAME_STATE, arg=[name, expected])
-        assert page.evaluate("(name) => window.probes[name].state", name) == expected, name
-    return page.evaluate("window.probes.delegate.state")  # type: ignore[no-any-return]
+            pages[name].wait_for_function(SAME_STATE, arg=[name, expected])
+        assert pages[name].evaluate("(name) => window.probes[name].state", name) == expected, name
+    return pages["delegate"].evaluate("window.probes.delegate.state")  # type: ignore[no-any-return]

@@ -86,6 +86,10 @@ def test_a_tablet_reads_through_a_network_cut_and_catches_up(
     expect(tablet.get_by_test_id("meeting-title")).to_contain_text("Phiên họp thường kỳ")
     read_first_page(tablet, report, doc_id)
     assert len(data_caches(tablet)) == 1
+    # the session is the HttpOnly cookie: the page's storage holds no token, so offline reading needs none
+    cookie = next(c for c in tablet.context.cookies() if c["name"] == "icabinet_token")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert cookie["value"] not in tablet.evaluate("JSON.stringify(localStorage)")
     banner = tablet.get_by_test_id("conn-banner")
     expect(banner).to_be_hidden()
 
@@ -117,6 +121,7 @@ def test_a_tablet_reads_through_a_network_cut_and_catches_up(
     expect(banner).to_have_attribute("data-state", "caught-up")
     expect(banner).to_have_text("Đã cập nhật")
     assert sockets and "since=" in sockets[-1]
+    assert not any("token" in url for url in sockets), "a token in a websocket URL"
 
     # signing out leaves nothing of this user's reading on the tablet
     tablet.get_by_test_id("logout").click()

@@ -51,6 +51,10 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProce
             b.stop()
 
 
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def _next_event(ws: Any) -> dict[str, Any]:
     while True:
         message = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -64,14 +68,18 @@ def test_a_tablet_on_one_process_sees_a_change_made_through_the_other_and_resume
     sec_b = Api.login(b.url, "sec", PASSWORD)
 
     async def run() -> None:
-        async with websockets.connect(f"{a.ws_url}/ws/meetings/{world.meeting_id}?token={token}") as ws:
+        async with websockets.connect(
+            f"{a.ws_url}/ws/meetings/{world.meeting_id}", additional_headers=_bearer(token)
+        ) as ws:
             snapshot = json.loads(await ws.recv())
             sec_b.ok("POST", f"/api/meetings/{world.meeting_id}/agenda", json={"title": "Qua B"})
             event = await _next_event(ws)
             assert event["seq"] == snapshot["seq"] + 1 and event["data"]["item"]["title"] == "Qua B"
             since = event["seq"]
         sec_b.ok("POST", f"/api/meetings/{world.meeting_id}/agenda", json={"title": "Khi vắng"})
-        async with websockets.connect(f"{b.ws_url}/ws/meetings/{world.meeting_id}?token={token}&since={since}") as ws:
+        async with websockets.connect(
+            f"{b.ws_url}/ws/meetings/{world.meeting_id}?since={since}", additional_headers=_bearer(token)
+        ) as ws:
             replayed = await _next_event(ws)
             assert replayed["seq"] == since + 1 and replayed["data"]["item"]["title"] == "Khi vắng"
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "resumed"
@@ -98,7 +106,9 @@ def test_a_redis_restart_mid_meeting_costs_the_tablets_nothing(pair: Any, tmp_pa
     token = world["del1"].token
 
     async def run() -> None:
-        async with websockets.connect(f"{a.ws_url}/ws/meetings/{world.meeting_id}?token={token}") as ws:
+        async with websockets.connect(
+            f"{a.ws_url}/ws/meetings/{world.meeting_id}", additional_headers=_bearer(token)
+        ) as ws:
             snapshot = json.loads(await ws.recv())
             redis.kill()
             # made while Redis is down: B cannot publish it; A reads it from the log once Redis is back
@@ -135,7 +145,9 @@ def test_two_installations_on_one_redis_do_not_hear_each_other(pair: Any, tmp_pa
             token = world["del1"].token
 
             async def run() -> None:
-                async with websockets.connect(f"{a.ws_url}/ws/meetings/{world.meeting_id}?token={token}") as ws:
+                async with websockets.connect(
+                    f"{a.ws_url}/ws/meetings/{world.meeting_id}", additional_headers=_bearer(token)
+                ) as ws:
                     snapshot = json.loads(await ws.recv())
                     other_world["sec"].ok(
                         "POST", f"/api/meetings/{other_world.meeting_id}/agenda", json={"title": "Nơi khác"}

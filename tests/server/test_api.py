@@ -54,6 +54,24 @@ def test_cookie_authenticates_reads_but_never_writes(app: App) -> None:
     app.http.cookies.clear()
 
 
+def test_the_kiosk_writes_with_the_cookie_and_its_session_id(app: App) -> None:
+    """The kiosk holds no token: the HttpOnly cookie plus the session's id (no credential) in a header. A header
+    naming another session than the cookie's is refused, reads included."""
+    app.http.cookies.clear()
+    other = app.http.post("/api/auth/login", json={"username": "del1", "password": PASSWORD}).json()["session"]
+    app.http.cookies.clear()
+    login = app.http.post("/api/auth/login", json={"username": "sec", "password": PASSWORD}).json()
+    assert login["session"] and login["session"] not in login["token"]
+    mine = {"X-ICabinet-Session": login["session"]}
+    assert app.http.post("/api/meetings", json={"title": "Qua cookie"}, headers=mine).status_code == 201
+    assert app.http.get("/api/me", headers={"X-ICabinet-Session": other}).status_code == 401
+    assert app.http.post("/api/meetings", json={"title": "X"}, headers={"X-ICabinet-Session": other}).status_code == 401
+    assert app.http.post("/api/auth/logout", headers=mine).status_code == 200
+    app.http.cookies.set("icabinet_token", login["token"])  # the logout's answer cleared it; the old one is dead
+    assert app.http.get("/api/me", headers=mine).status_code == 401
+    app.http.cookies.clear()
+
+
 def test_changing_a_password_ends_that_users_sessions(app: App) -> None:
     root = app.users["root"]
     username = unique("pw")

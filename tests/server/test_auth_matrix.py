@@ -6,6 +6,7 @@ row fails ``test_matrix_covers_every_route``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import tempfile
@@ -446,18 +447,69 @@ def test_matrix_covers_every_route(app: App) -> None:
     assert served == covered, f"routes missing from the matrix: {served - covered}; stale rows: {covered - served}"
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_websocket_by_role(app: App, role: str) -> None:
-    meeting_id, _ = app.new_meeting()
-    token = "" if role == "anon" else app.users[role].token
-    with app.http.websocket_connect(f"/ws/meetings/{meeting_id}?token={token}") as socket:
-        if role in VIEWERS:
-            message = socket.receive_json()
-            assert message["type"] == "snapshot" and message["state"]["meeting"]["id"] == meeting_id
-        else:
+# -- the live feed: every kind of caller on every way into a meeting's feed --
+
+WS_ROLES = (*ROLES, "revoked")  # revoked: a token of del1's that was logged out
+WS_PATHS = ("snapshot", "since", "resume")  # connect; connect with ?since=0; a resume message after connecting
+
+
+def _ws_headers(app: App, role: str) -> dict[str, str]:
+    if role == "anon":
+        return {}
+    if role == "revoked":
+        client = app.login("del1")
+        client.ok("POST", "/api/auth/logout")
+        return {"Authorization": f"Bearer {client.token}"}
+    return {"Authorization": f"Bearer {app.users[role].token}"}
+
+
+@pytest.mark.parametrize("path", WS_PATHS)
+@pytest.mark.parametrize("role", WS_ROLES)
+def test_websocket_by_role(app: App, role: str, path: str) -> None:
+    meeting_id, _ = app.new_meeting()  # its log already holds events: participants, agenda
+    headers = _ws_headers(app, role)
+    app.http.cookies.clear()  # the caller is who the header says, not the last login of the test client
+    query = "?since=0" if path == "since" else ""
+    with app.http.websocket_connect(f"/ws/meetings/{meeting_id}{query}", headers=headers) as socket:
+        if role not in VIEWERS:
+            if path == "resume":
+                with contextlib.suppress(Exception):  # refused already: the message may find the socket closed
+                    socket.send_json({"type": "resume", "since": 0})
             with pytest.raises(WebSocketDisconnect) as closed:
-                socket.receive_json()
-            assert closed.value.code == (4401 if role == "anon" else 4404)
+                message = socket.receive_json()
+                pytest.fail(f"{role} received {message['type']} on the {path} path of another's meeting")
+            assert closed.value.code == (4401 if role in ("anon", "revoked") else 4404)
+            return
+        if path != "since":
+            snapshot = socket.receive_json()
+            assert snapshot["type"] == "snapshot" and snapshot["state"]["meeting"]["id"] == meeting_id
+        if path == "snapshot":
+            return
+        if path == "resume":
+            socket.send_json({"type": "resume", "since": 0})
+        names = []
+        while (message := socket.receive_json())["type"] != "resumed":
+            assert message["type"] == "event"
+            names.append(message["name"])
+        assert "agenda.changed" in names
+
+
+def test_websocket_ignores_a_token_in_the_url(app: App) -> None:
+    """Tokens never travel in URLs (they would reach access logs): ``?token=`` authenticates nobody."""
+    meeting_id, _ = app.new_meeting()
+    app.http.cookies.clear()
+    with app.http.websocket_connect(f"/ws/meetings/{meeting_id}?token={app.users['del1'].token}") as socket:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_json()
+        assert closed.value.code == 4401
+
+
+def test_websocket_follows_the_session_cookie(app: App) -> None:
+    meeting_id, _ = app.new_meeting()
+    app.http.cookies.clear()
+    cookies = {"icabinet_token": app.users["del1"].token}
+    with app.http.websocket_connect(f"/ws/meetings/{meeting_id}", cookies=cookies) as socket:
+        assert socket.receive_json()["type"] == "snapshot"
 
 
 # ------------------------------------------------------------------------------------------------------------

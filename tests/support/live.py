@@ -96,8 +96,9 @@ class Tablet:
     """One websocket connection that records every message and keeps ``state`` up to date."""
 
     def __init__(self, ws_url: str, meeting_id: int, token: str, since: int | None = None) -> None:
-        query = f"token={token}" + (f"&since={since}" if since is not None else "")
-        self.url = f"{ws_url}/ws/meetings/{meeting_id}?{query}"
+        # the token travels in a header (never in the URL: the server ignores it there)
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.url = f"{ws_url}/ws/meetings/{meeting_id}" + (f"?since={since}" if since is not None else "")
         self.socket: ClientConnection | None = None
         self.state: dict[str, Any] | None = None
         self.seq = 0
@@ -107,7 +108,9 @@ class Tablet:
         self.answer_pings = True
 
     async def connect(self) -> Tablet:
-        self.socket = await websockets.connect(self.url, compression=None, ping_interval=None, open_timeout=10)
+        self.socket = await websockets.connect(
+            self.url, additional_headers=self.headers, compression=None, ping_interval=None, open_timeout=10
+        )
         return self
 
     async def receive(self, within: float = 10.0) -> dict[str, Any]:
@@ -150,3 +153,47 @@ class Tablet:
     async def close(self) -> None:
         if self.socket is not None:
             await self.socket.close()
+
+
+# -- sessions: sockets that a revoked session or a refused caller must see closed --
+
+
+async def open_feed(
+    ws_url: str, meeting_id: int, token: str | None, *, since: int | None = None, cookie: bool = False
+) -> ClientConnection:
+    """A raw socket on the meeting's feed, authenticated by header (or by the session cookie)."""
+    headers = {}
+    if token:
+        headers = {"Cookie": f"icabinet_token={token}"} if cookie else {"Authorization": f"Bearer {token}"}
+    query = f"?since={since}" if since is not None else ""
+    return await websockets.connect(
+        f"{ws_url}/ws/meetings/{meeting_id}{query}",
+        additional_headers=headers,
+        compression=None,
+        ping_interval=None,
+        open_timeout=10,
+    )
+
+
+async def until_closed(socket: ClientConnection, within: float = 10.0) -> tuple[int | None, list[dict[str, Any]]]:
+    """Read (answering pings) until the server closes the socket; its close code and what came before.
+
+    Bounded: a socket still open after ``within`` seconds gives code None.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    received: list[dict[str, Any]] = []
+    try:
+        while (left := deadline - loop.time()) > 0:
+            message = json.loads(await asyncio.wait_for(socket.recv(), left))
+            if message["type"] == "ping":
+                await socket.send('{"type":"pong"}')
+                continue
+            received.append(message)
+    except ConnectionClosed:
+        await socket.wait_closed()  # the TCP connection too, before the test's event loop ends
+        return socket.close_code, received
+    except TimeoutError:
+        pass
+    await socket.close()
+    return None, received

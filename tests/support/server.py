@@ -58,7 +58,7 @@ class ServerProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 90.0) -> ServerProcess:  # 8 test runs on 2 cores: imports alone took 30 s
+    def start(self, timeout: float = 120.0) -> ServerProcess:  # a loaded machine took over 30 s to import
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
