@@ -11,7 +11,8 @@ APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tessera
 
 .PHONY: serve test lint typecheck pytest bench clean venv system-deps node-deps kiosk-test
 
-# npm packages the browser tests inject into the kiosk pages (axe-core); the kiosk itself needs none
+# npm packages: the kiosk's linter and formatter (Biome) and what the browser tests inject into the kiosk pages
+# (axe-core); the kiosk itself needs none
 NPM_STAMP := node_modules/.installed
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -46,9 +47,10 @@ serve: $(STAMP) $(APT_STAMP)
 	$(BIN)/icabinet demo
 	$(BIN)/icabinet serve
 
-lint: $(STAMP)
+lint: $(STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check server documents assistant tests bench
 	$(BIN)/ruff format --check server documents assistant tests bench
+	npx --no-install biome check
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

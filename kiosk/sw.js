@@ -34,7 +34,8 @@ const DATA_PATHS = [
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(SHELL_CACHE)
+    caches
+      .open(SHELL_CACHE)
       .then((cache) => cache.addAll(SHELL))
       .then(() => self.skipWaiting()),
   );
@@ -42,10 +43,15 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
-    caches.keys()
-      .then((names) => Promise.all(names
-        .filter((name) => name.startsWith("icabinet-shell-") && name !== SHELL_CACHE)
-        .map((name) => caches.delete(name))))
+    caches
+      .keys()
+      .then((names) =>
+        Promise.all(
+          names
+            .filter((name) => name.startsWith("icabinet-shell-") && name !== SHELL_CACHE)
+            .map((name) => caches.delete(name)),
+        ),
+      )
       .then(() => self.clients.claim()),
   );
 });
@@ -94,9 +100,11 @@ self.addEventListener("fetch", (event) => {
     const session = sessionOf(request);
     if (!session) return;
     // the key is the URL alone: the cache itself is this session's
-    event.respondWith(fromTablet(event.clientId).then((tablet) => (tablet
-      ? dataCacheName(session).then((name) => networkFirst(request, name, url.href))
-      : fetch(request))));
+    event.respondWith(
+      fromTablet(event.clientId).then((tablet) =>
+        tablet ? dataCacheName(session).then((name) => networkFirst(request, name, url.href)) : fetch(request),
+      ),
+    );
     return;
   }
 

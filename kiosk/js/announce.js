@@ -28,17 +28,31 @@ export function announcementFor(state, event) {
   const { name, data } = event;
   const role = state.me.meeting_role;
   if (name === "poll.opened" && data.poll && VOTING_ROLES.has(role)) {
-    return { kind: "vote", key: `vote:${data.poll.id}`, text: t("announce.vote", { title: data.poll.title }),
-      action: t("announce.go_vote"), pollId: data.poll.id };
+    return {
+      kind: "vote",
+      key: `vote:${data.poll.id}`,
+      text: t("announce.vote", { title: data.poll.title }),
+      action: t("announce.go_vote"),
+      pollId: data.poll.id,
+    };
   }
   if (name === "opinion.requested" && data.request && role && role !== "guest") {
     const question = data.request.question || "";
-    return { kind: "opinion", key: `opinion:${data.request.id}:${question}`,
+    return {
+      kind: "opinion",
+      key: `opinion:${data.request.id}:${question}`,
       text: question ? t("announce.opinion_question", { question }) : t("announce.opinion"),
-      action: t("announce.go_opinion"), target: data.request.target };
+      action: t("announce.go_opinion"),
+      target: data.request.target,
+    };
   }
   if (name === "speaker.started" && data.request && data.request.user_id === state.me.user_id) {
-    return { kind: "floor", key: `floor:${data.request.id}`, text: t("announce.floor"), action: t("announce.go_floor") };
+    return {
+      kind: "floor",
+      key: `floor:${data.request.id}`,
+      text: t("announce.floor"),
+      action: t("announce.go_floor"),
+    };
   }
   if (name === "meeting.status" && data.status === "closed") {
     return { kind: "closed", key: "closed", text: t("announce.closed"), action: null };
@@ -115,17 +129,45 @@ export class Announcer {
     // a closed meeting ends what was still asked of the delegate
     if (announcement.kind === "closed") for (const key of [...this.shown.keys()]) this.dismiss(key);
     const dismiss = () => this.dismiss(announcement.key);
-    const card = h("div", { class: `announce announce-${announcement.kind}`, testid: `announce-${announcement.kind}`,
-      role: "group", "aria-label": announcement.text },
-    h("p", { class: "announce-text" }, announcement.text),
-    h("div", { class: "announce-actions" },
-      announcement.action ? h("button", { class: "btn btn-primary", type: "button",
-        testid: `announce-go-${announcement.kind}`, onclick: () => {
-          dismiss();
-          this.onAction(announcement);
-        } }, announcement.action) : null,
-      h("button", { class: "btn btn-secondary", type: "button", testid: `announce-dismiss-${announcement.kind}`,
-        onclick: dismiss }, t("announce.dismiss"))));
+    const card = h(
+      "div",
+      {
+        class: `announce announce-${announcement.kind}`,
+        testid: `announce-${announcement.kind}`,
+        role: "group",
+        "aria-label": announcement.text,
+      },
+      h("p", { class: "announce-text" }, announcement.text),
+      h(
+        "div",
+        { class: "announce-actions" },
+        announcement.action
+          ? h(
+              "button",
+              {
+                class: "btn btn-primary",
+                type: "button",
+                testid: `announce-go-${announcement.kind}`,
+                onclick: () => {
+                  dismiss();
+                  this.onAction(announcement);
+                },
+              },
+              announcement.action,
+            )
+          : null,
+        h(
+          "button",
+          {
+            class: "btn btn-secondary",
+            type: "button",
+            testid: `announce-dismiss-${announcement.kind}`,
+            onclick: dismiss,
+          },
+          t("announce.dismiss"),
+        ),
+      ),
+    );
     this.shown.set(announcement.key, card);
     this.banner.append(card);
     // a fresh node in the region is what screen readers announce, even for a repeated text

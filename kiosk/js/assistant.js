@@ -65,33 +65,63 @@ export class AssistantPanel {
   /** The panel's element, drawn anew in the current language. */
   build() {
     this.input = h("input", {
-      class: "assistant-input", type: "text", testid: "assistant-input", id: `assistant-input-${this.meetingId}`,
-      maxlength: "1000", autocomplete: "off", enterkeyhint: "send", placeholder: t("assistant.placeholder"),
-      "aria-label": t("assistant.label"), value: this.draft,
+      class: "assistant-input",
+      type: "text",
+      testid: "assistant-input",
+      id: `assistant-input-${this.meetingId}`,
+      maxlength: "1000",
+      autocomplete: "off",
+      enterkeyhint: "send",
+      placeholder: t("assistant.placeholder"),
+      "aria-label": t("assistant.label"),
+      value: this.draft,
       oninput: () => {
         this.draft = this.input.value;
       },
     });
-    this.askButton = h("button", { class: "btn btn-primary assistant-ask", type: "submit", testid: "assistant-ask" },
-      t("assistant.ask"));
-    this.scopeGroup = h("div", { class: "assistant-scope", role: "group", testid: "assistant-scope",
-      "aria-label": t("assistant.scope_label") });
+    this.askButton = h(
+      "button",
+      { class: "btn btn-primary assistant-ask", type: "submit", testid: "assistant-ask" },
+      t("assistant.ask"),
+    );
+    this.scopeGroup = h("div", {
+      class: "assistant-scope",
+      role: "group",
+      testid: "assistant-scope",
+      "aria-label": t("assistant.scope_label"),
+    });
     this.resultBox = h("div", { class: "assistant-result", "aria-live": "polite", testid: "assistant-result" });
     this.historyBox = h("div", { class: "assistant-history", testid: "assistant-history" });
-    this.element = h("section", { class: "card assistant-card", testid: "assistant-panel",
-      "aria-labelledby": `assistant-title-${this.meetingId}` },
-    h("h2", { class: "card-title assistant-title", id: `assistant-title-${this.meetingId}` },
-      icon("assistant", "icon assistant-icon"), t("assistant.title")),
-    h("form", {
-      class: "assistant-form", role: "search",
-      onsubmit: (event) => {
-        event.preventDefault();
-        this.ask(this.input.value);
+    this.element = h(
+      "section",
+      {
+        class: "card assistant-card",
+        testid: "assistant-panel",
+        "aria-labelledby": `assistant-title-${this.meetingId}`,
       },
-    }, this.input, this.askButton),
-    this.scopeGroup,
-    this.resultBox,
-    this.historyBox);
+      h(
+        "h2",
+        { class: "card-title assistant-title", id: `assistant-title-${this.meetingId}` },
+        icon("assistant", "icon assistant-icon"),
+        t("assistant.title"),
+      ),
+      h(
+        "form",
+        {
+          class: "assistant-form",
+          role: "search",
+          onsubmit: (event) => {
+            event.preventDefault();
+            this.ask(this.input.value);
+          },
+        },
+        this.input,
+        this.askButton,
+      ),
+      this.scopeGroup,
+      this.resultBox,
+      this.historyBox,
+    );
     this.renderScope();
     this.renderResult();
     this.renderHistory();
@@ -208,12 +238,23 @@ export class AssistantPanel {
   renderScope() {
     if (!this.scopeGroup) return;
     this.scopeGroup.dataset.scope = this.scope;
-    fill(this.scopeGroup,
-      ...SCOPES.map((scope) => h("button", {
-        class: `scope-option${scope === this.scope ? " is-on" : ""}`, type: "button", testid: `assistant-scope-${scope}`,
-        "data-scope": scope, "aria-pressed": scope === this.scope ? "true" : "false",
-        onclick: () => this.setScope(scope),
-      }, t(`assistant.scope_${scope}`))));
+    fill(
+      this.scopeGroup,
+      ...SCOPES.map((scope) =>
+        h(
+          "button",
+          {
+            class: `scope-option${scope === this.scope ? " is-on" : ""}`,
+            type: "button",
+            testid: `assistant-scope-${scope}`,
+            "data-scope": scope,
+            "aria-pressed": scope === this.scope ? "true" : "false",
+            onclick: () => this.setScope(scope),
+          },
+          t(`assistant.scope_${scope}`),
+        ),
+      ),
+    );
   }
 
   renderResult() {
@@ -222,10 +263,16 @@ export class AssistantPanel {
     this.askButton.textContent = this.asking ? t("assistant.asking") : t("assistant.ask");
     this.resultBox.setAttribute("aria-busy", this.asking ? "true" : "false");
     if (this.asking) {
-      fill(this.resultBox, h("div", { class: "assistant-busy", testid: "assistant-busy", role: "status" },
-        h("span", { class: "spinner", "aria-hidden": "true" }),
-        h("span", {}, t("assistant.busy")),
-        h("q", { class: "assistant-busy-question" }, this.pending)));
+      fill(
+        this.resultBox,
+        h(
+          "div",
+          { class: "assistant-busy", testid: "assistant-busy", role: "status" },
+          h("span", { class: "spinner", "aria-hidden": "true" }),
+          h("span", {}, t("assistant.busy")),
+          h("q", { class: "assistant-busy-question" }, this.pending),
+        ),
+      );
       return;
     }
     if (this.error) {
@@ -237,44 +284,88 @@ export class AssistantPanel {
       fill(this.resultBox, h("p", { class: "assistant-hint muted" }, t("assistant.hint")));
       return;
     }
-    const question = h("p", { class: "assistant-question", testid: "assistant-question" },
-      h("span", { class: "meta-label" }, `${t("assistant.you_asked")}: `), result.question);
+    const question = h(
+      "p",
+      { class: "assistant-question", testid: "assistant-question" },
+      h("span", { class: "meta-label" }, `${t("assistant.you_asked")}: `),
+      result.question,
+    );
     const citations = (result.citations || []).length ? this.citationList(result) : null;
     if (!result.found) {
-      fill(this.resultBox, question,
-        h("div", { class: "assistant-not-found", testid: "assistant-not-found", role: "status", lang: result.language },
+      fill(
+        this.resultBox,
+        question,
+        h(
+          "div",
+          { class: "assistant-not-found", testid: "assistant-not-found", role: "status", lang: result.language },
           h("strong", {}, inLanguage(result.language, "assistant.not_found_title")),
-          h("p", {}, result.answer || t("assistant.not_found_text"))),
-        citations);
+          h("p", {}, result.answer || t("assistant.not_found_text")),
+        ),
+        citations,
+      );
       return;
     }
-    fill(this.resultBox, question,
-      h("div", { class: "assistant-answer", testid: "assistant-answer", "data-phrased-by": result.phrased_by || "" },
-        h("p", { class: "assistant-answer-text" }, result.answer)),
-      citations);
+    fill(
+      this.resultBox,
+      question,
+      h(
+        "div",
+        { class: "assistant-answer", testid: "assistant-answer", "data-phrased-by": result.phrased_by || "" },
+        h("p", { class: "assistant-answer-text" }, result.answer),
+      ),
+      citations,
+    );
   }
 
   citationList(result) {
     const here = this.meetingId;
-    return h("div", { class: "assistant-citations" },
+    return h(
+      "div",
+      { class: "assistant-citations" },
       h("h3", { class: "assistant-subtitle" }, t("assistant.sources", { n: result.citations.length })),
-      h("ol", { class: "citation-list" }, ...result.citations.map((citation) => h("li", {},
-        h("button", {
-          class: "citation", type: "button", testid: "assistant-citation",
-          "data-document-id": String(citation.document_id), "data-page": String(citation.page),
-          "data-meeting-id": String(citation.meeting_id),
-          title: t("assistant.open_citation", { title: citation.title, page: citation.page }),
-          onclick: () => this.openCitation(citation),
-        },
-        h("span", { class: "citation-head" },
-          icon("doc", "icon citation-icon"),
-          h("span", { class: "citation-title" }, citation.title),
-          h("span", { class: "citation-page", testid: "assistant-citation-page" },
-            t("assistant.page", { page: citation.page }))),
-        citation.meeting_id !== here
-          ? h("span", { class: "citation-meeting" }, t("assistant.other_meeting")) : null,
-        h("span", { class: "citation-snippet", testid: "assistant-citation-snippet" },
-          ...marked(citation.snippet, answerSpans(citation.snippet, result.answer))))))));
+      h(
+        "ol",
+        { class: "citation-list" },
+        ...result.citations.map((citation) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              {
+                class: "citation",
+                type: "button",
+                testid: "assistant-citation",
+                "data-document-id": String(citation.document_id),
+                "data-page": String(citation.page),
+                "data-meeting-id": String(citation.meeting_id),
+                title: t("assistant.open_citation", { title: citation.title, page: citation.page }),
+                onclick: () => this.openCitation(citation),
+              },
+              h(
+                "span",
+                { class: "citation-head" },
+                icon("doc", "icon citation-icon"),
+                h("span", { class: "citation-title" }, citation.title),
+                h(
+                  "span",
+                  { class: "citation-page", testid: "assistant-citation-page" },
+                  t("assistant.page", { page: citation.page }),
+                ),
+              ),
+              citation.meeting_id !== here
+                ? h("span", { class: "citation-meeting" }, t("assistant.other_meeting"))
+                : null,
+              h(
+                "span",
+                { class: "citation-snippet", testid: "assistant-citation-snippet" },
+                ...marked(citation.snippet, answerSpans(citation.snippet, result.answer)),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
   }
 
   renderHistory() {
@@ -285,23 +376,49 @@ export class AssistantPanel {
       return;
     }
     if (!this.history.length) {
-      fill(this.historyBox, title, h("p", { class: "muted small", testid: "assistant-history-empty" },
-        t("assistant.history_empty")));
+      fill(
+        this.historyBox,
+        title,
+        h("p", { class: "muted small", testid: "assistant-history-empty" }, t("assistant.history_empty")),
+      );
       return;
     }
     const shownId = this.result && this.result.fromHistory ? this.result.id : null;
-    fill(this.historyBox, title, h("ul", { class: "history-list" }, ...this.history.map((entry) => h("li", {},
-      h("button", {
-        class: `history-item${entry.id === shownId ? " is-shown" : ""}`, type: "button",
-        testid: "assistant-history-item", "data-question-id": String(entry.id),
-        "data-found": entry.found ? "true" : "false", "aria-current": entry.id === shownId ? "true" : null,
-        onclick: () => this.showFromHistory(entry),
-      },
-      h("span", { class: "history-question" }, entry.question),
-      h("span", { class: "history-meta" },
-        h("span", {}, askedAt(entry.created_at)),
-        entry.found ? h("span", {}, t("assistant.sources_short", { n: entry.citations.length }))
-          : h("span", { class: "history-not-found" }, t("assistant.not_found_title"))))))));
+    fill(
+      this.historyBox,
+      title,
+      h(
+        "ul",
+        { class: "history-list" },
+        ...this.history.map((entry) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              {
+                class: `history-item${entry.id === shownId ? " is-shown" : ""}`,
+                type: "button",
+                testid: "assistant-history-item",
+                "data-question-id": String(entry.id),
+                "data-found": entry.found ? "true" : "false",
+                "aria-current": entry.id === shownId ? "true" : null,
+                onclick: () => this.showFromHistory(entry),
+              },
+              h("span", { class: "history-question" }, entry.question),
+              h(
+                "span",
+                { class: "history-meta" },
+                h("span", {}, askedAt(entry.created_at)),
+                entry.found
+                  ? h("span", {}, t("assistant.sources_short", { n: entry.citations.length }))
+                  : h("span", { class: "history-not-found" }, t("assistant.not_found_title")),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
   }
 }
 

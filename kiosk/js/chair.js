@@ -44,16 +44,25 @@ export class ChairPanel {
   constructor({ api, live, viewer }) {
     const ctx = { api, live, viewer, act: actor(api, live) };
     this.panels = [new ConsoleFloor(ctx), new ConsolePolls(ctx), new ConsoleConclusions(ctx), new ConsoleMinutes(ctx)];
-    this.element = h("section", { class: "chair-panel", testid: "chair-panel", hidden: true,
-      "aria-labelledby": "chair-panel-title" });
+    this.element = h("section", {
+      class: "chair-panel",
+      testid: "chair-panel",
+      hidden: true,
+      "aria-labelledby": "chair-panel-title",
+    });
   }
 
   build() {
-    fill(this.element,
-      h("div", { class: "card chair-head" },
+    fill(
+      this.element,
+      h(
+        "div",
+        { class: "card chair-head" },
         h("h2", { class: "card-title", id: "chair-panel-title" }, t("chair.title")),
-        h("p", { class: "muted" }, t("chair.hint"))),
-      ...this.panels.map((panel) => panel.element));
+        h("p", { class: "muted" }, t("chair.hint")),
+      ),
+      ...this.panels.map((panel) => panel.element),
+    );
     return this.element;
   }
 

@@ -43,13 +43,21 @@ export function applyConductEvent(state, name, data) {
       opinions.requests = replaceIn(opinions.requests, data.request, "id");
       break;
     case "opinion.added":
-      opinions.counts = replaceIn(opinions.counts, {
-        target: data.target, document_id: data.document_id, agenda_item_id: data.agenda_item_id, ...data.counts,
-      }, "target");
+      opinions.counts = replaceIn(
+        opinions.counts,
+        {
+          target: data.target,
+          document_id: data.document_id,
+          agenda_item_id: data.agenda_item_id,
+          ...data.counts,
+        },
+        "target",
+      );
       break;
     case "note.changed":
       state.my_notes = state.my_notes.filter((n) => n.document_id !== data.document_id);
-      if (data.count) state.my_notes = replaceIn(state.my_notes, { document_id: data.document_id, count: data.count }, "document_id");
+      if (data.count)
+        state.my_notes = replaceIn(state.my_notes, { document_id: data.document_id, count: data.count }, "document_id");
       break;
     case "conclusion.set":
       state.conclusions = state.conclusions.filter((c) => c.agenda_item_id !== data.agenda_item_id);

@@ -22,14 +22,24 @@ export function meetingFields(meeting = {}) {
     title: input("title", { required: true, maxlength: "300", value: meeting.title || "" }),
     location: input("location", { maxlength: "300", value: meeting.location || "" }),
     starts_at: dateField({ time: true, testid: "meeting-starts_at-input", value: toLocalInput(meeting.starts_at) }),
-    description: h("textarea", { name: "description", maxlength: "5000", rows: "2", testid: "meeting-description-input" }),
+    description: h("textarea", {
+      name: "description",
+      maxlength: "5000",
+      rows: "2",
+      testid: "meeting-description-input",
+    }),
   };
   fields.description.value = meeting.description || "";
   return fields;
 }
 
 export function labelled(label, control, wide = false) {
-  return h("label", { class: `field${wide ? " field-wide" : ""}` }, h("span", { class: "field-label" }, label), control);
+  return h(
+    "label",
+    { class: `field${wide ? " field-wide" : ""}` },
+    h("span", { class: "field-label" }, label),
+    control,
+  );
 }
 
 /** The meeting's title, place, time and description, saved with its version so a stale edit gets a 409. */
@@ -38,44 +48,59 @@ export function meetingDetailsForm({ api, live, act }) {
   let dirty = false;
   let version = null;
   const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "save-meeting" }, t("common.save"));
-  const reset = h("button", { class: "btn btn-ghost", type: "button", hidden: true,
-    onclick: () => {
-      dirty = false;
-      details.render(live.state);
-    } }, t("common.cancel"));
-  const form = h("form", {
-    class: "card details-card", testid: "meeting-details",
-    oninput: () => {
-      dirty = true;
-      reset.hidden = false;
-    },
-    onsubmit: async (event) => {
-      event.preventDefault();
-      const meeting = live.state.meeting;
-      const body = { version };
-      if (fields.title.value.trim() !== meeting.title) body.title = fields.title.value.trim();
-      if (fields.location.value.trim() !== meeting.location) body.location = fields.location.value.trim();
-      if (fields.description.value !== meeting.description) body.description = fields.description.value;
-      if (fields.starts_at.value && fields.starts_at.value !== toLocalInput(meeting.starts_at)) {
-        body.starts_at = fromLocalInput(fields.starts_at.value);
-      }
-      const result = await act(submit, () => api.patch(`/api/meetings/${meeting.id}`, body));
-      if (result.ok) {
+  const reset = h(
+    "button",
+    {
+      class: "btn btn-ghost",
+      type: "button",
+      hidden: true,
+      onclick: () => {
         dirty = false;
-        showToast(t("common.saved"));
-      } else if (result.error.status === 409) {
-        dirty = false;
-      }
-      details.render(live.state);
+        details.render(live.state);
+      },
     },
-  },
-  h("h2", { class: "card-title" }, t("console.details")),
-  h("div", { class: "form-grid form-stack" },
-    labelled(t("field.title"), fields.title, true),
-    labelled(t("field.location"), fields.location),
-    labelled(t("field.starts_at"), fields.starts_at),
-    labelled(t("field.description"), fields.description, true)),
-  h("div", { class: "form-actions" }, reset, submit));
+    t("common.cancel"),
+  );
+  const form = h(
+    "form",
+    {
+      class: "card details-card",
+      testid: "meeting-details",
+      oninput: () => {
+        dirty = true;
+        reset.hidden = false;
+      },
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const meeting = live.state.meeting;
+        const body = { version };
+        if (fields.title.value.trim() !== meeting.title) body.title = fields.title.value.trim();
+        if (fields.location.value.trim() !== meeting.location) body.location = fields.location.value.trim();
+        if (fields.description.value !== meeting.description) body.description = fields.description.value;
+        if (fields.starts_at.value && fields.starts_at.value !== toLocalInput(meeting.starts_at)) {
+          body.starts_at = fromLocalInput(fields.starts_at.value);
+        }
+        const result = await act(submit, () => api.patch(`/api/meetings/${meeting.id}`, body));
+        if (result.ok) {
+          dirty = false;
+          showToast(t("common.saved"));
+        } else if (result.error.status === 409) {
+          dirty = false;
+        }
+        details.render(live.state);
+      },
+    },
+    h("h2", { class: "card-title" }, t("console.details")),
+    h(
+      "div",
+      { class: "form-grid form-stack" },
+      labelled(t("field.title"), fields.title, true),
+      labelled(t("field.location"), fields.location),
+      labelled(t("field.starts_at"), fields.starts_at),
+      labelled(t("field.description"), fields.description, true),
+    ),
+    h("div", { class: "form-actions" }, reset, submit),
+  );
   const details = {
     element: form,
     render: (state) => {

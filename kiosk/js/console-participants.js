@@ -7,8 +7,11 @@ const ROLES = ["chair", "secretary", "delegate", "guest"];
 const ATTENDANCE = ["unknown", "present", "absent", "excused", "delegated"];
 
 function select(values, current, prefix, attrs) {
-  return h("select", attrs, ...values.map((value) =>
-    h("option", { value, selected: value === current }, t(`${prefix}.${value}`))));
+  return h(
+    "select",
+    attrs,
+    ...values.map((value) => h("option", { value, selected: value === current }, t(`${prefix}.${value}`))),
+  );
 }
 
 export class ParticipantsEditor {
@@ -19,11 +22,14 @@ export class ParticipantsEditor {
     this.count = h("span", { class: "card-count", testid: "participants-count" });
     this.usernames = h("datalist", { id: "known-usernames" });
     this.addForm = this.buildAddForm();
-    this.element = h("section", { class: "card participants-card" },
+    this.element = h(
+      "section",
+      { class: "card participants-card" },
       h("h2", { class: "card-title" }, t("participants.title"), " ", this.count),
       this.list,
       this.addForm,
-      this.usernames);
+      this.usernames,
+    );
     this.loadUsernames();
   }
 
@@ -34,8 +40,12 @@ export class ParticipantsEditor {
   async loadUsernames() {
     try {
       const users = await this.ctx.api.get("/api/users");
-      fill(this.usernames, ...users.filter((user) => user.is_active !== false).map((user) =>
-        h("option", { value: user.username }, user.full_name || user.username)));
+      fill(
+        this.usernames,
+        ...users
+          .filter((user) => user.is_active !== false)
+          .map((user) => h("option", { value: user.username }, user.full_name || user.username)),
+      );
     } catch {
       // chairs who are not staff cannot list users; typing the username still works
     }
@@ -70,61 +80,107 @@ export class ParticipantsEditor {
         if (!result.ok) control.value = participant[field];
       });
     };
-    const name = h("div", { class: "participant-name" },
+    const name = h(
+      "div",
+      { class: "participant-name" },
       h("strong", {}, participant.full_name || participant.username),
       h("small", { class: "muted" }, `@${participant.username}`),
       participant.delegated_to_name
-        ? h("small", { class: "muted", testid: `participant-delegated-${participant.id}` },
-          ` → ${participant.delegated_to_name}`) : null);
+        ? h(
+            "small",
+            { class: "muted", testid: `participant-delegated-${participant.id}` },
+            ` → ${participant.delegated_to_name}`,
+          )
+        : null,
+    );
     if (!canManage) {
-      return h("li", { class: "participant", testid: `participant-${participant.id}` }, name,
+      return h(
+        "li",
+        { class: "participant", testid: `participant-${participant.id}` },
+        name,
         h("span", { class: "role-tag" }, t(`role.${participant.role}`)),
-        h("span", { class: `attendance attendance-${participant.attendance}` }, t(`attendance.${participant.attendance}`)));
+        h(
+          "span",
+          { class: `attendance attendance-${participant.attendance}` },
+          t(`attendance.${participant.attendance}`),
+        ),
+      );
     }
     return h(
       "li",
-      { class: `participant attendance-${participant.attendance}`, testid: `participant-${participant.id}`,
-        "data-username": participant.username },
+      {
+        class: `participant attendance-${participant.attendance}`,
+        testid: `participant-${participant.id}`,
+        "data-username": participant.username,
+      },
       name,
       select(ROLES, participant.role, "role", {
-        "aria-label": t("field.role"), testid: `participant-role-${participant.id}`, onchange: change("role"),
+        "aria-label": t("field.role"),
+        testid: `participant-role-${participant.id}`,
+        onchange: change("role"),
       }),
       select(ATTENDANCE, participant.attendance, "attendance", {
-        "aria-label": t("field.attendance"), testid: `participant-attendance-${participant.id}`,
+        "aria-label": t("field.attendance"),
+        testid: `participant-attendance-${participant.id}`,
         onchange: change("attendance"),
       }),
-      h("button", {
-        class: "btn btn-icon btn-danger-ghost", type: "button", testid: `remove-participant-${participant.id}`,
-        title: t("participants.remove"), "aria-label": t("participants.remove"),
-        onclick: async (event) => {
-          const button = event.currentTarget;
-          const question = t("confirm.remove_participant", { name: participant.full_name || participant.username });
-          if (await confirmDialog(question, { danger: true, confirmLabel: t("participants.remove") })) {
-            await act(button, () => this.ctx.api.delete(url));
-          }
+      h(
+        "button",
+        {
+          class: "btn btn-icon btn-danger-ghost",
+          type: "button",
+          testid: `remove-participant-${participant.id}`,
+          title: t("participants.remove"),
+          "aria-label": t("participants.remove"),
+          onclick: async (event) => {
+            const button = event.currentTarget;
+            const question = t("confirm.remove_participant", { name: participant.full_name || participant.username });
+            if (await confirmDialog(question, { danger: true, confirmLabel: t("participants.remove") })) {
+              await act(button, () => this.ctx.api.delete(url));
+            }
+          },
         },
-      }, "✕"),
+        "✕",
+      ),
     );
   }
 
   buildAddForm() {
-    const username = h("input", { required: true, list: "known-usernames", autocapitalize: "none", spellcheck: "false",
-      placeholder: t("field.username"), testid: "new-participant-username" });
+    const username = h("input", {
+      required: true,
+      list: "known-usernames",
+      autocapitalize: "none",
+      spellcheck: "false",
+      placeholder: t("field.username"),
+      testid: "new-participant-username",
+    });
     const role = select(ROLES, "delegate", "role", { "aria-label": t("field.role"), testid: "new-participant-role" });
-    const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "add-participant" },
-      `+ ${t("participants.add")}`);
-    return h("form", {
-      class: "inline-form",
-      onsubmit: async (event) => {
-        event.preventDefault();
-        const result = await this.ctx.act(submit, () => this.ctx.api.post(`${this.base}/participants`, {
-          username: username.value.trim(), role: role.value,
-        }));
-        if (result.ok) {
-          username.value = "";
-          username.focus();
-        }
+    const submit = h(
+      "button",
+      { class: "btn btn-primary", type: "submit", testid: "add-participant" },
+      `+ ${t("participants.add")}`,
+    );
+    return h(
+      "form",
+      {
+        class: "inline-form",
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const result = await this.ctx.act(submit, () =>
+            this.ctx.api.post(`${this.base}/participants`, {
+              username: username.value.trim(),
+              role: role.value,
+            }),
+          );
+          if (result.ok) {
+            username.value = "";
+            username.focus();
+          }
+        },
       },
-    }, username, role, submit);
+      username,
+      role,
+      submit,
+    );
   }
 }

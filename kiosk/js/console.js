@@ -19,7 +19,17 @@ import { formatDateTime, t, translateStatic } from "./i18n.js";
 import { LiveMeeting } from "./live.js";
 import { currentAndNext, itemDetails, meetingMeta } from "./meeting-view.js";
 import {
-  appBar, busy, confirmDialog, connectionBanner, fill, h, langButton, loginView, showError, showToast, statusChip,
+  appBar,
+  busy,
+  confirmDialog,
+  connectionBanner,
+  fill,
+  h,
+  langButton,
+  loginView,
+  showError,
+  showToast,
+  statusChip,
 } from "./ui.js";
 
 const api = new Api("icabinet.session.console");
@@ -62,8 +72,15 @@ function route() {
 
 function showLogin() {
   rerender = showLogin;
-  fill(root, loginView(api, { subtitle: t("app.console"), hint: t("app.console_who"), onLoggedIn: () => route(),
-    onLang: showLogin }));
+  fill(
+    root,
+    loginView(api, {
+      subtitle: t("app.console"),
+      hint: t("app.console_who"),
+      onLoggedIn: () => route(),
+      onLang: showLogin,
+    }),
+  );
 }
 
 function userBar() {
@@ -71,31 +88,43 @@ function userBar() {
   return [
     user ? h("span", { class: "user-name", testid: "user-name" }, user.full_name || user.username) : null,
     langButton(() => rerender()),
-    h("button", {
-      class: "btn btn-ghost btn-small", type: "button", testid: "logout",
-      onclick: async () => {
-        stopLive();
-        await api.logout();
-        location.hash = "";
-        showLogin();
+    h(
+      "button",
+      {
+        class: "btn btn-ghost btn-small",
+        type: "button",
+        testid: "logout",
+        onclick: async () => {
+          stopLive();
+          await api.logout();
+          location.hash = "";
+          showLogin();
+        },
       },
-    }, t("common.logout")),
+      t("common.logout"),
+    ),
   ];
 }
 
 async function showMeetings() {
   rerender = showMeetings;
-  const list = h("div", { class: "console-list", testid: "meeting-list" }, h("p", { class: "muted" }, t("common.loading")));
+  const list = h(
+    "div",
+    { class: "console-list", testid: "meeting-list" },
+    h("p", { class: "muted" }, t("common.loading")),
+  );
   const user = api.user;
   const canCreate = user && (user.role === "admin" || user.role === "secretary");
-  fill(root,
+  fill(
+    root,
     appBar(t("app.console"), ...userBar()),
-    h("main", { class: "page console-home" },
+    h(
+      "main",
+      { class: "page console-home" },
       h("p", { class: "muted console-who", testid: "console-who" }, t("app.console_who")),
-      h("section", { class: "card" },
-        h("h1", { class: "card-title" }, t("meetings.all")),
-        list),
-      canCreate ? createForm() : null),
+      h("section", { class: "card" }, h("h1", { class: "card-title" }, t("meetings.all")), list),
+      canCreate ? createForm() : null,
+    ),
   );
   try {
     const meetings = await api.get("/api/meetings");
@@ -110,37 +139,56 @@ function meetingRow(meeting) {
     "a",
     { class: "console-meeting", href: `#/meeting/${meeting.id}`, testid: `meeting-${meeting.id}` },
     statusChip(meeting.status),
-    h("div", { class: "console-meeting-text" },
+    h(
+      "div",
+      { class: "console-meeting-text" },
       h("strong", {}, meeting.title),
-      h("small", { class: "muted" },
+      h(
+        "small",
+        { class: "muted" },
         [meeting.starts_at ? formatDateTime(meeting.starts_at) : t("meetings.no_time"), meeting.location]
-          .filter(Boolean).join(" · "))),
+          .filter(Boolean)
+          .join(" · "),
+      ),
+    ),
     h("span", { class: "btn btn-ghost btn-small" }, `${t("console.open")} ›`),
   );
 }
 
 function createForm() {
   const fields = meetingFields();
-  const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "create-meeting" },
-    t("console.create_submit"));
-  return h("form", {
-    class: "card create-card",
-    onsubmit: async (event) => {
-      event.preventDefault();
-      const body = { title: fields.title.value.trim(), location: fields.location.value.trim(),
-        description: fields.description.value };
-      if (fields.starts_at.value) body.starts_at = fromLocalInput(fields.starts_at.value);
-      const meeting = await busy(submit, () => api.post("/api/meetings", body));
-      if (meeting) location.hash = `#/meeting/${meeting.id}`;
+  const submit = h(
+    "button",
+    { class: "btn btn-primary", type: "submit", testid: "create-meeting" },
+    t("console.create_submit"),
+  );
+  return h(
+    "form",
+    {
+      class: "card create-card",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const body = {
+          title: fields.title.value.trim(),
+          location: fields.location.value.trim(),
+          description: fields.description.value,
+        };
+        if (fields.starts_at.value) body.starts_at = fromLocalInput(fields.starts_at.value);
+        const meeting = await busy(submit, () => api.post("/api/meetings", body));
+        if (meeting) location.hash = `#/meeting/${meeting.id}`;
+      },
     },
-  },
-  h("h2", { class: "card-title" }, t("console.create")),
-  h("div", { class: "form-grid" },
-    labelled(t("field.title"), fields.title, true),
-    labelled(t("field.location"), fields.location),
-    labelled(t("field.starts_at"), fields.starts_at),
-    labelled(t("field.description"), fields.description, true)),
-  h("div", { class: "form-actions" }, submit));
+    h("h2", { class: "card-title" }, t("console.create")),
+    h(
+      "div",
+      { class: "form-grid" },
+      labelled(t("field.title"), fields.title, true),
+      labelled(t("field.location"), fields.location),
+      labelled(t("field.starts_at"), fields.starts_at),
+      labelled(t("field.description"), fields.description, true),
+    ),
+    h("div", { class: "form-actions" }, submit),
+  );
 }
 
 function showMeeting(meetingId) {
@@ -203,22 +251,47 @@ class ConsoleMeetingView {
     this.readOnly = h("p", { class: "notice", hidden: true }, t("console.read_only"));
     this.controls = h("section", { class: "card controls-card", testid: "controls" });
     this.details = meetingDetailsForm(ctx);
-    fill(root,
+    fill(
+      root,
       appBar(t("app.console"), ...userBar()),
       connectionBanner(this.live),
-      h("main", { class: "page console-meeting-page" },
-        h("div", { class: "meeting-head" },
+      h(
+        "main",
+        { class: "page console-meeting-page" },
+        h(
+          "div",
+          { class: "meeting-head" },
           h("a", { class: "btn btn-ghost btn-small back-link", href: "#/", testid: "back" }, t("common.back")),
           h("div", { class: "meeting-head-text" }, this.title, this.meta),
-          this.status),
+          this.status,
+        ),
         this.readOnly,
-        h("div", { class: "console-columns" },
-          h("div", { class: "console-main" }, this.agendaEditor.element, this.conclusionsPanel.element,
-            this.tasksPanel.element, this.documentsPanel.element, this.transcriptsPanel.element,
-            this.minutesPanel.element, this.participantsEditor.element),
-          h("div", { class: "console-side" }, this.controls, this.floorPanel.element, this.pollsPanel.element,
-            this.opinionsPanel.element, this.assistant.build(),
-            this.details.element))),
+        h(
+          "div",
+          { class: "console-columns" },
+          h(
+            "div",
+            { class: "console-main" },
+            this.agendaEditor.element,
+            this.conclusionsPanel.element,
+            this.tasksPanel.element,
+            this.documentsPanel.element,
+            this.transcriptsPanel.element,
+            this.minutesPanel.element,
+            this.participantsEditor.element,
+          ),
+          h(
+            "div",
+            { class: "console-side" },
+            this.controls,
+            this.floorPanel.element,
+            this.pollsPanel.element,
+            this.opinionsPanel.element,
+            this.assistant.build(),
+            this.details.element,
+          ),
+        ),
+      ),
     );
     this.detach();
     this.unsubscribe = this.live.onChange(() => this.render());
@@ -260,62 +333,129 @@ class ConsoleMeetingView {
     const manage = state.me.can_manage;
     const buttons = [];
     if (manage && meeting.status === "draft") {
-      buttons.push(h("button", {
-        class: "btn btn-primary btn-large", type: "button", testid: "start-meeting",
-        onclick: (event) => this.act(event.currentTarget, () => api.post(`${base}/start`)),
-      }, `▶ ${t("console.start")}`));
+      buttons.push(
+        h(
+          "button",
+          {
+            class: "btn btn-primary btn-large",
+            type: "button",
+            testid: "start-meeting",
+            onclick: (event) => this.act(event.currentTarget, () => api.post(`${base}/start`)),
+          },
+          `▶ ${t("console.start")}`,
+        ),
+      );
     }
     if (manage && meeting.status === "live") {
       buttons.push(
-        h("button", {
-          class: "btn btn-secondary btn-large", type: "button", testid: "prev-item", disabled: !previous,
-          onclick: previous ? goTo(previous) : null,
-        }, t("console.prev")),
-        h("button", {
-          class: "btn btn-primary btn-large", type: "button", testid: "next-item", disabled: !next,
-          onclick: next ? goTo(next) : null,
-        }, t("console.next")),
+        h(
+          "button",
+          {
+            class: "btn btn-secondary btn-large",
+            type: "button",
+            testid: "prev-item",
+            disabled: !previous,
+            onclick: previous ? goTo(previous) : null,
+          },
+          t("console.prev"),
+        ),
+        h(
+          "button",
+          {
+            class: "btn btn-primary btn-large",
+            type: "button",
+            testid: "next-item",
+            disabled: !next,
+            onclick: next ? goTo(next) : null,
+          },
+          t("console.next"),
+        ),
       );
     }
     const secondary = [
-      h("a", { class: "btn btn-ghost", href: `/projector/${meeting.id}`, target: `projector-${meeting.id}`,
-        rel: "noopener", testid: "open-projector" }, `${t("console.projector")} ↗`),
+      h(
+        "a",
+        {
+          class: "btn btn-ghost",
+          href: `/projector/${meeting.id}`,
+          target: `projector-${meeting.id}`,
+          rel: "noopener",
+          testid: "open-projector",
+        },
+        `${t("console.projector")} ↗`,
+      ),
     ];
     if (manage && meeting.status === "live") {
-      secondary.push(h("button", {
-        class: "btn btn-danger-ghost", type: "button", testid: "close-meeting",
-        onclick: async (event) => {
-          const button = event.currentTarget;
-          if (await confirmDialog(t("confirm.close"), { danger: true, confirmLabel: t("console.close") })) {
-            await this.act(button, () => api.post(`${base}/close`));
-          }
-        },
-      }, t("console.close")));
+      secondary.push(
+        h(
+          "button",
+          {
+            class: "btn btn-danger-ghost",
+            type: "button",
+            testid: "close-meeting",
+            onclick: async (event) => {
+              const button = event.currentTarget;
+              if (await confirmDialog(t("confirm.close"), { danger: true, confirmLabel: t("console.close") })) {
+                await this.act(button, () => api.post(`${base}/close`));
+              }
+            },
+          },
+          t("console.close"),
+        ),
+      );
     }
     if (manage && meeting.status === "draft") {
-      secondary.push(h("button", {
-        class: "btn btn-danger-ghost", type: "button", testid: "delete-meeting",
-        onclick: async (event) => {
-          const button = event.currentTarget;
-          if (await confirmDialog(t("confirm.delete_meeting", { title: meeting.title }), { danger: true,
-            confirmLabel: t("console.delete_meeting") })) {
-            const result = await this.act(button, () => api.delete(base));
-            if (result.ok) location.hash = "";
-          }
-        },
-      }, t("console.delete_meeting")));
+      secondary.push(
+        h(
+          "button",
+          {
+            class: "btn btn-danger-ghost",
+            type: "button",
+            testid: "delete-meeting",
+            onclick: async (event) => {
+              const button = event.currentTarget;
+              if (
+                await confirmDialog(t("confirm.delete_meeting", { title: meeting.title }), {
+                  danger: true,
+                  confirmLabel: t("console.delete_meeting"),
+                })
+              ) {
+                const result = await this.act(button, () => api.delete(base));
+                if (result.ok) location.hash = "";
+              }
+            },
+          },
+          t("console.delete_meeting"),
+        ),
+      );
     }
     const now = current
-      ? h("div", { class: "current-line" },
-        h("span", { class: "item-number big", testid: "current-item-number" }, current.number),
-        h("div", {},
-          h("p", { class: "current-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
-            current.item.title),
-          itemDetails(current.item)))
-      : h("p", { class: "current-empty", testid: "current-item-title", "data-item-id": "" },
-        meeting.status === "draft" ? t("meeting.not_started")
-          : meeting.status === "closed" ? t("meeting.closed") : t("meeting.no_current"));
-    fill(this.controls,
+      ? h(
+          "div",
+          { class: "current-line" },
+          h("span", { class: "item-number big", testid: "current-item-number" }, current.number),
+          h(
+            "div",
+            {},
+            h(
+              "p",
+              { class: "current-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
+              current.item.title,
+            ),
+            itemDetails(current.item),
+          ),
+        )
+      : h(
+          "p",
+          { class: "current-empty", testid: "current-item-title", "data-item-id": "" },
+          meeting.status === "draft"
+            ? t("meeting.not_started")
+            : meeting.status === "closed"
+              ? t("meeting.closed")
+              : t("meeting.no_current"),
+        );
+    fill(
+      this.controls,
       h("h2", { class: "card-title" }, t("console.controls")),
       h("p", { class: "card-kicker" }, t("meeting.current")),
       now,
@@ -323,7 +463,6 @@ class ConsoleMeetingView {
       h("div", { class: "control-secondary" }, ...secondary),
     );
   }
-
 }
 
 window.addEventListener("hashchange", route);

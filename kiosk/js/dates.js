@@ -24,11 +24,23 @@ export function formatDateTimeIn(value, lang, timeZone, { weekday = true } = {})
   if (!date) return "";
   if (lang !== "vi") {
     return new Intl.DateTimeFormat("en-GB", {
-      timeZone, weekday: weekday ? "long" : undefined, day: "2-digit", month: "2-digit", year: "numeric",
-      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      timeZone,
+      weekday: weekday ? "long" : undefined,
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
     }).format(date);
   }
-  const p = parts(date, timeZone, { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  const p = parts(date, timeZone, {
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
   const day = new Intl.DateTimeFormat("vi-VN", { timeZone, weekday: "long" }).format(date);
   return `${weekday ? `${day}, ` : ""}${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
 }
@@ -45,7 +57,7 @@ export function formatTimeIn(value, timeZone) {
  * A day: "20/12/2026". A date without a time ("2026-12-20", a task's deadline) is that calendar day as it is;
  * a moment is the day it falls on in the organisation's zone.
  */
-export function formatDateIn(value, lang, timeZone) {
+export function formatDateIn(value, _lang, timeZone) {
   const plain = DATE_ONLY.exec(value || "");
   if (plain) return `${plain[3]}/${plain[2]}/${plain[1]}`;
   const date = parse(value);

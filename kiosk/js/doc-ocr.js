@@ -14,16 +14,30 @@ export function ocrBadge(doc) {
   const running = done < total;
   const label = running ? t("ocr.progress", { done, total }) : t("ocr.done");
   const hint = running ? t("ocr.progress_hint", { done, total }) : t("ocr.done_hint", { total });
-  return h("span", {
-    class: `doc-ocr${running ? " is-running" : ""}${failed ? " has-failed" : ""}`, testid: `doc-ocr-${doc.id}`,
-    "data-done": String(done), "data-total": String(total), "data-failed": String(failed),
-    title: failed ? `${hint} · ${t("ocr.failed", { n: failed })}` : hint, role: running ? "progressbar" : null,
-    "aria-valuemin": running ? "0" : null, "aria-valuemax": running ? String(total) : null,
-    "aria-valuenow": running ? String(done) : null,
-  },
-  h("span", { class: "doc-ocr-label" }, label),
-  running ? h("span", { class: "doc-ocr-bar", "aria-hidden": "true" },
-    h("span", { class: "doc-ocr-fill", style: `width: ${Math.round((100 * done) / total)}%` })) : null,
-  failed ? h("span", { class: "doc-ocr-failed", testid: `doc-ocr-failed-${doc.id}` },
-    t("ocr.failed", { n: failed })) : null);
+  return h(
+    "span",
+    {
+      class: `doc-ocr${running ? " is-running" : ""}${failed ? " has-failed" : ""}`,
+      testid: `doc-ocr-${doc.id}`,
+      "data-done": String(done),
+      "data-total": String(total),
+      "data-failed": String(failed),
+      title: failed ? `${hint} · ${t("ocr.failed", { n: failed })}` : hint,
+      role: running ? "progressbar" : null,
+      "aria-valuemin": running ? "0" : null,
+      "aria-valuemax": running ? String(total) : null,
+      "aria-valuenow": running ? String(done) : null,
+    },
+    h("span", { class: "doc-ocr-label" }, label),
+    running
+      ? h(
+          "span",
+          { class: "doc-ocr-bar", "aria-hidden": "true" },
+          h("span", { class: "doc-ocr-fill", style: `width: ${Math.round((100 * done) / total)}%` }),
+        )
+      : null,
+    failed
+      ? h("span", { class: "doc-ocr-failed", testid: `doc-ocr-failed-${doc.id}` }, t("ocr.failed", { n: failed }))
+      : null,
+  );
 }

@@ -17,23 +17,50 @@ export class SummaryPanel {
     this.doc = null;
     this.key = null; // "id:version" of the document summarised
     this.sentences = null;
-    this.button = h("button", {
-      class: "btn viewer-summary-toggle", type: "button", testid: "viewer-summary", title: t("summary.title"),
-      "aria-pressed": "false", "aria-controls": "viewer-summary-panel", onclick: () => this.toggle(),
-    }, icon("summary"), h("span", {}, t("summary.button")));
+    this.button = h(
+      "button",
+      {
+        class: "btn viewer-summary-toggle",
+        type: "button",
+        testid: "viewer-summary",
+        title: t("summary.title"),
+        "aria-pressed": "false",
+        "aria-controls": "viewer-summary-panel",
+        onclick: () => this.toggle(),
+      },
+      icon("summary"),
+      h("span", {}, t("summary.button")),
+    );
     this.body = h("div", { class: "summary-body", "aria-live": "polite" });
-    this.element = h("aside", {
-      class: "viewer-summary", id: "viewer-summary-panel", testid: "viewer-summary-panel", hidden: true,
-      "aria-label": t("summary.title"),
-    },
-    h("div", { class: "summary-head" },
-      h("h3", {}, t("summary.title")),
-      h("button", {
-        class: "btn viewer-tool", type: "button", title: t("common.close"), "aria-label": t("common.close"),
-        testid: "viewer-summary-close", onclick: () => this.close(),
-      }, icon("close"))),
-    h("p", { class: "summary-hint" }, t("summary.hint")),
-    this.body);
+    this.element = h(
+      "aside",
+      {
+        class: "viewer-summary",
+        id: "viewer-summary-panel",
+        testid: "viewer-summary-panel",
+        hidden: true,
+        "aria-label": t("summary.title"),
+      },
+      h(
+        "div",
+        { class: "summary-head" },
+        h("h3", {}, t("summary.title")),
+        h(
+          "button",
+          {
+            class: "btn viewer-tool",
+            type: "button",
+            title: t("common.close"),
+            "aria-label": t("common.close"),
+            testid: "viewer-summary-close",
+            onclick: () => this.close(),
+          },
+          icon("close"),
+        ),
+      ),
+      h("p", { class: "summary-hint" }, t("summary.hint")),
+      this.body,
+    );
   }
 
   get isOpen() {
@@ -78,8 +105,15 @@ export class SummaryPanel {
       return;
     }
     const key = this.key;
-    fill(this.body, h("p", { class: "summary-status" }, h("span", { class: "spinner", "aria-hidden": "true" }),
-      ` ${t("summary.loading")}`));
+    fill(
+      this.body,
+      h(
+        "p",
+        { class: "summary-status" },
+        h("span", { class: "spinner", "aria-hidden": "true" }),
+        ` ${t("summary.loading")}`,
+      ),
+    );
     try {
       const summary = await this.api.get(`/api/documents/${this.doc.id}/summary`);
       if (key !== this.key) return;
@@ -96,14 +130,35 @@ export class SummaryPanel {
       fill(this.body, h("p", { class: "summary-status" }, t("summary.empty")));
       return;
     }
-    fill(this.body, h("ol", { class: "summary-list", testid: "summary-list" },
-      ...this.sentences.map((sentence) => h("li", {
-        class: "summary-sentence", testid: "summary-sentence", "data-page": String(sentence.page),
-      },
-      h("button", {
-        class: "summary-page", type: "button", testid: "summary-page", "data-page": String(sentence.page),
-        title: t("viewer.go_page", { page: sentence.page }), onclick: () => this.onPage(sentence.page),
-      }, t("summary.page", { page: sentence.page })),
-      h("p", { class: "summary-text" }, sentence.text)))));
+    fill(
+      this.body,
+      h(
+        "ol",
+        { class: "summary-list", testid: "summary-list" },
+        ...this.sentences.map((sentence) =>
+          h(
+            "li",
+            {
+              class: "summary-sentence",
+              testid: "summary-sentence",
+              "data-page": String(sentence.page),
+            },
+            h(
+              "button",
+              {
+                class: "summary-page",
+                type: "button",
+                testid: "summary-page",
+                "data-page": String(sentence.page),
+                title: t("viewer.go_page", { page: sentence.page }),
+                onclick: () => this.onPage(sentence.page),
+              },
+              t("summary.page", { page: sentence.page }),
+            ),
+            h("p", { class: "summary-text" }, sentence.text),
+          ),
+        ),
+      ),
+    );
   }
 }

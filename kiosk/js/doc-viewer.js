@@ -12,7 +12,15 @@
 
 import { t } from "./i18n.js";
 import {
-  classificationTag, icon, isViewable, itemLabel, pageUrl, pagesText, presentedPage, stepWidth, WIDTH_STEP,
+  classificationTag,
+  icon,
+  isViewable,
+  itemLabel,
+  pageUrl,
+  pagesText,
+  presentedPage,
+  stepWidth,
+  WIDTH_STEP,
 } from "./documents.js";
 import { SummaryPanel } from "./doc-summary.js";
 import { NotesPanel } from "./notes.js";
@@ -40,8 +48,13 @@ function presentedDocument(state) {
   return isViewable(doc) ? doc : null;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a file name must lose
+const UNSAFE_IN_FILENAME = /[\\/:*?"<>|%\u0000-\u001f]+/g;
+
 function safeFilename(title) {
-  return `${String(title || "tai-lieu").replace(/[\\/:*?"<>|%\u0000-\u001f]+/g, "-").slice(0, 120)}.pdf`;
+  return `${String(title || "tai-lieu")
+    .replace(UNSAFE_IN_FILENAME, "-")
+    .slice(0, 120)}.pdf`;
 }
 
 export class DocumentViewer {
@@ -286,7 +299,7 @@ export class DocumentViewer {
           } catch (error) {
             this.expectedEchoes.delete(key);
             const asked = body.confirm ? null : confirmationAsked(error);
-            if (asked && await confirmConfidentialPresent(asked) && this.presenter) {
+            if (asked && (await confirmConfidentialPresent(asked)) && this.presenter) {
               // the newest page wanted meanwhile, with the confirmation
               this.presentWanted = { ...(this.presentWanted || body), confirm: true };
               continue;
@@ -391,10 +404,12 @@ export class DocumentViewer {
     } catch (error) {
       if (token !== this.loadToken) return;
       this.shownKey = null;
-      fill(this.statusBox,
+      fill(
+        this.statusBox,
         h("p", {}, t("viewer.load_failed", { page })),
         h("p", { class: "viewer-status-detail" }, error.detail || error.message || ""),
-        h("button", { class: "btn btn-primary", type: "button", onclick: () => this.loadPage() }, t("viewer.retry")));
+        h("button", { class: "btn btn-primary", type: "button", onclick: () => this.loadPage() }, t("viewer.retry")),
+      );
       this.statusBox.hidden = false;
     } finally {
       clearTimeout(slow);
@@ -479,67 +494,128 @@ export class DocumentViewer {
       this.go(this.page + (dx < 0 ? 1 : -1));
     });
     // a trackpad pinch arrives as ctrl+wheel
-    stage.addEventListener("wheel", (event) => {
-      if (!event.ctrlKey) return;
-      event.preventDefault();
-      this.setZoom(this.zoom * Math.exp(-event.deltaY / 300));
-    }, { passive: false });
+    stage.addEventListener(
+      "wheel",
+      (event) => {
+        if (!event.ctrlKey) return;
+        event.preventDefault();
+        this.setZoom(this.zoom * Math.exp(-event.deltaY / 300));
+      },
+      { passive: false },
+    );
   }
 
   // ---------- drawing ----------
 
   build() {
-    this.closeButton = h("button", {
-      class: "btn viewer-close", type: "button", testid: "viewer-close", title: t("viewer.close"),
-      onclick: () => this.close({ byUser: true }),
-    }, icon("close"), h("span", {}, t("viewer.close")));
+    this.closeButton = h(
+      "button",
+      {
+        class: "btn viewer-close",
+        type: "button",
+        testid: "viewer-close",
+        title: t("viewer.close"),
+        onclick: () => this.close({ byUser: true }),
+      },
+      icon("close"),
+      h("span", {}, t("viewer.close")),
+    );
     this.heading = h("div", { class: "viewer-heading" });
     this.mode = h("div", { class: "viewer-mode" });
-    this.thumbsButton = h("button", {
-      class: "btn viewer-tool", type: "button", testid: "viewer-thumbs-toggle", title: t("viewer.thumbs"),
-      "aria-label": t("viewer.thumbs"), "aria-pressed": String(this.thumbsOpen),
-      onclick: () => {
-        this.thumbsOpen = !this.thumbsOpen;
-        this.thumbs.hidden = !this.thumbsOpen;
-        this.thumbsButton.setAttribute("aria-pressed", String(this.thumbsOpen));
-        this.layout(true);
-        this.markThumb();
+    this.thumbsButton = h(
+      "button",
+      {
+        class: "btn viewer-tool",
+        type: "button",
+        testid: "viewer-thumbs-toggle",
+        title: t("viewer.thumbs"),
+        "aria-label": t("viewer.thumbs"),
+        "aria-pressed": String(this.thumbsOpen),
+        onclick: () => {
+          this.thumbsOpen = !this.thumbsOpen;
+          this.thumbs.hidden = !this.thumbsOpen;
+          this.thumbsButton.setAttribute("aria-pressed", String(this.thumbsOpen));
+          this.layout(true);
+          this.markThumb();
+        },
       },
-    }, icon("grid"));
-    this.downloadButton = h("button", {
-      class: "btn viewer-tool", type: "button", testid: "viewer-download", title: t("viewer.download"),
-      "aria-label": t("viewer.download"),
-      onclick: async (event) => {
-        const button = event.currentTarget;
-        button.disabled = true;
-        try {
-          await this.api.download(`/api/documents/${this.docId}/file`, safeFilename(this.doc && this.doc.title));
-        } catch (error) {
-          showError(error);
-        } finally {
-          button.disabled = false;
-        }
+      icon("grid"),
+    );
+    this.downloadButton = h(
+      "button",
+      {
+        class: "btn viewer-tool",
+        type: "button",
+        testid: "viewer-download",
+        title: t("viewer.download"),
+        "aria-label": t("viewer.download"),
+        onclick: async (event) => {
+          const button = event.currentTarget;
+          button.disabled = true;
+          try {
+            await this.api.download(`/api/documents/${this.docId}/file`, safeFilename(this.doc && this.doc.title));
+          } catch (error) {
+            showError(error);
+          } finally {
+            button.disabled = false;
+          }
+        },
       },
-    }, icon("download"));
+      icon("download"),
+    );
     this.summary = new SummaryPanel(this.api, { onPage: (page) => this.go(page), onToggle: () => this.layout(true) });
-    this.thumbs = h("nav", { class: "viewer-thumbs", "aria-label": t("viewer.thumbs"), testid: "viewer-thumbs",
-      hidden: !this.thumbsOpen });
-    this.img = h("img", { class: "viewer-page-image", testid: "viewer-page-image", alt: "", draggable: "false",
-      hidden: true });
-    this.sheet = h("div", { class: "viewer-sheet" }, this.img, h("div", { class: "viewer-spinner", "aria-hidden": "true" }));
+    this.thumbs = h("nav", {
+      class: "viewer-thumbs",
+      "aria-label": t("viewer.thumbs"),
+      testid: "viewer-thumbs",
+      hidden: !this.thumbsOpen,
+    });
+    this.img = h("img", {
+      class: "viewer-page-image",
+      testid: "viewer-page-image",
+      alt: "",
+      draggable: "false",
+      hidden: true,
+    });
+    this.sheet = h(
+      "div",
+      { class: "viewer-sheet" },
+      this.img,
+      h("div", { class: "viewer-spinner", "aria-hidden": "true" }),
+    );
     this.statusBox = h("div", { class: "viewer-status", role: "alert", hidden: true });
     this.stage = h("div", { class: "viewer-stage", tabindex: "-1", testid: "viewer-stage" }, this.sheet);
     this.bindGestures(this.stage);
-    this.prevButton = h("button", {
-      class: "viewer-nav viewer-nav-prev", type: "button", testid: "viewer-prev", title: t("viewer.prev"),
-      "aria-label": t("viewer.prev"), onclick: () => this.go(this.page - 1),
-    }, icon("prev"));
-    this.nextButton = h("button", {
-      class: "viewer-nav viewer-nav-next", type: "button", testid: "viewer-next", title: t("viewer.next"),
-      "aria-label": t("viewer.next"), onclick: () => this.go(this.page + 1),
-    }, icon("next"));
+    this.prevButton = h(
+      "button",
+      {
+        class: "viewer-nav viewer-nav-prev",
+        type: "button",
+        testid: "viewer-prev",
+        title: t("viewer.prev"),
+        "aria-label": t("viewer.prev"),
+        onclick: () => this.go(this.page - 1),
+      },
+      icon("prev"),
+    );
+    this.nextButton = h(
+      "button",
+      {
+        class: "viewer-nav viewer-nav-next",
+        type: "button",
+        testid: "viewer-next",
+        title: t("viewer.next"),
+        "aria-label": t("viewer.next"),
+        onclick: () => this.go(this.page + 1),
+      },
+      icon("next"),
+    );
     this.pageInput = h("input", {
-      class: "viewer-page-input", type: "number", min: "1", inputmode: "numeric", testid: "viewer-page-input",
+      class: "viewer-page-input",
+      type: "number",
+      min: "1",
+      inputmode: "numeric",
+      testid: "viewer-page-input",
       "aria-label": t("viewer.jump"),
       onkeydown: (event) => {
         if (event.key === "Enter") {
@@ -555,36 +631,91 @@ export class DocumentViewer {
       onfocus: () => this.pageInput.select(),
     });
     this.pageCount = h("span", { class: "viewer-page-count", testid: "viewer-page-count" });
-    this.zoomOut = h("button", {
-      class: "viewer-zoom", type: "button", testid: "viewer-zoom-out", title: t("viewer.zoom_out"),
-      "aria-label": t("viewer.zoom_out"), onclick: () => this.setZoom(this.zoom / ZOOM_STEP),
-    }, "−");
+    this.zoomOut = h(
+      "button",
+      {
+        class: "viewer-zoom",
+        type: "button",
+        testid: "viewer-zoom-out",
+        title: t("viewer.zoom_out"),
+        "aria-label": t("viewer.zoom_out"),
+        onclick: () => this.setZoom(this.zoom / ZOOM_STEP),
+      },
+      "−",
+    );
     this.zoomLabel = h("span", { class: "viewer-zoom-label", "aria-live": "polite" }, "100%");
-    this.zoomIn = h("button", {
-      class: "viewer-zoom", type: "button", testid: "viewer-zoom-in", title: t("viewer.zoom_in"),
-      "aria-label": t("viewer.zoom_in"), onclick: () => this.setZoom(this.zoom * ZOOM_STEP),
-    }, "+");
-    const fit = h("button", {
-      class: "viewer-zoom viewer-fit", type: "button", testid: "viewer-zoom-fit", title: t("viewer.fit"),
-      onclick: () => this.setZoom(1),
-    }, t("viewer.fit"));
-    const toolbar = h("div", { class: "viewer-toolbar" },
-      h("div", { class: "viewer-pager" },
-        h("span", { class: "viewer-page-label" }, t("viewer.page")), this.pageInput, this.pageCount),
+    this.zoomIn = h(
+      "button",
+      {
+        class: "viewer-zoom",
+        type: "button",
+        testid: "viewer-zoom-in",
+        title: t("viewer.zoom_in"),
+        "aria-label": t("viewer.zoom_in"),
+        onclick: () => this.setZoom(this.zoom * ZOOM_STEP),
+      },
+      "+",
+    );
+    const fit = h(
+      "button",
+      {
+        class: "viewer-zoom viewer-fit",
+        type: "button",
+        testid: "viewer-zoom-fit",
+        title: t("viewer.fit"),
+        onclick: () => this.setZoom(1),
+      },
+      t("viewer.fit"),
+    );
+    const toolbar = h(
+      "div",
+      { class: "viewer-toolbar" },
+      h(
+        "div",
+        { class: "viewer-pager" },
+        h("span", { class: "viewer-page-label" }, t("viewer.page")),
+        this.pageInput,
+        this.pageCount,
+      ),
       h("span", { class: "viewer-sep", "aria-hidden": "true" }),
-      this.zoomOut, this.zoomLabel, this.zoomIn, fit);
-    this.element = h("div", {
-      class: "viewer", testid: "viewer", role: "dialog", "aria-modal": "true",
-      style: `--page-ratio:${this.ratio}`,
-    },
-    h("header", { class: "viewer-bar" },
-      this.closeButton, this.heading, this.mode,
-      h("div", { class: "viewer-actions" }, this.notes.button, this.summary.button, this.thumbsButton,
-        this.downloadButton)),
-    h("div", { class: "viewer-body" },
-      this.thumbs,
-      h("div", { class: "viewer-main" }, this.stage, this.statusBox, this.prevButton, this.nextButton, toolbar),
-      this.summary.element, this.notes.element));
+      this.zoomOut,
+      this.zoomLabel,
+      this.zoomIn,
+      fit,
+    );
+    this.element = h(
+      "div",
+      {
+        class: "viewer",
+        testid: "viewer",
+        role: "dialog",
+        "aria-modal": "true",
+        style: `--page-ratio:${this.ratio}`,
+      },
+      h(
+        "header",
+        { class: "viewer-bar" },
+        this.closeButton,
+        this.heading,
+        this.mode,
+        h(
+          "div",
+          { class: "viewer-actions" },
+          this.notes.button,
+          this.summary.button,
+          this.thumbsButton,
+          this.downloadButton,
+        ),
+      ),
+      h(
+        "div",
+        { class: "viewer-body" },
+        this.thumbs,
+        h("div", { class: "viewer-main" }, this.stage, this.statusBox, this.prevButton, this.nextButton, toolbar),
+        this.summary.element,
+        this.notes.element,
+      ),
+    );
   }
 
   /** Heading, thumbnails: what changes with the document (not with the page). */
@@ -601,14 +732,22 @@ export class DocumentViewer {
     this.element.setAttribute("aria-label", doc.title);
     this.element.dataset.documentId = String(doc.id);
     this.summary.show(doc);
-    fill(this.heading,
+    fill(
+      this.heading,
       h("h2", { class: "viewer-title", testid: "viewer-title", title: doc.title }, doc.title),
-      h("p", { class: "viewer-meta" },
-        h("span", { testid: "viewer-item-label" },
-          this.foreign ? t("viewer.other_meeting") : itemLabel(this.state, doc.agenda_item_id)),
+      h(
+        "p",
+        { class: "viewer-meta" },
+        h(
+          "span",
+          { testid: "viewer-item-label" },
+          this.foreign ? t("viewer.other_meeting") : itemLabel(this.state, doc.agenda_item_id),
+        ),
         h("span", {}, pagesText(doc.page_count)),
         classificationTag(doc),
-        doc.current_version > 1 ? h("span", {}, t("doc.version", { n: doc.current_version })) : null));
+        doc.current_version > 1 ? h("span", {}, t("doc.version", { n: doc.current_version })) : null,
+      ),
+    );
     this.pageCount.textContent = `/ ${doc.page_count}`;
   }
 
@@ -616,25 +755,47 @@ export class DocumentViewer {
     const doc = this.doc;
     if (this.thumbObserver) this.thumbObserver.disconnect();
     const width = stepWidth(112) || WIDTH_STEP;
-    this.thumbObserver = new IntersectionObserver((entries) => {
-      for (const entry of entries) {
-        if (!entry.isIntersecting) continue;
-        const img = entry.target;
-        this.thumbObserver.unobserve(img);
-        const page = Number(img.dataset.page);
-        this.images.load(doc, page, width).then((url) => {
-          img.src = url;
-          img.classList.add("is-loaded");
-        }, () => img.classList.add("is-failed"));
-      }
-    }, { root: this.thumbs, rootMargin: "300px 0px" });
+    this.thumbObserver = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          const img = entry.target;
+          this.thumbObserver.unobserve(img);
+          const page = Number(img.dataset.page);
+          this.images.load(doc, page, width).then(
+            (url) => {
+              img.src = url;
+              img.classList.add("is-loaded");
+            },
+            () => img.classList.add("is-failed"),
+          );
+        }
+      },
+      { root: this.thumbs, rootMargin: "300px 0px" },
+    );
     const buttons = [];
     for (let page = 1; page <= doc.page_count; page += 1) {
-      const img = h("img", { alt: "", draggable: "false", "data-page": String(page), "data-src": pageUrl(doc, page, width) });
-      buttons.push(h("button", {
-        class: "viewer-thumb", type: "button", testid: `viewer-thumb-${page}`, "data-page": String(page),
-        "aria-label": t("viewer.go_page", { page }), onclick: () => this.go(page),
-      }, h("span", { class: "viewer-thumb-frame" }, img), h("span", { class: "viewer-thumb-number" }, String(page))));
+      const img = h("img", {
+        alt: "",
+        draggable: "false",
+        "data-page": String(page),
+        "data-src": pageUrl(doc, page, width),
+      });
+      buttons.push(
+        h(
+          "button",
+          {
+            class: "viewer-thumb",
+            type: "button",
+            testid: `viewer-thumb-${page}`,
+            "data-page": String(page),
+            "aria-label": t("viewer.go_page", { page }),
+            onclick: () => this.go(page),
+          },
+          h("span", { class: "viewer-thumb-frame" }, img),
+          h("span", { class: "viewer-thumb-number" }, String(page)),
+        ),
+      );
       this.thumbObserver.observe(img);
     }
     fill(this.thumbs, ...buttons);
@@ -649,7 +810,10 @@ export class DocumentViewer {
       else button.removeAttribute("aria-current");
       if (active && !this.thumbs.hidden) {
         const top = button.offsetTop - this.thumbs.offsetTop;
-        if (top < this.thumbs.scrollTop || top + button.offsetHeight > this.thumbs.scrollTop + this.thumbs.clientHeight) {
+        if (
+          top < this.thumbs.scrollTop ||
+          top + button.offsetHeight > this.thumbs.scrollTop + this.thumbs.clientHeight
+        ) {
           this.thumbs.scrollTo({ top: Math.max(0, top - this.thumbs.clientHeight / 3) });
         }
       }
@@ -663,20 +827,40 @@ export class DocumentViewer {
     const parts = [];
     if (this.presenter) {
       parts.push(
-        h("span", { class: "present-badge", testid: "presenting-badge" },
-          h("span", { class: "live-dot", "aria-hidden": "true" }), t("present.active")),
-        h("button", {
-          class: "btn btn-danger", type: "button", testid: "stop-presenting",
-          onclick: (event) => this.stopPresenting(event.currentTarget),
-        }, t("present.stop")),
+        h(
+          "span",
+          { class: "present-badge", testid: "presenting-badge" },
+          h("span", { class: "live-dot", "aria-hidden": "true" }),
+          t("present.active"),
+        ),
+        h(
+          "button",
+          {
+            class: "btn btn-danger",
+            type: "button",
+            testid: "stop-presenting",
+            onclick: (event) => this.stopPresenting(event.currentTarget),
+          },
+          t("present.stop"),
+        ),
       );
     } else {
       if (this.followable) parts.push(this.followButton(state, "follow-toggle"));
       if (mayPresent(state)) {
-        parts.push(h("button", {
-          class: "btn viewer-present", type: "button", testid: "viewer-present", title: t("present.hint"),
-          onclick: () => this.startPresenting(),
-        }, icon("present"), h("span", {}, t("present.start"))));
+        parts.push(
+          h(
+            "button",
+            {
+              class: "btn viewer-present",
+              type: "button",
+              testid: "viewer-present",
+              title: t("present.hint"),
+              onclick: () => this.startPresenting(),
+            },
+            icon("present"),
+            h("span", {}, t("present.start")),
+          ),
+        );
       }
     }
     fill(this.mode, ...parts);
@@ -695,17 +879,25 @@ export function followToggle(viewer, state, testid) {
   const page = presented ? presentedPage(state, presented) : null;
   let detail = null;
   if (following) detail = presented ? t("follow.at_page", { page }) : t("follow.waiting");
-  return h("button", {
-    class: `follow-toggle ${following ? "is-on" : "is-off"}`, type: "button", testid,
-    "data-following": following ? "true" : "false",
-    "data-presenting-page": page == null ? "" : String(page),
-    "data-presenting-document": presented ? String(presented.id) : "",
-    "aria-pressed": following ? "true" : "false",
-    title: following ? t("follow.on_hint") : t("follow.off_hint"),
-    onclick: () => viewer.setFollowing(!following),
-  },
-  following ? h("span", { class: "live-dot", "aria-hidden": "true" }) : icon("follow"),
-  h("span", { class: "follow-text" },
-    h("span", { class: "follow-label" }, following ? t("follow.on") : t("follow.off")),
-    detail ? h("small", { class: "follow-detail" }, detail) : null));
+  return h(
+    "button",
+    {
+      class: `follow-toggle ${following ? "is-on" : "is-off"}`,
+      type: "button",
+      testid,
+      "data-following": following ? "true" : "false",
+      "data-presenting-page": page == null ? "" : String(page),
+      "data-presenting-document": presented ? String(presented.id) : "",
+      "aria-pressed": following ? "true" : "false",
+      title: following ? t("follow.on_hint") : t("follow.off_hint"),
+      onclick: () => viewer.setFollowing(!following),
+    },
+    following ? h("span", { class: "live-dot", "aria-hidden": "true" }) : icon("follow"),
+    h(
+      "span",
+      { class: "follow-text" },
+      h("span", { class: "follow-label" }, following ? t("follow.on") : t("follow.off")),
+      detail ? h("small", { class: "follow-detail" }, detail) : null,
+    ),
+  );
 }

@@ -19,7 +19,10 @@ const ICONS = {
   follow: ["M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12z", "M12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"],
   upload: ["M12 20V9", "M7 14l5-5 5 5", "M5 4h14"],
   search: ["M10.5 4a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13z", "M15.5 15.5L20 20"],
-  assistant: ["M12 3l1.9 4.6L18.5 9.5l-4.6 1.9L12 16l-1.9-4.6L5.5 9.5l4.6-1.9z", "M18 15l.9 2.1L21 18l-2.1.9L18 21l-.9-2.1L15 18l2.1-.9z"],
+  assistant: [
+    "M12 3l1.9 4.6L18.5 9.5l-4.6 1.9L12 16l-1.9-4.6L5.5 9.5l4.6-1.9z",
+    "M18 15l.9 2.1L21 18l-2.1.9L18 21l-.9-2.1L15 18l2.1-.9z",
+  ],
   summary: ["M5 5h14", "M5 10h14", "M5 15h9", "M5 20h6"],
 };
 
@@ -44,25 +47,42 @@ export function pagesText(count) {
 }
 
 export function statusBadge(doc, error = null) {
-  return h("span", {
-    class: `doc-status doc-status-${doc.status}`, title: error || null, testid: `doc-status-${doc.id}`,
-  }, doc.status === "processing" ? h("span", { class: "spinner", "aria-hidden": "true" }) : null,
-  t(`doc.status.${doc.status}`));
+  return h(
+    "span",
+    {
+      class: `doc-status doc-status-${doc.status}`,
+      title: error || null,
+      testid: `doc-status-${doc.id}`,
+    },
+    doc.status === "processing" ? h("span", { class: "spinner", "aria-hidden": "true" }) : null,
+    t(`doc.status.${doc.status}`),
+  );
 }
 
 export function classificationTag(doc) {
   const confidential = doc.classification === "confidential";
-  return h("span", { class: `doc-class doc-class-${doc.classification}` },
-    confidential ? icon("lock", "icon icon-lock") : null, t(`doc.class.${doc.classification}`));
+  return h(
+    "span",
+    { class: `doc-class doc-class-${doc.classification}` },
+    confidential ? icon("lock", "icon icon-lock") : null,
+    t(`doc.class.${doc.classification}`),
+  );
 }
 
 /** "Indexed for search": the assistant and search can find this document's current version. */
 export function searchableBadge(doc) {
   if (!doc.searchable) return null;
-  return h("span", {
-    class: "doc-searchable", testid: `doc-searchable-${doc.id}`, title: t("doc.searchable_hint"),
-    "aria-label": t("doc.searchable_hint"),
-  }, icon("search"), h("span", { "aria-hidden": "true" }, t("doc.searchable")));
+  return h(
+    "span",
+    {
+      class: "doc-searchable",
+      testid: `doc-searchable-${doc.id}`,
+      title: t("doc.searchable_hint"),
+      "aria-label": t("doc.searchable_hint"),
+    },
+    icon("search"),
+    h("span", { "aria-hidden": "true" }, t("doc.searchable")),
+  );
 }
 
 /** The presented page of `doc`, within its pages (a new version may have fewer than the page presented). */
@@ -100,8 +120,13 @@ export function itemOptions(state, selected) {
   const rows = numberedAgenda(state.agenda);
   return [
     h("option", { value: "", selected: selected == null }, t("upload.general")),
-    ...rows.map(({ item, number, depth }) => h("option", { value: String(item.id), selected: item.id === selected },
-      `${depth ? "\u2003" : ""}${number}. ${item.title}`)),
+    ...rows.map(({ item, number, depth }) =>
+      h(
+        "option",
+        { value: String(item.id), selected: item.id === selected },
+        `${depth ? "\u2003" : ""}${number}. ${item.title}`,
+      ),
+    ),
   ];
 }
 
@@ -114,23 +139,36 @@ export function itemLabel(state, itemId) {
 /** The document's entry in a list: a big button that opens it. */
 export function documentEntry(doc, { onOpen, error = null, presenting = false }) {
   const viewable = isViewable(doc);
-  return h("button", {
-    class: `doc-entry${presenting ? " is-presenting" : ""}`, type: "button", testid: `doc-${doc.id}`,
-    "data-status": doc.status, "data-classification": doc.classification,
-    "data-searchable": doc.searchable ? "true" : "false",
-    disabled: !viewable, title: error || null,
-    onclick: viewable ? () => onOpen(doc) : null,
-  },
-  icon("doc", "icon doc-icon"),
-  h("span", { class: "doc-entry-text" },
-    h("span", { class: "doc-title" }, doc.title),
-    h("span", { class: "doc-meta" },
-      doc.classification === "confidential" ? classificationTag(doc) : null,
-      h("span", {}, pagesText(doc.page_count)),
-      searchableBadge(doc),
-      ocrBadge(doc),
-      presenting ? h("span", { class: "doc-live" }, t("present.active")) : null)),
-  statusBadge(doc, error));
+  return h(
+    "button",
+    {
+      class: `doc-entry${presenting ? " is-presenting" : ""}`,
+      type: "button",
+      testid: `doc-${doc.id}`,
+      "data-status": doc.status,
+      "data-classification": doc.classification,
+      "data-searchable": doc.searchable ? "true" : "false",
+      disabled: !viewable,
+      title: error || null,
+      onclick: viewable ? () => onOpen(doc) : null,
+    },
+    icon("doc", "icon doc-icon"),
+    h(
+      "span",
+      { class: "doc-entry-text" },
+      h("span", { class: "doc-title" }, doc.title),
+      h(
+        "span",
+        { class: "doc-meta" },
+        doc.classification === "confidential" ? classificationTag(doc) : null,
+        h("span", {}, pagesText(doc.page_count)),
+        searchableBadge(doc),
+        ocrBadge(doc),
+        presenting ? h("span", { class: "doc-live" }, t("present.active")) : null,
+      ),
+    ),
+    statusBadge(doc, error),
+  );
 }
 
 // ---------- page images ----------
@@ -176,7 +214,10 @@ export class PageImages {
       const [oldest, evicted] = this.cache.entries().next().value;
       this.cache.delete(oldest);
       // an <img> that shows it has decoded it already; the URL itself can go
-      evicted.then((objectUrl) => setTimeout(() => URL.revokeObjectURL(objectUrl), 30000), () => {});
+      evicted.then(
+        (objectUrl) => setTimeout(() => URL.revokeObjectURL(objectUrl), 30000),
+        () => {},
+      );
     }
     return promise;
   }
@@ -187,7 +228,11 @@ export class PageImages {
   }
 
   clear() {
-    for (const promise of this.cache.values()) promise.then((objectUrl) => URL.revokeObjectURL(objectUrl), () => {});
+    for (const promise of this.cache.values())
+      promise.then(
+        (objectUrl) => URL.revokeObjectURL(objectUrl),
+        () => {},
+      );
     this.cache.clear();
   }
 }

@@ -199,7 +199,8 @@ const vi = {
   "doc.searchable": "Đã lập chỉ mục",
   "doc.searchable_hint": "Đã lập chỉ mục tìm kiếm: trợ lý ảo tra cứu được tài liệu này",
   "ocr.progress": "OCR {done}/{total} trang",
-  "ocr.progress_hint": "Đang nhận dạng chữ trên trang quét: xong {done} / {total} trang; các trang đã đọc tra cứu được ngay",
+  "ocr.progress_hint":
+    "Đang nhận dạng chữ trên trang quét: xong {done} / {total} trang; các trang đã đọc tra cứu được ngay",
   "ocr.done": "Đã nhận dạng chữ (OCR)",
   "ocr.done_hint": "{total} trang quét đã được nhận dạng chữ: tìm kiếm, trích dẫn được",
   "ocr.failed": "{n} trang không đọc được",

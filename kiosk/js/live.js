@@ -135,9 +135,8 @@ export function applyEvent(state, name, data) {
       if (state.presenting && state.presenting.document_id === data.document_id) state.presenting = NOT_PRESENTING();
       break;
     case "present":
-      state.presenting = data.document_id == null
-        ? NOT_PRESENTING()
-        : { document_id: data.document_id, page: data.page ?? 1 };
+      state.presenting =
+        data.document_id == null ? NOT_PRESENTING() : { document_id: data.document_id, page: data.page ?? 1 };
       break;
     case "participant.changed":
       if (data.action === "removed") {
@@ -370,12 +369,15 @@ export class LiveMeeting {
   _useFallback() {
     if (this.state !== null || this.fallbackTried || !this.fallback) return;
     this.fallbackTried = true;
-    Promise.resolve(this.fallback()).then((snapshot) => {
-      if (snapshot && this.state === null && !this.stopped) {
-        this.fromFallback = true;
-        this._applySnapshot(snapshot.seq, snapshot.state);
-      }
-    }, () => {});
+    Promise.resolve(this.fallback()).then(
+      (snapshot) => {
+        if (snapshot && this.state === null && !this.stopped) {
+          this.fromFallback = true;
+          this._applySnapshot(snapshot.seq, snapshot.state);
+        }
+      },
+      () => {},
+    );
   }
 
   _retryNow() {

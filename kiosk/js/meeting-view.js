@@ -8,12 +8,18 @@ export function meetingMeta(meeting) {
   return h(
     "p",
     { class: "meeting-meta" },
-    h("span", { class: "meta-part", testid: "meeting-location" },
+    h(
+      "span",
+      { class: "meta-part", testid: "meeting-location" },
       h("span", { class: "meta-label" }, `${t("meeting.place")}: `),
-      meeting.location || t("meetings.no_place")),
-    h("span", { class: "meta-part", testid: "meeting-time" },
+      meeting.location || t("meetings.no_place"),
+    ),
+    h(
+      "span",
+      { class: "meta-part", testid: "meeting-time" },
       h("span", { class: "meta-label" }, `${t("meeting.time")}: `),
-      meeting.starts_at ? formatDateTime(meeting.starts_at) : t("meetings.no_time")),
+      meeting.starts_at ? formatDateTime(meeting.starts_at) : t("meetings.no_time"),
+    ),
   );
 }
 
@@ -23,14 +29,17 @@ export function currentAndNext(state) {
   const index = rows.findIndex((row) => row.item.id === state.current_item_id);
   const current = index >= 0 ? rows[index] : null;
   const upcoming = rows.slice(index + 1).filter((row) => row.item.status !== "skipped" && row.item.status !== "done");
-  const parent = current && current.item.parent_id != null
-    ? rows.find((row) => row.item.id === current.item.parent_id) || null : null;
+  const parent =
+    current && current.item.parent_id != null
+      ? rows.find((row) => row.item.id === current.item.parent_id) || null
+      : null;
   return { rows, current, parent, next: state.meeting.status === "closed" ? null : upcoming[0] || null };
 }
 
 export function itemDetails(item) {
   const parts = [];
-  if (item.presenter) parts.push(h("span", { class: "item-presenter" }, `${t("meeting.presenter")}: ${item.presenter}`));
+  if (item.presenter)
+    parts.push(h("span", { class: "item-presenter" }, `${t("meeting.presenter")}: ${item.presenter}`));
   if (item.duration_minutes) {
     parts.push(h("span", { class: "item-duration" }, t("meeting.minutes", { n: item.duration_minutes })));
   }

@@ -61,8 +61,11 @@ export function mergeLines(base, mine, theirs) {
   while (b <= base.length) {
     // the next base line both sides kept (or the end): everything before it is one chunk
     let next = b;
-    while (next < base.length && !(inMine.has(next) && inTheirs.has(next)
-      && inMine.get(next) >= m && inTheirs.get(next) >= t)) next += 1;
+    while (
+      next < base.length &&
+      !(inMine.has(next) && inTheirs.has(next) && inMine.get(next) >= m && inTheirs.get(next) >= t)
+    )
+      next += 1;
     const mEnd = next < base.length ? inMine.get(next) : mine.length;
     const tEnd = next < base.length ? inTheirs.get(next) : theirs.length;
     const chunk = { base: base.slice(b, next), mine: mine.slice(m, mEnd), theirs: theirs.slice(t, tEnd) };
@@ -102,7 +105,8 @@ export function mergeMinutes(base, mine, theirs) {
     const baseLines = linesOf(base, section.key);
     const mineLines = linesOf(mine, section.key);
     // a section the page did not have (a new draft's item) has nothing of mine to keep
-    const blocks = baseLines && mineLines ? mergeLines(baseLines, mineLines, section.lines) : [{ lines: [...section.lines] }];
+    const blocks =
+      baseLines && mineLines ? mergeLines(baseLines, mineLines, section.lines) : [{ lines: [...section.lines] }];
     conflicts += blocks.filter((block) => block.conflict).length;
     return { ...section, blocks, lines: blocks.flatMap((block) => block.lines || []) };
   });
@@ -112,6 +116,8 @@ export function mergeMinutes(base, mine, theirs) {
 /** Whether `mine` differs from `base` in any line's text (the page has unsaved edits). */
 export function hasEdits(base, mine) {
   if (base.sections.length !== mine.sections.length) return true;
-  return base.sections.some((section, index) => section.key !== mine.sections[index].key
-    || !sameTexts(section.lines, mine.sections[index].lines));
+  return base.sections.some(
+    (section, index) =>
+      section.key !== mine.sections[index].key || !sameTexts(section.lines, mine.sections[index].lines),
+  );
 }

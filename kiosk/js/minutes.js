@@ -74,7 +74,8 @@ Object.assign(DICTIONARIES.en, {
   "minutes.docx": "Download DOCX",
   "minutes.pdf": "Download PDF",
   "minutes.pdf_signed": "Download signed PDF",
-  "minutes.extract": "Extract: the lines whose sources (documents, transcripts, opinions) you may not read are left out.",
+  "minutes.extract":
+    "Extract: the lines whose sources (documents, transcripts, opinions) you may not read are left out.",
   "minutes.history": "Version history",
   "minutes.add_line": "+ Add line",
   "minutes.remove_line": "Remove line",
@@ -112,8 +113,12 @@ export class ConsoleMinutes {
     this.minutes = null;
     this.loadedFor = null;
     this.body = h("div", { class: "minutes-body", testid: "minutes-body" });
-    this.element = h("section", { class: "card console-minutes", testid: "console-minutes" },
-      h("h2", { class: "card-title" }, t("minutes.title")), this.body);
+    this.element = h(
+      "section",
+      { class: "card console-minutes", testid: "console-minutes" },
+      h("h2", { class: "card-title" }, t("minutes.title")),
+      this.body,
+    );
   }
 
   base(state) {
@@ -174,9 +179,12 @@ export class ConsoleMinutes {
     this.minutes = newer;
     this.loadedFor = `${state.meeting.id}:${newer.status}:${newer.version}`;
     this.draw(state, content);
-    showToast(conflicts
-      ? t("minutes.conflicts", { n: newer.version, count: conflicts })
-      : t("minutes.merged", { n: newer.version }), conflicts ? "error" : "info");
+    showToast(
+      conflicts
+        ? t("minutes.conflicts", { n: newer.version, count: conflicts })
+        : t("minutes.merged", { n: newer.version }),
+      conflicts ? "error" : "info",
+    );
   }
 
   /** `shown`: the content to show in the editors when it is not the version's own (a merge's result). */
@@ -184,9 +192,11 @@ export class ConsoleMinutes {
     const manage = state.me.can_manage;
     const minutes = this.minutes;
     if (!minutes) {
-      fill(this.body,
+      fill(
+        this.body,
         h("p", { class: "muted", testid: "minutes-none" }, t("minutes.none")),
-        manage ? this.draftButton(state) : null);
+        manage ? this.draftButton(state) : null,
+      );
       return;
     }
     const approved = minutes.status === "approved";
@@ -197,55 +207,105 @@ export class ConsoleMinutes {
       : t("minutes.updated_by", { name: minutes.updated_by_name || "", time: formatDateTime(minutes.updated_at) });
     // the focused line keeps its focus and caret across a redraw (a merge while typing)
     const focused = this.element.contains(document.activeElement) ? document.activeElement : null;
-    const caret = focused ? { testid: focused.dataset.testid, start: focused.selectionStart, end: focused.selectionEnd } : null;
+    const caret = focused
+      ? { testid: focused.dataset.testid, start: focused.selectionStart, end: focused.selectionEnd }
+      : null;
     this.editors = [];
-    const sections = (shown || minutes.content).sections.map((section, index) => this.sectionView(state, section, index, editable));
+    const sections = (shown || minutes.content).sections.map((section, index) =>
+      this.sectionView(state, section, index, editable),
+    );
     const actions = [];
     if (editable) {
-      const save = h("button", { class: "btn btn-primary", type: "button", testid: "minutes-save",
-        onclick: () => this.save(state, save) }, t("minutes.save"));
+      const save = h(
+        "button",
+        { class: "btn btn-primary", type: "button", testid: "minutes-save", onclick: () => this.save(state, save) },
+        t("minutes.save"),
+      );
       actions.push(save, this.draftButton(state));
     }
     if (this.isChair(state) && !approved) {
-      const approve = h("button", { class: "btn btn-primary", type: "button", testid: "minutes-approve",
-        onclick: async () => {
-          if (!(await confirmDialog(t("minutes.approve_confirm", { n: minutes.version })))) return;
-          const result = await this.ctx.act(approve, () => this.ctx.api.post(`${this.base(state)}/approve`,
-            { base_version: minutes.version }));
-          if (result.ok) this.adopt(state, result.value);
-        } }, t("minutes.approve"));
+      const approve = h(
+        "button",
+        {
+          class: "btn btn-primary",
+          type: "button",
+          testid: "minutes-approve",
+          onclick: async () => {
+            if (!(await confirmDialog(t("minutes.approve_confirm", { n: minutes.version })))) return;
+            const result = await this.ctx.act(approve, () =>
+              this.ctx.api.post(`${this.base(state)}/approve`, { base_version: minutes.version }),
+            );
+            if (result.ok) this.adopt(state, result.value);
+          },
+        },
+        t("minutes.approve"),
+      );
       actions.push(approve);
     }
     if (this.isChair(state) && approved) {
-      const reason = h("input", { type: "text", maxlength: "1000", testid: "minutes-reopen-reason",
-        placeholder: t("minutes.reopen_reason") });
-      const reopen = h("button", { class: "btn btn-secondary", type: "button", testid: "minutes-reopen",
-        onclick: async () => {
-          const result = await this.ctx.act(reopen, () => this.ctx.api.post(`${this.base(state)}/reopen`,
-            { reason: reason.value }));
-          if (result.ok) this.adopt(state, result.value);
-        } }, t("minutes.reopen"));
+      const reason = h("input", {
+        type: "text",
+        maxlength: "1000",
+        testid: "minutes-reopen-reason",
+        placeholder: t("minutes.reopen_reason"),
+      });
+      const reopen = h(
+        "button",
+        {
+          class: "btn btn-secondary",
+          type: "button",
+          testid: "minutes-reopen",
+          onclick: async () => {
+            const result = await this.ctx.act(reopen, () =>
+              this.ctx.api.post(`${this.base(state)}/reopen`, { reason: reason.value }),
+            );
+            if (result.ok) this.adopt(state, result.value);
+          },
+        },
+        t("minutes.reopen"),
+      );
       actions.push(reason, reopen);
     }
-    const exports = h("div", { class: "minutes-exports" },
+    const exports = h(
+      "div",
+      { class: "minutes-exports" },
       this.downloadButton(state, "docx", t("minutes.docx")),
-      this.downloadButton(state, "pdf", minutes.signed ? t("minutes.pdf_signed") : t("minutes.pdf")));
+      this.downloadButton(state, "pdf", minutes.signed ? t("minutes.pdf_signed") : t("minutes.pdf")),
+    );
     const history = manage ? this.historyView(state) : null;
-    fill(this.body,
-      h("p", { class: "minutes-state" },
-        h("span", { class: `chip chip-${approved ? "live" : "draft"}`, testid: "minutes-status",
-          "data-status": minutes.status }, t(`minutes.status.${minutes.status}`)),
+    fill(
+      this.body,
+      h(
+        "p",
+        { class: "minutes-state" },
+        h(
+          "span",
+          {
+            class: `chip chip-${approved ? "live" : "draft"}`,
+            testid: "minutes-status",
+            "data-status": minutes.status,
+          },
+          t(`minutes.status.${minutes.status}`),
+        ),
         " ",
-        h("span", { testid: "minutes-version", "data-version": String(minutes.version) },
-          t("minutes.version", { n: minutes.version })),
-        h("small", { class: "muted" }, ` · ${who}`)),
-      h("div", { class: "minutes-header muted small" },
-        [minutes.content.header.kind, minutes.content.header.title].filter(Boolean).join(" · ")),
+        h(
+          "span",
+          { testid: "minutes-version", "data-version": String(minutes.version) },
+          t("minutes.version", { n: minutes.version }),
+        ),
+        h("small", { class: "muted" }, ` · ${who}`),
+      ),
+      h(
+        "div",
+        { class: "minutes-header muted small" },
+        [minutes.content.header.kind, minutes.content.header.title].filter(Boolean).join(" · "),
+      ),
       minutes.extract ? h("p", { class: "muted small", testid: "minutes-extract" }, t("minutes.extract")) : null,
       h("div", { class: "minutes-sections", testid: "minutes-sections" }, ...sections),
       actions.length ? h("div", { class: "control-buttons minutes-actions" }, ...actions) : null,
       exports,
-      history);
+      history,
+    );
     const again = caret && caret.testid ? this.body.querySelector(`[data-testid="${caret.testid}"]`) : null;
     if (again) {
       again.focus();
@@ -254,22 +314,43 @@ export class ConsoleMinutes {
   }
 
   draftButton(state) {
-    const button = h("button", { class: "btn btn-secondary", type: "button", testid: "minutes-draft",
-      onclick: async () => {
-        const current = this.minutes;
-        if (current && !(await confirmDialog(t("minutes.redraft_confirm")))) return;
-        const result = await this.ctx.act(button, () => this.ctx.api.post(`${this.base(state)}/draft`,
-          current ? { base_version: current.version } : {}));
-        if (result.ok) this.adopt(state, result.value);
-      } }, t("minutes.draft"));
+    const button = h(
+      "button",
+      {
+        class: "btn btn-secondary",
+        type: "button",
+        testid: "minutes-draft",
+        onclick: async () => {
+          const current = this.minutes;
+          if (current && !(await confirmDialog(t("minutes.redraft_confirm")))) return;
+          const result = await this.ctx.act(button, () =>
+            this.ctx.api.post(`${this.base(state)}/draft`, current ? { base_version: current.version } : {}),
+          );
+          if (result.ok) this.adopt(state, result.value);
+        },
+      },
+      t("minutes.draft"),
+    );
     return button;
   }
 
   downloadButton(state, format, label) {
-    const button = h("button", { class: "btn btn-ghost", type: "button", testid: `minutes-${format}`,
-      onclick: () => this.ctx.act(button, () => this.ctx.api.download(
-        `/api/meetings/${state.meeting.id}/minutes.${format}`,
-        `bien-ban-${state.meeting.id}-v${this.minutes.version}.${format}`)) }, label);
+    const button = h(
+      "button",
+      {
+        class: "btn btn-ghost",
+        type: "button",
+        testid: `minutes-${format}`,
+        onclick: () =>
+          this.ctx.act(button, () =>
+            this.ctx.api.download(
+              `/api/meetings/${state.meeting.id}/minutes.${format}`,
+              `bien-ban-${state.meeting.id}-v${this.minutes.version}.${format}`,
+            ),
+          ),
+      },
+      label,
+    );
     return button;
   }
 
@@ -279,26 +360,49 @@ export class ConsoleMinutes {
     this.draw(state);
   }
 
-  sectionView(state, section, index, editable) {
+  sectionView(state, section, _index, editable) {
     const lines = h("ol", { class: "minutes-lines" });
     const editor = { section, rows: [] };
     this.editors.push(editor);
     let made = 0;
     // a row is {line, text, item} (an editable line) or {conflict, item} (a merge conflict awaiting a choice)
     const lineRow = (line) => {
-      const text = h("textarea", { rows: String(Math.min(6, Math.max(1, Math.ceil(line.text.length / 90)))),
-        maxlength: "20000", readonly: !editable, testid: `minutes-line-${section.key}-${made}` });
+      const text = h("textarea", {
+        rows: String(Math.min(6, Math.max(1, Math.ceil(line.text.length / 90)))),
+        maxlength: "20000",
+        readonly: !editable,
+        testid: `minutes-line-${section.key}-${made}`,
+      });
       made += 1;
       text.value = line.text;
       const row = { line, text };
       const chips = line.evidence.slice(0, MAX_EVIDENCE_CHIPS).map((evidence) => this.evidenceChip(state, evidence));
-      const more = line.evidence.length > MAX_EVIDENCE_CHIPS ? h("span", { class: "muted small" },
-        ` +${line.evidence.length - MAX_EVIDENCE_CHIPS}`) : null;
-      const remove = editable ? h("button", { class: "btn btn-small btn-ghost", type: "button",
-        title: t("minutes.remove_line"), "aria-label": t("minutes.remove_line"),
-        onclick: () => { editor.rows = editor.rows.filter((r) => r !== row); row.item.remove(); } }, "✕") : null;
-      row.item = h("li", { class: `minutes-line minutes-${line.style}` }, text,
-        h("div", { class: "minutes-evidence" }, ...chips, more, remove));
+      const more =
+        line.evidence.length > MAX_EVIDENCE_CHIPS
+          ? h("span", { class: "muted small" }, ` +${line.evidence.length - MAX_EVIDENCE_CHIPS}`)
+          : null;
+      const remove = editable
+        ? h(
+            "button",
+            {
+              class: "btn btn-small btn-ghost",
+              type: "button",
+              title: t("minutes.remove_line"),
+              "aria-label": t("minutes.remove_line"),
+              onclick: () => {
+                editor.rows = editor.rows.filter((r) => r !== row);
+                row.item.remove();
+              },
+            },
+            "✕",
+          )
+        : null;
+      row.item = h(
+        "li",
+        { class: `minutes-line minutes-${line.style}` },
+        text,
+        h("div", { class: "minutes-evidence" }, ...chips, more, remove),
+      );
       return row;
     };
     const choose = (row, chosen) => {
@@ -308,17 +412,31 @@ export class ConsoleMinutes {
     };
     const conflictRow = (conflict, number) => {
       const row = { conflict };
-      const side = (label, chosen, testid, keep) => h("div", { class: "minutes-conflict-side" },
-        h("strong", { class: "small" }, label),
-        h("p", { class: "minutes-conflict-text", testid: `${testid}-text` }, chosen.map((l) => l.text).join("\n")),
-        h("button", { class: "btn btn-small btn-secondary", type: "button", testid,
-          onclick: () => choose(row, chosen) }, keep));
+      const side = (label, chosen, testid, keep) =>
+        h(
+          "div",
+          { class: "minutes-conflict-side" },
+          h("strong", { class: "small" }, label),
+          h("p", { class: "minutes-conflict-text", testid: `${testid}-text` }, chosen.map((l) => l.text).join("\n")),
+          h(
+            "button",
+            { class: "btn btn-small btn-secondary", type: "button", testid, onclick: () => choose(row, chosen) },
+            keep,
+          ),
+        );
       const id = `minutes-conflict-${section.key}-${number}`;
-      row.item = h("li", { class: "minutes-conflict", role: "group", testid: id },
+      row.item = h(
+        "li",
+        { class: "minutes-conflict", role: "group", testid: id },
         h("p", { class: "minutes-conflict-title small" }, t("minutes.conflict.title")),
         side(t("minutes.conflict.mine"), conflict.mine, `${id}-mine`, t("minutes.conflict.keep_mine")),
-        side(t("minutes.conflict.theirs", { n: this.minutes.version }), conflict.theirs, `${id}-theirs`,
-          t("minutes.conflict.keep_theirs")));
+        side(
+          t("minutes.conflict.theirs", { n: this.minutes.version }),
+          conflict.theirs,
+          `${id}-theirs`,
+          t("minutes.conflict.keep_theirs"),
+        ),
+      );
       return row;
     };
     let conflicts = 0;
@@ -327,25 +445,47 @@ export class ConsoleMinutes {
       editor.rows.push(...rows);
       lines.append(...rows.map((row) => row.item));
     }
-    const add = editable ? h("button", { class: "btn btn-small btn-ghost", type: "button",
-      testid: `minutes-add-${section.key}`, onclick: () => {
-        const row = lineRow({ text: "", style: "paragraph", evidence: [] });
-        editor.rows.push(row);
-        lines.append(row.item);
-      } },
-    t("minutes.add_line")) : null;
+    const add = editable
+      ? h(
+          "button",
+          {
+            class: "btn btn-small btn-ghost",
+            type: "button",
+            testid: `minutes-add-${section.key}`,
+            onclick: () => {
+              const row = lineRow({ text: "", style: "paragraph", evidence: [] });
+              editor.rows.push(row);
+              lines.append(row.item);
+            },
+          },
+          t("minutes.add_line"),
+        )
+      : null;
     const { blocks: _blocks, ...plain } = section;
     editor.section = plain;
-    return h("div", { class: "minutes-section", testid: `minutes-section-${section.key}` },
-      section.heading ? h("h3", { class: "minutes-heading" }, section.heading) : null, lines, add);
+    return h(
+      "div",
+      { class: "minutes-section", testid: `minutes-section-${section.key}` },
+      section.heading ? h("h3", { class: "minutes-heading" }, section.heading) : null,
+      lines,
+      add,
+    );
   }
 
   evidenceChip(state, evidence) {
     const kind = t(`minutes.evidence.${evidence.kind}`);
     const label = evidenceLabel(evidence);
-    return h("button", { class: "chip chip-evidence", type: "button", title: evidence.label ? `${kind}: ${evidence.label}` : kind,
-      testid: `evidence-${evidence.kind}-${evidence.id}`,
-      onclick: () => this.openEvidence(state, evidence) }, label);
+    return h(
+      "button",
+      {
+        class: "chip chip-evidence",
+        type: "button",
+        title: evidence.label ? `${kind}: ${evidence.label}` : kind,
+        testid: `evidence-${evidence.kind}-${evidence.id}`,
+        onclick: () => this.openEvidence(state, evidence),
+      },
+      label,
+    );
   }
 
   /** Open what a line was drawn from: the document at its page, the transcript at its turn, or the record. */
@@ -381,7 +521,8 @@ export class ConsoleMinutes {
     const content = structuredClone(this.minutes.content);
     content.sections = this.editors.map(({ section, rows }) => ({
       ...section,
-      lines: rows.flatMap((row) => (row.conflict ? row.conflict.mine : [{ ...row.line, text: row.text.value }]))
+      lines: rows
+        .flatMap((row) => (row.conflict ? row.conflict.mine : [{ ...row.line, text: row.text.value }]))
         .filter((line) => line.text.trim()),
     }));
     return content;
@@ -398,8 +539,9 @@ export class ConsoleMinutes {
       return;
     }
     const version = this.minutes.version;
-    const result = await this.ctx.act(button, () => this.ctx.api.request("PUT", this.base(state),
-      { base_version: version, content: this.collect() }));
+    const result = await this.ctx.act(button, () =>
+      this.ctx.api.request("PUT", this.base(state), { base_version: version, content: this.collect() }),
+    );
     if (result.ok) {
       this.adopt(state, result.value);
       showToast(t("minutes.saved", { n: result.value.version }));
@@ -410,18 +552,32 @@ export class ConsoleMinutes {
 
   historyView(state) {
     const list = h("ol", { class: "minutes-history small", testid: "minutes-history" });
-    const details = h("details", {
-      ontoggle: async () => {
-        if (!details.open) return;
-        try {
-          const versions = await this.ctx.api.get(`${this.base(state)}/versions`);
-          fill(list, ...versions.map((v) => h("li", { testid: `minutes-history-${v.number}` },
-            `${t("minutes.version", { n: v.number })} · ${t(`minutes.kind.${v.kind}`)} · ${v.created_by_name || ""} · `
-            + `${formatDateTime(v.created_at)}${v.note ? ` · ${v.note}` : ""}`)));
-        } catch (error) {
-          showError(error);
-        }
-      } }, h("summary", {}, t("minutes.history")), list);
+    const details = h(
+      "details",
+      {
+        ontoggle: async () => {
+          if (!details.open) return;
+          try {
+            const versions = await this.ctx.api.get(`${this.base(state)}/versions`);
+            fill(
+              list,
+              ...versions.map((v) =>
+                h(
+                  "li",
+                  { testid: `minutes-history-${v.number}` },
+                  `${t("minutes.version", { n: v.number })} · ${t(`minutes.kind.${v.kind}`)} · ${v.created_by_name || ""} · ` +
+                    `${formatDateTime(v.created_at)}${v.note ? ` · ${v.note}` : ""}`,
+                ),
+              ),
+            );
+          } catch (error) {
+            showError(error);
+          }
+        },
+      },
+      h("summary", {}, t("minutes.history")),
+      list,
+    );
     return details;
   }
 }

@@ -23,17 +23,37 @@ export class NotesPanel {
     this.timer = null;
     this.saving = 0; // saves sent and not yet answered
     this.loaded = null; // doc id whose notes are loaded
-    this.button = h("button", {
-      class: "btn viewer-notes-toggle", type: "button", testid: "viewer-notes", title: t("notes.title"),
-      "aria-pressed": "false", onclick: () => this.toggle(),
-    }, "✎ ", h("span", {}, t("notes.title")));
+    this.button = h(
+      "button",
+      {
+        class: "btn viewer-notes-toggle",
+        type: "button",
+        testid: "viewer-notes",
+        title: t("notes.title"),
+        "aria-pressed": "false",
+        onclick: () => this.toggle(),
+      },
+      "✎ ",
+      h("span", {}, t("notes.title")),
+    );
     this.label = h("h3", { testid: "notes-page-label" }, "");
     this.status = h("p", { class: "muted notes-status", testid: "notes-status", "aria-live": "polite" });
-    this.text = h("textarea", { class: "notes-text", testid: "notes-text", rows: "12", maxlength: "20000",
-      placeholder: t("notes.placeholder"), oninput: () => this.typed() });
-    this.element = h("aside", { class: "viewer-notes", testid: "viewer-notes-panel", hidden: true,
-      "aria-label": t("notes.title") }, this.label, this.text, this.status);
-    this.unsubscribe = live.onChange((state, event) => {
+    this.text = h("textarea", {
+      class: "notes-text",
+      testid: "notes-text",
+      rows: "12",
+      maxlength: "20000",
+      placeholder: t("notes.placeholder"),
+      oninput: () => this.typed(),
+    });
+    this.element = h(
+      "aside",
+      { class: "viewer-notes", testid: "viewer-notes-panel", hidden: true, "aria-label": t("notes.title") },
+      this.label,
+      this.text,
+      this.status,
+    );
+    this.unsubscribe = live.onChange((_state, event) => {
       if (event && event.name === "note.changed" && event.data.document_id === this.docId) this.reload(event.data.page);
     });
   }
@@ -117,14 +137,17 @@ export class NotesPanel {
     this.pending = null;
     if (!pending || pending.docId == null) return;
     this.saving += 1;
-    this.api.request("PUT", `/api/documents/${pending.docId}/notes/${pending.page}`, { text: pending.text })
+    this.api
+      .request("PUT", `/api/documents/${pending.docId}/notes/${pending.page}`, { text: pending.text })
       .then(() => {
         if (pending.docId === this.docId && pending.page === this.page && !this.pending) {
           this.status.textContent = t("notes.saved");
         }
       })
       .catch(showError)
-      .finally(() => { this.saving -= 1; });
+      .finally(() => {
+        this.saving -= 1;
+      });
   }
 
   destroy() {

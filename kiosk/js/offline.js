@@ -63,7 +63,10 @@ export function keepSnapshot(live, session) {
     try {
       const cache = await caches.open(await dataCacheName(key));
       const body = JSON.stringify({ seq: live.seq, state: live.state });
-      await cache.put(snapshotUrl(live.meetingId), new Response(body, { headers: { "Content-Type": "application/json" } }));
+      await cache.put(
+        snapshotUrl(live.meetingId),
+        new Response(body, { headers: { "Content-Type": "application/json" } }),
+      );
     } catch (error) {
       console.warn("offline copy not saved", error);
     }

@@ -21,8 +21,13 @@ export function filePicker(input, { label = t("picker.choose_file"), testid = nu
   const form = () => input.form;
   // a form reset empties the input without a change event
   queueMicrotask(() => form() && form().addEventListener("reset", () => queueMicrotask(show)));
-  return h("label", { class: "file-pick", testid },
-    input, h("span", { class: "btn btn-secondary file-pick-button", "aria-hidden": "true" }, label), name);
+  return h(
+    "label",
+    { class: "file-pick", testid },
+    input,
+    h("span", { class: "btn btn-secondary file-pick-button", "aria-hidden": "true" }, label),
+    name,
+  );
 }
 
 const pad = (n) => String(n).padStart(2, "0");
@@ -56,12 +61,30 @@ export function parseClock(text) {
 export function dateField({ time = false, testid = null, value = "" } = {}) {
   const [dayPart, clockPart] = (value || "").split("T");
   const shownDay = dayPart ? dayPart.split("-").reverse().join("/") : "";
-  const day = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", class: "date-part",
-    placeholder: t("picker.date_placeholder"), "aria-label": t("picker.date"), title: t("picker.date"),
-    testid: testid ? `${testid}-date` : null, value: shownDay });
-  const clock = time ? h("input", { type: "text", inputmode: "numeric", autocomplete: "off", class: "time-part",
-    placeholder: t("picker.time_placeholder"), "aria-label": t("picker.time"), title: t("picker.time"),
-    testid: testid ? `${testid}-time` : null, value: (clockPart || "").slice(0, 5) }) : null;
+  const day = h("input", {
+    type: "text",
+    inputmode: "numeric",
+    autocomplete: "off",
+    class: "date-part",
+    placeholder: t("picker.date_placeholder"),
+    "aria-label": t("picker.date"),
+    title: t("picker.date"),
+    testid: testid ? `${testid}-date` : null,
+    value: shownDay,
+  });
+  const clock = time
+    ? h("input", {
+        type: "text",
+        inputmode: "numeric",
+        autocomplete: "off",
+        class: "time-part",
+        placeholder: t("picker.time_placeholder"),
+        "aria-label": t("picker.time"),
+        title: t("picker.time"),
+        testid: testid ? `${testid}-time` : null,
+        value: (clockPart || "").slice(0, 5),
+      })
+    : null;
   const element = h("span", { class: "date-field", testid }, day, clock);
   const check = () => {
     day.setCustomValidity(parseDay(day.value) === null ? t("picker.bad_date") : "");

@@ -7,9 +7,11 @@ import { h } from "./ui.js";
 
 Object.assign(DICTIONARIES.vi, {
   "present.secret_title": "Trình chiếu tài liệu mật?",
-  "present.secret_lead": "“{title}” là tài liệu MẬT. Màn hình phòng họp sẽ hiện tài liệu này cho mọi người trong phòng.",
+  "present.secret_lead":
+    "“{title}” là tài liệu MẬT. Màn hình phòng họp sẽ hiện tài liệu này cho mọi người trong phòng.",
   "present.secret_outsiders": "Những người sau đang có mặt hoặc chưa điểm danh và KHÔNG được đọc tài liệu này:",
-  "present.secret_nobody": "Không có người nào trong danh sách tham dự thiếu quyền đọc, nhưng ai trong phòng cũng nhìn thấy màn hình.",
+  "present.secret_nobody":
+    "Không có người nào trong danh sách tham dự thiếu quyền đọc, nhưng ai trong phòng cũng nhìn thấy màn hình.",
   "present.secret_confirm": "Vẫn trình chiếu",
   "present.secret_cancel": "Không trình chiếu",
   "present.attendance.present": "có mặt",
@@ -21,7 +23,8 @@ Object.assign(DICTIONARIES.en, {
   "present.secret_title": "Show a confidential document?",
   "present.secret_lead": "“{title}” is CONFIDENTIAL. The room screen will show it to everyone in the room.",
   "present.secret_outsiders": "These people are present or not checked in yet, and may NOT read it:",
-  "present.secret_nobody": "Nobody on the attendance list lacks the right to read it, but everyone in the room sees the screen.",
+  "present.secret_nobody":
+    "Nobody on the attendance list lacks the right to read it, but everyone in the room sees the screen.",
   "present.secret_confirm": "Show it anyway",
   "present.secret_cancel": "Do not show",
   "present.attendance.present": "present",
@@ -43,30 +46,53 @@ export function confirmationAsked(error) {
 export function confirmConfidentialPresent(asked) {
   return new Promise((resolve) => {
     const titleId = "present-secret-title";
-    const dialog = h("dialog", { class: "dialog present-secret-dialog", testid: "present-secret-dialog",
-      "aria-labelledby": titleId });
+    const dialog = h("dialog", {
+      class: "dialog present-secret-dialog",
+      testid: "present-secret-dialog",
+      "aria-labelledby": titleId,
+    });
     const finish = (answer) => {
       dialog.close();
       dialog.remove();
       resolve(answer);
     };
     const people = asked.outsiders || [];
-    const cancel = h("button", { class: "btn btn-primary", type: "button", testid: "present-secret-cancel",
-      onclick: () => finish(false) }, t("present.secret_cancel"));
+    const cancel = h(
+      "button",
+      { class: "btn btn-primary", type: "button", testid: "present-secret-cancel", onclick: () => finish(false) },
+      t("present.secret_cancel"),
+    );
     dialog.append(
       h("h2", { id: titleId }, t("present.secret_title")),
       h("p", {}, t("present.secret_lead", { title: asked.title })),
       ...(people.length
-        ? [h("p", {}, t("present.secret_outsiders")),
-          h("ul", { class: "present-secret-people", testid: "present-secret-people" },
-            ...people.map((person) => h("li", { "data-user-id": String(person.user_id) },
-              h("strong", {}, person.full_name),
-              ` — ${t(`present.role.${person.role}`)}, ${t(`present.attendance.${person.attendance}`)}`)))]
+        ? [
+            h("p", {}, t("present.secret_outsiders")),
+            h(
+              "ul",
+              { class: "present-secret-people", testid: "present-secret-people" },
+              ...people.map((person) =>
+                h(
+                  "li",
+                  { "data-user-id": String(person.user_id) },
+                  h("strong", {}, person.full_name),
+                  ` — ${t(`present.role.${person.role}`)}, ${t(`present.attendance.${person.attendance}`)}`,
+                ),
+              ),
+            ),
+          ]
         : [h("p", { testid: "present-secret-nobody" }, t("present.secret_nobody"))]),
-      h("div", { class: "dialog-actions" },
+      h(
+        "div",
+        { class: "dialog-actions" },
         cancel,
-        h("button", { class: "btn btn-danger", type: "button", testid: "present-secret-confirm",
-          onclick: () => finish(true) }, t("present.secret_confirm"))));
+        h(
+          "button",
+          { class: "btn btn-danger", type: "button", testid: "present-secret-confirm", onclick: () => finish(true) },
+          t("present.secret_confirm"),
+        ),
+      ),
+    );
     dialog.addEventListener("cancel", (event) => {
       event.preventDefault();
       finish(false);

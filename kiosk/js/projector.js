@@ -87,17 +87,31 @@ function renderPresented(screen, state, { doc, page }) {
   const { meeting } = state;
   if (!slide) slide = new Slide();
   screen.classList.add("is-presenting");
-  fill(screen,
-    h("header", { class: "projector-head is-compact" },
+  fill(
+    screen,
+    h(
+      "header",
+      { class: "projector-head is-compact" },
       h("div", { class: "projector-emblem", "aria-hidden": "true" }, "★"),
-      h("div", { class: "projector-head-text" },
+      h(
+        "div",
+        { class: "projector-head-text" },
         h("p", { class: "projector-meeting-small", testid: "meeting-title" }, meeting.title),
-        h("h1", { class: "projector-doc-title", testid: "projector-doc-title" }, doc.title)),
-      h("div", { class: "projector-head-side" },
-        h("span", { class: "projector-page-number", testid: "projector-page-number" },
-          t("present.page_of", { page, count: doc.page_count })),
-        h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())))),
-    slide.element);
+        h("h1", { class: "projector-doc-title", testid: "projector-doc-title" }, doc.title),
+      ),
+      h(
+        "div",
+        { class: "projector-head-side" },
+        h(
+          "span",
+          { class: "projector-page-number", testid: "projector-page-number" },
+          t("present.page_of", { page, count: doc.page_count }),
+        ),
+        h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())),
+      ),
+    ),
+    slide.element,
+  );
   slide.show(doc, page);
 }
 
@@ -106,12 +120,15 @@ api.onUnauthorized = () => showLogin();
 function showLogin() {
   if (live) live.stop();
   live = null;
-  fill(root, loginView(api, {
-    subtitle: t("app.projector"),
-    hint: t("login.projector_hint"),
-    onLoggedIn: () => start(),
-    onLang: showLogin,
-  }));
+  fill(
+    root,
+    loginView(api, {
+      subtitle: t("app.projector"),
+      hint: t("login.projector_hint"),
+      onLoggedIn: () => start(),
+      onLang: showLogin,
+    }),
+  );
 }
 
 function start() {
@@ -132,8 +149,14 @@ function start() {
       showLogin();
     } else {
       live.stop();
-      fill(root, h("main", { class: "projector-message", testid: "projector-ended" },
-        t({ removed: "conn.removed", busy: "conn.busy" }[reason] || "conn.gone")));
+      fill(
+        root,
+        h(
+          "main",
+          { class: "projector-message", testid: "projector-ended" },
+          t({ removed: "conn.removed", busy: "conn.busy" }[reason] || "conn.gone"),
+        ),
+      );
     }
   });
   mount();
@@ -141,8 +164,11 @@ function start() {
 }
 
 function mount() {
-  const screen = h("div", { class: "projector-screen", testid: "projector" },
-    h("p", { class: "projector-loading" }, t("common.loading")));
+  const screen = h(
+    "div",
+    { class: "projector-screen", testid: "projector" },
+    h("p", { class: "projector-loading" }, t("common.loading")),
+  );
   fill(root, connectionBanner(live), screen);
   live.onChange((state) => render(screen, state));
   if (live.state) render(screen, live.state);
@@ -179,29 +205,51 @@ function currentSection(state) {
   const { meeting } = state;
   const { current, parent } = currentAndNext(state);
   if (!current) {
-    const text = meeting.status === "closed" ? t("meeting.closed")
-      : meeting.status === "draft" ? t("projector.waiting") : t("meeting.no_current");
-    return h("section", { class: "projector-current is-empty", testid: "projector-current" },
-      h("h2", { class: "projector-title", testid: "current-item-title", "data-item-id": "" }, text));
+    const text =
+      meeting.status === "closed"
+        ? t("meeting.closed")
+        : meeting.status === "draft"
+          ? t("projector.waiting")
+          : t("meeting.no_current");
+    return h(
+      "section",
+      { class: "projector-current is-empty", testid: "projector-current" },
+      h("h2", { class: "projector-title", testid: "current-item-title", "data-item-id": "" }, text),
+    );
   }
-  return h("section", { class: "projector-current", testid: "projector-current" },
+  return h(
+    "section",
+    { class: "projector-current", testid: "projector-current" },
     h("p", { class: "projector-kicker" }, t("projector.now")),
-    parent ? h("p", { class: "projector-parent", testid: "current-item-parent" },
-      `${parent.number}. ${parent.item.title}`) : null,
-    h("div", { class: "projector-current-line" },
+    parent
+      ? h("p", { class: "projector-parent", testid: "current-item-parent" }, `${parent.number}. ${parent.item.title}`)
+      : null,
+    h(
+      "div",
+      { class: "projector-current-line" },
       h("span", { class: "projector-number", testid: "current-item-number" }, current.number),
-      h("h2", { class: "projector-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
-        current.item.title)),
+      h(
+        "h2",
+        { class: "projector-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
+        current.item.title,
+      ),
+    ),
     current.item.presenter
-      ? h("p", { class: "projector-presenter", testid: "current-item-presenter" },
-        h("span", {}, `${t("meeting.presenter")}: `), current.item.presenter)
-      : null);
+      ? h(
+          "p",
+          { class: "projector-presenter", testid: "current-item-presenter" },
+          h("span", {}, `${t("meeting.presenter")}: `),
+          current.item.presenter,
+        )
+      : null,
+  );
 }
 
 function render(screen, state) {
   const shown = presented(state);
   const voting = (state.polls || []).some((poll) => poll.status === "open");
-  if (shown && !voting) {  // a vote in progress takes the screen from a presented page
+  if (shown && !voting) {
+    // a vote in progress takes the screen from a presented page
     renderPresented(screen, state, shown);
     return;
   }
@@ -215,36 +263,72 @@ function render(screen, state) {
   const focused = focus === "vote" ? poll : focus === "speaker" ? speaker : null;
   const aside = [speaker, poll].filter((part) => part && part !== focused);
   for (const part of aside) part.classList.add("is-compact");
-  fill(screen,
-    h("header", { class: "projector-head" },
+  fill(
+    screen,
+    h(
+      "header",
+      { class: "projector-head" },
       h("div", { class: "projector-emblem", "aria-hidden": "true" }, "★"),
-      h("div", { class: "projector-head-text" },
+      h(
+        "div",
+        { class: "projector-head-text" },
         h("h1", { testid: "meeting-title" }, meeting.title),
-        h("p", {}, [meeting.location, meeting.starts_at ? formatDateTime(meeting.starts_at) : null]
-          .filter(Boolean).join(" · "))),
-      h("div", { class: "projector-head-side" },
-        h("span", { class: `projector-status status-${meeting.status}`, testid: "meeting-status",
-          "data-status": meeting.status }, t(`status.${meeting.status}`)),
-        h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())))),
-    h("main", { class: `projector-body${focus ? ` has-focus focus-${focus}` : ""}`, testid: "projector-body",
-      "data-focus": focus || "" },
-    currentSection(state),
-    focused ? h("div", { class: "projector-focus", testid: "projector-focus" }, focused) : null,
-    ...aside),
-    h("footer", { class: "projector-foot" },
+        h(
+          "p",
+          {},
+          [meeting.location, meeting.starts_at ? formatDateTime(meeting.starts_at) : null].filter(Boolean).join(" · "),
+        ),
+      ),
+      h(
+        "div",
+        { class: "projector-head-side" },
+        h(
+          "span",
+          {
+            class: `projector-status status-${meeting.status}`,
+            testid: "meeting-status",
+            "data-status": meeting.status,
+          },
+          t(`status.${meeting.status}`),
+        ),
+        h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())),
+      ),
+    ),
+    h(
+      "main",
+      {
+        class: `projector-body${focus ? ` has-focus focus-${focus}` : ""}`,
+        testid: "projector-body",
+        "data-focus": focus || "",
+      },
+      currentSection(state),
+      focused ? h("div", { class: "projector-focus", testid: "projector-focus" }, focused) : null,
+      ...aside,
+    ),
+    h(
+      "footer",
+      { class: "projector-foot" },
       next
-        ? h("p", { class: "projector-next", testid: "next-item" },
-          h("span", { class: "projector-next-label" }, t("projector.up_next")),
-          h("span", { class: "projector-next-number" }, next.number),
-          h("span", { class: "projector-next-title" }, next.item.title),
-          next.item.presenter ? h("span", { class: "projector-next-presenter" }, next.item.presenter) : null)
+        ? h(
+            "p",
+            { class: "projector-next", testid: "next-item" },
+            h("span", { class: "projector-next-label" }, t("projector.up_next")),
+            h("span", { class: "projector-next-number" }, next.number),
+            h("span", { class: "projector-next-title" }, next.item.title),
+            next.item.presenter ? h("span", { class: "projector-next-presenter" }, next.item.presenter) : null,
+          )
         : h("p", { class: "projector-next" }),
       h("div", { class: "projector-attendance", testid: "projector-attendance" }, quorumLine(state.attendance)),
-      h("div", { class: "projector-tools" }, langButton(() => {
-        translateStatic();
-        fill(root, connectionBanner(live), screen);
-        render(screen, live.state);
-      }))),
+      h(
+        "div",
+        { class: "projector-tools" },
+        langButton(() => {
+          translateStatic();
+          fill(root, connectionBanner(live), screen);
+          render(screen, live.state);
+        }),
+      ),
+    ),
   );
 }
 

@@ -14,7 +14,16 @@ import { DocumentViewer, followToggle } from "./doc-viewer.js";
 import { documentEntry, groupDocuments, PageImages, presentedPage } from "./documents.js";
 import { checkedInText, currentAndNext, itemDetails, meetingMeta, presence } from "./meeting-view.js";
 import {
-  appBar, busy, connectionBanner, fill, h, langButton, loginView, showError, showToast, statusChip,
+  appBar,
+  busy,
+  connectionBanner,
+  fill,
+  h,
+  langButton,
+  loginView,
+  showError,
+  showToast,
+  statusChip,
 } from "./ui.js";
 
 const api = new Api("icabinet.session.tablet");
@@ -69,7 +78,8 @@ function route() {
 
 function showLogin() {
   rerender = showLogin;
-  fill(root,
+  fill(
+    root,
     loginView(api, {
       subtitle: t("app.tablet"),
       onLoggedIn: () => route(),
@@ -84,17 +94,23 @@ function userBar() {
     user ? h("span", { class: "user-name", testid: "user-name" }, user.full_name || user.username) : null,
     langButton(() => rerender()),
     soundToggle(),
-    h("button", {
-      class: "btn btn-ghost btn-small", type: "button", testid: "logout",
-      onclick: async () => {
-        stopLive();
-        await api.logout();
-        // what this user read stays on the tablet no longer than their session
-        await clearOfflineData();
-        location.hash = "";
-        showLogin();
+    h(
+      "button",
+      {
+        class: "btn btn-ghost btn-small",
+        type: "button",
+        testid: "logout",
+        onclick: async () => {
+          stopLive();
+          await api.logout();
+          // what this user read stays on the tablet no longer than their session
+          await clearOfflineData();
+          location.hash = "";
+          showLogin();
+        },
       },
-    }, t("common.logout")),
+      t("common.logout"),
+    ),
   ];
 }
 
@@ -102,8 +118,13 @@ const STATUS_ORDER = { live: 0, draft: 1, closed: 2 };
 
 async function showMeetings() {
   rerender = showMeetings;
-  const list = h("div", { class: "meeting-cards", testid: "meeting-list" }, h("p", { class: "muted" }, t("common.loading")));
-  fill(root,
+  const list = h(
+    "div",
+    { class: "meeting-cards", testid: "meeting-list" },
+    h("p", { class: "muted" }, t("common.loading")),
+  );
+  fill(
+    root,
     appBar(t("app.tablet"), ...userBar()),
     h("main", { class: "page" }, h("h1", { class: "page-title" }, t("meetings.mine")), list),
   );
@@ -114,20 +135,32 @@ async function showMeetings() {
     fill(list, h("p", { class: "form-error" }, error.detail || String(error)));
     return;
   }
-  meetings.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]
-    || String(a.starts_at || "").localeCompare(String(b.starts_at || "")) || a.id - b.id);
+  meetings.sort(
+    (a, b) =>
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      String(a.starts_at || "").localeCompare(String(b.starts_at || "")) ||
+      a.id - b.id,
+  );
   if (!meetings.length) {
     fill(list, h("p", { class: "empty" }, t("meetings.empty")));
     return;
   }
-  fill(list,
+  fill(
+    list,
     ...meetings.map((meeting) =>
       h(
         "a",
-        { class: `meeting-card card status-${meeting.status}`, href: `#/meeting/${meeting.id}`, testid: `meeting-${meeting.id}` },
-        h("div", { class: "meeting-card-top" },
+        {
+          class: `meeting-card card status-${meeting.status}`,
+          href: `#/meeting/${meeting.id}`,
+          testid: `meeting-${meeting.id}`,
+        },
+        h(
+          "div",
+          { class: "meeting-card-top" },
           statusChip(meeting.status),
-          meeting.my_role ? h("span", { class: "role-tag" }, t(`role.${meeting.my_role}`)) : null),
+          meeting.my_role ? h("span", { class: "role-tag" }, t(`role.${meeting.my_role}`)) : null,
+        ),
         h("h2", {}, meeting.title),
         h("p", { class: "muted" }, meeting.starts_at ? formatDateTime(meeting.starts_at) : t("meetings.no_time")),
         h("p", { class: "muted" }, meeting.location || t("meetings.no_place")),
@@ -158,7 +191,10 @@ function showMeeting(meetingId) {
     });
     // the viewer listens before the first snapshot: if someone presents already, a following tablet opens it
     viewer = new DocumentViewer({
-      api, live, images: new PageImages(api), followable: true,
+      api,
+      live,
+      images: new PageImages(api),
+      followable: true,
       onChange: () => currentView && currentView.renderPresenting(live.state),
     });
     // over every view, the viewer included: what a delegate must not miss
@@ -201,7 +237,9 @@ class MeetingView {
     if (this.viewer.isOpen) this.viewer.close({ byUser: true });
     if (announcement.kind === "opinion") this.opinion.choose(announcement.target);
     if (this.live.state) this.render();
-    const card = { vote: this.polls.element, opinion: this.opinion.element, floor: this.floor.element }[announcement.kind];
+    const card = { vote: this.polls.element, opinion: this.opinion.element, floor: this.floor.element }[
+      announcement.kind
+    ];
     if (!card || !card.isConnected) return;
     card.setAttribute("tabindex", "-1");
     card.scrollIntoView({ block: "start" });
@@ -222,27 +260,51 @@ class MeetingView {
     this.checkinLast = h("div", { class: "checkin-last-slot" }, this.checkin);
     this.presence = h("section", { class: "card presence-card" });
     this.lastCurrentId = undefined;
-    fill(root,
+    fill(
+      root,
       appBar(t("app.tablet"), ...userBar()),
       connectionBanner(this.live, { offlineCopy: true }),
       h(
         "main",
         { class: "page meeting-page" },
-        h("div", { class: "meeting-head" },
+        h(
+          "div",
+          { class: "meeting-head" },
           h("a", { class: "btn btn-ghost btn-small back-link", href: "#/", testid: "back" }, t("common.back")),
           h("div", { class: "meeting-head-text" }, this.title, this.meta),
-          this.status),
+          this.status,
+        ),
         this.checkinFirst,
-        h("div", { class: "meeting-columns" },
-          h("section", { class: "card agenda-card" },
+        h(
+          "div",
+          { class: "meeting-columns" },
+          h(
+            "section",
+            { class: "card agenda-card" },
             h("h2", { class: "card-title" }, t("meeting.agenda")),
             // it scrolls on its own: a region keyboards can reach
-            h("div", { class: "agenda-scroll", tabindex: "0", role: "region", "aria-label": t("meeting.agenda") },
-              this.agenda)),
-          h("aside", { class: "side-column" },
-            this.presenting, this.chair.build(), this.floor.build(), this.polls.build(), this.current,
-            this.opinion.build(), this.assistant.build(), this.general, this.tasks.build(), this.checkinLast,
-            this.presence)),
+            h(
+              "div",
+              { class: "agenda-scroll", tabindex: "0", role: "region", "aria-label": t("meeting.agenda") },
+              this.agenda,
+            ),
+          ),
+          h(
+            "aside",
+            { class: "side-column" },
+            this.presenting,
+            this.chair.build(),
+            this.floor.build(),
+            this.polls.build(),
+            this.current,
+            this.opinion.build(),
+            this.assistant.build(),
+            this.general,
+            this.tasks.build(),
+            this.checkinLast,
+            this.presence,
+          ),
+        ),
       ),
     );
     this.detach();
@@ -281,8 +343,13 @@ class MeetingView {
   documentList(docs, state) {
     if (!docs || !docs.length) return null;
     const presentedId = state.presenting ? state.presenting.document_id : null;
-    return h("ul", { class: "doc-list" }, ...docs.map((doc) => h("li", {},
-      documentEntry(doc, { onOpen: this.openDocument, presenting: doc.id === presentedId }))));
+    return h(
+      "ul",
+      { class: "doc-list" },
+      ...docs.map((doc) =>
+        h("li", {}, documentEntry(doc, { onOpen: this.openDocument, presenting: doc.id === presentedId })),
+      ),
+    );
   }
 
   /** What is presented now, and whether this tablet follows it (also when the viewer is closed). */
@@ -296,16 +363,32 @@ class MeetingView {
       return;
     }
     this.presenting.hidden = false;
-    fill(this.presenting,
+    fill(
+      this.presenting,
       h("p", { class: "card-kicker" }, h("span", { class: "live-dot", "aria-hidden": "true" }), t("present.now_label")),
       h("p", { class: "presenting-title" }, doc.title),
-      h("p", { class: "muted presenting-page" }, t("present.page_of", { page: presentedPage(state, doc), count: doc.page_count })),
-      h("div", { class: "presenting-actions" },
+      h(
+        "p",
+        { class: "muted presenting-page" },
+        t("present.page_of", { page: presentedPage(state, doc), count: doc.page_count }),
+      ),
+      h(
+        "div",
+        { class: "presenting-actions" },
         followToggle(this.viewer, state, "meeting-follow-toggle"),
-        this.viewer.following ? null : h("button", {
-          class: "btn btn-secondary btn-small", type: "button", testid: "open-presented",
-          onclick: () => this.viewer.open(doc.id, { page: presentedPage(state, doc) }),
-        }, t("present.look"))),
+        this.viewer.following
+          ? null
+          : h(
+              "button",
+              {
+                class: "btn btn-secondary btn-small",
+                type: "button",
+                testid: "open-presented",
+                onclick: () => this.viewer.open(doc.id, { page: presentedPage(state, doc) }),
+              },
+              t("present.look"),
+            ),
+      ),
     );
   }
 
@@ -323,7 +406,8 @@ class MeetingView {
       return;
     }
     let currentRow = null;
-    fill(this.agenda,
+    fill(
+      this.agenda,
       ...rows.map(({ item, number, depth }) => {
         const isCurrent = item.id === state.current_item_id;
         const row = h(
@@ -336,12 +420,17 @@ class MeetingView {
             "aria-current": isCurrent ? "step" : null,
           },
           h("span", { class: "item-number" }, number),
-          h("div", { class: "item-body" },
+          h(
+            "div",
+            { class: "item-body" },
             h("div", { class: "item-title" }, item.title),
             itemDetails(item),
             this.documentList(byItem.get(item.id), state),
-            conclusionLine(state, item.id)),
-          item.status !== "pending" ? h("span", { class: `item-status status-${item.status}` }, t(`item.${item.status}`)) : null,
+            conclusionLine(state, item.id),
+          ),
+          item.status !== "pending"
+            ? h("span", { class: `item-status status-${item.status}` }, t(`item.${item.status}`))
+            : null,
         );
         if (isCurrent) currentRow = row;
         return row;
@@ -357,22 +446,42 @@ class MeetingView {
     const { current, parent, next } = currentAndNext(state);
     const label = h("p", { class: "card-kicker" }, t("meeting.current"));
     if (!current) {
-      const text = state.meeting.status === "closed" ? t("meeting.closed")
-        : state.meeting.status === "draft" ? t("meeting.not_started") : t("meeting.no_current");
-      fill(this.current, label,
-        h("p", { class: "current-empty", testid: "current-item-title", "data-item-id": "" }, text));
+      const text =
+        state.meeting.status === "closed"
+          ? t("meeting.closed")
+          : state.meeting.status === "draft"
+            ? t("meeting.not_started")
+            : t("meeting.no_current");
+      fill(
+        this.current,
+        label,
+        h("p", { class: "current-empty", testid: "current-item-title", "data-item-id": "" }, text),
+      );
       return;
     }
-    fill(this.current,
+    fill(
+      this.current,
       label,
       parent ? h("p", { class: "current-parent" }, `${parent.number}. ${parent.item.title}`) : null,
-      h("div", { class: "current-line" },
+      h(
+        "div",
+        { class: "current-line" },
         h("span", { class: "item-number big", testid: "current-item-number" }, current.number),
-        h("p", { class: "current-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
-          current.item.title)),
+        h(
+          "p",
+          { class: "current-title", testid: "current-item-title", "data-item-id": String(current.item.id) },
+          current.item.title,
+        ),
+      ),
       itemDetails(current.item),
-      next ? h("p", { class: "next-line", testid: "next-item" },
-        h("span", { class: "meta-label" }, `${t("meeting.next")}: `), `${next.number}. ${next.item.title}`) : null,
+      next
+        ? h(
+            "p",
+            { class: "next-line", testid: "next-item" },
+            h("span", { class: "meta-label" }, `${t("meeting.next")}: `),
+            `${next.number}. ${next.item.title}`,
+          )
+        : null,
     );
   }
 
@@ -389,29 +498,50 @@ class MeetingView {
     }
     const role = h("p", { class: "muted" }, `${t("meeting.my_role")}: ${t(`role.${mine.role}`)}`);
     if (mine.attendance === "present") {
-      fill(this.checkin, title,
+      fill(
+        this.checkin,
+        title,
         h("p", { class: "checked-in", testid: "checkin-state", "data-checked-in": "true" }, `✓ ${checkedInText(mine)}`),
-        role);
+        role,
+      );
       return;
     }
-    const button = h("button", {
-      class: "btn btn-primary btn-block btn-large", type: "button", testid: "checkin",
-      disabled: state.meeting.status === "closed",
-      onclick: () => busy(button, () => api.post(`/api/meetings/${state.meeting.id}/checkin`)),
-    }, t("checkin.button"));
-    fill(this.checkin, first ? h("h2", { class: "card-title" }, t("checkin.first_title")) : title,
+    const button = h(
+      "button",
+      {
+        class: "btn btn-primary btn-block btn-large",
+        type: "button",
+        testid: "checkin",
+        disabled: state.meeting.status === "closed",
+        onclick: () => busy(button, () => api.post(`/api/meetings/${state.meeting.id}/checkin`)),
+      },
+      t("checkin.button"),
+    );
+    fill(
+      this.checkin,
+      first ? h("h2", { class: "card-title" }, t("checkin.first_title")) : title,
       first ? h("p", { class: "checkin-hint" }, t("checkin.first_hint")) : null,
       button,
-      h("p", { class: "muted", testid: "checkin-state", "data-checked-in": "false" }, t(`attendance.${mine.attendance}`)),
-      role);
+      h(
+        "p",
+        { class: "muted", testid: "checkin-state", "data-checked-in": "false" },
+        t(`attendance.${mine.attendance}`),
+      ),
+      role,
+    );
   }
 
   renderPresence(state) {
     const { present, total } = presence(state);
-    fill(this.presence,
+    fill(
+      this.presence,
       h("h2", { class: "card-title" }, t("presence.label")),
-      h("p", { class: "presence-count", testid: "presence-count", "data-present": String(present) },
-        h("strong", {}, String(present)), h("span", {}, ` / ${total}`)),
+      h(
+        "p",
+        { class: "presence-count", testid: "presence-count", "data-present": String(present) },
+        h("strong", {}, String(present)),
+        h("span", {}, ` / ${total}`),
+      ),
       h("div", { class: "presence-bar" }, h("span", { style: `width:${total ? (100 * present) / total : 0}%` })),
     );
   }

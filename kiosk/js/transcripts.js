@@ -69,20 +69,35 @@ export async function openTranscript(api, meetingId, transcriptId, position) {
     return;
   }
   const dialog = h("dialog", { class: "dialog transcript-dialog", testid: "transcript-dialog" });
-  const rows = transcript.turns.map((turn) => h("li", {
-    class: `transcript-turn${turn.position === position ? " is-cited" : ""}`, testid: `transcript-turn-${turn.position}`,
-    "aria-current": turn.position === position ? "true" : null,
-  },
-  h("span", { class: "transcript-time muted small" }, clock(turn.start_ms)),
-  h("strong", { class: "transcript-speaker" }, `${turn.speaker}: `),
-  h("span", {}, turn.text)));
-  const close = () => { dialog.close(); dialog.remove(); };
+  const rows = transcript.turns.map((turn) =>
+    h(
+      "li",
+      {
+        class: `transcript-turn${turn.position === position ? " is-cited" : ""}`,
+        testid: `transcript-turn-${turn.position}`,
+        "aria-current": turn.position === position ? "true" : null,
+      },
+      h("span", { class: "transcript-time muted small" }, clock(turn.start_ms)),
+      h("strong", { class: "transcript-speaker" }, `${turn.speaker}: `),
+      h("span", {}, turn.text),
+    ),
+  );
+  const close = () => {
+    dialog.close();
+    dialog.remove();
+  };
   dialog.append(
     h("h2", {}, transcript.filename),
     h("ol", { class: "transcript-turns", style: "max-height:60vh;overflow:auto;list-style:none;padding:0" }, ...rows),
-    h("div", { class: "dialog-actions" },
-      h("button", { class: "btn btn-primary", type: "button", testid: "transcript-close", onclick: close },
-        t("transcript.close"))),
+    h(
+      "div",
+      { class: "dialog-actions" },
+      h(
+        "button",
+        { class: "btn btn-primary", type: "button", testid: "transcript-close", onclick: close },
+        t("transcript.close"),
+      ),
+    ),
   );
   dialog.addEventListener("cancel", close);
   document.body.append(dialog);
@@ -99,8 +114,13 @@ export class ConsoleTranscripts {
     this.meetingId = null;
     this.list = h("ul", { class: "transcript-list", testid: "console-transcripts-list" });
     this.form = h("form", { class: "transcript-form", testid: "transcript-form" });
-    this.element = h("section", { class: "card console-transcripts", testid: "console-transcripts" },
-      h("h2", { class: "card-title" }, t("transcript.title")), this.list, this.form);
+    this.element = h(
+      "section",
+      { class: "card console-transcripts", testid: "console-transcripts" },
+      h("h2", { class: "card-title" }, t("transcript.title")),
+      this.list,
+      this.form,
+    );
   }
 
   async reload() {
@@ -130,30 +150,80 @@ export class ConsoleTranscripts {
     const manage = state.me.can_manage;
     const base = `/api/meetings/${state.meeting.id}/transcripts`;
     const titles = new Map((state.agenda || []).map((item) => [item.id, item.title]));
-    fill(this.list, ...(this.items && this.items.length ? this.items.map((item) => h("li", {
-      class: "transcript-row", testid: `console-transcript-${item.id}` },
-    h("button", { class: "btn btn-ghost", type: "button", testid: `transcript-open-${item.id}`,
-      onclick: () => openTranscript(this.ctx.api, state.meeting.id, item.id, 0) }, item.filename),
-    h("span", { class: "muted small" }, ` ${t("transcript.turns", { n: item.turn_count })}`,
-      item.agenda_item_id ? ` · ${titles.get(item.agenda_item_id) || ""}` : ""),
-    manage ? (() => {
-      const remove = h("button", { class: "btn btn-small btn-danger", type: "button", testid: `transcript-delete-${item.id}`,
-        onclick: async () => {
-          if (!(await confirmDialog(t("transcript.remove_confirm", { name: item.filename }), { danger: true }))) return;
-          const result = await this.ctx.act(remove, () => this.ctx.api.delete(`${base}/${item.id}`));
-          if (result && result.ok) this.reload();
-        } }, t("common.delete"));
-      return remove;
-    })() : null)) : [h("li", { class: "muted empty" }, t("transcript.none"))]));
+    fill(
+      this.list,
+      ...(this.items && this.items.length
+        ? this.items.map((item) =>
+            h(
+              "li",
+              {
+                class: "transcript-row",
+                testid: `console-transcript-${item.id}`,
+              },
+              h(
+                "button",
+                {
+                  class: "btn btn-ghost",
+                  type: "button",
+                  testid: `transcript-open-${item.id}`,
+                  onclick: () => openTranscript(this.ctx.api, state.meeting.id, item.id, 0),
+                },
+                item.filename,
+              ),
+              h(
+                "span",
+                { class: "muted small" },
+                ` ${t("transcript.turns", { n: item.turn_count })}`,
+                item.agenda_item_id ? ` · ${titles.get(item.agenda_item_id) || ""}` : "",
+              ),
+              manage
+                ? (() => {
+                    const remove = h(
+                      "button",
+                      {
+                        class: "btn btn-small btn-danger",
+                        type: "button",
+                        testid: `transcript-delete-${item.id}`,
+                        onclick: async () => {
+                          if (
+                            !(await confirmDialog(t("transcript.remove_confirm", { name: item.filename }), {
+                              danger: true,
+                            }))
+                          )
+                            return;
+                          const result = await this.ctx.act(remove, () => this.ctx.api.delete(`${base}/${item.id}`));
+                          if (result && result.ok) this.reload();
+                        },
+                      },
+                      t("common.delete"),
+                    );
+                    return remove;
+                  })()
+                : null,
+            ),
+          )
+        : [h("li", { class: "muted empty" }, t("transcript.none"))]),
+    );
     this.form.hidden = !manage;
     if (!manage || this.form.contains(document.activeElement)) return;
-    const file = h("input", { type: "file", accept: ".txt,.vtt,.srt,text/plain,text/vtt", required: true,
-      testid: "transcript-file", "aria-label": t("transcript.file") });
-    const item = h("select", { testid: "transcript-item", "aria-label": t("transcript.item") },
+    const file = h("input", {
+      type: "file",
+      accept: ".txt,.vtt,.srt,text/plain,text/vtt",
+      required: true,
+      testid: "transcript-file",
+      "aria-label": t("transcript.file"),
+    });
+    const item = h(
+      "select",
+      { testid: "transcript-item", "aria-label": t("transcript.item") },
       h("option", { value: "" }, t("transcript.whole_meeting")),
-      ...(state.agenda || []).map((row) => h("option", { value: String(row.id) }, row.title)));
-    const submit = h("button", { class: "btn btn-primary", type: "submit", testid: "transcript-upload" },
-      t("transcript.upload"));
+      ...(state.agenda || []).map((row) => h("option", { value: String(row.id) }, row.title)),
+    );
+    const submit = h(
+      "button",
+      { class: "btn btn-primary", type: "submit", testid: "transcript-upload" },
+      t("transcript.upload"),
+    );
     fill(this.form, filePicker(file, { label: t("transcript.file"), testid: "transcript-file-pick" }), item, submit);
     this.form.onsubmit = async (event) => {
       event.preventDefault();

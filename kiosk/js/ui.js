@@ -53,9 +53,12 @@ export function showToast(text, kind = "info") {
   toast.textContent = text;
   toast.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => {
-    toast.hidden = true;
-  }, kind === "error" ? 8000 : 3000);
+  toastTimer = setTimeout(
+    () => {
+      toast.hidden = true;
+    },
+    kind === "error" ? 8000 : 3000,
+  );
   toast.onclick = () => {
     toast.hidden = true;
   };
@@ -89,12 +92,21 @@ export function confirmDialog(message, { confirmLabel, danger = false } = {}) {
       h(
         "div",
         { class: "dialog-actions" },
-        h("button", { class: "btn btn-ghost", type: "button", testid: "confirm-no", onclick: () => finish(false) },
-          t("common.cancel")),
-        h("button", {
-          class: danger ? "btn btn-danger" : "btn btn-primary", type: "button", testid: "confirm-yes",
-          onclick: () => finish(true),
-        }, confirmLabel || t("common.confirm")),
+        h(
+          "button",
+          { class: "btn btn-ghost", type: "button", testid: "confirm-no", onclick: () => finish(false) },
+          t("common.cancel"),
+        ),
+        h(
+          "button",
+          {
+            class: danger ? "btn btn-danger" : "btn btn-primary",
+            type: "button",
+            testid: "confirm-yes",
+            onclick: () => finish(true),
+          },
+          confirmLabel || t("common.confirm"),
+        ),
       ),
     );
     dialog.addEventListener("cancel", (event) => {
@@ -108,14 +120,21 @@ export function confirmDialog(message, { confirmLabel, danger = false } = {}) {
 
 /** The language switch: shows the other language's name. */
 export function langButton(onChange) {
-  return h("button", {
-    class: "btn btn-ghost btn-small lang-switch", type: "button", testid: "lang-switch",
-    title: t("lang.switch_label"), "aria-label": t("lang.switch_label"),
-    onclick: () => {
-      toggleLang();
-      onChange();
+  return h(
+    "button",
+    {
+      class: "btn btn-ghost btn-small lang-switch",
+      type: "button",
+      testid: "lang-switch",
+      title: t("lang.switch_label"),
+      "aria-label": t("lang.switch_label"),
+      onclick: () => {
+        toggleLang();
+        onChange();
+      },
     },
-  }, t("lang.switch"));
+    t("lang.switch"),
+  );
 }
 
 /** The app bar: brand on the left, `right` nodes on the right. */
@@ -123,9 +142,12 @@ export function appBar(subtitle, ...right) {
   return h(
     "header",
     { class: "appbar" },
-    h("div", { class: "brand" },
+    h(
+      "div",
+      { class: "brand" },
       h("span", { class: "brand-mark", "aria-hidden": "true" }, "★"),
-      h("span", { class: "brand-text" }, h("strong", {}, t("app.name")), h("small", {}, subtitle))),
+      h("span", { class: "brand-text" }, h("strong", {}, t("app.name")), h("small", {}, subtitle)),
+    ),
     h("div", { class: "appbar-right" }, ...right),
   );
 }
@@ -133,16 +155,28 @@ export function appBar(subtitle, ...right) {
 /** The sign-in card; calls onLoggedIn(user) after a successful login. */
 export function loginView(api, { subtitle, hint, onLoggedIn, onLang }) {
   const username = h("input", {
-    id: "login-username", name: "username", autocomplete: "username", required: true, autocapitalize: "none",
-    spellcheck: "false", testid: "login-username",
+    id: "login-username",
+    name: "username",
+    autocomplete: "username",
+    required: true,
+    autocapitalize: "none",
+    spellcheck: "false",
+    testid: "login-username",
   });
   const password = h("input", {
-    id: "login-password", name: "password", type: "password", autocomplete: "current-password", required: true,
+    id: "login-password",
+    name: "password",
+    type: "password",
+    autocomplete: "current-password",
+    required: true,
     testid: "login-password",
   });
   const error = h("p", { class: "form-error", role: "alert", testid: "login-error", hidden: true });
-  const submit = h("button", { class: "btn btn-primary btn-block", type: "submit", testid: "login-submit" },
-    t("login.submit"));
+  const submit = h(
+    "button",
+    { class: "btn btn-primary btn-block", type: "submit", testid: "login-submit" },
+    t("login.submit"),
+  );
   const form = h(
     "form",
     {
@@ -177,10 +211,13 @@ export function loginView(api, { subtitle, hint, onLoggedIn, onLang }) {
     error,
     submit,
   );
-  const page = h("main", { class: "login-page" },
+  const page = h(
+    "main",
+    { class: "login-page" },
     h("div", { class: "login-lang" }, langButton(onLang)),
     form,
-    h("p", { class: "login-footer" }, t("app.tagline")));
+    h("p", { class: "login-footer" }, t("app.tagline")),
+  );
   setTimeout(() => username.focus(), 0);
   return page;
 }
@@ -192,8 +229,13 @@ const CAUGHT_UP_MS = 4000;
  * (the tablet) it says the page shows the kept copy, and "caught up" once the socket is back.
  */
 export function connectionBanner(live, { offlineCopy = false } = {}) {
-  const banner = h("div", { class: "conn-banner", role: "status", "aria-live": "polite", testid: "conn-banner",
-    hidden: true });
+  const banner = h("div", {
+    class: "conn-banner",
+    role: "status",
+    "aria-live": "polite",
+    testid: "conn-banner",
+    hidden: true,
+  });
   let hideTimer = null;
   let wasDown = live.status === "reconnecting";
   const update = (status) => {
@@ -219,8 +261,11 @@ export function connectionBanner(live, { offlineCopy = false } = {}) {
 }
 
 export function statusChip(status) {
-  return h("span", { class: `chip chip-${status}`, testid: "meeting-status", "data-status": status },
-    t(`status.${status}`));
+  return h(
+    "span",
+    { class: `chip chip-${status}`, testid: "meeting-status", "data-status": status },
+    t(`status.${status}`),
+  );
 }
 
 /** Replace `el`'s children; null, undefined and false are skipped (the DOM would print them as text). */

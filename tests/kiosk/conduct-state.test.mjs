@@ -21,12 +21,22 @@ test("the speaker queue: requested, reordered, started, ended", () => {
   applyConductEvent(s, "speaker.requested", { request: request(1, 0) });
   applyConductEvent(s, "speaker.requested", { request: request(2, 1) });
   applyConductEvent(s, "speaker.requested", { request: request(1, 0) });
-  assert.deepEqual(s.floor.queue.map((r) => r.id), [1, 2], "a repeated event is applied once");
+  assert.deepEqual(
+    s.floor.queue.map((r) => r.id),
+    [1, 2],
+    "a repeated event is applied once",
+  );
   applyConductEvent(s, "speaker.reordered", { request_ids: [2, 1] });
-  assert.deepEqual(s.floor.queue.map((r) => r.id), [2, 1]);
+  assert.deepEqual(
+    s.floor.queue.map((r) => r.id),
+    [2, 1],
+  );
   applyConductEvent(s, "speaker.started", { request: request(2, 0) });
   assert.equal(s.floor.speaking.id, 2);
-  assert.deepEqual(s.floor.queue.map((r) => r.id), [1]);
+  assert.deepEqual(
+    s.floor.queue.map((r) => r.id),
+    [1],
+  );
   applyConductEvent(s, "speaker.ended", { request_id: 99 });
   assert.equal(s.floor.speaking.id, 2, "another speech's end leaves the speaker");
   applyConductEvent(s, "speaker.ended", { request_id: 2 });
@@ -39,9 +49,15 @@ test("conclusions, notes, tasks and minutes", () => {
   const s = state();
   applyConductEvent(s, "conclusion.set", { agenda_item_id: 2, conclusion: { agenda_item_id: 2, text: "a" } });
   applyConductEvent(s, "conclusion.set", { agenda_item_id: 1, conclusion: { agenda_item_id: 1, text: "b" } });
-  assert.deepEqual(s.conclusions.map((c) => c.agenda_item_id), [1, 2]);
+  assert.deepEqual(
+    s.conclusions.map((c) => c.agenda_item_id),
+    [1, 2],
+  );
   applyConductEvent(s, "conclusion.set", { agenda_item_id: 2, conclusion: null });
-  assert.deepEqual(s.conclusions.map((c) => c.text), ["b"]);
+  assert.deepEqual(
+    s.conclusions.map((c) => c.text),
+    ["b"],
+  );
   applyConductEvent(s, "note.changed", { document_id: 4, count: 2 });
   applyConductEvent(s, "note.changed", { document_id: 4, count: 0 });
   assert.deepEqual(s.my_notes, []);

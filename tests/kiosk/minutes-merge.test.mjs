@@ -25,9 +25,18 @@ test("different changes to the same line are a conflict with both texts", () => 
   const blocks = mergeLines(lines("a", "b", "c"), lines("a", "mine", "c"), lines("a", "theirs", "c"));
   assert.equal(blocks.length, 3);
   assert.deepEqual(texts([blocks[0]]), ["a"]);
-  assert.deepEqual(blocks[1].conflict.mine.map((l) => l.text), ["mine"]);
-  assert.deepEqual(blocks[1].conflict.theirs.map((l) => l.text), ["theirs"]);
-  assert.deepEqual(blocks[1].conflict.base.map((l) => l.text), ["b"]);
+  assert.deepEqual(
+    blocks[1].conflict.mine.map((l) => l.text),
+    ["mine"],
+  );
+  assert.deepEqual(
+    blocks[1].conflict.theirs.map((l) => l.text),
+    ["theirs"],
+  );
+  assert.deepEqual(
+    blocks[1].conflict.base.map((l) => l.text),
+    ["b"],
+  );
   assert.deepEqual(texts([blocks[2]]), ["c"]);
 });
 
@@ -48,10 +57,19 @@ test("whole contents merge by section key and count conflicts", () => {
   const theirs = content(["opening", "1", "2 theirs"], ["item-1", "x", "y theirs"], ["item-2", "new"]);
   const { content: merged, conflicts } = mergeMinutes(base, mine, theirs);
   assert.equal(conflicts, 1);
-  assert.deepEqual(merged.sections.map((s) => s.key), ["opening", "item-1", "item-2"]);
-  assert.deepEqual(merged.sections[0].lines.map((l) => l.text), ["1 mine", "2 theirs"]);
+  assert.deepEqual(
+    merged.sections.map((s) => s.key),
+    ["opening", "item-1", "item-2"],
+  );
+  assert.deepEqual(
+    merged.sections[0].lines.map((l) => l.text),
+    ["1 mine", "2 theirs"],
+  );
   assert.ok(merged.sections[1].blocks.some((block) => block.conflict));
-  assert.deepEqual(merged.sections[2].lines.map((l) => l.text), ["new"]);
+  assert.deepEqual(
+    merged.sections[2].lines.map((l) => l.text),
+    ["new"],
+  );
 });
 
 test("hasEdits tells an untouched page from an edited one", () => {
