@@ -96,7 +96,7 @@ export function soundToggle() {
     const on = soundOn();
     button.setAttribute("aria-pressed", String(on));
     button.dataset.sound = on ? "on" : "off";
-    button.textContent = on ? `🔔 ${t("announce.sound_on")}` : `🔕 ${t("announce.sound_off")}`;
+    button.textContent = on ? t("announce.sound_on") : t("announce.sound_off");
     button.title = t("announce.sound_label");
   };
   button.addEventListener("click", () => {

@@ -216,6 +216,12 @@ export class Api {
     }
   }
 
+  /** Learns the organisation's time zone (from /api/me) once per page, before the first date is shown. */
+  learnTimeZone() {
+    this.timeZoneLearnt ||= this.me().catch(() => null);
+    return this.timeZoneLearnt;
+  }
+
   async me() {
     const user = await this.get("/api/me");
     setTimeZone(user.time_zone);

@@ -54,13 +54,14 @@ function stopLive() {
   live = null;
 }
 
-function route() {
+async function route() {
   translateStatic();
   if (!api.session) {
     stopLive();
     showLogin();
     return;
   }
+  await api.learnTimeZone();
   const match = location.hash.match(/^#\/meeting\/(\d+)/);
   if (match) {
     showMeeting(Number(match[1]));

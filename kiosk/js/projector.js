@@ -131,7 +131,7 @@ function showLogin() {
   );
 }
 
-function start() {
+async function start() {
   translateStatic();
   if (meetingId === null) {
     fill(root, h("main", { class: "projector-message" }, t("conn.gone")));
@@ -141,6 +141,7 @@ function start() {
     showLogin();
     return;
   }
+  await api.learnTimeZone(); // for the clock and the meeting's date
   live = new LiveMeeting(meetingId);
   live.onStatus((status, reason) => {
     if (status !== "ended") return;

@@ -60,13 +60,14 @@ function meetingIdFromHash() {
   return match ? Number(match[1]) : null;
 }
 
-function route() {
+async function route() {
   translateStatic();
   if (!api.session) {
     stopLive();
     showLogin();
     return;
   }
+  await api.learnTimeZone();
   const meetingId = meetingIdFromHash();
   if (meetingId === null) {
     stopLive();

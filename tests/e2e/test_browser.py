@@ -21,6 +21,8 @@ DEMO_MEETING = 1
 LIVE_TIMEOUT_MS = 5_000
 # a killed server: the tablet retries with backoff up to 5 s, and the restart itself takes a moment
 RECONNECT_TIMEOUT_MS = 15_000
+# loading a page (some forty ES modules) is not what these tests time: a busy machine may take longer
+NAVIGATION_TIMEOUT_MS = 30_000
 # demo agenda titles (server/demo.py)
 REPORT = "Báo cáo tình hình kinh tế - xã hội tháng 11 và nhiệm vụ tháng 12/2026"
 BUDGET = "Kết quả thu ngân sách"  # its first sub-item: 2.1
@@ -59,6 +61,7 @@ def new_page(browser: Browser) -> Page:
     """A fresh browser context (its own localStorage and cookies), like a separate tablet."""
     page = browser.new_context(viewport=VIEWPORT, locale="vi-VN").new_page()
     page.set_default_timeout(LIVE_TIMEOUT_MS)
+    page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     return page
 
 

@@ -241,6 +241,8 @@ def test_tablet_chair_and_console_layouts_at_1024x768_and_800x1280(
     doc_id = upload_ready_document(secretary, tmp_path, ids[REPORT])
     secretary.ok("POST", f"{BASE}/agenda/{ids[PARKING]}/current")
     delegate = sized_page(browser, demo_server, "daibieu1", "daibieu-demo-1")
+    # the demo meeting starts at 01:30 UTC: the tablet dates it in the organisation's zone, whatever the browser's
+    expect(delegate.get_by_test_id("meeting-time")).to_contain_text("08:30")
     chair = sized_page(browser, demo_server, "chutich", "chutich-demo-1")
     console = browser.new_context(locale="vi-VN").new_page()
     console.set_default_timeout(15_000)

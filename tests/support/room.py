@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from playwright.sync_api import Browser, Page, expect
+
 from tests.support.api import Api
 
 DEMO_MEETING = 1
@@ -82,3 +84,21 @@ def open_vote(scene: Scene, url: str) -> None:
         voter.ok("POST", f"/api/polls/{poll['id']}/ballot", json={"option_id": option})
         voter.close()
     scene.poll_id = poll["id"]
+
+
+def open_projector(
+    browser: Browser, url: str, size: tuple[int, int], timeout_ms: float, *, bypass_csp: bool = False
+) -> Page:
+    """The room screen on its own machine, signed in as the secretary through its login form (the session is
+    the HttpOnly cookie: no token can be handed to the page). ``bypass_csp`` lets a test inject a checker
+    (axe-core) as a script tag, which the page's policy rightly refuses."""
+    width, height = size
+    viewport = {"width": width, "height": height}
+    page = browser.new_context(viewport=viewport, locale="vi-VN", bypass_csp=bypass_csp).new_page()
+    page.set_default_timeout(timeout_ms)
+    page.goto(f"{url}/projector/{DEMO_MEETING}")
+    page.get_by_test_id("login-username").fill("thuky")
+    page.get_by_test_id("login-password").fill(PASSWORDS["thuky"])
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("meeting-status")).to_have_attribute("data-status", "live")
+    return page

@@ -1,5 +1,6 @@
 """Pictures of the product for the README: the room screen at 1280x720, 1366x768 and 1920x1080 with a speaker
-and with a vote, and a delegate's tablet during the vote, on the meeting page and with a document open.
+and with a vote, and a delegate's tablet during the vote: reading a document when the vote opens (its
+announcement over the viewer), then on the vote it leads to.
 
 Run by hand after a change to how the kiosk looks (not by ``make test``)::
 
@@ -26,16 +27,6 @@ OUT = REPO / "docs" / "screenshots"
 ROOM_SIZES = [(1280, 720), (1366, 768), (1920, 1080)]
 TABLET = (1280, 800)
 TIMEOUT_MS = 30_000
-
-
-def projector(browser: Browser, server: ServerProcess, token: str, size: tuple[int, int]) -> Page:
-    page = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="vi-VN").new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{server.url}/projector/{room.DEMO_MEETING}")
-    page.evaluate("(token) => localStorage.setItem('icabinet.token.projector', token)", token)
-    page.goto(f"{server.url}/projector/{room.DEMO_MEETING}")
-    expect(page.get_by_test_id("meeting-status")).to_have_attribute("data-status", "live")
-    return page
 
 
 def tablet(browser: Browser, server: ServerProcess, username: str) -> Page:
@@ -83,20 +74,22 @@ def main() -> int:
             assert scene.secretary.token
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                screens = {size: projector(browser, server, scene.secretary.token, size) for size in ROOM_SIZES}
+                screens = {size: room.open_projector(browser, server.url, size, TIMEOUT_MS) for size in ROOM_SIZES}
                 for (width, height), page in screens.items():
                     expect(page.get_by_test_id("projector-body")).to_have_attribute("data-focus", "speaker")
                     shoot(page, f"room-speaker-{width}x{height}")
+                delegate = tablet(browser, server, "daibieu3")
+                delegate.get_by_test_id(f"doc-{documents[0]['id']}").first.click()
+                expect(delegate.get_by_test_id("viewer-page-image")).to_have_attribute("data-page", "1")
                 room.open_vote(scene, server.url)
                 for (width, height), page in screens.items():
                     expect(page.get_by_test_id(f"poll-voters-{scene.poll_id}")).to_have_attribute("data-voters", "2")
                     shoot(page, f"room-vote-{width}x{height}")
-                delegate = tablet(browser, server, "daibieu3")
+                expect(delegate.get_by_test_id("announce-vote")).to_be_visible()  # over the viewer
+                shoot(delegate, "tablet-vote-viewer")
+                delegate.get_by_test_id("announce-go-vote").click()
                 expect(delegate.get_by_test_id(f"poll-chart-{scene.poll_id}").first).to_be_visible()
                 shoot(delegate, "tablet-vote")
-                delegate.get_by_test_id(f"doc-{documents[0]['id']}").first.click()
-                expect(delegate.get_by_test_id("viewer-page-image")).to_have_attribute("data-page", "1")
-                shoot(delegate, "tablet-vote-viewer")
                 browser.close()
             scene.secretary.close()
         finally:
