@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, WebSocket, expect, sync_playwright
 
 from tests.support.api import Api
+from tests.support.page_checks import wait_for_true
 from tests.support.server import ServerProcess, run_cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -186,7 +187,7 @@ def test_tablet_reconnects_and_catches_up_after_a_server_restart(
 
 
 def assert_probe_matches(page: Page, snapshot: dict[str, Any]) -> None:
-    page.wait_for_function("seq => window.probe.seq >= seq", arg=snapshot["seq"])
+    wait_for_true(page, "seq => window.probe.seq >= seq", snapshot["seq"])
     live_state, expected = page.evaluate("window.probe.state"), snapshot["state"]
     assert live_state == expected
 
@@ -205,7 +206,7 @@ def test_live_state_after_every_kind_of_event_equals_a_fresh_snapshot(
         }""",
         DEMO_MEETING,
     )
-    console.wait_for_function("window.probe.status === 'open'")
+    wait_for_true(console, "window.probe.status === 'open'")
 
     secretary = Api.login(demo_server.url, "thuky", "thuky-demo-1")
     delegate = Api.login(demo_server.url, "daibieu3", "daibieu-demo-3")

@@ -24,6 +24,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir, demo_ser
     open_meeting_on_tablet,
 )
 from tests.support.api import Api
+from tests.support.page_checks import wait_for_true
 from tests.support.server import REPO, ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -158,7 +159,7 @@ def test_live_documents_state_equals_a_fresh_snapshot(
 
     def wait_all(condition: str) -> None:
         for each in pages.values():
-            each.wait_for_function(condition, timeout=PROCESSING_TIMEOUT_MS)
+            wait_for_true(each, condition, timeout_ms=PROCESSING_TIMEOUT_MS)
 
     wait_all("Object.values(window.probes).every((probe) => probe.status === 'open')")
     # ready and searchable: no event is still to come for them
@@ -169,7 +170,7 @@ def test_live_documents_state_equals_a_fresh_snapshot(
     base = f"/api/meetings/{DEMO_MEETING}"
     first = upload(secretary, report_pdf, agenda_item_id=str(ids[REPORT]), classification="public")
     second = upload(secretary, report_pdf, title="Phụ lục", agenda_item_id=str(ids[PARKING]))
-    pages["secretary"].wait_for_function("window.probes.secretary.state.documents.length === 2")
+    wait_for_true(pages["secretary"], "window.probes.secretary.state.documents.length === 2")
     wait_all(all_ready)
     secretary.ok("PATCH", f"/api/documents/{first['id']}", json={"title": "Báo cáo (bản sửa)", "agenda_item_id": None})
     secretary.ok("POST", f"{base}/present", json={"document_id": second["id"], "page": 2})
@@ -214,6 +215,6 @@ def assert_probes_match(pages: dict[str, Page], secretary: Api, delegate: Api) -
     for name, api in [("secretary", secretary), ("delegate", delegate)]:
         expected = api.ok("GET", f"/api/meetings/{DEMO_MEETING}/snapshot")["state"]
         with contextlib.suppress(PlaywrightTimeoutError):  # the assertion below shows the difference
-            pages[name].wait_for_function(SAME_STATE, arg=[name, expected])
+            wait_for_true(pages[name], SAME_STATE, [name, expected])
         assert pages[name].evaluate("(name) => window.probes[name].state", name) == expected, name
     return pages["delegate"].evaluate("window.probes.delegate.state")  # type: ignore[no-any-return]

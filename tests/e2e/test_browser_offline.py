@@ -19,6 +19,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir, demo_ser
     new_page,
 )
 from tests.support.api import Api
+from tests.support.page_checks import wait_for_true
 from tests.support.server import REPO, ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -56,9 +57,10 @@ def read_first_page(page: Page, item_id: int, doc_id: int) -> None:
     page.get_by_test_id(f"agenda-item-{item_id}").get_by_test_id(f"doc-{doc_id}").click()
     image = page.get_by_test_id("viewer-page-image")
     expect(image).to_have_attribute("data-page", "1")
-    page.wait_for_function(
+    wait_for_true(
+        page,
         "() => { const img = document.querySelector('[data-testid=viewer-page-image]');"
-        " return img && img.complete && img.naturalWidth > 0; }"
+        " return img && img.complete && img.naturalWidth > 0; }",
     )
     page.get_by_test_id("viewer-close").click()
 
@@ -80,7 +82,7 @@ def test_a_tablet_reads_through_a_network_cut_and_catches_up(
     # the tablet has opened the app once (the worker installs and takes over), then the delegate signs in
     tablet = new_page(browser)
     tablet.goto(f"{demo_server.url}/")
-    tablet.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_true(tablet, "navigator.serviceWorker.controller !== null")
     log_in(tablet, f"{demo_server.url}/", "daibieu1", "daibieu-demo-1")
     tablet.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
     expect(tablet.get_by_test_id("meeting-title")).to_contain_text("Phiên họp thường kỳ")

@@ -3,13 +3,31 @@ and what axe-core (the npm package, node_modules/axe-core) finds."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.server import REPO
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def wait_for_true(page: Page, expression: str, arg: Any = None, timeout_ms: float = 10_000) -> Any:
+    """Poll ``page.evaluate(expression, arg)`` until it is truthy, and return it.
+
+    Playwright's ``wait_for_function`` compiles its predicate inside the page, which the kiosk's
+    Content-Security-Policy (no 'unsafe-eval') refuses; ``evaluate`` goes through the DevTools protocol,
+    which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not (value := page.evaluate(expression, arg)):
+        if time.monotonic() > deadline:
+            raise PlaywrightTimeoutError(f"{expression!r} still false after {timeout_ms:.0f} ms")
+        page.wait_for_timeout(50)
+    return value
+
 
 # every visible element of `root` that lies outside the window or outside an ancestor that clips it,
 # and every clipping box whose content is larger than itself
