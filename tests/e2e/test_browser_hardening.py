@@ -3,33 +3,22 @@ the API page runs Swagger UI from the server itself, with no request to any othe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, expect
 
-from tests.e2e.test_browser import (  # noqa: F401  (browser and data_dir are fixtures)
+from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir and demo_server are fixtures)
     DEMO_MEETING,
     browser,
     data_dir,
+    demo_server,
     new_page,
     open_meeting_on_tablet,
 )
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture
-def demo_server(data_dir: Path) -> Iterator[ServerProcess]:  # noqa: F811
-    # a start takes half a minute when the 2 cores are shared with other work
-    process = ServerProcess(data_dir).start(timeout=120)
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 # Swagger UI is 1.7 MB of script to load and run: on 2 shared cores that takes longer than a kiosk page

@@ -5,17 +5,17 @@ floor requests belong to their item, and a confidential document needs the prese
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.test_browser import (  # noqa: F401  (browser and data_dir are fixtures)
+from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir and demo_server are fixtures)
     VIEWPORT,
     browser,
     data_dir,
+    demo_server,
     log_in,
     new_page,
 )
@@ -26,19 +26,8 @@ from tests.support.server import ServerProcess
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 SIZES = [(1280, 720), (1366, 768), (1920, 1080)]
-# the server loads the assistant's model before it answers; on a busy machine that takes a while
-START_TIMEOUT_S = 120
 # a page's first load imports every kiosk module; 2 cores shared with the other test runs can take seconds
 PAGE_TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-def demo_server(data_dir: Path) -> Iterator[ServerProcess]:  # noqa: F811
-    process = ServerProcess(data_dir).start(timeout=START_TIMEOUT_S)
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 SCREEN = "[data-testid=projector]"
@@ -77,7 +66,7 @@ def font_size(page: Page, testid: str) -> float:
 
 def test_the_room_screen_fits_each_size_is_legible_and_puts_the_speaker_then_the_vote_first(
     browser: Browser,  # noqa: F811
-    demo_server: ServerProcess,
+    demo_server: ServerProcess,  # noqa: F811
 ) -> None:
     scene = room.start_meeting(demo_server.url)
     room.add_speaker(scene, demo_server.url)
@@ -117,7 +106,7 @@ def test_the_room_screen_fits_each_size_is_legible_and_puts_the_speaker_then_the
 
 def test_floor_requests_leave_the_room_screen_with_their_item_and_with_the_meeting(
     browser: Browser,  # noqa: F811
-    demo_server: ServerProcess,
+    demo_server: ServerProcess,  # noqa: F811
 ) -> None:
     scene = room.start_meeting(demo_server.url)
     assert scene.secretary.token
@@ -151,7 +140,7 @@ def test_floor_requests_leave_the_room_screen_with_their_item_and_with_the_meeti
 
 def test_a_confidential_document_reaches_the_room_screen_only_after_the_presenter_confirms(
     browser: Browser,  # noqa: F811
-    demo_server: ServerProcess,
+    demo_server: ServerProcess,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     scene = room.start_meeting(demo_server.url)
@@ -200,7 +189,7 @@ def test_a_confidential_document_reaches_the_room_screen_only_after_the_presente
 
 def test_axe_finds_nothing_serious_on_the_tablet_the_console_and_the_room_screen_during_a_vote(
     browser: Browser,  # noqa: F811
-    demo_server: ServerProcess,
+    demo_server: ServerProcess,  # noqa: F811
 ) -> None:
     scene = room.start_meeting(demo_server.url)
     room.add_speaker(scene, demo_server.url)

@@ -3,7 +3,6 @@ the viewer included), checks in first, answers the opinion asked; the chair runs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir and demo_
     REPORT,
     browser,
     data_dir,
+    demo_server,
     item_ids,
     log_in,
     open_meeting_on_tablet,
@@ -30,17 +30,6 @@ DOC_TITLE = "Báo cáo tổng hợp ý kiến thẩm định dự thảo Nghị 
 QUESTION = "Đồng chí có đồng ý mức phí 5.000 đồng mỗi lượt không?"
 # processing a small PDF takes well under a second; a loaded test machine gets more
 PROCESSING_TIMEOUT_MS = 15_000
-# a server starts in a few seconds; on a test machine shared by many runs it has taken more than 30
-SERVER_START_TIMEOUT_S = 120.0
-
-
-@pytest.fixture
-def demo_server(data_dir: Path) -> Iterator[ServerProcess]:  # noqa: F811
-    process = ServerProcess(data_dir).start(timeout=SERVER_START_TIMEOUT_S)
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 def upload_ready_document(secretary: Api, tmp_path: Path, item_id: int) -> int:
