@@ -68,14 +68,13 @@ def test_delegate_asks_console_grants_projector_and_tablet_count_down(
     secretary.close()
 
 
-# holds every GET of a document's notes for 1.5 s in the page it runs in
-SLOW_NOTES_SCRIPT = """() => {
+# holds every GET of a document's notes in the page it runs in until the test calls window.releaseNotes()
+HELD_NOTES_SCRIPT = """() => {
   const fetchNow = window.fetch.bind(window);
+  const released = new Promise((resolve) => { window.releaseNotes = resolve; });
   window.fetch = async (resource, options) => {
     const method = (options && options.method) || "GET";
-    if (method === "GET" && /\\/api\\/documents\\/\\d+\\/notes$/.test(String(resource))) {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-    }
+    if (method === "GET" && /\\/api\\/documents\\/\\d+\\/notes$/.test(String(resource))) await released;
     return fetchNow(resource, options);
   };
 }"""
@@ -105,8 +104,8 @@ def test_a_note_typed_on_one_page_appears_on_the_second(
     delegate = Api.login(demo_server.url, "daibieu1", "daibieu-demo-1")
     delegate.ok("PUT", f"/api/documents/{doc_id}/notes/1", json={"text": "Đã đọc."})
     pages = [open_meeting_on_tablet(browser, demo_server, "daibieu1", "daibieu-demo-1") for _ in range(2)]
-    # the first tablet's notes arrive slowly: until they do, the field takes no typing that they would wipe
-    pages[0].evaluate(SLOW_NOTES_SCRIPT)
+    # the first tablet's notes arrive late: until they do, the field takes no typing that they would wipe
+    pages[0].evaluate(HELD_NOTES_SCRIPT)
     for page in pages:
         page.get_by_test_id(f"doc-{doc_id}").first.click()
         expect(page.get_by_test_id("viewer")).to_be_visible()
@@ -114,6 +113,7 @@ def test_a_note_typed_on_one_page_appears_on_the_second(
         expect(page.get_by_test_id("notes-page-label")).to_contain_text("1")
     expect(pages[0].get_by_test_id("notes-text")).not_to_be_editable()
     expect(pages[0].get_by_test_id("notes-status")).to_have_text("Đang tải ghi chú…")
+    pages[0].evaluate("window.releaseNotes()")
     for page in pages:
         expect(page.get_by_test_id("notes-text")).to_have_value("Đã đọc.")
         expect(page.get_by_test_id("notes-text")).to_be_editable()
