@@ -2,8 +2,9 @@
 
 Files: the process's umask becomes 0o077 before anything is written, so every file it creates under the data
 directory (database, its ``-wal``/``-shm``, keys, documents, page images, the search index) is 0600 and every
-directory 0700, whatever umask the service manager started it with. The data directory itself is made 0700
-at start, which also closes what an older version left readable inside it.
+directory 0700, whatever umask the service manager started it with. The data directory and what lies directly
+in it lose any group and other access at start, which closes what an older version left readable; the owner's
+own bits are kept, so a directory made read-only on purpose stays so (and the server says it cannot write).
 
 Access log: uvicorn logs each request with the client's address and port, in arrival order. For a ballot
 that line says who voted when; a secret poll must leave no such trail (docs/secret-ballots.md), so
@@ -26,7 +27,7 @@ def keep_private(data_dir: Path) -> None:
     """Make what this process writes from now on its user's only, and the data directory with it."""
     os.umask(PRIVATE_UMASK)
     data_dir.mkdir(parents=True, exist_ok=True)
-    data_dir.chmod(0o700)
+    _owner_only(data_dir)  # takes access away from others, never gives the owner write it was refused
     for entry in data_dir.iterdir():
         # one level is enough: the directory's 0700 already bars everyone else from what lies deeper
         if not entry.is_symlink():
