@@ -50,7 +50,8 @@ async def test_document_events_reach_exactly_those_who_may_read(world: MeetingWo
     world["sec"].ok("POST", f"/api/meetings/{world.meeting_id}/start")
     present = f"/api/meetings/{world.meeting_id}/present"
     world["sec"].ok("POST", present, json={"document_id": internal["id"], "page": 1})
-    world["sec"].ok("POST", present, json={"document_id": confidential["id"], "page": 2})
+    # a confidential document reaches the room only when the secretary confirms who may not read it
+    world["sec"].ok("POST", present, json={"document_id": confidential["id"], "page": 2, "confirm": True})
     # a public notice after both: every tablet has received everything before it
     world["sec"].ok("PATCH", f"/api/meetings/{world.meeting_id}", json={"location": "Phòng họp số 2"})
     seen: dict[str, set[str]] = {}
