@@ -12,6 +12,7 @@ with 400 there, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -44,9 +45,7 @@ class OutOfRange(AppError):
 
 
 def json_problem(body: bytes) -> Invalid | None:
-    """Why this JSON body is refused, or None."""
-    if _has_json_nul(body):
-        return Invalid("Text may not contain NUL characters", "Văn bản không được chứa ký tự NUL")
+    """Why this JSON body is refused, or None. Depth is checked first: only then is decoding the body safe."""
     depth = 0
     for bracket in _BRACKET.finditer(_JSON_STRING.sub(b"", body)):
         depth += 1 if bracket.group() in (b"[", b"{") else -1
@@ -55,7 +54,37 @@ def json_problem(body: bytes) -> Invalid | None:
                 f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep",
                 f"Dữ liệu JSON lồng nhau quá {MAX_JSON_DEPTH} cấp",
             )
+    if _has_json_nul(body):
+        where = _nul_field(body)
+        at_en, at_vi = (f" (field {where})", f" (trường {where})") if where else ("", "")
+        return Invalid(
+            f"Text may not contain the NUL character U+0000{at_en}",
+            f"Văn bản không được chứa ký tự NUL U+0000{at_vi}",
+        )
     return None
+
+
+def _nul_field(body: bytes) -> str | None:
+    """The path of the first string holding a NUL (``sections[0].lines[1].text``), so the person can find it;
+    None when the body is not JSON (the route refuses it for that anyway)."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+
+    def search(node: Any, path: str) -> str | None:
+        if isinstance(node, str):
+            return path if "\x00" in node else None
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in children:
+            if isinstance(key, str) and "\x00" in key:
+                return path or "$"
+            found = search(child, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+        return None
+
+    return search(value, "")
 
 
 def _has_json_nul(body: bytes) -> bool:

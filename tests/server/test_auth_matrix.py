@@ -574,11 +574,11 @@ def minutes_world(app: App) -> dict[str, Any]:
     base = f"/api/meetings/{meeting_id}"
     sec.ok("POST", f"{base}/participants", json={"username": del2, "role": "delegate"})
     app.users["del2"] = app.login(del2)
-    item = items[1]
+    item = items[1]  # "Báo cáo": the draft quotes a document's sentences that bear on the item's title
     documents = {
-        "public": _ready(app, meeting_id, "Tuyến buýt", "Mở rộng tuyến buýt số 86 ra sân bay.", "public", item),
+        "public": _ready(app, meeting_id, "Tuyến buýt", "Báo cáo mở rộng tuyến buýt số 86 ra sân bay.", "public", item),
         "internal": _ready(
-            app, meeting_id, "Định giá đất", "Khu đất Thủ Lệ được định giá 420 tỷ đồng.", "internal", item
+            app, meeting_id, "Định giá đất", "Báo cáo: Khu đất Thủ Lệ được định giá 420 tỷ đồng.", "internal", item
         ),
         "confidential": _ready(
             app,

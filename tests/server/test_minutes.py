@@ -352,7 +352,8 @@ def test_every_character_a_person_can_type_is_exported(app: App) -> None:
     nul = copy.deepcopy(content)
     nul["sections"][0]["lines"][1]["text"] = "a\x00b"
     refused = sec.request("PUT", base, json={"base_version": 1, "content": nul})
-    assert refused.status_code == 400 and "U+0000" in refused.json()["detail"], refused.text
+    detail = refused.json()["detail"]
+    assert refused.status_code == 400 and "U+0000" in detail and "content.sections[0].lines[1].text" in detail, detail
     saved = sec.ok("PUT", base, json={"base_version": 1, "content": content})
     assert saved["content"]["sections"][0]["lines"][0]["text"] == "Ý kiến thứ nhất\vÝ kiến thứ hai"
     docx = sec.request("GET", f"/api/meetings/{meeting_id}/minutes.docx")
