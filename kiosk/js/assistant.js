@@ -6,7 +6,17 @@
 
 import { icon, isViewable } from "./documents.js";
 import { DICTIONARIES, formatDateTime, formatTime, t } from "./i18n.js";
+import { citationLabel, openTranscript, transcriptSpan, transcriptSpanLabel } from "./transcripts.js";
 import { fill, h, showError } from "./ui.js";
+
+Object.assign(DICTIONARIES.vi, {
+  "assistant.may_help": "Các đoạn có thể liên quan",
+  "assistant.open_transcript": "Mở “{title}” tại {span}",
+});
+Object.assign(DICTIONARIES.en, {
+  "assistant.may_help": "These passages may help",
+  "assistant.open_transcript": "Open “{title}” at {span}",
+});
 
 const HISTORY_LIMIT = 6;
 const SCOPES = ["meeting", "all"];
@@ -214,6 +224,13 @@ export class AssistantPanel {
   // ---------- opening a cited page ----------
 
   async openCitation(citation) {
+    if (citation.kind === "transcript") {
+      // read-only, at the cited span of turns: the dialog reads the transcript through its permission-checked route
+      const span = transcriptSpan(citation);
+      const transcriptId = citation.transcript_id ?? citation.source_id;
+      openTranscript(this.api, citation.meeting_id, transcriptId, span.first, span.last);
+      return;
+    }
     const state = this.live.state;
     const known = state && (state.documents || []).find((doc) => doc.id === citation.document_id);
     let doc = known;
@@ -301,7 +318,7 @@ export class AssistantPanel {
           h("strong", {}, inLanguage(result.language, "assistant.not_found_title")),
           h("p", {}, result.answer || t("assistant.not_found_text")),
         ),
-        citations,
+        citations, // passages that may help, in rank order, when the API gives them
       );
       return;
     }
@@ -318,53 +335,103 @@ export class AssistantPanel {
   }
 
   citationList(result) {
-    const here = this.meetingId;
+    const heading = result.found
+      ? t("assistant.sources", { n: result.citations.length })
+      : inLanguage(result.language, "assistant.may_help");
     return h(
       "div",
-      { class: "assistant-citations" },
-      h("h3", { class: "assistant-subtitle" }, t("assistant.sources", { n: result.citations.length })),
+      { class: `assistant-citations${result.found ? "" : " is-may-help"}`, testid: "assistant-citations" },
+      h("h3", { class: "assistant-subtitle", testid: "assistant-citations-title" }, heading),
       h(
         "ol",
         { class: "citation-list" },
-        ...result.citations.map((citation) =>
+        ...result.citations.map((citation) => h("li", {}, this.citation(citation, result))),
+      ),
+    );
+  }
+
+  /** One citation: a document page or a transcript's span of turns opens where it was cited; a meeting record
+   * (conclusion, task, vote, minutes) is shown with its kind. */
+  citation(citation, result) {
+    const kind = citation.kind || "document";
+    const snippet = h(
+      "span",
+      { class: "citation-snippet", testid: "assistant-citation-snippet" },
+      ...marked(citation.snippet, answerSpans(citation.snippet, result.answer)),
+    );
+    const elsewhere =
+      citation.meeting_id !== this.meetingId
+        ? h("span", { class: "citation-meeting" }, t("assistant.other_meeting"))
+        : null;
+    const attributes = {
+      class: `citation citation-${kind.startsWith("minutes") ? "minutes" : kind}`,
+      testid: "assistant-citation",
+      "data-kind": kind,
+      "data-document-id": String(citation.document_id),
+      "data-page": String(citation.page),
+      "data-meeting-id": String(citation.meeting_id),
+    };
+    if (kind === "document") {
+      return h(
+        "button",
+        {
+          ...attributes,
+          type: "button",
+          title: t("assistant.open_citation", { title: citation.title, page: citation.page }),
+          onclick: () => this.openCitation(citation),
+        },
+        h(
+          "span",
+          { class: "citation-head" },
+          icon("doc", "icon citation-icon"),
+          h("span", { class: "citation-title" }, citation.title),
           h(
-            "li",
-            {},
-            h(
-              "button",
-              {
-                class: "citation",
-                type: "button",
-                testid: "assistant-citation",
-                "data-document-id": String(citation.document_id),
-                "data-page": String(citation.page),
-                "data-meeting-id": String(citation.meeting_id),
-                title: t("assistant.open_citation", { title: citation.title, page: citation.page }),
-                onclick: () => this.openCitation(citation),
-              },
-              h(
-                "span",
-                { class: "citation-head" },
-                icon("doc", "icon citation-icon"),
-                h("span", { class: "citation-title" }, citation.title),
-                h(
-                  "span",
-                  { class: "citation-page", testid: "assistant-citation-page" },
-                  t("assistant.page", { page: citation.page }),
-                ),
-              ),
-              citation.meeting_id !== here
-                ? h("span", { class: "citation-meeting" }, t("assistant.other_meeting"))
-                : null,
-              h(
-                "span",
-                { class: "citation-snippet", testid: "assistant-citation-snippet" },
-                ...marked(citation.snippet, answerSpans(citation.snippet, result.answer)),
-              ),
-            ),
+            "span",
+            { class: "citation-page", testid: "assistant-citation-page" },
+            t("assistant.page", { page: citation.page }),
           ),
         ),
+        elsewhere,
+        snippet,
+      );
+    }
+    if (kind === "transcript") {
+      const span = transcriptSpan(citation);
+      const label = transcriptSpanLabel(citation);
+      return h(
+        "button",
+        {
+          ...attributes,
+          type: "button",
+          "data-transcript-id": String(citation.transcript_id ?? citation.source_id),
+          "data-turn": String(span.first),
+          "data-turn-last": String(span.last),
+          title: t("assistant.open_transcript", { title: citation.title, span: label }),
+          onclick: () => this.openCitation(citation),
+        },
+        h(
+          "span",
+          { class: "citation-head" },
+          icon("summary", "icon citation-icon"),
+          h("span", { class: "citation-title" }, citation.title),
+        ),
+        h("span", { class: "citation-span", testid: "assistant-citation-span" }, label),
+        elsewhere,
+        snippet,
+      );
+    }
+    return h(
+      "div",
+      attributes,
+      h(
+        "span",
+        { class: "citation-head" },
+        icon("summary", "icon citation-icon"),
+        h("span", { class: "citation-title" }, citation.title),
+        h("span", { class: "citation-page citation-kind", testid: "assistant-citation-kind" }, citationLabel(citation)),
       ),
+      elsewhere,
+      snippet,
     );
   }
 
