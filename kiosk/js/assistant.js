@@ -216,9 +216,11 @@ export class AssistantPanel {
     this.reveal();
   }
 
-  /** Bring the panel's top to the top of its scroller, so the answer and its first sources are in sight. */
+  /** Bring the question and its answer to the top of the panel's scroller: on a tablet whose side column is
+   * short (1024x768 with the check-in card above it) the panel's own top would leave the answer out of sight. */
   reveal() {
-    if (this.element && this.element.isConnected) this.element.scrollIntoView({ block: "start", behavior: "smooth" });
+    const target = this.resultBox && this.resultBox.isConnected ? this.resultBox : this.element;
+    if (target && target.isConnected) target.scrollIntoView({ block: "start", behavior: "smooth" });
   }
 
   // ---------- opening a cited page ----------
@@ -428,8 +430,9 @@ export class AssistantPanel {
         { class: "citation-head" },
         icon("summary", "icon citation-icon"),
         h("span", { class: "citation-title" }, citation.title),
-        h("span", { class: "citation-page citation-kind", testid: "assistant-citation-kind" }, citationLabel(citation)),
       ),
+      // the kind on a line of its own: as a pill beside the title it squeezed a long task title to a word a line
+      h("span", { class: "citation-span citation-kind", testid: "assistant-citation-kind" }, citationLabel(citation)),
       elsewhere,
       snippet,
     );
