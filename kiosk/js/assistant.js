@@ -4,6 +4,7 @@
 // One panel per meeting view; `build()` draws it again (a language switch) from what it holds,
 // so the answer shown and the text typed survive.
 
+import { MaterialsSearch } from "./assistant-search.js";
 import { icon, isViewable } from "./documents.js";
 import { DICTIONARIES, formatDateTime, formatTime, t } from "./i18n.js";
 import { citationLabel, openTranscript, transcriptSpan, transcriptSpanLabel } from "./transcripts.js";
@@ -20,6 +21,7 @@ Object.assign(DICTIONARIES.en, {
 
 const HISTORY_LIMIT = 6;
 const SCOPES = ["meeting", "all"];
+const MODES = ["ask", "search"];
 
 /** Answer sentences found in `snippet`, as [start, end] spans (where the answer was read). */
 function answerSpans(snippet, answer) {
@@ -66,6 +68,8 @@ export class AssistantPanel {
     this.history = null; // null: not loaded yet
     this.historyToken = 0;
     this.element = null;
+    this.mode = "ask"; // or "search": one search over every kind of material (assistant-search.js)
+    this.finder = new MaterialsSearch(this);
   }
 
   get meetingId() {
@@ -82,8 +86,8 @@ export class AssistantPanel {
       maxlength: "1000",
       autocomplete: "off",
       enterkeyhint: "send",
-      placeholder: t("assistant.placeholder"),
-      "aria-label": t("assistant.label"),
+      placeholder: t(this.mode === "search" ? "assistant.search_placeholder" : "assistant.placeholder"),
+      "aria-label": t(this.mode === "search" ? "assistant.search_label" : "assistant.label"),
       value: this.draft,
       oninput: () => {
         this.draft = this.input.value;
@@ -100,6 +104,12 @@ export class AssistantPanel {
       testid: "assistant-scope",
       "aria-label": t("assistant.scope_label"),
     });
+    this.modeGroup = h("div", {
+      class: "assistant-scope assistant-mode",
+      role: "group",
+      testid: "assistant-mode",
+      "aria-label": t("assistant.mode_label"),
+    });
     this.resultBox = h("div", { class: "assistant-result", "aria-live": "polite", testid: "assistant-result" });
     this.historyBox = h("div", { class: "assistant-history", testid: "assistant-history" });
     this.element = h(
@@ -115,6 +125,7 @@ export class AssistantPanel {
         icon("assistant", "icon assistant-icon"),
         t("assistant.title"),
       ),
+      this.modeGroup,
       h(
         "form",
         {
@@ -122,17 +133,20 @@ export class AssistantPanel {
           role: "search",
           onsubmit: (event) => {
             event.preventDefault();
-            this.ask(this.input.value);
+            if (this.mode === "search") this.finder.run(this.input.value);
+            else this.ask(this.input.value);
           },
         },
         this.input,
         this.askButton,
       ),
       this.scopeGroup,
+      this.finder.buildKinds(),
       this.resultBox,
       this.historyBox,
     );
     this.renderScope();
+    this.renderMode();
     this.renderResult();
     this.renderHistory();
     if (this.history === null) this.loadHistory();
@@ -181,6 +195,38 @@ export class AssistantPanel {
     this.scope = scope;
     this.renderScope();
     this.loadHistory();
+    if (this.mode === "search" && this.finder.query) this.finder.run(this.finder.query);
+  }
+
+  setMode(mode) {
+    if (mode === this.mode) return;
+    this.mode = mode;
+    this.input.placeholder = t(mode === "search" ? "assistant.search_placeholder" : "assistant.placeholder");
+    this.input.setAttribute("aria-label", t(mode === "search" ? "assistant.search_label" : "assistant.label"));
+    this.renderMode();
+    this.finder.renderKinds();
+    this.renderResult();
+  }
+
+  renderMode() {
+    if (!this.modeGroup) return;
+    this.modeGroup.dataset.mode = this.mode;
+    fill(
+      this.modeGroup,
+      ...MODES.map((mode) =>
+        h(
+          "button",
+          {
+            class: `scope-option${mode === this.mode ? " is-on" : ""}`,
+            type: "button",
+            testid: `assistant-mode-${mode}`,
+            "aria-pressed": mode === this.mode ? "true" : "false",
+            onclick: () => this.setMode(mode),
+          },
+          t(`assistant.mode_${mode}`),
+        ),
+      ),
+    );
   }
 
   // ---------- recent questions ----------
@@ -278,6 +324,13 @@ export class AssistantPanel {
 
   renderResult() {
     if (!this.resultBox) return;
+    if (this.mode === "search") {
+      this.askButton.disabled = this.finder.busy;
+      this.askButton.textContent = t("assistant.search");
+      this.resultBox.setAttribute("aria-busy", this.finder.busy ? "true" : "false");
+      this.finder.render(this.resultBox);
+      return;
+    }
     this.askButton.disabled = this.asking;
     this.askButton.textContent = this.asking ? t("assistant.asking") : t("assistant.ask");
     this.resultBox.setAttribute("aria-busy", this.asking ? "true" : "false");
@@ -354,12 +407,12 @@ export class AssistantPanel {
 
   /** One citation: a document page or a transcript's span of turns opens where it was cited; a meeting record
    * (conclusion, task, vote, minutes) is shown with its kind. */
-  citation(citation, result) {
+  citation(citation, result, spans = answerSpans(citation.snippet, result.answer)) {
     const kind = citation.kind || "document";
     const snippet = h(
       "span",
       { class: "citation-snippet", testid: "assistant-citation-snippet" },
-      ...marked(citation.snippet, answerSpans(citation.snippet, result.answer)),
+      ...marked(citation.snippet, spans),
     );
     const elsewhere =
       citation.meeting_id !== this.meetingId

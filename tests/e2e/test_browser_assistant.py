@@ -299,6 +299,32 @@ def test_a_transcript_citation_names_its_span_and_opens_the_transcript_there(
         expect(shown.first).to_contain_text(reply["citations"][0]["title"])
     else:  # an API that gives no passages for a declined question (before "limit" and "may help")
         expect(shown).to_have_count(0)
+
+    # one search over everything the assistant reads, narrowed by kind; a hit opens like a citation
+    tablet.get_by_test_id("assistant-mode-search").click()
+    expect(tablet.get_by_test_id("search-kinds")).to_be_visible()
+    tablet.get_by_test_id("assistant-input").fill("camera giám sát giao thông")
+    tablet.get_by_test_id("assistant-input").press("Enter")
+    hits = tablet.locator("[data-testid=search-hits] [data-testid=assistant-citation]")
+    expect(hits.first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(tablet.locator("[data-testid=search-hits] [data-kind=transcript]").first).to_be_visible()
+    expect(hits.first.locator("mark").first).to_be_visible()  # the query's words, marked
+    tablet.get_by_test_id("search-kind-document").click()
+    expect(tablet.get_by_test_id("search-kind-document")).to_have_attribute("aria-pressed", "true")
+    expect(tablet.get_by_test_id("search-kind-all")).to_have_attribute("aria-pressed", "false")
+    expect(tablet.locator("[data-testid=search-hits] [data-kind=transcript]")).to_have_count(0)
+    expect(tablet.get_by_test_id("search-empty").or_(hits.first)).to_be_visible()
+    tablet.get_by_test_id("search-kind-document").click()  # off again: none chosen is every kind
+    tablet.get_by_test_id("search-kind-transcript").click()
+    expect(tablet.get_by_test_id("search-query")).to_contain_text("camera giám sát giao thông")
+    expect(hits.first).to_have_attribute("data-kind", "transcript")
+    expect(
+        tablet.locator("[data-testid=search-hits] [data-testid=assistant-citation]:not([data-kind=transcript])")
+    ).to_have_count(0)
+    turn = hits.first.get_attribute("data-turn")
+    hits.first.click()
+    expect(tablet.get_by_test_id("transcript-dialog")).to_have_attribute("data-first", str(turn))
+    tablet.get_by_test_id("transcript-close").click()
     tablet.context.close()
     delegate.close()
     secretary.close()
