@@ -132,10 +132,12 @@ export class MaterialsSearch {
     this.error = null;
     this.panel.renderResult();
     const meetingId = this.panel.scope === "meeting" ? this.panel.meetingId : null;
+    let found = false;
     try {
       const reply = await this.panel.api.get(`/api/search?${searchParams(query, meetingId, this.kinds)}`);
       if (token !== this.token) return;
       this.hits = reply.hits;
+      found = true;
     } catch (error) {
       if (token !== this.token) return;
       this.error = error.detail || String(error);
@@ -143,6 +145,7 @@ export class MaterialsSearch {
       if (token === this.token) {
         this.busy = false;
         this.panel.renderResult();
+        if (found) this.panel.reveal(); // the hits, not the controls above them, in sight
       }
     }
   }

@@ -1,6 +1,6 @@
 """Pictures of the tablet's assistant at 1024x768 and 1280x800: an answer from a transcript with its span
-of turns, the transcript opened at that span, an answer from a conclusion and its task, and a question the
-materials do not answer.
+of turns, the transcript opened at that span, an answer from a conclusion and its task, a question the
+materials do not answer, and a search narrowed to transcripts and conclusions.
 
 Run by hand after a change to how the assistant looks (not by ``make test``)::
 
@@ -102,6 +102,14 @@ def main() -> int:
                     shoot(page, f"tablet-assistant-conclusion-sources-{width}x{height}")
                     ask(page, assistant_scene.DECLINED)
                     shoot(page, f"tablet-assistant-declined-{width}x{height}")
+                    page.get_by_test_id("assistant-mode-search").click()
+                    page.get_by_test_id("search-kind-transcript").click()
+                    page.get_by_test_id("search-kind-conclusion").click()
+                    page.get_by_test_id("assistant-input").fill("camera giám sát giao thông")
+                    page.get_by_test_id("assistant-input").press("Enter")
+                    expect(page.get_by_test_id("search-hits")).to_be_visible()
+                    page.wait_for_timeout(800)  # the smooth scroll to the hits
+                    shoot(page, f"tablet-assistant-search-{width}x{height}")
                     page.context.close()
                 browser.close()
             secretary.close()
