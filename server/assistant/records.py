@@ -172,6 +172,8 @@ def one_mention_per_task(text: str, titles: list[str]) -> str:
     """``text`` (an answer) with each task of ``titles`` stated once: where several of its sentences name a
     task (the minutes' line that gave it, the task's own line, the status added for a decision's task), the
     task's own line ("Nhiệm vụ “<title>” …: <status>", with its current status) is kept and the others go."""
+    if not any(titles):
+        return text
     parts = [part for part in re.split(r"(?<=[.!?])\s+", text) if part]
     for title in dict.fromkeys(t for t in titles if t):
         naming = [i for i, part in enumerate(parts) if title in part]

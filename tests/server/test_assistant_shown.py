@@ -165,3 +165,31 @@ def test_an_unknown_kind_is_refused_in_both_languages(app: App, records: dict[st
         assert response.status_code == 400, response.text
         body = response.json()
         assert body["status_code"] == 400 and word in body["detail"], body
+
+
+TRANSCRIPT = (
+    "WEBVTT\n\n00:10:00.000 --> 00:10:20.000\n<v Giám đốc Sở Tài chính>Phí trông giữ xe ô tô trong phố cổ nên "
+    "tăng lên bốn mươi nghìn đồng mỗi giờ.\n\n00:10:20.000 --> 00:10:30.000\n<v Chủ tọa>Chuyển sang nội dung "
+    "bếp ăn trường học.\n"
+)
+TRANSCRIPT_FIELDS = ("kind", "source_id", "meeting_id", "title", "transcript_id", "turn", "speaker", "start", "end")
+
+
+def test_a_transcript_hit_carries_the_fields_of_the_asks_citation(app: App) -> None:
+    sec, del1 = app.users["sec"], app.users["del1"]
+    meeting_id, _ = app.new_meeting()
+    files = {"file": ("phien-hop.vtt", TRANSCRIPT.encode(), "text/vtt")}
+    transcript_id = sec.ok("POST", f"/api/meetings/{meeting_id}/transcripts", files=files)["id"]
+    question = "Phí trông giữ xe ô tô trong phố cổ nên tăng lên bao nhiêu mỗi giờ?"
+    reply = until(del1, question, {"transcript"}, meeting_id=meeting_id)
+    cited = next(c for c in reply["citations"] if c["kind"] == "transcript")
+    hits = search(del1, question, kind="transcript", meeting_id=meeting_id)
+    assert hits and {h["kind"] for h in hits} == {"transcript"}, hits
+    hit = hits[0]
+    assert hit["source_id"] == hit["transcript_id"] == transcript_id and hit["document_id"] is None, hit
+    # every field the ask's citation gives a transcript (the span's, where the API gives them) the hit gives alike
+    fields = [*TRANSCRIPT_FIELDS, *(f for f in ("turn_last", "speakers") if f in cited)]
+    assert {f: hit[f] for f in fields} == {f: cited[f] for f in fields}, (hit, cited)
+    assert (hit["speaker"], hit["start"]) == ("Giám đốc Sở Tài chính", "00:10:00"), hit
+    # a guest reads no transcript: the same search finds nothing of it
+    assert search(app.users["guest"], question, kind="transcript", meeting_id=meeting_id) == []
