@@ -1,5 +1,7 @@
 // The assistant ("Trợ lý ảo") of the tablet and the console: ask about the materials, read the
-// answer with its cited pages (a tap opens the page), and the asker's recent questions.
+// answer with its citations (a tap opens a document at its page, a transcript at its span of turns;
+// a declined question lists the passages that may help), search everything by kind
+// (assistant-search.js), and the asker's recent questions.
 //
 // One panel per meeting view; `build()` draws it again (a language switch) from what it holds,
 // so the answer shown and the text typed survive.
