@@ -263,8 +263,8 @@ def test_a_transcript_citation_names_its_span_and_opens_the_transcript_there(
     span = cited.get_by_test_id("assistant-citation-span")
     turns = f"lượt {first + 1}–{last + 1}" if last > first else f"lượt {first + 1}"
     expect(span).to_contain_text(f"Phiên âm: {turns}")
-    speakers = list(dict.fromkeys(speaker for speaker, _ in assistant_scene.TURNS[first : last + 1]))
-    expect(span).to_contain_text(", ".join(speakers))
+    for speaker in {speaker for speaker, _ in assistant_scene.TURNS[first : last + 1]}:
+        expect(span).to_contain_text(speaker)
     expect(span).to_contain_text(assistant_scene.clock(first))  # the first turn's start
 
     # it opens the transcript, read-only, scrolled to the span, whose turns (and only they) are marked
