@@ -1,15 +1,29 @@
 // The assistant ("Trợ lý ảo") of the tablet and the console: ask about the materials, read the
-// answer with its cited pages (a tap opens the page), and the asker's recent questions.
+// answer with its citations (a tap opens a document at its page, a transcript at its span of turns;
+// a declined question lists the passages that may help), search everything by kind
+// (assistant-search.js), and the asker's recent questions.
 //
 // One panel per meeting view; `build()` draws it again (a language switch) from what it holds,
 // so the answer shown and the text typed survive.
 
+import { MaterialsSearch } from "./assistant-search.js";
 import { icon, isViewable } from "./documents.js";
 import { DICTIONARIES, formatDateTime, formatTime, t } from "./i18n.js";
+import { citationLabel, openTranscript, transcriptSpan, transcriptSpanLabel } from "./transcripts.js";
 import { fill, h, showError } from "./ui.js";
+
+Object.assign(DICTIONARIES.vi, {
+  "assistant.may_help": "Các đoạn có thể liên quan",
+  "assistant.open_transcript": "Mở “{title}” tại {span}",
+});
+Object.assign(DICTIONARIES.en, {
+  "assistant.may_help": "These passages may help",
+  "assistant.open_transcript": "Open “{title}” at {span}",
+});
 
 const HISTORY_LIMIT = 6;
 const SCOPES = ["meeting", "all"];
+const MODES = ["ask", "search"];
 
 /** Answer sentences found in `snippet`, as [start, end] spans (where the answer was read). */
 function answerSpans(snippet, answer) {
@@ -56,6 +70,8 @@ export class AssistantPanel {
     this.history = null; // null: not loaded yet
     this.historyToken = 0;
     this.element = null;
+    this.mode = "ask"; // or "search": one search over every kind of material (assistant-search.js)
+    this.finder = new MaterialsSearch(this);
   }
 
   get meetingId() {
@@ -72,8 +88,8 @@ export class AssistantPanel {
       maxlength: "1000",
       autocomplete: "off",
       enterkeyhint: "send",
-      placeholder: t("assistant.placeholder"),
-      "aria-label": t("assistant.label"),
+      placeholder: t(this.mode === "search" ? "assistant.search_placeholder" : "assistant.placeholder"),
+      "aria-label": t(this.mode === "search" ? "assistant.search_label" : "assistant.label"),
       value: this.draft,
       oninput: () => {
         this.draft = this.input.value;
@@ -90,6 +106,12 @@ export class AssistantPanel {
       testid: "assistant-scope",
       "aria-label": t("assistant.scope_label"),
     });
+    this.modeGroup = h("div", {
+      class: "assistant-scope assistant-mode",
+      role: "group",
+      testid: "assistant-mode",
+      "aria-label": t("assistant.mode_label"),
+    });
     this.resultBox = h("div", { class: "assistant-result", "aria-live": "polite", testid: "assistant-result" });
     this.historyBox = h("div", { class: "assistant-history", testid: "assistant-history" });
     this.element = h(
@@ -105,6 +127,7 @@ export class AssistantPanel {
         icon("assistant", "icon assistant-icon"),
         t("assistant.title"),
       ),
+      this.modeGroup,
       h(
         "form",
         {
@@ -112,17 +135,20 @@ export class AssistantPanel {
           role: "search",
           onsubmit: (event) => {
             event.preventDefault();
-            this.ask(this.input.value);
+            if (this.mode === "search") this.finder.run(this.input.value);
+            else this.ask(this.input.value);
           },
         },
         this.input,
         this.askButton,
       ),
       this.scopeGroup,
+      this.finder.buildKinds(),
       this.resultBox,
       this.historyBox,
     );
     this.renderScope();
+    this.renderMode();
     this.renderResult();
     this.renderHistory();
     if (this.history === null) this.loadHistory();
@@ -171,6 +197,38 @@ export class AssistantPanel {
     this.scope = scope;
     this.renderScope();
     this.loadHistory();
+    if (this.mode === "search" && this.finder.query) this.finder.run(this.finder.query);
+  }
+
+  setMode(mode) {
+    if (mode === this.mode) return;
+    this.mode = mode;
+    this.input.placeholder = t(mode === "search" ? "assistant.search_placeholder" : "assistant.placeholder");
+    this.input.setAttribute("aria-label", t(mode === "search" ? "assistant.search_label" : "assistant.label"));
+    this.renderMode();
+    this.finder.renderKinds();
+    this.renderResult();
+  }
+
+  renderMode() {
+    if (!this.modeGroup) return;
+    this.modeGroup.dataset.mode = this.mode;
+    fill(
+      this.modeGroup,
+      ...MODES.map((mode) =>
+        h(
+          "button",
+          {
+            class: `scope-option${mode === this.mode ? " is-on" : ""}`,
+            type: "button",
+            testid: `assistant-mode-${mode}`,
+            "aria-pressed": mode === this.mode ? "true" : "false",
+            onclick: () => this.setMode(mode),
+          },
+          t(`assistant.mode_${mode}`),
+        ),
+      ),
+    );
   }
 
   // ---------- recent questions ----------
@@ -206,14 +264,23 @@ export class AssistantPanel {
     this.reveal();
   }
 
-  /** Bring the panel's top to the top of its scroller, so the answer and its first sources are in sight. */
+  /** Bring the question and its answer to the top of the panel's scroller: on a tablet whose side column is
+   * short (1024x768 with the check-in card above it) the panel's own top would leave the answer out of sight. */
   reveal() {
-    if (this.element && this.element.isConnected) this.element.scrollIntoView({ block: "start", behavior: "smooth" });
+    const target = this.resultBox && this.resultBox.isConnected ? this.resultBox : this.element;
+    if (target && target.isConnected) target.scrollIntoView({ block: "start", behavior: "smooth" });
   }
 
   // ---------- opening a cited page ----------
 
   async openCitation(citation) {
+    if (citation.kind === "transcript") {
+      // read-only, at the cited span of turns: the dialog reads the transcript through its permission-checked route
+      const span = transcriptSpan(citation);
+      const transcriptId = citation.transcript_id ?? citation.source_id;
+      openTranscript(this.api, citation.meeting_id, transcriptId, span.first, span.last);
+      return;
+    }
     const state = this.live.state;
     const known = state && (state.documents || []).find((doc) => doc.id === citation.document_id);
     let doc = known;
@@ -259,6 +326,13 @@ export class AssistantPanel {
 
   renderResult() {
     if (!this.resultBox) return;
+    if (this.mode === "search") {
+      this.askButton.disabled = this.finder.busy;
+      this.askButton.textContent = t("assistant.search");
+      this.resultBox.setAttribute("aria-busy", this.finder.busy ? "true" : "false");
+      this.finder.render(this.resultBox);
+      return;
+    }
     this.askButton.disabled = this.asking;
     this.askButton.textContent = this.asking ? t("assistant.asking") : t("assistant.ask");
     this.resultBox.setAttribute("aria-busy", this.asking ? "true" : "false");
@@ -301,7 +375,7 @@ export class AssistantPanel {
           h("strong", {}, inLanguage(result.language, "assistant.not_found_title")),
           h("p", {}, result.answer || t("assistant.not_found_text")),
         ),
-        citations,
+        citations, // passages that may help, in rank order, when the API gives them
       );
       return;
     }
@@ -318,53 +392,104 @@ export class AssistantPanel {
   }
 
   citationList(result) {
-    const here = this.meetingId;
+    const heading = result.found
+      ? t("assistant.sources", { n: result.citations.length })
+      : inLanguage(result.language, "assistant.may_help");
     return h(
       "div",
-      { class: "assistant-citations" },
-      h("h3", { class: "assistant-subtitle" }, t("assistant.sources", { n: result.citations.length })),
+      { class: `assistant-citations${result.found ? "" : " is-may-help"}`, testid: "assistant-citations" },
+      h("h3", { class: "assistant-subtitle", testid: "assistant-citations-title" }, heading),
       h(
         "ol",
         { class: "citation-list" },
-        ...result.citations.map((citation) =>
+        ...result.citations.map((citation) => h("li", {}, this.citation(citation, result))),
+      ),
+    );
+  }
+
+  /** One citation: a document page or a transcript's span of turns opens where it was cited; a meeting record
+   * (conclusion, task, vote, minutes) is shown with its kind. */
+  citation(citation, result, spans = answerSpans(citation.snippet, result.answer)) {
+    const kind = citation.kind || "document";
+    const snippet = h(
+      "span",
+      { class: "citation-snippet", testid: "assistant-citation-snippet" },
+      ...marked(citation.snippet, spans),
+    );
+    const elsewhere =
+      citation.meeting_id !== this.meetingId
+        ? h("span", { class: "citation-meeting" }, t("assistant.other_meeting"))
+        : null;
+    const attributes = {
+      class: `citation citation-${kind.startsWith("minutes") ? "minutes" : kind}`,
+      testid: "assistant-citation",
+      "data-kind": kind,
+      "data-document-id": String(citation.document_id),
+      "data-page": String(citation.page),
+      "data-meeting-id": String(citation.meeting_id),
+    };
+    if (kind === "document") {
+      return h(
+        "button",
+        {
+          ...attributes,
+          type: "button",
+          title: t("assistant.open_citation", { title: citation.title, page: citation.page }),
+          onclick: () => this.openCitation(citation),
+        },
+        h(
+          "span",
+          { class: "citation-head" },
+          icon("doc", "icon citation-icon"),
+          h("span", { class: "citation-title" }, citation.title),
           h(
-            "li",
-            {},
-            h(
-              "button",
-              {
-                class: "citation",
-                type: "button",
-                testid: "assistant-citation",
-                "data-document-id": String(citation.document_id),
-                "data-page": String(citation.page),
-                "data-meeting-id": String(citation.meeting_id),
-                title: t("assistant.open_citation", { title: citation.title, page: citation.page }),
-                onclick: () => this.openCitation(citation),
-              },
-              h(
-                "span",
-                { class: "citation-head" },
-                icon("doc", "icon citation-icon"),
-                h("span", { class: "citation-title" }, citation.title),
-                h(
-                  "span",
-                  { class: "citation-page", testid: "assistant-citation-page" },
-                  t("assistant.page", { page: citation.page }),
-                ),
-              ),
-              citation.meeting_id !== here
-                ? h("span", { class: "citation-meeting" }, t("assistant.other_meeting"))
-                : null,
-              h(
-                "span",
-                { class: "citation-snippet", testid: "assistant-citation-snippet" },
-                ...marked(citation.snippet, answerSpans(citation.snippet, result.answer)),
-              ),
-            ),
+            "span",
+            { class: "citation-page", testid: "assistant-citation-page" },
+            t("assistant.page", { page: citation.page }),
           ),
         ),
+        elsewhere,
+        snippet,
+      );
+    }
+    if (kind === "transcript") {
+      const span = transcriptSpan(citation);
+      const label = transcriptSpanLabel(citation);
+      return h(
+        "button",
+        {
+          ...attributes,
+          type: "button",
+          "data-transcript-id": String(citation.transcript_id ?? citation.source_id),
+          "data-turn": String(span.first),
+          "data-turn-last": String(span.last),
+          title: t("assistant.open_transcript", { title: citation.title, span: label }),
+          onclick: () => this.openCitation(citation),
+        },
+        h(
+          "span",
+          { class: "citation-head" },
+          icon("summary", "icon citation-icon"),
+          h("span", { class: "citation-title" }, citation.title),
+        ),
+        h("span", { class: "citation-span", testid: "assistant-citation-span" }, label),
+        elsewhere,
+        snippet,
+      );
+    }
+    return h(
+      "div",
+      attributes,
+      h(
+        "span",
+        { class: "citation-head" },
+        icon("summary", "icon citation-icon"),
+        h("span", { class: "citation-title" }, citation.title),
       ),
+      // the kind on a line of its own: as a pill beside the title it squeezed a long task title to a word a line
+      h("span", { class: "citation-span citation-kind", testid: "assistant-citation-kind" }, citationLabel(citation)),
+      elsewhere,
+      snippet,
     );
   }
 

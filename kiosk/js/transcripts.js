@@ -1,6 +1,7 @@
 // Transcripts (bản ghi lời phát biểu): the console's panel to attach, list and remove them, and the dialog
 // that opens one at a cited turn (from the assistant's citations, on the tablet and the console).
 
+import "./conduct-i18n.js"; // task statuses, in a record citation's label
 import { DICTIONARIES, t } from "./i18n.js";
 import { filePicker } from "./pickers.js";
 import { confirmDialog, fill, h, showError } from "./ui.js";
@@ -17,6 +18,8 @@ Object.assign(DICTIONARIES.vi, {
   "transcript.close": "Đóng",
   "transcript.turn": "Lượt {n}",
   "transcript.cite": "{speaker} · {time}",
+  "transcript.span_one": "Phiên âm: lượt {first}",
+  "transcript.span": "Phiên âm: lượt {first}–{last}",
   "record.conclusion": "Kết luận",
   "record.task": "Nhiệm vụ",
   "record.poll": "Biểu quyết",
@@ -34,6 +37,8 @@ Object.assign(DICTIONARIES.en, {
   "transcript.close": "Close",
   "transcript.turn": "Turn {n}",
   "transcript.cite": "{speaker} · {time}",
+  "transcript.span_one": "Transcript: turn {first}",
+  "transcript.span": "Transcript: turns {first}–{last}",
   "record.conclusion": "Conclusion",
   "record.task": "Task",
   "record.poll": "Vote",
@@ -59,8 +64,39 @@ export function citationLabel(citation) {
   return citation.status ? `${kind} · ${t(`task.status.${citation.status}`)}` : kind;
 }
 
-/** Open a transcript in a dialog, scrolled to turn `position` (0-based) and marked. */
-export async function openTranscript(api, meetingId, transcriptId, position) {
+/**
+ * The span of turns a transcript citation stands for: 0-based `first` and `last` (inclusive), its speakers and
+ * times. A citation names its span with `turn`, `turn_last`, `speakers`, `start` and `end`; one of a single
+ * turn may give only `turn` (or its 1-based `page`) and `speaker`.
+ */
+export function transcriptSpan(citation) {
+  const first = Number.isInteger(citation.turn) ? citation.turn : Math.max(0, (citation.page || 1) - 1);
+  const last = Number.isInteger(citation.turn_last) && citation.turn_last >= first ? citation.turn_last : first;
+  const speakers = Array.isArray(citation.speakers)
+    ? citation.speakers.filter(Boolean)
+    : citation.speaker
+      ? [citation.speaker]
+      : [];
+  return { first, last, speakers, start: citation.start || "", end: citation.end || "" };
+}
+
+/** "Phiên âm: lượt 12–15 · Ông A, Bà B · 00:03:10–00:04:02" (turns counted from 1, as the transcript shows them). */
+export function transcriptSpanLabel(citation) {
+  const span = transcriptSpan(citation);
+  const turns =
+    span.last > span.first
+      ? t("transcript.span", { first: span.first + 1, last: span.last + 1 })
+      : t("transcript.span_one", { first: span.first + 1 });
+  const times = [span.start, span.end].filter(Boolean);
+  const time = times.length === 2 && times[0] === times[1] ? times[0] : times.join("–");
+  return [turns, span.speakers.join(", "), time].filter(Boolean).join(" · ");
+}
+
+/**
+ * Open a transcript, read-only, in a dialog: every turn with its number, speaker and time, scrolled to the
+ * turns `position` to `last` (0-based, inclusive), which are marked. The API checks that the reader may see it.
+ */
+export async function openTranscript(api, meetingId, transcriptId, position, last = position) {
   let transcript;
   try {
     transcript = await api.get(`/api/meetings/${meetingId}/transcripts/${transcriptId}`);
@@ -68,27 +104,48 @@ export async function openTranscript(api, meetingId, transcriptId, position) {
     showError(error);
     return;
   }
-  const dialog = h("dialog", { class: "dialog transcript-dialog", testid: "transcript-dialog" });
+  const cited = (turn) => turn.position >= position && turn.position <= last;
+  const dialog = h("dialog", {
+    class: "dialog transcript-dialog",
+    testid: "transcript-dialog",
+    "data-first": String(position),
+    "data-last": String(last),
+    "aria-labelledby": "transcript-dialog-title",
+  });
   const rows = transcript.turns.map((turn) =>
     h(
       "li",
       {
-        class: `transcript-turn${turn.position === position ? " is-cited" : ""}`,
+        class: `transcript-turn${cited(turn) ? " is-cited" : ""}`,
         testid: `transcript-turn-${turn.position}`,
+        "data-cited": cited(turn) ? "true" : "false",
         "aria-current": turn.position === position ? "true" : null,
       },
-      h("span", { class: "transcript-time muted small" }, clock(turn.start_ms)),
-      h("strong", { class: "transcript-speaker" }, `${turn.speaker}: `),
-      h("span", {}, turn.text),
+      h("span", { class: "transcript-turn-number" }, String(turn.position + 1)),
+      h(
+        "span",
+        { class: "transcript-turn-body" },
+        h(
+          "span",
+          { class: "transcript-turn-head" },
+          h("strong", { class: "transcript-speaker" }, turn.speaker),
+          turn.start_ms !== null && turn.start_ms !== undefined
+            ? h("span", { class: "transcript-time" }, clock(turn.start_ms))
+            : null,
+        ),
+        h("span", { class: "transcript-text" }, turn.text),
+      ),
     ),
   );
   const close = () => {
     dialog.close();
     dialog.remove();
   };
+  const span = { turn: position, turn_last: last };
   dialog.append(
-    h("h2", {}, transcript.filename),
-    h("ol", { class: "transcript-turns", style: "max-height:60vh;overflow:auto;list-style:none;padding:0" }, ...rows),
+    h("h2", { id: "transcript-dialog-title", class: "transcript-dialog-title" }, transcript.filename),
+    h("p", { class: "transcript-dialog-span", testid: "transcript-span" }, transcriptSpanLabel(span)),
+    h("ol", { class: "transcript-turns", testid: "transcript-turns", tabindex: "0" }, ...rows),
     h(
       "div",
       { class: "dialog-actions" },
@@ -102,8 +159,8 @@ export async function openTranscript(api, meetingId, transcriptId, position) {
   dialog.addEventListener("cancel", close);
   document.body.append(dialog);
   dialog.showModal();
-  const cited = dialog.querySelector(".is-cited");
-  if (cited) cited.scrollIntoView({ block: "center" });
+  const first = dialog.querySelector(".is-cited");
+  if (first) first.scrollIntoView({ block: "start" });
 }
 
 /** The console's panel: upload (to the meeting or an item), list, open and remove transcripts. */

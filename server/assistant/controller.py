@@ -49,10 +49,19 @@ class AssistantController(Controller):
         agenda_item_id: FromQuery[int | None] = None,
         document_id: FromQuery[int | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
+        kind: Annotated[
+            list[str] | None,
+            QueryParameter(
+                description="Only these kinds: document, transcript, conclusion, task, poll, minutes; repeat the "
+                "parameter or give a comma list (default: every kind)"
+            ),
+        ] = None,
     ) -> SearchResponse:
-        """Ranked passages of the materials the caller may read, with the query's words highlighted."""
+        """Ranked passages of everything the caller may read (documents, transcripts, conclusions, tasks, poll
+        results, approved minutes), with the query's words highlighted; a record's hit has its citation's fields."""
+        preferred = "vi" if wants_vietnamese(request, request.app.state.settings.language) else "en"
         service = assistant_service(request, db_session)
-        return await service.search(q, meeting_id, agenda_item_id, document_id, limit)
+        return await service.search(q, meeting_id, agenda_item_id, document_id, limit, kind, preferred)
 
     @get("/api/documents/{document_id:int}/summary")
     async def summary(self, request: Request, db_session: DbSession, document_id: FromPath[int]) -> DocumentSummary:

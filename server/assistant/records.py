@@ -20,6 +20,8 @@ passages their audience; the others everyone who sees the meeting, as the meetin
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlmodel import col, select
@@ -27,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.chunk import Chunk
 from assistant.minutes_content import InvalidMinutes, MinutesContent
+from assistant.retriever import SearchHit
 from assistant.transcript import Turn, chunk_turns
 from server.agenda.models import AgendaItem
 from server.auth.models import User
@@ -72,34 +75,114 @@ def task_status_line(task: Task, language: str) -> str:
     return f"Nhiệm vụ “{task.title}”{owner}{due}: {status}."
 
 
-def _record(kind: str, key: int, text: str) -> Chunk:
-    return Chunk(id=f"{kind}:{key}", doc_id=key, version=1, page=1, start=0, end=len(text), text=text, kind=kind)
+@dataclass(frozen=True)
+class Passage:
+    """A record passage as indexed and as shown. ``chunk.text`` is what the index ranks: the record's words
+    with the kind's words in both languages ("Kết luận, quyết định (conclusion: what we decide ...)"), so an
+    English question finds a Vietnamese record; ``shown`` is what an answer, a citation or a search hit
+    quotes: the record's own words, never those glosses."""
+
+    chunk: Chunk
+    shown: str
+
+
+def _record(kind: str, key: int, text: str, shown: str) -> Passage:
+    chunk = Chunk(id=f"{kind}:{key}", doc_id=key, version=1, page=1, start=0, end=len(text), text=text, kind=kind)
+    return Passage(chunk, shown)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence (a record typed without a full stop gets one, one typed with keeps it)."""
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".!?…" else f"{text}."
+
+
+def _meeting_day(meeting: Meeting, timezone: str) -> str:
+    moment = meeting.starts_at or meeting.started_at or meeting.created_at
+    # the day the meeting was held there, not in UTC
+    return f"{to_local(moment, timezone):%d/%m/%Y}" if moment is not None else ""
 
 
 def _meeting_line(meeting: Meeting | None, timezone: str) -> str:
     if meeting is None:
         return ""
-    moment = meeting.starts_at or meeting.started_at or meeting.created_at
-    if moment is None:
+    day = _meeting_day(meeting, timezone)
+    if not day:
         return f"Cuộc họp (meeting) {meeting.title}"
-    when = to_local(moment, timezone)  # the day the meeting was held there, not in UTC
-    return f"Cuộc họp (meeting) {meeting.title}, ngày (date) {when:%d/%m/%Y}, tháng (month) {when:%m/%Y}"
+    return f"Cuộc họp (meeting) {meeting.title}, ngày (date) {day}, tháng (month) {day[3:]}"
+
+
+def _meeting_shown(meeting: Meeting | None, timezone: str, language: str) -> str:
+    """The meeting a record is from, as a reader is shown it: its title and day."""
+    if meeting is None:
+        return ""
+    day = _meeting_day(meeting, timezone)
+    if language == "en":
+        return f"Meeting “{meeting.title}”" + (f", {day}." if day else ".")
+    return f"Cuộc họp “{meeting.title}”" + (f", ngày {day}." if day else ".")
 
 
 async def record_chunks(session: AsyncSession, kind: str, key: int, timezone: str) -> list[Chunk]:
-    """The passages of source ``(kind, key)`` as the database has it now (none: it is gone or not indexed);
-    dates in them are the organisation's (``timezone``)."""
+    """The passages of source ``(kind, key)`` as the database has it now, as indexed (none: it is gone or
+    not indexed); dates in them are the organisation's (``timezone``)."""
+    return [passage.chunk for passage in await record_passages(session, kind, key, timezone)]
+
+
+async def record_passages(
+    session: AsyncSession, kind: str, key: int, timezone: str, language: str = "vi"
+) -> list[Passage]:
+    """The passages of source ``(kind, key)`` as the database has it now, each as indexed and as shown in
+    ``language`` (a task's status and a poll's verdict are words of the reader's language)."""
     if kind == "transcript":
-        return await _transcript(session, key)
+        return [Passage(chunk, chunk.text) for chunk in await _transcript(session, key)]
     if kind == "conclusion":
-        return await _conclusion(session, key, timezone)
+        return await _conclusion(session, key, timezone, language)
     if kind == "task":
-        return await _task(session, key, timezone)
+        return await _task(session, key, timezone, language)
     if kind == "poll":
-        return await _poll(session, key, timezone)
+        return await _poll(session, key, timezone, language)
     if kind in MINUTES_KINDS:
         return await _minutes(session, kind, key, timezone)
     raise ValueError(f"unknown record kind {kind!r}")
+
+
+async def shown_hits(session: AsyncSession, hits: list[SearchHit], timezone: str, language: str) -> list[SearchHit]:
+    """``hits`` with each record passage's indexed text replaced by its shown text (Passage), as the
+    database has the record now, so what the answerer quotes and a search hit shows is the record's own
+    words; a hit whose passage is gone since it was indexed is left out. Document pages and transcript
+    windows are their material's words already and pass unchanged."""
+    shown: dict[tuple[str, int], dict[str, str]] = {}
+    kept = []
+    for hit in hits:
+        chunk = hit.chunk
+        if chunk.kind in ("document", "transcript"):
+            kept.append(hit)
+            continue
+        source = (chunk.kind, chunk.doc_id)
+        if source not in shown:
+            passages = await record_passages(session, *source, timezone, language)
+            shown[source] = {passage.chunk.id: passage.shown for passage in passages}
+        text = shown[source].get(chunk.id)
+        if text is not None:
+            kept.append(replace(hit, chunk=replace(chunk, text=text, start=0, end=len(text))))
+    return kept
+
+
+def one_mention_per_task(text: str, titles: list[str]) -> str:
+    """``text`` (an answer) with each task of ``titles`` stated once: where several of its sentences name a
+    task (the minutes' line that gave it, the task's own line, the status added for a decision's task), the
+    task's own line ("Nhiệm vụ “<title>” …: <status>", with its current status) is kept and the others go."""
+    if not any(titles):
+        return text
+    parts = [part for part in re.split(r"(?<=[.!?])\s+", text) if part]
+    for title in dict.fromkeys(t for t in titles if t):
+        naming = [i for i, part in enumerate(parts) if title in part]
+        if len(naming) < 2:
+            continue
+        own = [i for i in naming if f"“{title}”" in parts[i]]
+        keep = own[-1] if own else naming[0]
+        parts = [part for i, part in enumerate(parts) if i == keep or i not in naming]
+    return " ".join(parts)
 
 
 async def _transcript(session: AsyncSession, transcript_id: int) -> list[Chunk]:
@@ -114,7 +197,7 @@ async def _transcript(session: AsyncSession, transcript_id: int) -> list[Chunk]:
     return chunk_turns(transcript_id, turns) if turns else []
 
 
-async def _conclusion(session: AsyncSession, item_id: int, timezone: str) -> list[Chunk]:
+async def _conclusion(session: AsyncSession, item_id: int, timezone: str, language: str) -> list[Passage]:
     conclusion = (await session.exec(select(Conclusion).where(Conclusion.agenda_item_id == item_id))).first()
     item = await session.get(AgendaItem, item_id)
     if conclusion is None or item is None:
@@ -123,10 +206,26 @@ async def _conclusion(session: AsyncSession, item_id: int, timezone: str) -> lis
     # the kind's words in both languages, so "what did we decide" finds a conclusion as "kết luận" does
     label = "Kết luận, quyết định (conclusion: what we decide, decided, the decision)"
     text = f"{label} về {item.title}: {conclusion.text}. {_meeting_line(meeting, timezone)}."
-    return [_record("conclusion", item_id, text)]
+    # the item is the citation's title ("Kết luận: <item>"); the passage is the conclusion as stated, which
+    # the minutes' line recording it contains, so an answer quoting both says it once (answer._distinct)
+    shown = f"{_sentence(conclusion.text)} {_meeting_shown(meeting, timezone, language)}"
+    return [_record("conclusion", item_id, text, shown.strip())]
 
 
-async def _task(session: AsyncSession, task_id: int, timezone: str) -> list[Chunk]:
+def _task_shown(task: Task, owner: User | None, language: str) -> str:
+    """The task in one sentence: its title, unit and person, deadline and current status."""
+    names = STATUS_NAMES.get(language, STATUS_NAMES["vi"])
+    status = names.get(str(task.status), str(task.status))
+    who = "; ".join(part for part in (task.assigned_unit, owner.display_name if owner else "") if part)
+    owner_part = f" ({who})" if who else ""
+    if language == "en":
+        due = f", due {task.deadline:%d/%m/%Y}" if task.deadline else ""
+        return f"Task “{task.title}”{owner_part}{due}: {status}."
+    due = f", hạn {task.deadline:%d/%m/%Y}" if task.deadline else ""
+    return f"Nhiệm vụ “{task.title}”{owner_part}{due}: {status}."
+
+
+async def _task(session: AsyncSession, task_id: int, timezone: str, language: str) -> list[Passage]:
     task = await session.get(Task, task_id)
     if task is None:
         return []
@@ -144,10 +243,17 @@ async def _task(session: AsyncSession, task_id: int, timezone: str) -> list[Chun
     if item is not None:
         parts.append(f"giao tại mục {item.title}")
     text = "; ".join(parts) + f". {_meeting_line(meeting, timezone)}."
-    return [_record("task", task_id, text)]
+    shown = f"{_task_shown(task, owner, language)} {_meeting_shown(meeting, timezone, language)}"
+    return [_record("task", task_id, text, shown.strip())]
 
 
-async def _poll(session: AsyncSession, poll_id: int, timezone: str) -> list[Chunk]:
+POLL_WORDS = {
+    "vi": ("Biểu quyết", "thông qua", "không thông qua", "{voters} người bỏ phiếu trên {base}"),
+    "en": ("Vote", "passed", "not passed", "{voters} voted of {base}"),
+}
+
+
+async def _poll(session: AsyncSession, poll_id: int, timezone: str, language: str) -> list[Passage]:
     poll = await session.get(Poll, poll_id)
     if poll is None or poll.status != PollStatus.closed:
         return []
@@ -160,7 +266,12 @@ async def _poll(session: AsyncSession, poll_id: int, timezone: str) -> list[Chun
         f"Kết quả biểu quyết (vote result) {poll.title}: {verdict}; {tally}; "
         f"{voters} người bỏ phiếu trên {poll.result_base or 0}. {_meeting_line(meeting, timezone)}."
     )
-    return [_record("poll", poll_id, text)]
+    kind_word, passed, failed, turnout = POLL_WORDS.get(language, POLL_WORDS["vi"])
+    shown = (
+        f"{kind_word} “{poll.title}”: {passed if poll.passed else failed}; {tally}; "
+        f"{turnout.format(voters=voters, base=poll.result_base or 0)}. {_meeting_shown(meeting, timezone, language)}"
+    )
+    return [_record("poll", poll_id, text, shown.strip())]
 
 
 def minutes_source(audience: Audience, meeting_id: int) -> tuple[str, int]:
@@ -180,7 +291,7 @@ async def minutes_sources(session: AsyncSession, meeting_id: int) -> list[tuple[
     return sources + [("minutes_document", d) for d in await meeting_documents(session, meeting_id)]
 
 
-async def _minutes(session: AsyncSession, kind: str, key: int, timezone: str) -> list[Chunk]:
+async def _minutes(session: AsyncSession, kind: str, key: int, timezone: str) -> list[Passage]:
     """The lines of the meeting's last approved minutes (biên bản) that source ``(kind, key)`` holds, a
     passage per section."""
     meeting_id = key
@@ -206,26 +317,30 @@ async def _minutes(session: AsyncSession, kind: str, key: int, timezone: str) ->
     meeting = await session.get(Meeting, meeting_id)
     groups = by_audience(content, await meeting_sources(session, meeting_id))
     sections = [found for audience, found in groups.items() if minutes_source(audience, meeting_id) == (kind, key)]
-    chunks = []
+    passages = []
     for number, section in sorted(found for group in sections for found in group):
         body = " ".join(line.text for line in section.lines)
         if not body.strip():
             continue
         heading = f"{section.heading} " if section.heading else ""
         line = f"Biên bản đã duyệt (approved minutes) {_meeting_line(meeting, timezone)}: {heading}{body}"
-        chunks.append(
-            Chunk(
-                id=f"{kind}:{key}:{number}",
-                doc_id=key,
-                version=1,
-                page=number + 1,
-                start=0,
-                end=len(line),
-                text=line,
-                kind=kind,
-            )
+        # the section as the minutes print it: its heading (a paragraph of its own, so no quoted sentence
+        # starts with it), then its lines, each a sentence
+        said = " ".join(_sentence(line.text) for line in section.lines if line.text.strip())
+        title = " ".join(section.heading.split()).rstrip(":")
+        shown = f"{title}:\n\n{said}" if title else said
+        chunk = Chunk(
+            id=f"{kind}:{key}:{number}",
+            doc_id=key,
+            version=1,
+            page=number + 1,
+            start=0,
+            end=len(line),
+            text=line,
+            kind=kind,
         )
-    return chunks
+        passages.append(Passage(chunk, shown))
+    return passages
 
 
 async def linked(session: AsyncSession, kind: str, key: int) -> list[tuple[str, int]]:

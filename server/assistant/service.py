@@ -15,9 +15,18 @@ from assistant.retriever import SearchHit, Source
 from assistant.summary import summarise
 from server.agenda.models import AgendaItem
 from server.assistant.index import SearchIndex, version_pages
+from server.assistant.kinds import of_kinds, parse_kinds
 from server.assistant.llm import ChatPhraser
 from server.assistant.models import AssistantQuestion
-from server.assistant.records import describe, linked, readable_records, record_chunks, task_status_line
+from server.assistant.records import (
+    describe,
+    linked,
+    one_mention_per_task,
+    readable_records,
+    record_passages,
+    shown_hits,
+    task_status_line,
+)
 from server.assistant.schemas import (
     AskRequest,
     AskResponse,
@@ -80,6 +89,7 @@ class AssistantService:
         language = data.language or answer_language(question, preferred_language)
         allowed: set[Source] = set(documents) | set(records)
         hits = await asyncio.to_thread(self.index.search, question, RETRIEVED, allowed)
+        hits = await shown_hits(self.session, hits, self.index.timezone, language)  # quote records' own words
         reply = answer(question, hits, language=language)
         text, phrased_by = reply.text, "extract"
         if reply.found and self.phraser is not None:
@@ -100,9 +110,11 @@ class AssistantService:
                 fields["meeting_id"] = records[(chunk.kind, chunk.doc_id)]
             fields.setdefault("page", citation.page)
             citations.append(CitationPublic(snippet=citation.snippet, score=citation.score, **fields))
-        linked_tasks = await self._add_linked(citations, records)
+        linked_tasks = await self._add_linked(citations, records, language)
         if reply.found and linked_tasks:
             text = " ".join([text, *(task_status_line(task, language) for task in linked_tasks)])
+        if phrased_by == "extract":
+            text = one_mention_per_task(text, [c.title for c in citations if c.kind == "task"])
         meeting_id = data.meeting_id  # where it was asked from, whatever the scope: its recent questions list it
         self.session.add(
             AssistantQuestion(
@@ -136,7 +148,9 @@ class AssistantService:
             took_ms=round((time.perf_counter() - started) * 1000, 1),
         )
 
-    async def _add_linked(self, citations: list[CitationPublic], records: dict[tuple[str, int], int]) -> list[Task]:
+    async def _add_linked(
+        self, citations: list[CitationPublic], records: dict[tuple[str, int], int], language: str
+    ) -> list[Task]:
         """Cite with each cited record the ones that belong with it (records.linked: a conclusion's tasks,
         a task's conclusion), read from the database now, so a task's status is its current one; returns
         the tasks so added, whose status the answer then states."""
@@ -148,13 +162,13 @@ class AssistantService:
             for source in await linked(self.session, citation.kind, citation.source_id):
                 if source in cited or source not in records:
                     continue
-                passages = await record_chunks(self.session, *source, self.index.timezone)
+                passages = await record_passages(self.session, *source, self.index.timezone, language)
                 if not passages:
                     continue
                 cited.add(source)
-                text = passages[0].text
-                fields = await describe(self.session, passages[0], text)
-                fields.update(meeting_id=records[source], page=passages[0].page)
+                text = passages[0].shown
+                fields = await describe(self.session, passages[0].chunk, text)
+                fields.update(meeting_id=records[source], page=passages[0].chunk.page)
                 citations.append(CitationPublic(snippet=snippet(text, 0, len(text)), score=0.0, **fields))
                 if source[0] == "task" and (task := await self.session.get(Task, source[1])) is not None:
                     added.append(task)
@@ -194,27 +208,43 @@ class AssistantService:
         return questions
 
     async def search(
-        self, query: str, meeting_id: int | None, agenda_item_id: int | None, document_id: int | None, limit: int
+        self,
+        query: str,
+        meeting_id: int | None,
+        agenda_item_id: int | None,
+        document_id: int | None,
+        limit: int,
+        kinds: list[str] | None = None,
+        preferred_language: str = "vi",
     ) -> SearchResponse:
+        """Ranked passages of everything the asker may read (the ask's documents and records), of ``kinds``
+        (kinds.SEARCH_KINDS; None: all), each with the fields a citation of it has."""
         started = time.perf_counter()
         query = " ".join(query.split())
         if not query:
             raise Invalid("Give a search query (q)", "Hãy nhập nội dung cần tìm (q)")
+        chosen = parse_kinds(kinds)
         documents = await self._scope(None, meeting_id, agenda_item_id, document_id)
-        hits = await asyncio.to_thread(self.index.search, query, limit, set(documents))
+        records = await self._records(None, meeting_id, agenda_item_id, document_id)
+        allowed = of_kinds(chosen, documents, records)
+        hits = await asyncio.to_thread(self.index.search, query, limit, allowed) if allowed else []
+        language = answer_language(query, preferred_language)
+        hits = await shown_hits(self.session, hits, self.index.timezone, language)
         results = []
         for hit in hits:
             text = quote(query, hit)
-            document = documents[hit.chunk.doc_id]
+            chunk = hit.chunk
+            if chunk.kind == "document":
+                document = documents[chunk.doc_id]
+                fields = {"document_id": chunk.doc_id, "source_id": chunk.doc_id, "meeting_id": document.meeting_id}
+                fields["title"] = document.title
+            else:
+                fields = await describe(self.session, chunk, text)
+                fields["meeting_id"] = records[(chunk.kind, chunk.doc_id)]
+            fields.setdefault("page", chunk.page)
             results.append(
                 SearchHitPublic(
-                    document_id=hit.chunk.doc_id,
-                    meeting_id=document.meeting_id,
-                    title=document.title,
-                    page=hit.chunk.page,
-                    snippet=text,
-                    score=round(hit.score, 4),
-                    highlights=highlight_spans(text, query),
+                    snippet=text, score=round(hit.score, 4), highlights=highlight_spans(text, query), **fields
                 )
             )
         return SearchResponse(query=query, hits=results, took_ms=round((time.perf_counter() - started) * 1000, 1))

@@ -1,6 +1,7 @@
 """The assistant in a real browser: a delegate asks about the demo reports, opens the cited page,
 meets a question the materials do not answer; the secretary asks from the console; a citation of an
-earlier meeting opens too; the document list shows live which documents are searchable."""
+earlier meeting opens too; the document list shows live which documents are searchable; a transcript
+citation names its span of turns and opens the transcript there."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser is a fixture)
     new_page,
     open_meeting_on_tablet,
 )
+from tests.support import assistant_scene
 from tests.support.api import Api
+from tests.support.page_checks import wait_for_true
 from tests.support.pdfs import text_pdf
 from tests.support.server import REPO, ServerProcess, run_cli
 
@@ -124,7 +127,8 @@ def test_a_delegate_asks_opens_the_cited_page_and_meets_a_question_not_in_the_ma
     expect(not_found).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(not_found).to_contain_text("Không có trong tài liệu")
     expect(tablet.get_by_test_id("assistant-answer")).to_have_count(0)
-    expect(tablet.get_by_test_id("assistant-citation")).to_have_count(0)
+    if tablet.get_by_test_id("assistant-citation").count():  # passages that may help, not sources of an answer
+        expect(tablet.get_by_test_id("assistant-citations-title")).to_have_text("Các đoạn có thể liên quan")
     expect(tablet.get_by_test_id("assistant-error")).to_have_count(0)
     # asked in English on the Vietnamese screen: the answer and its heading are English
     ask(tablet, "What is the airfare from Hanoi to Da Nang in May?", press_enter=False)
@@ -224,4 +228,103 @@ def test_a_citation_of_an_earlier_meeting_opens_and_indexing_shows_live(
     expect(tablet.get_by_test_id(f"doc-{added}")).to_contain_text("Phụ lục iHanoi")
     expect(tablet.get_by_test_id(f"doc-searchable-{added}")).to_be_visible(timeout=int(INDEX_TIMEOUT_S * 1000))
     tablet.context.close()
+    secretary.close()
+
+
+# the first cited turn lies inside the transcript's scrolling list, in sight
+CITED_IN_SIGHT = """() => {
+  const list = document.querySelector("[data-testid=transcript-turns]");
+  const first = list && list.querySelector(".is-cited");
+  if (!first) return false;
+  const box = first.getBoundingClientRect(), frame = list.getBoundingClientRect();
+  return box.top >= frame.top - 1 && box.top < frame.bottom && list.scrollTop > 0;
+}"""
+
+
+def test_a_transcript_citation_names_its_span_and_opens_the_transcript_there(
+    browser: Browser,  # noqa: F811
+    reports_server: ServerProcess,
+) -> None:
+    secretary = Api.login(reports_server.url, "thuky", "thuky-demo-1")
+    delegate = Api.login(reports_server.url, "daibieu1", "daibieu-demo-1")
+    demo_documents(secretary)
+    transcript = assistant_scene.upload_transcript(secretary, DEMO_MEETING)
+    tablet = open_meeting_on_tablet(browser, reports_server, "daibieu1", "daibieu-demo-1")
+
+    ask(tablet, assistant_scene.QUESTION)
+    expect(tablet.get_by_test_id("assistant-answer")).to_contain_text(assistant_scene.ANSWER, timeout=ANSWER_TIMEOUT_MS)
+    cited = tablet.locator("[data-testid=assistant-citation][data-kind=transcript]").first
+    expect(cited).to_have_attribute("data-transcript-id", str(transcript["id"]))
+    expect(cited).to_contain_text(assistant_scene.FILENAME)
+    first = int(cited.get_attribute("data-turn") or -1)
+    last = int(cited.get_attribute("data-turn-last") or -1)
+    assert 0 <= first <= last < len(assistant_scene.TURNS), (first, last)
+    # "Phiên âm: lượt 13–16 · Ông Nguyễn Văn An, Bà Trần Thu Hà · 00:07:00–00:08:00", turns counted from 1
+    span = cited.get_by_test_id("assistant-citation-span")
+    turns = f"lượt {first + 1}–{last + 1}" if last > first else f"lượt {first + 1}"
+    expect(span).to_contain_text(f"Phiên âm: {turns}")
+    for speaker in {speaker for speaker, _ in assistant_scene.TURNS[first : last + 1]}:
+        expect(span).to_contain_text(speaker)
+    expect(span).to_contain_text(assistant_scene.clock(first))  # the first turn's start
+
+    # it opens the transcript, read-only, scrolled to the span, whose turns (and only they) are marked
+    cited.click()
+    dialog = tablet.get_by_test_id("transcript-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_have_attribute("data-first", str(first))
+    expect(dialog).to_have_attribute("data-last", str(last))
+    expect(dialog.locator("[data-cited=true]")).to_have_count(last - first + 1)
+    for position in (first, last):
+        expect(tablet.get_by_test_id(f"transcript-turn-{position}")).to_have_attribute("data-cited", "true")
+    if first > 0:
+        expect(tablet.get_by_test_id(f"transcript-turn-{first - 1}")).to_have_attribute("data-cited", "false")
+    expect(dialog).to_contain_text(assistant_scene.TURNS[first][1])
+    wait_for_true(tablet, CITED_IN_SIGHT)
+    expect(dialog.locator("input, textarea, [contenteditable=true]")).to_have_count(0)
+    tablet.get_by_test_id("transcript-close").click()
+    expect(dialog).to_have_count(0)
+
+    # a question the materials do not answer: the notice, and under it the passages that may help when the
+    # API gives them (in rank order); without them, nothing is cited
+    ask(tablet, assistant_scene.DECLINED, press_enter=False)
+    expect(tablet.get_by_test_id("assistant-not-found")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    reply = delegate.ok(
+        "POST", "/api/assistant/ask", json={"question": assistant_scene.DECLINED, "meeting_id": DEMO_MEETING}
+    )
+    assert reply["found"] is False
+    shown = tablet.get_by_test_id("assistant-citation")
+    if reply["citations"]:
+        expect(tablet.get_by_test_id("assistant-citations-title")).to_have_text("Các đoạn có thể liên quan")
+        expect(shown).to_have_count(len(reply["citations"]))
+        expect(shown.first).to_contain_text(reply["citations"][0]["title"])
+    else:  # an API that gives no passages for a declined question (before "limit" and "may help")
+        expect(shown).to_have_count(0)
+
+    # one search over everything the assistant reads, narrowed by kind; a hit opens like a citation
+    tablet.get_by_test_id("assistant-mode-search").click()
+    expect(tablet.get_by_test_id("search-kinds")).to_be_visible()
+    tablet.get_by_test_id("assistant-input").fill("camera giám sát giao thông")
+    tablet.get_by_test_id("assistant-input").press("Enter")
+    hits = tablet.locator("[data-testid=search-hits] [data-testid=assistant-citation]")
+    expect(hits.first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(tablet.locator("[data-testid=search-hits] [data-kind=transcript]").first).to_be_visible()
+    expect(hits.first.locator("mark").first).to_be_visible()  # the query's words, marked
+    tablet.get_by_test_id("search-kind-document").click()
+    expect(tablet.get_by_test_id("search-kind-document")).to_have_attribute("aria-pressed", "true")
+    expect(tablet.get_by_test_id("search-kind-all")).to_have_attribute("aria-pressed", "false")
+    expect(tablet.locator("[data-testid=search-hits] [data-kind=transcript]")).to_have_count(0)
+    expect(tablet.get_by_test_id("search-empty").or_(hits.first)).to_be_visible()
+    tablet.get_by_test_id("search-kind-document").click()  # off again: none chosen is every kind
+    tablet.get_by_test_id("search-kind-transcript").click()
+    expect(tablet.get_by_test_id("search-query")).to_contain_text("camera giám sát giao thông")
+    expect(hits.first).to_have_attribute("data-kind", "transcript")
+    expect(
+        tablet.locator("[data-testid=search-hits] [data-testid=assistant-citation]:not([data-kind=transcript])")
+    ).to_have_count(0)
+    turn = hits.first.get_attribute("data-turn")
+    hits.first.click()
+    expect(tablet.get_by_test_id("transcript-dialog")).to_have_attribute("data-first", str(turn))
+    tablet.get_by_test_id("transcript-close").click()
+    tablet.context.close()
+    delegate.close()
     secretary.close()

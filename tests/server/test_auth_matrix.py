@@ -672,3 +672,118 @@ def test_minutes_lines_reach_only_their_audience(app: App, minutes_world: dict[s
         if role not in readers:
             answer, citations = _ask(app, role, meeting_id, text)
             assert text not in answer and not any(text in c["snippet"] for c in citations), f"{role}: {text}"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# One search for everything the assistant reads: every caller × every kind of material, nothing they may not
+# read in any hit (title or snippet), and everything they may read found.
+
+# a made-up word per material -> (its kind, who may read it); del1 is named on the confidential document
+SEARCH_MATERIALS: dict[str, tuple[str, set[str]]] = {
+    "amberfox": ("document", VIEWERS),
+    "bluecrane": ("document", VIEWERS - {"guest"}),
+    "coralowl": ("document", {"del1", "chair", "sec"}),
+    "dunemoth": ("transcript", TRANSCRIPT_READERS),
+    "emberyak": ("conclusion", VIEWERS),
+    "frostelk": ("task", VIEWERS),
+    "galeibis": ("poll", VIEWERS),
+    "hazelnewt": ("minutes", VIEWERS),  # a line of the minutes citing nothing
+    "jadewren": ("minutes", VIEWERS - {"guest"}),  # citing the internal document
+    "irisvole": ("minutes", {"del1", "chair", "sec"}),  # citing the confidential document
+}
+SEARCH_KINDS = ("document", "transcript", "conclusion", "task", "poll", "minutes")
+
+
+@pytest.fixture(scope="module")
+def search_world(app: App) -> dict[str, Any]:
+    """A closed meeting holding one of each kind of material the assistant reads, each with its marker word,
+    its minutes approved; returns the meeting id once the index holds every marker."""
+    sec = app.users["sec"]
+    meeting_id, items = app.new_meeting()
+    base = f"/api/meetings/{meeting_id}"
+    item = items[1]
+    documents = {
+        marker: _ready(app, meeting_id, f"Tờ trình {marker}", f"Tờ trình phương án {marker}.", level, item, **more)
+        for marker, level, more in (
+            ("amberfox", "public", {}),
+            ("bluecrane", "internal", {}),
+            ("coralowl", "confidential", {"allowed_usernames": "del1"}),
+        )
+    }
+    sec.ok("POST", f"{base}/start")
+    transcript = {"file": ("hop.txt", "del1: Tôi đề nghị phương án dunemoth.\n".encode(), "text/plain")}
+    sec.ok("POST", f"{base}/transcripts", files=transcript)
+    sec.ok("PUT", f"{base}/agenda/{item}/conclusion", json={"text": "Thống nhất phương án emberyak"})
+    sec.ok(
+        "POST",
+        f"{base}/tasks",
+        json={"title": "Triển khai phương án frostelk", "agenda_item_id": item, "assigned_unit": "Sở Xây dựng"},
+    )
+    for username in ("chair", "sec", "del1"):
+        app.users[username].ok("POST", f"{base}/checkin")
+    poll = sec.ok("POST", f"{base}/polls", json={"title": "Thông qua phương án galeibis"})
+    sec.ok("POST", f"/api/polls/{poll['id']}/open")
+    app.users["del1"].ok("POST", f"/api/polls/{poll['id']}/ballot", json={"option_id": poll["options"][0]["id"]})
+    sec.ok("POST", f"/api/polls/{poll['id']}/close")
+    sec.ok("POST", f"{base}/close")
+    drafted = sec.ok("POST", f"{base}/minutes/draft", json={})
+    content = drafted["content"]
+    evidence = {
+        "hazelnewt": [],
+        "jadewren": [{"kind": "document", "id": documents["bluecrane"], "page": 1}],
+        "irisvole": [{"kind": "document", "id": documents["coralowl"], "page": 1}],
+    }
+    section = next(s for s in content["sections"] if s["key"] == f"item-{item}")
+    section["lines"] += [{"text": f"Ghi nhận phương án {m}.", "evidence": e} for m, e in evidence.items()]
+    edited = sec.ok("PUT", f"{base}/minutes", json={"base_version": drafted["version"], "content": content})
+    app.users["chair"].ok("POST", f"{base}/minutes/approve", json={"base_version": edited["version"]})
+    for marker in SEARCH_MATERIALS:  # the chair reads every one of them once the index holds it
+        for _ in range(400):
+            if any(marker in hit["snippet"] for hit in _search(app, "chair", marker, None)):
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"the search never found {marker}")
+    return {"meeting_id": meeting_id}
+
+
+def _search(app: App, role: str, query: str, kind: str | None, **params: Any) -> list[dict[str, Any]]:
+    response = _client(app, role).request(
+        "GET", "/api/search", params={"q": query, "limit": 50, **params, **({"kind": kind} if kind else {})}
+    )
+    assert response.status_code == 200, response.text
+    hits: list[dict[str, Any]] = response.json()["hits"]
+    return hits
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+def test_search_of_every_kind_shows_each_caller_only_what_they_may_read(
+    app: App, search_world: dict[str, Any], role: str
+) -> None:
+    everything = " ".join(SEARCH_MATERIALS)
+    for kind in (None, *SEARCH_KINDS):
+        hits = _search(app, role, everything, kind)
+        for hit in hits:
+            shown = f"{hit['title']} {hit['snippet']}"
+            if kind:
+                assert hit["kind"].startswith(kind), f"{role} kind={kind}: a {hit['kind']} hit"
+            for marker, (_, readers) in SEARCH_MATERIALS.items():
+                assert role in readers or marker not in shown, f"{role} kind={kind} read {marker}: {hit}"
+        for marker, (material, readers) in SEARCH_MATERIALS.items():
+            if kind in (None, material):
+                found = [h for h in _search(app, role, marker, kind) if marker in h["snippet"]]
+                assert bool(found) is (role in readers), f"{role} kind={kind}: {marker} found={bool(found)}"
+                assert all(h["meeting_id"] == search_world["meeting_id"] for h in found)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_search_of_a_meeting_by_kind_is_refused_to_who_does_not_see_it(
+    app: App, search_world: dict[str, Any], role: str
+) -> None:
+    params = {"q": "phương án", "meeting_id": search_world["meeting_id"], "kind": "transcript,minutes"}
+    response = _client(app, role).request("GET", "/api/search", params=params)
+    if role in VIEWERS:
+        assert response.status_code == 200, response.text
+        return
+    assert response.status_code == expected_refusal(Route("GET", "/api/search", VIEWERS), role), response.text
+    assert "dunemoth" not in response.text and "hazelnewt" not in response.text
