@@ -8,7 +8,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from assistant.discussion import is_discussion, named_speakers, subject, summarise
 from assistant.lexical import QUESTION_WORDS
+from assistant.passages import Passage, distinct
 from assistant.retriever import SearchHit
 from assistant.text import WORD, fold, sentences, syllables
 
@@ -16,6 +18,14 @@ NOT_FOUND = {
     "vi": "Tài liệu của cuộc họp không có thông tin về câu hỏi này.",
     "en": "The meeting materials contain no information about this question.",
 }
+MAY_HELP = {
+    "vi": "Tài liệu không trả lời trực tiếp câu hỏi này; các đoạn sau có thể giúp ích.",
+    "en": "The materials do not answer this directly; these passages may help.",
+}
+BEARS = 0.3
+"""Evidence for a passage to be shown at all (when the answer is not found, "these passages may help"): its
+coverage of the question. Measured by bench/assistant_eval.py against the unrelated questions, whose best
+passages stay below it on every set (exact figures in its table)."""
 MIN_COVERAGE = 0.45
 """Evidence needed to answer: the IDF-weighted share of the question's content words that the best
 passage holds (SearchHit.coverage). Measured by bench/assistant_eval.py: every vi-dev question is at or
@@ -38,6 +48,10 @@ class Citation:
     """The cited sentence with a little context, at most SNIPPET_CHARS characters, on one line."""
     score: float
     chunk_id: str
+    first_turn: int | None = None
+    """Transcript: the first turn the citation stands for (each turn is cited once across an answer)."""
+    last_turn: int | None = None
+    """Transcript: the last turn it stands for, inclusive."""
 
 
 @dataclass(frozen=True)
@@ -74,16 +88,22 @@ class _Sentence:
         return self.hit.before + self.hit.chunk.text + self.hit.after
 
 
-def answer(question: str, hits: list[SearchHit], *, language: str = "vi") -> Answer:
-    """Answer `question` from `hits` (best first): the best sentence(s) quoted, each passage cited.
+def answer(question: str, hits: list[SearchHit], *, language: str = "vi", limit: int = PASSAGES) -> Answer:
+    """Answer `question` from `hits` (best first): the best sentence(s) quoted, up to `limit` passages cited
+    in rank order, each transcript turn in one citation only (assistant.passages.distinct).
 
     Sentences are scored by the question words and word pairs they hold (accent-folded, so unaccented
     questions work) plus their passage's retrieval score. When no passage holds enough of the question
-    (coverage below MIN_COVERAGE) the answer says the materials do not say, in `language` ("vi"/"en").
+    (coverage below MIN_COVERAGE) the answer says the materials do not say, in `language` ("vi"/"en"), and
+    still cites the passages that bear on it (coverage BEARS or more). A question about a discussion is
+    answered by assistant.discussion's summary instead.
     """
-    top = hits[:PASSAGES]
+    passages = distinct(hits)
+    if is_discussion(question):
+        return _discussion_answer(question, passages, language, limit)
+    top = [passage.hit for passage in passages[:PASSAGES]]
     if not top or max(hit.coverage for hit in top) < MIN_COVERAGE:
-        return Answer(text=NOT_FOUND.get(language, NOT_FOUND["vi"]), found=False, citations=[])
+        return _not_found(question, passages, language, limit)
     terms = _question_terms(question)
     words = set(terms.folded)
     best_per_hit = [_best_sentence(hit, terms) for hit in top]
@@ -93,22 +113,74 @@ def answer(question: str, hits: list[SearchHit], *, language: str = "vi") -> Ans
         chosen.append(ranked[1])
     if _CAUSAL.search(fold(question)):
         chosen = [_with_next_sentence(sentence) for sentence in chosen]
-        ranked = [_with_next_sentence(sentence) for sentence in ranked]
     text = " ".join(_distinct(_one_line(sentence.text[sentence.start : sentence.end]) for sentence in chosen))
-    # the passages quoted first, then the others that hold the question as well
-    quoted = {sentence.hit.chunk.id for sentence in chosen}
-    order = chosen + [s for s in ranked if s.hit.chunk.id not in quoted and s.hit.coverage >= MIN_COVERAGE]
-    citations = [
-        Citation(
-            doc_id=sentence.hit.chunk.doc_id,
-            page=sentence.hit.chunk.page,
-            snippet=snippet(sentence.text, sentence.start, sentence.end, words),
-            score=round(sentence.hit.score, 4),
-            chunk_id=sentence.hit.chunk.id,
-        )
-        for sentence in order
-    ]
+    quoted = {sentence.hit.chunk.id: sentence for sentence in chosen}
+    citations = []
+    room = limit - len(quoted)
+    for passage in passages:
+        sentence = quoted.get(passage.hit.chunk.id)
+        if sentence is None:
+            if room <= 0 or passage.hit.coverage < BEARS:
+                continue
+            room -= 1
+            sentence = _best_sentence(passage.hit, terms)
+        citations.append(_cite(passage, snippet(sentence.text, sentence.start, sentence.end, words)))
     return Answer(text=text, found=True, citations=citations)
+
+
+def _cite(passage: Passage, quoted: str) -> Citation:
+    hit = passage.hit
+    return Citation(
+        doc_id=hit.chunk.doc_id,
+        page=hit.chunk.page,
+        snippet=quoted,
+        score=round(hit.score, 4),
+        chunk_id=hit.chunk.id,
+        first_turn=passage.first,
+        last_turn=passage.last,
+    )
+
+
+def _bearing(passages: list[Passage], limit: int) -> list[Passage]:
+    return [passage for passage in passages if passage.hit.coverage >= BEARS][:limit]
+
+
+def _not_found(question: str, passages: list[Passage], language: str, limit: int) -> Answer:
+    """The materials do not say; the passages that bear on the question, if any, in rank order."""
+    shown = _bearing(passages, limit)
+    messages = MAY_HELP if shown else NOT_FOUND
+    citations = [_cite(passage, quote(question, passage.hit)) for passage in shown]
+    return Answer(text=messages.get(language, messages["vi"]), found=False, citations=citations)
+
+
+def _discussion_answer(question: str, passages: list[Passage], language: str, limit: int) -> Answer:
+    """A summary of what the passages that bear on the question say, each sentence followed by the number
+    of its citation; the named speaker's turns first when the question names one."""
+    named = named_speakers(question, {speaker for p in passages for speaker in p.hit.chunk.speaker.split(", ")})
+    if named:
+        # stable: rank order within the passages where a named speaker speaks, then within the others
+        passages = sorted(passages, key=lambda p: not (set(p.hit.chunk.speaker.split(", ")) & named))
+    shown = _bearing(passages, limit)
+    summary = summarise(question, shown, limit, named)
+    if not summary:
+        return _not_found(question, passages, language, limit)
+    by_passage = {sentence.passage: sentence for sentence in summary}
+    words = set(_question_terms(subject(question)).folded)
+    citations = []
+    for index, passage in enumerate(shown):
+        sentence = by_passage.get(index)
+        text = passage.hit.chunk.text
+        quoted = snippet(text, *_span_of(text, sentence.text), words) if sentence else quote(question, passage.hit)
+        citations.append(_cite(passage, quoted))
+    lines = [f"{s.speaker}: " * bool(s.speaker) + f"{s.text} [{s.passage + 1}]" for s in summary]
+    return Answer(text=" ".join(lines), found=True, citations=citations)
+
+
+def _span_of(text: str, sentence: str) -> tuple[int, int]:
+    """Where `sentence` (whitespace collapsed) sits in `text`; the whole text when it cannot be found."""
+    pattern = r"\s+".join(re.escape(word) for word in sentence.split())
+    match = re.search(pattern, text) if pattern else None
+    return (match.start(), match.end()) if match else (0, len(text))
 
 
 def _distinct(quotes: Iterable[str]) -> list[str]:

@@ -21,6 +21,12 @@ class AskRequest(BaseModel):
     language: Literal["vi", "en"] | None = Field(
         default=None, description="Language of the answer; default: the question's, else the request's"
     )
+    limit: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Citations at most, in rank order (also the passages returned when the answer is not found)",
+    )
 
 
 class CitationPublic(BaseModel):
@@ -37,10 +43,16 @@ class CitationPublic(BaseModel):
         "id (minutes); the document id for a document",
     )
     transcript_id: int | None = None
-    turn: int | None = Field(default=None, description="Transcript: 0-based position of the cited turn")
+    turn: int | None = Field(default=None, description="Transcript: 0-based position of the first cited turn")
+    turn_last: int | None = Field(
+        default=None, description="Transcript: 0-based position of the last cited turn (inclusive)"
+    )
     speaker: str | None = None
-    start: str | None = Field(default=None, description="Transcript: when the cited turn starts, hh:mm:ss")
-    end: str | None = Field(default=None, description="Transcript: when the cited turn ends, hh:mm:ss")
+    speakers: list[str] = Field(
+        default_factory=list, description="Transcript: who speaks in the cited turns, in order of first appearance"
+    )
+    start: str | None = Field(default=None, description="Transcript: when the first cited turn starts, hh:mm:ss")
+    end: str | None = Field(default=None, description="Transcript: when the last cited turn ends, hh:mm:ss")
     status: str | None = Field(default=None, description="Task: its current status")
 
 
