@@ -154,25 +154,28 @@ def _not_found(question: str, passages: list[Passage], language: str, limit: int
 
 
 def _discussion_answer(question: str, passages: list[Passage], language: str, limit: int) -> Answer:
-    """A summary of what the passages that bear on the question say, each sentence followed by the number
-    of its citation; the named speaker's turns first when the question names one."""
+    """A summary of what the passages say on the question's subject, each sentence followed by the number
+    of its citation; the named speaker's turns first when the question names one. Found when one of the
+    best passages bears on the subject (coverage BEARS or more); the summary then draws on every passage
+    that holds a word of it."""
     named = named_speakers(question, {speaker for p in passages for speaker in p.hit.chunk.speaker.split(", ")})
     if named:
         # stable: rank order within the passages where a named speaker speaks, then within the others
         passages = sorted(passages, key=lambda p: not (set(p.hit.chunk.speaker.split(", ")) & named))
-    shown = _bearing(passages, limit)
-    summary = summarise(question, shown, limit, named)
+    if not passages or max(p.hit.coverage for p in passages[:PASSAGES]) < BEARS:
+        return _not_found(question, passages, language, limit)
+    summary = summarise(question, passages, limit, named)
     if not summary:
         return _not_found(question, passages, language, limit)
+    cited = sorted({sentence.passage for sentence in summary})
+    number = {index: at + 1 for at, index in enumerate(cited)}
     by_passage = {sentence.passage: sentence for sentence in summary}
     words = set(_question_terms(subject(question)).folded)
     citations = []
-    for index, passage in enumerate(shown):
-        sentence = by_passage.get(index)
-        text = passage.hit.chunk.text
-        quoted = snippet(text, *_span_of(text, sentence.text), words) if sentence else quote(question, passage.hit)
-        citations.append(_cite(passage, quoted))
-    lines = [f"{s.speaker}: " * bool(s.speaker) + f"{s.text} [{s.passage + 1}]" for s in summary]
+    for index in cited:
+        text = passages[index].hit.chunk.text
+        citations.append(_cite(passages[index], snippet(text, *_span_of(text, by_passage[index].text), words)))
+    lines = [f"{s.speaker}: " * bool(s.speaker) + f"{s.text} [{number[s.passage]}]" for s in summary]
     return Answer(text=" ".join(lines), found=True, citations=citations)
 
 

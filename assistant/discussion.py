@@ -37,8 +37,9 @@ FRAME_PAIRS = frozenset(
 often content ("chuyển đổi")."""
 MIN_SENTENCE_WORDS = 4
 """A shorter sentence ("Yeah.", "Okay, right.") says nothing a summary needs, unless nothing longer matches."""
-SPEAKER_BONUS = 0.3
-"""Added to a sentence's score when its turn is the named speaker's."""
+SPEAKER_BONUS = 1.0
+"""Added to a sentence's score when its turn is the named speaker's: more than any match gives, so in a
+passage where the named speaker says something on the subject, that is what the summary takes."""
 _SPEAKER_NOISE = frozenset({"am", "mp", "ms", "mr", "mrs", "dr", "the", "of"})
 
 

@@ -266,7 +266,8 @@ def chunk_turns(
         if last == len(lines):
             break
         # a window cut short by its tokens moves on by half of itself, so consecutive ones still overlap
-        first += min(stride, max(1, (last - first + 1) // 2))
+        taken = last - first
+        first += stride if taken == window else min(stride, max(1, (taken + 1) // 2))
     return chunks
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import statistics
 import sys
 import tempfile
@@ -115,7 +116,7 @@ def running_app(data_dir: Path) -> Iterator[tuple[Any, Any, Any]]:
     from server.cli import create_user_sync
     from server.settings import Settings
 
-    app = create_app(Settings(data_dir=data_dir))
+    app = create_app(Settings(data_dir=data_dir, embedding_threads=2))
     with TestClient(app=app, timeout=120) as http:
         create_user_sync(app.state.settings, "root", PASSWORD, "admin")
 
@@ -201,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--limit", type=int, default=None, help="only the first N meetings of each kind")
     args = parser.parse_args(argv)
+    logging.disable(logging.INFO)  # the app's and httpx's request lines
     meetings = load(args.data / FOLDER, args.limit)
     print(f"{len(meetings)} meetings, {sum(len(m.lines) for m in meetings)} turns, ", end="")
     print(f"{sum(len(m.questions) for m in meetings)} specific questions")

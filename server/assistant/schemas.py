@@ -8,6 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+ASK_LIMIT_MAX = 20
+"""Citations an ask may ask for at most."""
+
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=1000)
     meeting_id: int | None = Field(default=None, description="The meeting asked about (with scope `meeting`)")
@@ -23,9 +27,9 @@ class AskRequest(BaseModel):
     )
     limit: int = Field(
         default=5,
-        ge=1,
-        le=20,
-        description="Citations at most, in rank order (also the passages returned when the answer is not found)",
+        description="Citations at most, 1 to 20, in rank order (also the passages shown when the answer is not "
+        "found); outside 1..20: 400",
+        json_schema_extra={"minimum": 1, "maximum": ASK_LIMIT_MAX},
     )
 
 

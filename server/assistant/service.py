@@ -20,6 +20,7 @@ from server.assistant.llm import ChatPhraser
 from server.assistant.models import AssistantQuestion
 from server.assistant.records import describe, linked, readable_records, record_chunks, task_status_line
 from server.assistant.schemas import (
+    ASK_LIMIT_MAX,
     AskRequest,
     AskResponse,
     CitationPublic,
@@ -92,6 +93,11 @@ class AssistantService:
         question = " ".join(data.question.split())
         if not question:
             raise Invalid("The question is empty", "Câu hỏi trống")
+        if not 1 <= data.limit <= ASK_LIMIT_MAX:
+            raise Invalid(
+                f"limit must be between 1 and {ASK_LIMIT_MAX} (got {data.limit})",
+                f"limit phải từ 1 đến {ASK_LIMIT_MAX} (nhận được {data.limit})",
+            )
         documents = await self._scope(data.scope, data.meeting_id, data.agenda_item_id, data.document_id)
         records = await self._records(data.scope, data.meeting_id, data.agenda_item_id, data.document_id)
         language = data.language or answer_language(question, preferred_language)
