@@ -7,7 +7,6 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-
 ASK_LIMIT_MAX = 20
 """Citations an ask may ask for at most."""
 
