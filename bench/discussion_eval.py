@@ -118,7 +118,9 @@ def running_app(data_dir: Path) -> Iterator[tuple[Any, Any, Any]]:
 
     app = create_app(Settings(data_dir=data_dir, embedding_threads=2))
     with TestClient(app=app, timeout=120) as http:
-        create_user_sync(app.state.settings, "root", PASSWORD, "admin")
+        fresh = not (data_dir / "bench-meetings.json").is_file()
+        if fresh:
+            create_user_sync(app.state.settings, "root", PASSWORD, "admin")
 
         def login(username: str) -> dict[str, str]:
             http.cookies.clear()
@@ -127,7 +129,7 @@ def running_app(data_dir: Path) -> Iterator[tuple[Any, Any, Any]]:
             return {"Authorization": f"Bearer {reply.json()['token']}"}
 
         root = login("root")
-        for username, role in (("sec", "secretary"), ("del1", "user")):
+        for username, role in (("sec", "secretary"), ("del1", "user")) if fresh else ():
             body = {"username": username, "password": PASSWORD, "full_name": username}
             if role != "user":
                 body["role"] = role
@@ -201,6 +203,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--limit", type=int, default=None, help="only the first N meetings of each kind")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the app's data here; a later run with the same meetings "
+        "asks again without importing and encoding them again",
+    )
+    parser.add_argument("--misses", action="store_true", help="print the questions whose citations miss")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)  # the app's and httpx's request lines
     meetings = load(args.data / FOLDER, args.limit)
@@ -209,9 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     tallies: dict[str, Tally] = {}
     discussion_ms: list[float] = []
     unrelated = [0, 0, 0]  # asked, not found, passages shown
-    with tempfile.TemporaryDirectory() as data_dir, running_app(Path(data_dir)) as (http, sec, delegate):
+    with tempfile.TemporaryDirectory() as scratch, running_app(args.workdir or Path(scratch)) as (http, sec, delegate):
         started = time.perf_counter()
-        ids = import_meetings(http, sec, meetings)
+        saved = (args.workdir or Path(scratch)) / "bench-meetings.json"
+        ids = json.loads(saved.read_text()) if saved.is_file() else {}
+        if set(ids) != {m.name for m in meetings}:
+            ids = import_meetings(http, sec, meetings)
+            saved.write_text(json.dumps(ids))
         imported = time.perf_counter() - started
         waited = wait_searchable(http, len(meetings))
         print(f"imported in {imported:.1f} s, searchable with vectors {waited:.1f} s later")
@@ -227,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
                 tally.not_found += not reply["found"] and not reply["citations"]
                 tally.baseline += base
                 tally.took_ms.append(reply["took_ms"])
+                if args.misses and not covered & gold:
+                    print(f"miss {meeting.name} found={reply['found']} cited={len(reply['citations'])}: {question}")
                 if is_discussion(question):
                     discussion_ms.append(reply["took_ms"])
             for question in UNRELATED_EN:
