@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.discussion import is_discussion, named_speakers, subject, summarise
 from assistant.lexical import QUESTION_WORDS
@@ -74,6 +74,42 @@ _NUMBER = re.compile(r"\d")
 NUMBER_BONUS = 0.15
 """Added to a sentence's score when the question asks for a figure and the sentence holds one."""
 
+# "bao nhiêu <unit>", "how many <unit>": the one or two words after it name what is counted
+_ASKED_UNIT = re.compile(r"\b(?:bao nhieu|how many|how much)\s+([^\W\d_]+(?:\s+[^\W\d_]+)?)")
+_DATE_QUESTION = re.compile(r"\b(khi nao|bao gio|ngay nao|thang nao|nam nao|when|what date|which date|which day)\b")
+_DATE = re.compile(
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:ngay|thang|nam)\s+\d|\b(?:19|20)\d{2}\b|"
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b"
+)
+UNIT_BONUS = 0.5
+"""Added to a sentence holding a figure followed by what the question counts ("25 nhiệm vụ" for "gồm bao nhiêu
+nhiệm vụ?"): that sentence states the asked quantity, however many other question words another one holds."""
+DATE_BONUS = 0.3
+"""Added to a sentence holding a date ("11/11/2024", "ngày 4", "tháng 10", "2024") when the question asks when."""
+
+
+def asked_unit(question: str) -> str | None:
+    """What a quantity question counts, folded: the words after "bao nhiêu"/"how many" that are not question
+    words ("phần trăm", "hồ sơ", "tasks"); None for another question."""
+    match = _ASKED_UNIT.search(fold(question))
+    if match is None:
+        return None
+    words = [word for word in match.group(1).split() if word not in QUESTION_WORDS]
+    return " ".join(words) or None
+
+
+def quantity_bonus(terms: _Terms, text: str) -> float:
+    """UNIT_BONUS when `text` holds a figure followed (within two words) by the counted unit; DATE_BONUS when
+    the question asks when and `text` holds a date."""
+    plain = fold(text)
+    bonus = 0.0
+    if terms.unit and re.search(rf"\d[\d.,/%]*(?:\s+\S+){{0,2}}?\s+{re.escape(terms.unit)}\b", plain):
+        bonus += UNIT_BONUS
+    if terms.wants_date and _DATE.search(plain):
+        bonus += DATE_BONUS
+    return bonus
+
+
 # A question asking why: its answer usually goes on in the sentence after the one that matches it.
 _CAUSAL = re.compile(r"\b(vi sao|tai sao|ly do|nguyen nhan|why|reason)\b")
 
@@ -116,6 +152,8 @@ def answer(question: str, hits: list[SearchHit], *, language: str = "vi", limit:
         chosen.append(ranked[1])
     if _CAUSAL.search(fold(question)):
         chosen = [_with_next_sentence(sentence) for sentence in chosen]
+    if terms.unit or terms.wants_date:
+        chosen = [_with_figure(sentence, terms) for sentence in chosen]
     text = " ".join(_distinct(_one_line(sentence.text[sentence.start : sentence.end]) for sentence in chosen))
     quoted = {sentence.hit.chunk.id: sentence for sentence in chosen}
     citations = []
@@ -233,6 +271,9 @@ class _Terms:
     folded: frozenset[str]
     """Folded content words: what snippets and highlights look for."""
     wants_number: bool
+    unit: str | None = None
+    """Folded: what a quantity question counts ("nhiem vu" of "gồm bao nhiêu nhiệm vụ?", "tasks" of "how many")."""
+    wants_date: bool = False
 
     @property
     def total(self) -> int:
@@ -247,6 +288,8 @@ def _question_terms(question: str) -> _Terms:
         pairs=frozenset(zip(every, every[1:], strict=False)),
         folded=frozenset(fold(word) for word in typed),
         wants_number=_QUANTITY.search(fold(question)) is not None,
+        unit=asked_unit(question),
+        wants_date=_DATE_QUESTION.search(fold(question)) is not None,
     )
 
 
@@ -267,12 +310,31 @@ def _best_sentence(hit: SearchHit, terms: _Terms) -> _Sentence:
     for start, end in sentences(hit.chunk.text) or [(0, len(hit.chunk.text))]:
         text = hit.chunk.text[start:end]
         score = _matched(terms, text) / terms.total + 0.5 * hit.score
+        score += quantity_bonus(terms, text)
         if terms.wants_number and _NUMBER.search(text):
             score += NUMBER_BONUS
         if best is None or score > best.score:
             best = _Sentence(hit=hit, start=shift + start, end=shift + end, score=score)
     assert best is not None
     return best
+
+
+FIGURE_REACH = 2
+"""Sentences after (or one before) a quoted sentence searched for the asked figure or date."""
+
+
+def _with_figure(sentence: _Sentence, terms: _Terms) -> _Sentence:
+    """`sentence` stretched to the nearest sentence of its passage that states the asked quantity or date
+    (quantity_bonus), when it does not itself: "Đề án gồm nhiều nhiệm vụ… Tổng cộng có 25 nhiệm vụ." """
+    if quantity_bonus(terms, sentence.text[sentence.start : sentence.end]) > 0:
+        return sentence
+    spans = sentences(sentence.text)
+    after = [span for span in spans if span[0] >= sentence.end][:FIGURE_REACH]
+    before = [span for span in spans if span[1] <= sentence.start][-1:]
+    for start, end in after + before:
+        if quantity_bonus(terms, sentence.text[start:end]) > 0:
+            return replace(sentence, start=min(start, sentence.start), end=max(end, sentence.end))
+    return sentence
 
 
 def _with_next_sentence(sentence: _Sentence) -> _Sentence:

@@ -211,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         "asks again without importing and encoding them again",
     )
     parser.add_argument("--misses", action="store_true", help="print the questions whose citations miss")
+    parser.add_argument("--sweep", action="store_true", help="also rank with each dense weight (retrieval alone)")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)  # the app's and httpx's request lines
     meetings = load(args.data / FOLDER, args.limit)
@@ -251,8 +252,39 @@ def main(argv: list[str] | None = None) -> int:
                 unrelated[0] += 1
                 unrelated[1] += reply["answer"] in NOT_FOUND.values() and not reply["found"]
                 unrelated[2] += bool(reply["citations"])
+        if args.sweep:
+            sweep(http, meetings)
     report(tallies, discussion_ms, unrelated)
     return 0
+
+
+SWEEP_WEIGHTS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+def sweep(http: Any, meetings: list[Meeting]) -> None:
+    """Retrieval alone (the server's own index, in process): reach@5 of the distinct passages for each dense
+    weight, per kind: what the English weight is chosen from."""
+    from assistant.discussion import subject
+    from assistant.passages import distinct
+
+    retriever = http.app.state.search_index.retriever
+    transcripts = {(c.kind, c.doc_id) for c in retriever._chunks if c.kind == "transcript"}
+    by_meeting = {}
+    # the transcripts were imported one per meeting, in the meetings' order
+    for meeting, source in zip(meetings, sorted(transcripts, key=lambda s: s[1]), strict=True):
+        by_meeting[meeting.name] = source
+    print(f"\n{'dense weight':12} " + " ".join(f"{kind:>10}" for kind in ("product", "research", "committee")))
+    for weight in SWEEP_WEIGHTS:
+        reached: dict[str, list[bool]] = {}
+        for meeting in meetings:
+            for question, gold in meeting.questions:
+                query = subject(question) if is_discussion(question) else question
+                hits = retriever.search(query, 4 * K, {by_meeting[meeting.name]}, dense_weight=weight)
+                covered = {n for p in distinct(hits)[:K] for n in range(p.hit.chunk.start, p.hit.chunk.end)}
+                reached.setdefault(meeting.kind, []).append(bool(covered & gold))
+        kinds = ("product", "research", "committee")
+        cells = [f"{sum(v) / len(v):10.3f}" if (v := reached.get(kind)) else f"{'':10}" for kind in kinds]
+        print(f"{weight:12.1f} " + " ".join(cells))
 
 
 def report(tallies: dict[str, Tally], discussion_ms: list[float], unrelated: list[int]) -> None:
