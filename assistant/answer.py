@@ -5,8 +5,9 @@ or say that the materials do not hold the answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from assistant.discussion import is_discussion, named_speakers, subject, summarise
 from assistant.lexical import QUESTION_WORDS
@@ -30,10 +31,13 @@ MIN_COVERAGE = 0.45
 """Evidence needed to answer: the IDF-weighted share of the question's content words that the best
 passage holds (SearchHit.coverage). Measured by bench/assistant_eval.py: every vi-dev question is at or
 above 0.6x, every unrelated question below 0.4x (exact figures in the eval's table)."""
-SUMMARY_SHARE = 0.5
-"""A passage joins a discussion summary when it covers the subject at least this share as well as the best
-passage does: the other parts of the discussion, not any passage that shares one common word."""
+DENSE_BEARS = 0.35
+"""Cosine (all-MiniLM-L6-v2) at which a passage bears on an English question. Measured by
+bench/discussion_eval.py on the QMSum meetings: the best passage of 90% of the questions is above 0.37, of
+every unrelated question below 0.35 (and their word coverage reaches 0.48, so words alone cannot tell)."""
 PASSAGES = 3
+ALSO_CITED = 0.2
+"""Coverage for a passage to be cited after the quoted ones when the answer is found (up to the ask's limit)."""
 """Passages read for the answer and cited."""
 SNIPPET_CHARS = 300
 # A second sentence joins the answer when it scores at least this share of the best one.
@@ -127,7 +131,9 @@ class _Sentence:
         return self.hit.before + self.hit.chunk.text + self.hit.after
 
 
-def answer(question: str, hits: list[SearchHit], *, language: str = "vi", limit: int = PASSAGES) -> Answer:
+def answer(
+    question: str, hits: list[SearchHit], *, language: str = "vi", limit: int = PASSAGES, semantic: bool = False
+) -> Answer:
     """Answer `question` from `hits` (best first): the best sentence(s) quoted, up to `limit` passages cited
     in rank order, each transcript turn in one citation only (assistant.passages.distinct).
 
@@ -138,11 +144,12 @@ def answer(question: str, hits: list[SearchHit], *, language: str = "vi", limit:
     best passage is a transcript is answered by assistant.discussion's summary instead.
     """
     passages = distinct(hits)
+    bearing = partial(bears, semantic=semantic)
     if is_discussion(question) and passages and passages[0].hit.chunk.kind == TRANSCRIPT:
-        return _discussion_answer(question, passages, language, limit)
+        return _discussion_answer(question, passages, language, limit, bearing)
     top = [passage.hit for passage in passages[:PASSAGES]]
     if not top or max(hit.coverage for hit in top) < MIN_COVERAGE:
-        return _not_found(question, passages, language, limit)
+        return _not_found(question, passages, language, limit, bearing)
     terms = _question_terms(question)
     words = set(terms.folded)
     best_per_hit = [_best_sentence(hit, terms) for hit in top]
@@ -161,7 +168,7 @@ def answer(question: str, hits: list[SearchHit], *, language: str = "vi", limit:
     for passage in passages:
         sentence = quoted.get(passage.hit.chunk.id)
         if sentence is None:
-            if room <= 0 or passage.hit.coverage < BEARS:
+            if room <= 0 or passage.hit.coverage < ALSO_CITED:
                 continue
             room -= 1
             sentence = _best_sentence(passage.hit, terms)
@@ -182,34 +189,42 @@ def _cite(passage: Passage, quoted: str) -> Citation:
     )
 
 
-def _bearing(passages: list[Passage], limit: int) -> list[Passage]:
-    return [passage for passage in passages if passage.hit.coverage >= BEARS][:limit]
+def bears(passage: Passage, *, semantic: bool = False) -> bool:
+    """Whether `passage` bears on the question enough to be shown: it covers BEARS of the question's words,
+    or (`semantic`: an English question, which the model reads well) its cosine is DENSE_BEARS or more and it
+    holds at least one of the question's words."""
+    hit = passage.hit
+    return hit.coverage >= BEARS or (semantic and hit.dense >= DENSE_BEARS and hit.coverage > 0)
 
 
-def _not_found(question: str, passages: list[Passage], language: str, limit: int) -> Answer:
+def _not_found(
+    question: str, passages: list[Passage], language: str, limit: int, bearing: Callable[[Passage], bool]
+) -> Answer:
     """The materials do not say; the passages that bear on the question, if any, in rank order."""
-    shown = _bearing(passages, limit)
+    shown = [passage for passage in passages if bearing(passage)][:limit]
     messages = MAY_HELP if shown else NOT_FOUND
     citations = [_cite(passage, quote(question, passage.hit)) for passage in shown]
     return Answer(text=messages.get(language, messages["vi"]), found=False, citations=citations)
 
 
-def _discussion_answer(question: str, passages: list[Passage], language: str, limit: int) -> Answer:
+def _discussion_answer(
+    question: str, passages: list[Passage], language: str, limit: int, bearing: Callable[[Passage], bool]
+) -> Answer:
     """A summary of what the passages say on the question's subject, each sentence followed by the number
     of its citation; the named speaker's turns first when the question names one. Found when one of the
-    best passages bears on the subject (coverage BEARS or more); the passages covering at least SUMMARY_SHARE
-    of the best one's coverage are then cited in rank order, and summarised by their sentences on it."""
+    best passages bears on the subject; the passages that hold a word of it are then cited in rank order,
+    and summarised by their sentences on it."""
     named = named_speakers(question, {speaker for p in passages for speaker in p.hit.chunk.speaker.split(", ")})
     if named:
         # stable: rank order within the passages where a named speaker speaks, then within the others
         passages = sorted(passages, key=lambda p: not (set(p.hit.chunk.speaker.split(", ")) & named))
-    if not passages or max(p.hit.coverage for p in passages[:PASSAGES]) < BEARS:
-        return _not_found(question, passages, language, limit)
-    best = max(p.hit.coverage for p in passages)
-    shown = [p for p in passages if p.hit.coverage >= SUMMARY_SHARE * best][:limit]
+    if not any(bearing(p) for p in passages[:PASSAGES]):
+        return _not_found(question, passages, language, limit, bearing)
+    # once the discussion is found, its other passages that hold a word of it follow in rank order
+    shown = [p for p in passages if p.hit.coverage > 0 or bearing(p)][:limit]
     summary = summarise(question, shown, limit, named)
     if not summary:
-        return _not_found(question, passages, language, limit)
+        return _not_found(question, passages, language, limit, bearing)
     by_passage = {sentence.passage: sentence for sentence in summary}
     words = set(_question_terms(subject(question)).folded)
     citations = []

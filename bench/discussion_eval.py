@@ -164,6 +164,8 @@ def import_meetings(http: Any, sec: dict[str, str], meetings: list[Meeting]) -> 
 def wait_searchable(http: Any, count: int) -> float:
     """Seconds until the index holds the passages of `count` transcripts, every one with its vector."""
     index = http.app.state.search_index
+    if index.embedder is not None:
+        index.embedder.load()  # a search does not wait for a model still loading: the asks must not rank by words
     started = time.perf_counter()
     while True:
         retriever = index.retriever
@@ -283,8 +285,29 @@ def sweep(http: Any, meetings: list[Meeting]) -> None:
                 covered = {n for p in distinct(hits)[:K] for n in range(p.hit.chunk.start, p.hit.chunk.end)}
                 reached.setdefault(meeting.kind, []).append(bool(covered & gold))
         kinds = ("product", "research", "committee")
+        if weight == SWEEP_WEIGHTS[-1]:
+            evidence(retriever, meetings, by_meeting)
         cells = [f"{sum(v) / len(v):10.3f}" if (v := reached.get(kind)) else f"{'':10}" for kind in kinds]
         print(f"{weight:12.1f} " + " ".join(cells))
+
+
+def evidence(retriever: Any, meetings: list[Meeting], by_meeting: dict[str, Any]) -> None:
+    """How much the best passages bear on the meetings' questions and on unrelated ones: coverage and cosine."""
+    from assistant.discussion import subject
+
+    def best(question: str, source: Any) -> tuple[float, float]:
+        query = subject(question) if is_discussion(question) else question
+        hits = retriever.search(query, 3, {source}, dense_weight=0.5)
+        return max((h.coverage for h in hits), default=0.0), max((h.dense for h in hits), default=0.0)
+
+    asked = [best(q, by_meeting[m.name]) for m in meetings for q, _ in m.questions]
+    unrelated = [best(q, by_meeting[m.name]) for m in meetings for q in UNRELATED_EN]
+    for name, values in (("questions", asked), ("unrelated", unrelated)):
+        coverage = sorted(v[0] for v in values)
+        cosine = sorted(v[1] for v in values)
+        at = [0, len(values) // 10, len(values) // 2, len(values) - 1]
+        print(f"{name:10} coverage min/p10/p50/max " + "/".join(f"{coverage[i]:.2f}" for i in at), end="")
+        print("  cosine min/p10/p50/max " + "/".join(f"{cosine[i]:.2f}" for i in at))
 
 
 def report(tallies: dict[str, Tally], discussion_ms: list[float], unrelated: list[int]) -> None:

@@ -102,9 +102,9 @@ class AssistantService:
         records = await self._records(data.scope, data.meeting_id, data.agenda_item_id, data.document_id)
         language = data.language or answer_language(question, preferred_language)
         allowed: set[Source] = set(documents) | set(records)
-        query, depth = ask_query(question), retrieved(data.limit)
-        hits = await asyncio.to_thread(self.index.search, query, depth, allowed, answer_language(question, "vi"))
-        reply = answer(question, hits, language=language, limit=data.limit)
+        query, depth, asked_in = ask_query(question), retrieved(data.limit), answer_language(question, "vi")
+        hits = await asyncio.to_thread(self.index.search, query, depth, allowed, asked_in)
+        reply = answer(question, hits, language=language, limit=data.limit, semantic=asked_in == "en")
         text, phrased_by = reply.text, "extract"
         if reply.found and self.phraser is not None:
             cited = _cited_hits(reply, hits)
