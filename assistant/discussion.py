@@ -61,12 +61,17 @@ def subject(question: str) -> str:
 
 
 def named_speakers(question: str, speakers: Iterable[str]) -> set[str]:
-    """The `speakers` the question names: every word of the label (titles such as "AM" aside) in it."""
+    """The `speakers` the question names: every word of the label (titles such as "AM" aside) in it. A label
+    of one or two letters ("A", "F") must be there as written: "a" in "what did a think" is no name."""
     words = {fold(word) for word in syllables(question)}
+    as_written = set(re.findall(r"[^\W_]+", question))
     named = set()
     for speaker in speakers:
         label = {fold(word) for word in syllables(speaker)} - _SPEAKER_NOISE
-        if label and label <= words:
+        if len(speaker.strip()) <= 2:
+            if speaker.strip() in as_written:
+                named.add(speaker)
+        elif label and label <= words:
             named.add(speaker)
     return named
 

@@ -87,6 +87,8 @@ def test_discussion_questions_are_told_from_factual_ones() -> None:
     assert named_speakers("What did the project manager think of the case?", speakers) == {"Project Manager"}
     assert named_speakers("What was said about marketing the product?", speakers) == {"Marketing"}
     assert named_speakers("What was said about the budget?", speakers) == set()
+    letters = {"A", "F"}
+    assert named_speakers("What did F think about a new format?", letters) == {"F"}
 
 
 def test_summary_takes_one_sentence_per_passage_on_the_subject_in_meeting_order() -> None:
