@@ -62,11 +62,12 @@ UNRELATED_EN = [
 
 
 def kind_of(name: str) -> str:
+    """product design (AMI: ES, IS, TS), committee (covid_, education_), research (ICSI: Bed, Bmr, Bro, …)."""
     if name[:2] in ("ES", "IS", "TS"):
         return "product"
-    if name[:3] in ("Bed", "Bmr", "Bro"):
-        return "research"
-    return "committee"
+    if "_" in name:
+        return "committee"
+    return "research"
 
 
 @dataclass
@@ -87,12 +88,15 @@ class Tally:
     took_ms: list[float] = field(default_factory=list)
 
 
-def load(folder: Path, limit: int | None) -> list[Meeting]:
+def load(folder: Path, limit: int | None, only: set[str] | None = None) -> list[Meeting]:
+    """The first `limit` meetings of each kind (None: all), or the meetings named in `only`."""
     meetings: list[Meeting] = []
     taken: dict[str, int] = {}
     for path in sorted(folder.glob("*.json")):
         kind = kind_of(path.stem)
-        if limit is not None and taken.get(kind, 0) >= limit:
+        if only is not None and path.stem not in only:
+            continue
+        if only is None and limit is not None and taken.get(kind, 0) >= limit:
             continue
         taken[kind] = taken.get(kind, 0) + 1
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -216,13 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="also rank with each dense weight (retrieval alone)")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)  # the app's and httpx's request lines
-    meetings = load(args.data / FOLDER, args.limit)
+    kept = args.workdir / "bench-meetings.json" if args.workdir else None
+    # a kept workdir is asked about the meetings it holds, whatever --limit says
+    meetings = load(
+        args.data / FOLDER, args.limit, set(json.loads(kept.read_text())) if kept and kept.is_file() else None
+    )
     print(f"{len(meetings)} meetings, {sum(len(m.lines) for m in meetings)} turns, ", end="")
     print(f"{sum(len(m.questions) for m in meetings)} specific questions")
     tallies: dict[str, Tally] = {}
     discussion_ms: list[float] = []
     unrelated = [0, 0, 0]  # asked, not found, passages shown
-    with tempfile.TemporaryDirectory() as scratch, running_app(args.workdir or Path(scratch)) as (http, sec, delegate):
+    with tempfile.TemporaryDirectory() as scratch, running_app(args.workdir or Path(scratch)) as (http, sec, delegate):  # noqa: E501
         started = time.perf_counter()
         saved = (args.workdir or Path(scratch)) / "bench-meetings.json"
         ids = json.loads(saved.read_text()) if saved.is_file() else {}
