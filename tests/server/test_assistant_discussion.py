@@ -4,12 +4,14 @@ its span of turns; `limit`; passages shown when the answer is declined; nothing 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assistant.answer import MAY_HELP, NOT_FOUND
-from tests.server.conftest import App, Client
+from tests.server.conftest import App, Client, build_app
+from tests.support.chat import chat_endpoint
 
 LINES = [
     "[00:00:05] Project Manager: Good morning everyone, today we decide the design of the new remote control.",
@@ -159,3 +161,30 @@ def test_a_transcript_the_asker_may_not_read_is_never_cited(app: App, meeting: t
             reply = ask(client, question, **scope)
             assert all(c.get("transcript_id") != transcript_id for c in reply["citations"])
             assert "button" not in reply["answer"].lower() and "battery" not in reply["answer"].lower()
+
+
+def _summary_reply(prompt: str) -> str:
+    return "The team wants a few large buttons [1]." if "buttons" in prompt else "?"
+
+
+def test_a_configured_language_model_phrases_the_same_cited_passages(tmp_path: Path) -> None:
+    with (
+        chat_endpoint(_summary_reply) as (url, chat),
+        build_app(tmp_path, llm_base_url=url, llm_timeout_seconds=5) as app,
+    ):
+        meeting_id, _ = app.new_meeting()
+        files = {"file": ("design.txt", TRANSCRIPT, "text/plain")}
+        app.users["sec"].ok("POST", f"/api/meetings/{meeting_id}/transcripts", files=files)
+        del1 = app.users["del1"]
+        for _ in range(600):
+            phrased = ask(del1, DISCUSSION, meeting_id=meeting_id)
+            if phrased["found"]:
+                break
+            time.sleep(0.05)
+        assert phrased["phrased_by"] == "llm" and phrased["answer"] == "The team wants a few large buttons [1]."
+        # the model read the cited turns themselves
+        assert "Most users only press power, volume and channel buttons" in chat.last_prompt
+        chat.fail = True
+        extract = ask(del1, DISCUSSION, meeting_id=meeting_id)
+        assert extract["phrased_by"] == "extract" and " [1]" in extract["answer"]
+        assert extract["citations"] == phrased["citations"]
