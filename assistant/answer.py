@@ -5,10 +5,13 @@ or say that the materials do not hold the answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from functools import partial
 
+from assistant.discussion import is_discussion, named_speakers, subject, summarise
 from assistant.lexical import QUESTION_WORDS
+from assistant.passages import TRANSCRIPT, Passage, distinct
 from assistant.retriever import SearchHit
 from assistant.text import WORD, fold, sentences, syllables
 
@@ -16,11 +19,26 @@ NOT_FOUND = {
     "vi": "Tài liệu của cuộc họp không có thông tin về câu hỏi này.",
     "en": "The meeting materials contain no information about this question.",
 }
+MAY_HELP = {
+    "vi": "Tài liệu không trả lời trực tiếp câu hỏi này; các đoạn sau có thể giúp ích.",
+    "en": "The materials do not answer this directly; these passages may help.",
+}
+BEARS = 0.4
+"""Evidence for a passage to be shown at all (when the answer is not found, "these passages may help"), and
+for a discussion question to be answered: its coverage of the question. The unrelated questions' best
+passages cover at most 0.36 on vi-dev and less on the QMSum meetings (bench/discussion_eval.py, 0 shown)."""
 MIN_COVERAGE = 0.45
 """Evidence needed to answer: the IDF-weighted share of the question's content words that the best
 passage holds (SearchHit.coverage). Measured by bench/assistant_eval.py: every vi-dev question is at or
 above 0.6x, every unrelated question below 0.4x (exact figures in the eval's table)."""
+DENSE_BEARS = 0.36
+"""Cosine (all-MiniLM-L6-v2) at which a passage bears on an English question. Measured by
+bench/discussion_eval.py on 18 QMSum meetings: the best passage of 90% of the questions is at 0.37 or more
+(median 0.51), of every unrelated question at most 0.35 (while their word coverage reaches 0.48, so words
+alone cannot tell them apart)."""
 PASSAGES = 3
+ALSO_CITED = 0.2
+"""Coverage for a passage to be cited after the quoted ones when the answer is found (up to the ask's limit)."""
 """Passages read for the answer and cited."""
 SNIPPET_CHARS = 300
 # A second sentence joins the answer when it scores at least this share of the best one.
@@ -38,6 +56,10 @@ class Citation:
     """The cited sentence with a little context, at most SNIPPET_CHARS characters, on one line."""
     score: float
     chunk_id: str
+    first_turn: int | None = None
+    """Transcript: the first turn the citation stands for (each turn is cited once across an answer)."""
+    last_turn: int | None = None
+    """Transcript: the last turn it stands for, inclusive."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,42 @@ _NUMBER = re.compile(r"\d")
 NUMBER_BONUS = 0.15
 """Added to a sentence's score when the question asks for a figure and the sentence holds one."""
 
+# "bao nhiêu <unit>", "how many <unit>": the one or two words after it name what is counted
+_ASKED_UNIT = re.compile(r"\b(?:bao nhieu|how many|how much)\s+([^\W\d_]+(?:\s+[^\W\d_]+)?)")
+_DATE_QUESTION = re.compile(r"\b(khi nao|bao gio|ngay nao|thang nao|nam nao|when|what date|which date|which day)\b")
+_DATE = re.compile(
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:ngay|thang|nam)\s+\d|\b(?:19|20)\d{2}\b|"
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b"
+)
+UNIT_BONUS = 0.5
+"""Added to a sentence holding a figure followed by what the question counts ("25 nhiệm vụ" for "gồm bao nhiêu
+nhiệm vụ?"): that sentence states the asked quantity, however many other question words another one holds."""
+DATE_BONUS = 0.3
+"""Added to a sentence holding a date ("11/11/2024", "ngày 4", "tháng 10", "2024") when the question asks when."""
+
+
+def asked_unit(question: str) -> str | None:
+    """What a quantity question counts, folded: the words after "bao nhiêu"/"how many" that are not question
+    words ("phần trăm", "hồ sơ", "tasks"); None for another question."""
+    match = _ASKED_UNIT.search(fold(question))
+    if match is None:
+        return None
+    words = [word for word in match.group(1).split() if word not in QUESTION_WORDS]
+    return " ".join(words) or None
+
+
+def quantity_bonus(terms: _Terms, text: str) -> float:
+    """UNIT_BONUS when `text` holds a figure followed (within two words) by the counted unit; DATE_BONUS when
+    the question asks when and `text` holds a date."""
+    plain = fold(text)
+    bonus = 0.0
+    if terms.unit and re.search(rf"\d[\d.,/%]*(?:\s+\S+){{0,2}}?\s+{re.escape(terms.unit)}\b", plain):
+        bonus += UNIT_BONUS
+    if terms.wants_date and _DATE.search(plain):
+        bonus += DATE_BONUS
+    return bonus
+
+
 # A question asking why: its answer usually goes on in the sentence after the one that matches it.
 _CAUSAL = re.compile(r"\b(vi sao|tai sao|ly do|nguyen nhan|why|reason)\b")
 
@@ -74,16 +132,25 @@ class _Sentence:
         return self.hit.before + self.hit.chunk.text + self.hit.after
 
 
-def answer(question: str, hits: list[SearchHit], *, language: str = "vi") -> Answer:
-    """Answer `question` from `hits` (best first): the best sentence(s) quoted, each passage cited.
+def answer(
+    question: str, hits: list[SearchHit], *, language: str = "vi", limit: int = PASSAGES, semantic: bool = False
+) -> Answer:
+    """Answer `question` from `hits` (best first): the best sentence(s) quoted, up to `limit` passages cited
+    in rank order, each transcript turn in one citation only (assistant.passages.distinct).
 
     Sentences are scored by the question words and word pairs they hold (accent-folded, so unaccented
     questions work) plus their passage's retrieval score. When no passage holds enough of the question
-    (coverage below MIN_COVERAGE) the answer says the materials do not say, in `language` ("vi"/"en").
+    (coverage below MIN_COVERAGE) the answer says the materials do not say, in `language` ("vi"/"en"), and
+    still cites the passages that bear on it (coverage BEARS or more). A question about a discussion whose
+    best passage is a transcript is answered by assistant.discussion's summary instead.
     """
-    top = hits[:PASSAGES]
-    if not top or max(hit.coverage for hit in top) < MIN_COVERAGE:
-        return Answer(text=NOT_FOUND.get(language, NOT_FOUND["vi"]), found=False, citations=[])
+    passages = distinct(hits)
+    bearing = partial(bears, semantic=semantic)
+    if is_discussion(question) and passages and passages[0].hit.chunk.kind == TRANSCRIPT:
+        return _discussion_answer(question, passages, language, limit, bearing)
+    top = [passage.hit for passage in passages[:PASSAGES]]
+    if not top or max(hit.coverage for hit in top) < MIN_COVERAGE or not any(map(bearing, passages[:PASSAGES])):
+        return _not_found(question, passages, language, limit, bearing)
     terms = _question_terms(question)
     words = set(terms.folded)
     best_per_hit = [_best_sentence(hit, terms) for hit in top]
@@ -93,22 +160,90 @@ def answer(question: str, hits: list[SearchHit], *, language: str = "vi") -> Ans
         chosen.append(ranked[1])
     if _CAUSAL.search(fold(question)):
         chosen = [_with_next_sentence(sentence) for sentence in chosen]
-        ranked = [_with_next_sentence(sentence) for sentence in ranked]
+    if terms.unit or terms.wants_date:
+        chosen = [_with_figure(sentence, terms) for sentence in chosen]
     text = " ".join(_distinct(_one_line(sentence.text[sentence.start : sentence.end]) for sentence in chosen))
-    # the passages quoted first, then the others that hold the question as well
-    quoted = {sentence.hit.chunk.id for sentence in chosen}
-    order = chosen + [s for s in ranked if s.hit.chunk.id not in quoted and s.hit.coverage >= MIN_COVERAGE]
-    citations = [
-        Citation(
-            doc_id=sentence.hit.chunk.doc_id,
-            page=sentence.hit.chunk.page,
-            snippet=snippet(sentence.text, sentence.start, sentence.end, words),
-            score=round(sentence.hit.score, 4),
-            chunk_id=sentence.hit.chunk.id,
-        )
-        for sentence in order
-    ]
+    quoted = {sentence.hit.chunk.id: sentence for sentence in chosen}
+    citations = []
+    room = limit - len(quoted)
+    for passage in passages:
+        sentence = quoted.get(passage.hit.chunk.id)
+        if sentence is None:
+            if room <= 0 or passage.hit.coverage < ALSO_CITED:
+                continue
+            room -= 1
+            sentence = _best_sentence(passage.hit, terms)
+        citations.append(_cite(passage, snippet(sentence.text, sentence.start, sentence.end, words)))
     return Answer(text=text, found=True, citations=citations)
+
+
+def _cite(passage: Passage, quoted: str) -> Citation:
+    hit = passage.hit
+    return Citation(
+        doc_id=hit.chunk.doc_id,
+        page=hit.chunk.page,
+        snippet=quoted,
+        score=round(hit.score, 4),
+        chunk_id=hit.chunk.id,
+        first_turn=passage.first,
+        last_turn=passage.last,
+    )
+
+
+def bears(passage: Passage, *, semantic: bool = False) -> bool:
+    """Whether `passage` bears on the question enough to be shown: it covers BEARS of the question's words;
+    for an English question (`semantic`: the model reads it well) with the passage's vector at hand, its
+    cosine is DENSE_BEARS or more instead, and it holds at least one of the question's words."""
+    hit = passage.hit
+    if semantic and hit.dense != 0.0:
+        return hit.dense >= DENSE_BEARS and hit.coverage > 0
+    return hit.coverage >= BEARS
+
+
+def _not_found(
+    question: str, passages: list[Passage], language: str, limit: int, bearing: Callable[[Passage], bool]
+) -> Answer:
+    """The materials do not say; the passages that bear on the question, if any, in rank order."""
+    shown = [passage for passage in passages if bearing(passage)][:limit]
+    messages = MAY_HELP if shown else NOT_FOUND
+    citations = [_cite(passage, quote(question, passage.hit)) for passage in shown]
+    return Answer(text=messages.get(language, messages["vi"]), found=False, citations=citations)
+
+
+def _discussion_answer(
+    question: str, passages: list[Passage], language: str, limit: int, bearing: Callable[[Passage], bool]
+) -> Answer:
+    """A summary of what the passages say on the question's subject, each sentence followed by the number
+    of its citation; the named speaker's turns first when the question names one. Found when one of the
+    best passages bears on the subject; the passages that hold a word of it are then cited in rank order,
+    and summarised by their sentences on it."""
+    named = named_speakers(question, {speaker for p in passages for speaker in p.hit.chunk.speaker.split(", ")})
+    if named:
+        # stable: rank order within the passages where a named speaker speaks, then within the others
+        passages = sorted(passages, key=lambda p: not (set(p.hit.chunk.speaker.split(", ")) & named))
+    if not any(bearing(p) for p in passages[:PASSAGES]):
+        return _not_found(question, passages, language, limit, bearing)
+    # once the discussion is found, its other passages that hold a word of it follow in rank order
+    shown = [p for p in passages if p.hit.coverage > 0 or bearing(p)][:limit]
+    summary = summarise(question, shown, limit, named)
+    if not summary:
+        return _not_found(question, passages, language, limit, bearing)
+    by_passage = {sentence.passage: sentence for sentence in summary}
+    words = set(_question_terms(subject(question)).folded)
+    citations = []
+    for index, passage in enumerate(shown):
+        text, sentence = passage.hit.chunk.text, by_passage.get(index)
+        quoted = snippet(text, *_span_of(text, sentence.text), words) if sentence else quote(question, passage.hit)
+        citations.append(_cite(passage, quoted))
+    lines = [f"{s.speaker}: " * bool(s.speaker) + f"{s.text} [{s.passage + 1}]" for s in summary]
+    return Answer(text=" ".join(lines), found=True, citations=citations)
+
+
+def _span_of(text: str, sentence: str) -> tuple[int, int]:
+    """Where `sentence` (whitespace collapsed) sits in `text`; the whole text when it cannot be found."""
+    pattern = r"\s+".join(re.escape(word) for word in sentence.split())
+    match = re.search(pattern, text) if pattern else None
+    return (match.start(), match.end()) if match else (0, len(text))
 
 
 def _distinct(quotes: Iterable[str]) -> list[str]:
@@ -154,6 +289,9 @@ class _Terms:
     folded: frozenset[str]
     """Folded content words: what snippets and highlights look for."""
     wants_number: bool
+    unit: str | None = None
+    """Folded: what a quantity question counts ("nhiem vu" of "gồm bao nhiêu nhiệm vụ?", "tasks" of "how many")."""
+    wants_date: bool = False
 
     @property
     def total(self) -> int:
@@ -168,6 +306,8 @@ def _question_terms(question: str) -> _Terms:
         pairs=frozenset(zip(every, every[1:], strict=False)),
         folded=frozenset(fold(word) for word in typed),
         wants_number=_QUANTITY.search(fold(question)) is not None,
+        unit=asked_unit(question),
+        wants_date=_DATE_QUESTION.search(fold(question)) is not None,
     )
 
 
@@ -188,12 +328,31 @@ def _best_sentence(hit: SearchHit, terms: _Terms) -> _Sentence:
     for start, end in sentences(hit.chunk.text) or [(0, len(hit.chunk.text))]:
         text = hit.chunk.text[start:end]
         score = _matched(terms, text) / terms.total + 0.5 * hit.score
+        score += quantity_bonus(terms, text)
         if terms.wants_number and _NUMBER.search(text):
             score += NUMBER_BONUS
         if best is None or score > best.score:
             best = _Sentence(hit=hit, start=shift + start, end=shift + end, score=score)
     assert best is not None
     return best
+
+
+FIGURE_REACH = 2
+"""Sentences after (or one before) a quoted sentence searched for the asked figure or date."""
+
+
+def _with_figure(sentence: _Sentence, terms: _Terms) -> _Sentence:
+    """`sentence` stretched to the nearest sentence of its passage that states the asked quantity or date
+    (quantity_bonus), when it does not itself: "Đề án gồm nhiều nhiệm vụ… Tổng cộng có 25 nhiệm vụ." """
+    if quantity_bonus(terms, sentence.text[sentence.start : sentence.end]) > 0:
+        return sentence
+    spans = sentences(sentence.text)
+    after = [span for span in spans if span[0] >= sentence.end][:FIGURE_REACH]
+    before = [span for span in spans if span[1] <= sentence.start][-1:]
+    for start, end in after + before:
+        if quantity_bonus(terms, sentence.text[start:end]) > 0:
+            return replace(sentence, start=min(start, sentence.start), end=max(end, sentence.end))
+    return sentence
 
 
 def _with_next_sentence(sentence: _Sentence) -> _Sentence:

@@ -25,6 +25,20 @@ DEFAULT_DENSE_WEIGHT = 0.1
 """Share of the dense score in the fused score, measured with all-MiniLM-L6-v2 by bench/assistant_eval.py: on
 ALQAC 0.1 lifts MRR over lexical only (0.927 against 0.917, unaccented 0.922 against 0.917), 0.3 already lowers
 it (0.908), 0.5 costs R@5; vi-dev is the same at every weight up to 0.5. A multilingual model may earn more."""
+ENGLISH_DENSE_WEIGHT = 0.5
+"""Share of the dense score for an English question. all-MiniLM-L6-v2 was trained on English: on 18 QMSum
+meetings (bench/discussion_eval.py --sweep, 109 questions) the distinct top 5 passages reach an answering
+turn for 0.807 of the questions at 0.5 (as at 0.7 and 0.9) against 0.780 at 0.0 to 0.3."""
+
+
+def dense_weight_for(language: str, default: float) -> float:
+    """The dense share for a question in `language` ("vi"/"en"): `default` (the index's, measured on
+    Vietnamese) unless dense search is off (0), ENGLISH_DENSE_WEIGHT for English."""
+    if default == 0.0:
+        return 0.0
+    return ENGLISH_DENSE_WEIGHT if language == "en" else default
+
+
 CONTEXT_CHARS = 300
 CANDIDATES = 100
 """How many of each ranking's best enter the fusion (both scores are then computed exactly for all)."""
@@ -230,14 +244,17 @@ class Retriever:
             if self._dense is not None:
                 self._dense.export()
 
-    def search(self, query: str, k: int = 5, allowed: Allowed = None) -> list[SearchHit]:
+    def search(
+        self, query: str, k: int = 5, allowed: Allowed = None, *, dense_weight: float | None = None
+    ) -> list[SearchHit]:
         """The `k` best chunks for `query` among those `allowed` (document ids and `(kind, id)` sources, or a
-        predicate; None: all).
+        predicate; None: all), fused with `dense_weight` (None: the index's; see dense_weight_for).
 
         What is not allowed is removed before ranking, so it never takes a place. A query with no word
         the index knows gives dense-only results (or none without vectors).
         """
-        query_vector = self._encode_query(query)
+        weight = self.dense_weight if dense_weight is None else dense_weight
+        query_vector = self._encode_query(query) if weight > 0.0 else None
         with self._lock:
             mask = self._allowed_mask(allowed)
             if k <= 0 or not mask.any():
@@ -247,7 +264,7 @@ class Retriever:
             candidates, dense_top = self._candidates(lexical, mask, query_vector)
             if len(candidates) == 0:
                 return []
-            fused, cosines = self._fuse(candidates, lexical, dense_top, query_vector)
+            fused, cosines = self._fuse(candidates, lexical, dense_top, query_vector, weight)
             order = np.argsort(-fused, kind="stable")[:k]
             return [
                 self._hit(query, int(candidates[i]), float(fused[i]), float(lexical[candidates[i]]), float(cosines[i]))
@@ -348,8 +365,9 @@ class Retriever:
         lexical: npt.NDArray[np.float32],
         dense_top: npt.NDArray[np.float32],
         query_vector: npt.NDArray[np.float32] | None,
+        weight: float,
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-        """Fused scores of `rows` and their cosines.
+        """Fused scores of `rows` and their cosines, the dense part weighing `weight`.
 
         Lexical scores are divided by the best one. Cosines are scaled between the worst and the best
         of the dense candidates: MiniLM's cosines bunch together (0.3-0.7), so dividing them by their
@@ -364,7 +382,6 @@ class Retriever:
         spread = top - floor
         dense_part = np.clip((cosines - floor) / spread, 0.0, 1.0) if spread > 1e-6 else (cosines >= top).astype(float)
         dense_part[~self._dense.has_vector[rows]] = 0.0
-        weight = self.dense_weight
         return ((1 - weight) * lexical_part + weight * dense_part).astype(np.float32), cosines
 
     def _hit(self, query: str, row: int, score: float, lexical: float, dense: float) -> SearchHit:

@@ -17,10 +17,13 @@ Formats:
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.chunk import Chunk
+from assistant.embed import token_counter
 
 FORMATS = ("text", "vtt", "srt")
 MAX_SPEAKER_CHARS = 160
@@ -215,42 +218,118 @@ def _plain(text: str) -> list[Turn]:
 
 
 DEFAULT_WINDOW = 8
-"""Turns per passage. On the QMSum committee meetings (bench/transcripts_eval.py) 8 turns every 4 cover a gold
-turn in the top 5 for 0.958 of the questions and 0.83 of the gold turns; 4 every 2 give 0.930 and 0.68."""
+"""Turns per passage at most. On the QMSum committee meetings (bench/transcripts_eval.py) 8 turns every 4 cover a
+gold turn in the top 5 for 0.958 of the questions and 0.83 of the gold turns; 4 every 2 give 0.930 and 0.68."""
 DEFAULT_STRIDE = 4
 """Turns between the starts of consecutive passages (window - stride turns are shared)."""
+MAX_WINDOW_TOKENS = 254
+"""Word pieces a passage holds at most: all-MiniLM-L6-v2 reads 256 with its [CLS] and [SEP], and cuts the rest
+without a word, so a window stops at the turn that would pass this, and a longer turn is cut into parts."""
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One ``Speaker: text`` line of a passage: a whole turn, or a part of a turn too long for one passage."""
+
+    turn: int
+    part: int
+    text: str
+    tokens: int
 
 
 def chunk_turns(
-    transcript_id: int, turns: list[Turn], window: int = DEFAULT_WINDOW, stride: int = DEFAULT_STRIDE
+    transcript_id: int,
+    turns: list[Turn],
+    window: int = DEFAULT_WINDOW,
+    stride: int = DEFAULT_STRIDE,
+    count_tokens: Callable[[str], int] | None = None,
+    max_tokens: int = MAX_WINDOW_TOKENS,
 ) -> list[Chunk]:
-    """Passages of `window` consecutive turns, a new one every `stride` turns, each line ``Speaker: text``
-    (the speaker's name is searchable: "what did the minister say"). A chunk's ``start``/``end`` are the
-    positions of its first turn and one past its last; ``page`` is ``start + 1``."""
+    """Passages of up to `window` consecutive turns and `max_tokens` word pieces (by `count_tokens`; None: the
+    bundled model's tokenizer), a new one every `stride` turns (fewer when the passages are short of turns),
+    each line ``Speaker: text`` (the speaker's name is searchable: "what did the minister say"). A turn longer
+    than `max_tokens` is cut between words into parts, each a passage of its own. A chunk's ``start``/``end``
+    are the positions of its first turn and one past its last; ``page`` is ``start + 1``."""
     if window < 1 or not 1 <= stride <= window:
         raise ValueError("window must be positive and stride within 1..window")
+    count = count_tokens or default_token_counter()
+    lines = [line for position, turn in enumerate(turns) for line in _lines(position, turn, count, max_tokens)]
     chunks: list[Chunk] = []
     first = 0
-    while first < len(turns):
-        last = min(first + window, len(turns))
-        part = turns[first:last]
-        speakers = list(dict.fromkeys(t.speaker for t in part))
-        chunks.append(
-            Chunk(
-                id=f"transcript:{transcript_id}:{first}",
-                doc_id=transcript_id,
-                version=1,
-                page=first + 1,
-                start=first,
-                end=last,
-                text="\n".join(f"{t.speaker}: {t.text}" for t in part),
-                kind="transcript",
-                speaker=", ".join(speakers),
-                start_ms=part[0].start_ms,
-                end_ms=part[-1].end_ms,
-            )
-        )
-        if last == len(turns):
+    while first < len(lines):
+        last, tokens = first + 1, lines[first].tokens
+        while last < len(lines) and last - first < window and _joins(lines, last, tokens, max_tokens):
+            tokens += lines[last].tokens
+            last += 1
+        part = lines[first:last]
+        chunks.append(_window_chunk(transcript_id, turns, part))
+        if last == len(lines):
             break
-        first += stride
+        # a window cut short by its tokens moves on by half of itself, so consecutive ones still overlap
+        taken = last - first
+        first += stride if taken == window else min(stride, max(1, (taken + 1) // 2))
     return chunks
+
+
+def _joins(lines: list[_Line], at: int, tokens: int, max_tokens: int) -> bool:
+    """Whether line `at` fits the window before it: within the tokens, and not a second part of a turn (so
+    a window's n-th line is always its n-th turn)."""
+    return tokens + lines[at].tokens <= max_tokens and lines[at].turn != lines[at - 1].turn
+
+
+def _lines(position: int, turn: Turn, count: Callable[[str], int], max_tokens: int) -> list[_Line]:
+    text = f"{turn.speaker}: {turn.text}"
+    tokens = count(text)
+    if tokens <= max_tokens:
+        return [_Line(position, 0, text, tokens)]
+    parts: list[_Line] = []
+    words = turn.text.split()
+    label = f"{turn.speaker}:"
+    current: list[str] = []
+    for word in words:
+        candidate = " ".join([label, *current, word])
+        if current and count(candidate) > max_tokens:
+            line = " ".join([label, *current])
+            parts.append(_Line(position, len(parts), line, count(line)))
+            current = []
+        current.append(word)
+    if current:
+        line = " ".join([label, *current])
+        parts.append(_Line(position, len(parts), line, count(line)))
+    return parts
+
+
+def _window_chunk(transcript_id: int, turns: list[Turn], part: list[_Line]) -> Chunk:
+    start, end = part[0].turn, part[-1].turn + 1
+    suffix = f".{part[0].part}" if part[0].part else ""
+    speakers = list(dict.fromkeys(turns[line.turn].speaker for line in part))
+    return Chunk(
+        id=f"transcript:{transcript_id}:{start}{suffix}",
+        doc_id=transcript_id,
+        version=1,
+        page=start + 1,
+        start=start,
+        end=end,
+        text="\n".join(line.text for line in part),
+        kind="transcript",
+        speaker=", ".join(speakers),
+        start_ms=turns[start].start_ms,
+        end_ms=turns[end - 1].end_ms,
+    )
+
+
+_WORD_PIECE = re.compile(r"\w+|[^\w\s]")
+
+
+@functools.cache
+def default_token_counter() -> Callable[[str], int]:
+    """Word pieces as the bundled model counts them; without the model, an estimate that counts a piece per
+    word or mark and one more per three of its letters (generous: a passage so cut fits the model)."""
+    try:
+        return token_counter(None)
+    except (FileNotFoundError, ImportError, OSError):
+        return _estimate_tokens
+
+
+def _estimate_tokens(text: str) -> int:
+    return sum(1 + len(piece) // 3 for piece in _WORD_PIECE.findall(text))

@@ -17,8 +17,8 @@ Method
    Ceiling and product run alternately, twice each, best of each, with the same torch threads, after
    one unmeasured warm-up encode of each model.
 
-2. Ask latency. An ask is what the server does for a question: ``Retriever.search(question, k=8,
-   allowed=<doc ids the asker may read>)`` then ``assistant.answer.answer(question, hits)``, with the
+2. Ask latency. An ask is what the server does for a question: ``Retriever.search(question, k=20,
+   allowed=<doc ids the asker may read>)`` then ``assistant.answer.answer(question, hits, limit=5)``, with the
    real bundled model encoding the question. Corpus: the ALQAC chunks of part 1 (real text, real
    vectors: nothing is encoded again) sampled with repeats into documents of about 20 chunks, one
    article a page; each copy of a page gets its digits permuted (same length, so the chunk offsets
@@ -73,7 +73,8 @@ from documents.extract import extract_pages  # noqa: E402
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-ASK_K = 8  # server.assistant.service.RETRIEVED: passages retrieved per question
+ASK_LIMIT = 5  # AskRequest.limit's default: citations an ask returns
+ASK_K = 20  # server.assistant.service.retrieved(ASK_LIMIT): passages retrieved per question
 CHUNKS_PER_DOC = 20
 VISIBLE_SHARE = 0.3
 ARTICLES_PER_DOC = 5  # indexing material: ALQAC articles per document
@@ -370,7 +371,7 @@ def measure(
 ) -> Timings:
     for question in warmup:
         embedder.encode([question])
-        answer(question, retriever.search(question, k=ASK_K, allowed=allowed))
+        answer(question, retriever.search(question, k=ASK_K, allowed=allowed), limit=ASK_LIMIT)
     timings = Timings()
     for question in questions:
         started = time.perf_counter()
@@ -380,7 +381,7 @@ def measure(
         started = time.perf_counter()
         hits = retriever.search(question, k=ASK_K, allowed=allowed)
         searched = time.perf_counter()
-        reply = answer(question, hits)
+        reply = answer(question, hits, limit=ASK_LIMIT)
         done = time.perf_counter()
         timings.ask.append(done - started)
         timings.rest.append(done - started - embedder.seconds)

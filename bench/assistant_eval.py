@@ -1,6 +1,6 @@
 """Assistant quality through the real pipeline: PDFs -> pages -> chunks -> hybrid index -> cited answers.
 
-    python bench/assistant_eval.py [--data ../shared/data] [--cache DIR] [--model PATH] [--no-scale]
+    python bench/assistant_eval.py [--data ../shared/data] [--cache DIR] [--model PATH] [--no-scale] [--meetings N]
 
 1. vi-dev: the two Vietnamese PDFs and questions.json: recall@1/@5 of the right document and page,
    MRR, and the share of answers whose text or cited snippets hold the expected text; lexical only
@@ -11,6 +11,8 @@
 3. Not in the materials: unrelated questions must come back found=False; the coverage margin between
    them and the vi-dev questions is what MIN_COVERAGE sits in.
 4. Lexical index rebuild time at 100k chunks (--no-scale skips it).
+5. With --meetings N: the ask end to end through the API on the first N QMSum meetings of each kind
+   (bench/discussion_eval.py: reach of the citations, "not in the materials", BM25 in the same run).
 
 Chunk vectors are cached under --cache (default: the system temp dir), keyed by model and corpus, so
 re-runs skip the slow encoding; the first run prints the encode throughput.
@@ -68,6 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "icabinet-assistant-eval")
     parser.add_argument("--model", default=None, help="sentence-transformers model path (default: bundled MiniLM)")
     parser.add_argument("--no-scale", action="store_true", help="skip the 100k-chunk lexical rebuild timing")
+    parser.add_argument(
+        "--meetings",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also part 5: the ask end to end on the first N QMSum meetings of each kind (bench/discussion_eval.py)",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -80,8 +89,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     not_in_materials(args.data / "vi-dev", embedder, coverages)
     if not args.no_scale:
         lexical_scale(args.data / "alqac-vi-legal-train")
+    if args.meetings is not None:
+        meetings_end_to_end(args.data, args.meetings)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def meetings_end_to_end(data: Path, limit: int) -> None:
+    """Part 5: English meeting transcripts imported and asked through the API, per kind, next to BM25."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("discussion_eval", REPO / "bench" / "discussion_eval.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["discussion_eval"] = module
+    spec.loader.exec_module(module)
+    print("\n== 5. Meetings end to end through the API (bench/discussion_eval.py)")
+    module.main(["--data", str(data), "--limit", str(limit)])
 
 
 # ---------------------------------------------------------------- shared

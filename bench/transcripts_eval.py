@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from assistant.chunk import Chunk, Page  # noqa: E402
+from assistant.passages import distinct  # noqa: E402
 from assistant.retriever import Retriever  # noqa: E402
 from assistant.summary import summarise  # noqa: E402
 from assistant.transcript import DEFAULT_STRIDE, DEFAULT_WINDOW, Turn, chunk_turns, parse  # noqa: E402
@@ -78,8 +79,9 @@ def product_scores(meetings: list[Meeting], window: int, stride: int) -> tuple[f
     count = 0
     for number, meeting in enumerate(meetings):
         for query, gold in meeting.questions:
-            found = retriever.search(query, k=K, allowed={("transcript", number)})
-            covered = {n for hit in found for n in range(hit.chunk.start, hit.chunk.end)}
+            # as the ask cites them: overlapping windows of the same turns count once (assistant.passages)
+            found = distinct(retriever.search(query, k=4 * K, allowed={("transcript", number)}))[:K]
+            covered = {n for passage in found for n in range(passage.hit.chunk.start, passage.hit.chunk.end)}
             hits += bool(covered & gold)
             recall += len(covered & gold) / len(gold)
             count += 1

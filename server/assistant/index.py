@@ -47,7 +47,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.chunk import Page, chunk_pages
 from assistant.embed import LazyEmbedder, token_counter
-from assistant.retriever import Retriever, SearchHit, Source
+from assistant.retriever import Retriever, SearchHit, Source, dense_weight_for
 from assistant.store import IndexChanged, IndexMismatch, saved_id
 from server.assistant.records import KINDS, every_record, record_chunks
 from server.cluster import Cluster
@@ -299,10 +299,12 @@ class SearchIndex:
 
     # ------------------------------------------------------------------ reading
 
-    def search(self, query: str, k: int, allowed: set[Source]) -> list[SearchHit]:
+    def search(self, query: str, k: int, allowed: set[Source], language: str | None = None) -> list[SearchHit]:
         """The ``k`` best passages for ``query`` among the documents (ids) and records (``(kind, key)``)
-        ``allowed`` (blocking: run in a thread)."""
-        return self.retriever.search(query, k=k, allowed=allowed)
+        ``allowed``, with the dense weight for the question's ``language`` when given (blocking: run in a
+        thread)."""
+        weight = dense_weight_for(language, self.dense_weight) if language else None
+        return self.retriever.search(query, k=k, allowed=allowed, dense_weight=weight)
 
     def remember_summary(self, key: tuple[int, int], sentences: list[Any]) -> None:
         self.summaries[key] = sentences

@@ -415,32 +415,48 @@ async def readable_records(
     return sources
 
 
-async def describe(session: AsyncSession, chunk: Chunk, snippet: str) -> dict[str, Any]:
-    """Citation fields of a record passage: its title, and for a transcript the cited turn's speaker and
-    times (the turn whose line holds the quoted words), for a task its current status."""
+async def describe(
+    session: AsyncSession, chunk: Chunk, snippet: str, span: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """Citation fields of a record passage: its title, and for a transcript the span of turns cited (`span`:
+    first and last position, inclusive; None: the turn whose line holds the quoted words), their speakers,
+    when the first starts and the last ends; for a task its current status."""
     from assistant.transcript import format_time
 
     kind, key = chunk.kind, chunk.doc_id
     fields: dict[str, Any] = {"kind": kind, "source_id": key, "document_id": None}
     if kind == "transcript":
         transcript = await session.get(Transcript, key)
-        lines = chunk.text.split("\n")
-        core = snippet.strip(" …").split("…")[0].strip()[:60]
-        offset = next((i for i, line in enumerate(lines) if core and core in line), 0)
-        position = chunk.start + min(offset, max(0, chunk.end - chunk.start - 1))
-        turn = (
+        if span is None:
+            lines = chunk.text.split("\n")
+            core = snippet.strip(" …").split("…")[0].strip()[:60]
+            offset = next((i for i, line in enumerate(lines) if core and core in line), 0)
+            position = chunk.start + min(offset, max(0, chunk.end - chunk.start - 1))
+            span = (position, position)
+        first, last = span
+        turns = (
             await session.exec(
-                select(TranscriptTurn).where(TranscriptTurn.transcript_id == key, TranscriptTurn.position == position)
+                select(TranscriptTurn)
+                .where(
+                    TranscriptTurn.transcript_id == key,
+                    col(TranscriptTurn.position) >= first,
+                    col(TranscriptTurn.position) <= last,
+                )
+                .order_by(col(TranscriptTurn.position))
             )
-        ).first()
+        ).all()
+        speakers = list(dict.fromkeys(turn.speaker for turn in turns)) or [chunk.speaker]
+        opening, closing = (turns[0], turns[-1]) if turns else (None, None)
         fields.update(
             title=transcript.filename if transcript else "",
             transcript_id=key,
-            turn=position,
-            page=position + 1,
-            speaker=turn.speaker if turn else chunk.speaker,
-            start=format_time(turn.start_ms) if turn and turn.start_ms is not None else None,
-            end=format_time(turn.end_ms) if turn and turn.end_ms is not None else None,
+            turn=first,
+            turn_last=last,
+            page=first + 1,
+            speaker=speakers[0],
+            speakers=speakers,
+            start=format_time(opening.start_ms) if opening and opening.start_ms is not None else None,
+            end=format_time(closing.end_ms) if closing and closing.end_ms is not None else None,
         )
     elif kind == "conclusion":
         item = await session.get(AgendaItem, key)

@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+ASK_LIMIT_MAX = 20
+"""Citations an ask may ask for at most."""
+
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=1000)
@@ -20,6 +23,12 @@ class AskRequest(BaseModel):
     document_id: int | None = Field(default=None, description="Narrow to one document")
     language: Literal["vi", "en"] | None = Field(
         default=None, description="Language of the answer; default: the question's, else the request's"
+    )
+    limit: int = Field(
+        default=5,
+        description="Citations at most, 1 to 20, in rank order (also the passages shown when the answer is not "
+        "found); outside 1..20: 400",
+        json_schema_extra={"minimum": 1, "maximum": ASK_LIMIT_MAX},
     )
 
 
@@ -37,10 +46,16 @@ class CitationPublic(BaseModel):
         "id (minutes); the document id for a document",
     )
     transcript_id: int | None = None
-    turn: int | None = Field(default=None, description="Transcript: 0-based position of the cited turn")
+    turn: int | None = Field(default=None, description="Transcript: 0-based position of the first cited turn")
+    turn_last: int | None = Field(
+        default=None, description="Transcript: 0-based position of the last cited turn (inclusive)"
+    )
     speaker: str | None = None
-    start: str | None = Field(default=None, description="Transcript: when the cited turn starts, hh:mm:ss")
-    end: str | None = Field(default=None, description="Transcript: when the cited turn ends, hh:mm:ss")
+    speakers: list[str] = Field(
+        default_factory=list, description="Transcript: who speaks in the cited turns, in order of first appearance"
+    )
+    start: str | None = Field(default=None, description="Transcript: when the first cited turn starts, hh:mm:ss")
+    end: str | None = Field(default=None, description="Transcript: when the last cited turn ends, hh:mm:ss")
     status: str | None = Field(default=None, description="Task: its current status")
 
 

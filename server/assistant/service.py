@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.answer import Answer, answer, highlight_spans, quote, snippet
+from assistant.discussion import is_discussion, subject
 from assistant.retriever import SearchHit, Source
 from assistant.summary import summarise
 from server.agenda.models import AgendaItem
@@ -28,6 +29,7 @@ from server.assistant.records import (
     task_status_line,
 )
 from server.assistant.schemas import (
+    ASK_LIMIT_MAX,
     AskRequest,
     AskResponse,
     CitationPublic,
@@ -47,7 +49,23 @@ from server.errors import Conflict, Invalid, NotFound
 from server.meetings.access import load_access
 
 RETRIEVED = 8
-"""Passages retrieved per question; the answerer quotes and cites the best few of them."""
+"""Passages retrieved per question at least; the answerer quotes and cites the best few of them."""
+RETRIEVED_PER_CITATION = 4
+"""Passages retrieved per citation asked for: overlapping transcript windows of the same turns count once
+(assistant.passages.distinct), so a limit of 5 needs more than 5 hits."""
+
+
+def retrieved(limit: int) -> int:
+    """How many passages to retrieve for an ask returning at most `limit` citations."""
+    return max(RETRIEVED, RETRIEVED_PER_CITATION * limit)
+
+
+def ask_query(question: str) -> str:
+    """What the index is searched with: a discussion question's subject ("the remote's buttons" of "what was
+    discussed about the remote's buttons?"), whose frame words no material holds; else the question."""
+    return subject(question) if is_discussion(question) else question
+
+
 SUMMARY_SENTENCES = 6
 # Letters only Vietnamese uses (with its tone marks): a question holding one is Vietnamese.
 _VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE)
@@ -84,13 +102,19 @@ class AssistantService:
         question = " ".join(data.question.split())
         if not question:
             raise Invalid("The question is empty", "Câu hỏi trống")
+        if not 1 <= data.limit <= ASK_LIMIT_MAX:
+            raise Invalid(
+                f"limit must be between 1 and {ASK_LIMIT_MAX} (got {data.limit})",
+                f"limit phải từ 1 đến {ASK_LIMIT_MAX} (nhận được {data.limit})",
+            )
         documents = await self._scope(data.scope, data.meeting_id, data.agenda_item_id, data.document_id)
         records = await self._records(data.scope, data.meeting_id, data.agenda_item_id, data.document_id)
         language = data.language or answer_language(question, preferred_language)
         allowed: set[Source] = set(documents) | set(records)
-        hits = await asyncio.to_thread(self.index.search, question, RETRIEVED, allowed)
+        query, depth, asked_in = ask_query(question), retrieved(data.limit), answer_language(question, "vi")
+        hits = await asyncio.to_thread(self.index.search, query, depth, allowed, asked_in)
         hits = await shown_hits(self.session, hits, self.index.timezone, language)  # quote records' own words
-        reply = answer(question, hits, language=language)
+        reply = answer(question, hits, language=language, limit=data.limit, semantic=asked_in == "en")
         text, phrased_by = reply.text, "extract"
         if reply.found and self.phraser is not None:
             cited = _cited_hits(reply, hits)
@@ -106,7 +130,9 @@ class AssistantService:
                 fields = {"document_id": citation.doc_id, "meeting_id": document.meeting_id, "title": document.title}
                 fields["source_id"] = citation.doc_id
             else:
-                fields = await describe(self.session, chunk, citation.snippet)
+                first, last = citation.first_turn, citation.last_turn
+                span = (first, last) if first is not None and last is not None else None
+                fields = await describe(self.session, chunk, citation.snippet, span)
                 fields["meeting_id"] = records[(chunk.kind, chunk.doc_id)]
             fields.setdefault("page", citation.page)
             citations.append(CitationPublic(snippet=citation.snippet, score=citation.score, **fields))

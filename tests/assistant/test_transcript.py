@@ -79,8 +79,10 @@ def test_bench_slice_on_the_real_meetings() -> None:
     meetings = bench.load(folder, limit=3)
     assert [len(m.turns) for m in meetings] and all(m.questions for m in meetings)
     hit, recall, _ = bench.product_scores(meetings, 8, 4)
-    # a slice, so looser than the full run's figures (docs/benchmarks.md); chance is far lower
-    assert hit >= 0.8 and recall >= 0.6
+    # a slice, so looser than the full run's figures (docs/benchmarks.md); chance is far lower. Windows hold at
+    # most the model's 256 word pieces, so a passage of these long committee speeches is one or two turns and
+    # five passages hold fewer of a question's gold turns than five 8-turn windows did (0.6 then, 0.40 now)
+    assert hit >= 0.8 and recall >= 0.35
 
 
 def test_a_colon_inside_a_sentence_does_not_start_a_turn() -> None:

@@ -94,7 +94,9 @@ def test_transcripts_are_cited_by_speaker_and_time_and_never_to_guests(app: App)
     reply = until(del1, question, lambda r: "transcript" in kinds(r), meeting_id=meeting_id)
     cited = next(c for c in reply["citations"] if c["kind"] == "transcript")
     assert (cited["transcript_id"], cited["title"], cited["turn"]) == (transcript_id, "phien-hop.vtt", 0)
-    assert (cited["speaker"], cited["start"], cited["end"]) == ("Giám đốc Sở Tài chính", "00:10:00", "00:10:20")
+    # the citation stands for the passage's turns: from the first one's start to the last one's end
+    assert (cited["turn_last"], cited["speakers"]) == (1, ["Giám đốc Sở Tài chính", "Chủ tọa"])
+    assert (cited["speaker"], cited["start"], cited["end"]) == ("Giám đốc Sở Tài chính", "00:10:00", "00:10:30")
     assert "transcript" not in kinds(ask(guest, question, meeting_id=meeting_id))
 
     sec.ok("DELETE", f"/api/meetings/{meeting_id}/transcripts/{transcript_id}")

@@ -1,0 +1,111 @@
+"""Transcript windows within the model's tokens, each turn cited once, and the discussion summariser."""
+
+from __future__ import annotations
+
+from assistant.chunk import Chunk
+from assistant.discussion import is_discussion, named_speakers, subject, summarise
+from assistant.passages import distinct
+from assistant.retriever import SearchHit
+from assistant.transcript import MAX_WINDOW_TOKENS, Turn, chunk_turns, default_token_counter
+
+SPEECH = (
+    "The committee has heard evidence from schools, colleges and parents about the funding formula, and the "
+    "consistent message is that the formula does not reflect the cost of teaching pupils with additional needs. "
+)
+
+
+def long_turns() -> list[Turn]:
+    """Turns of every length: one word, a sentence, a speech far beyond the model's window."""
+    turns = []
+    for n in range(30):
+        text = "Yes." if n % 5 == 0 else SPEECH * (1 + n % 7)
+        turns.append(Turn(f"Speaker {n % 3}", text, n * 1000, n * 1000 + 900))
+    return turns
+
+
+def test_windows_stay_within_the_model_tokens_and_cover_every_turn_in_order() -> None:
+    count = default_token_counter()
+    turns = long_turns()
+    chunks = chunk_turns(7, turns)
+    assert all(count(chunk.text) <= MAX_WINDOW_TOKENS for chunk in chunks)
+    assert len({chunk.id for chunk in chunks}) == len(chunks)
+    covered = [n for chunk in chunks for n in range(chunk.start, chunk.end)]
+    assert set(covered) == set(range(len(turns)))
+    for chunk in chunks:
+        lines = chunk.text.split("\n")
+        assert len(lines) == chunk.end - chunk.start  # a window's n-th line is its n-th turn
+        for offset, line in enumerate(lines):
+            turn = turns[chunk.start + offset]
+            speaker, _, said = line.partition(": ")
+            assert speaker == turn.speaker and said in turn.text
+    # a speech longer than the window is cut into parts that together say all of it, in order
+    longest = max(range(len(turns)), key=lambda n: len(turns[n].text))
+    parts = [c.text.split("\n")[0].partition(": ")[2] for c in chunks if c.start == longest]
+    assert len(parts) > 1 and " ".join(parts) == " ".join(turns[longest].text.split())
+
+
+def test_short_turns_keep_eight_turn_windows_every_four() -> None:
+    turns = [Turn("A" if n % 2 else "B", f"point number {n} of the agenda") for n in range(20)]
+    chunks = chunk_turns(1, turns)
+    assert [(c.start, c.end) for c in chunks] == [(0, 8), (4, 12), (8, 16), (12, 20)]
+
+
+def hit(chunk: Chunk, score: float = 1.0, coverage: float = 1.0) -> SearchHit:
+    return SearchHit(chunk=chunk, score=score, lexical=score, dense=0.0, coverage=coverage)
+
+
+def test_overlapping_windows_cite_each_turn_once() -> None:
+    turns = [Turn(f"S{n % 2}", f"turn {n} about the budget") for n in range(20)]
+    windows = {c.start: c for c in chunk_turns(3, turns)}
+    passages = distinct([hit(windows[4]), hit(windows[0]), hit(windows[8]), hit(windows[12])])
+    spans = [(p.first, p.last) for p in passages]
+    assert spans == [(4, 11), (0, 3), (12, 15), (16, 19)]
+    assert passages[1].hit.chunk.text.split("\n") == windows[0].text.split("\n")[:4]
+    # a window whose every turn is already cited is left out
+    assert [(p.first, p.last) for p in distinct([hit(windows[0]), hit(windows[4]), hit(windows[0])])] == [
+        (0, 7),
+        (8, 11),
+    ]
+
+
+def test_discussion_questions_are_told_from_factual_ones() -> None:
+    for question in (
+        "What was discussed about the remote's buttons?",
+        "What did the chair say about the budget and why?",
+        "Summarise the discussion on the budget",
+        "Why did they decide to use plastic?",
+        "Các đại biểu thảo luận gì về ngân sách?",
+    ):
+        assert is_discussion(question), question
+    for question in ("How many tasks does the plan have?", "Đề án gồm bao nhiêu nhiệm vụ?", "When is the deadline?"):
+        assert not is_discussion(question), question
+    framed = "What did the group discuss about the remote's buttons?"
+    assert subject(framed) == "what did the about the remote s buttons"
+    assert subject("Đại biểu thảo luận gì về chuyển đổi số?") == "đại biểu gì về chuyển đổi số"
+    speakers = {"Marketing", "Project Manager", "Kirsty Williams AM", "PhD A"}
+    assert named_speakers("What did Kirsty Williams say about funding?", speakers) == {"Kirsty Williams AM"}
+    assert named_speakers("What did the project manager think of the case?", speakers) == {"Project Manager"}
+    assert named_speakers("What was said about marketing the product?", speakers) == {"Marketing"}
+    assert named_speakers("What was said about the budget?", speakers) == set()
+    letters = {"A", "F"}
+    assert named_speakers("What did F think about a new format?", letters) == {"F"}
+
+
+def test_summary_takes_one_sentence_per_passage_on_the_subject_in_meeting_order() -> None:
+    turns = [
+        Turn("Chair", "Good morning. We begin with the budget for schools."),
+        Turn("Finance", "The school budget rises by four percent next year. That is all."),
+        Turn("Clerk", "Noted."),
+        Turn("Chair", "Lunch is at noon."),
+        Turn("Teacher", "Teachers say the school budget does not cover special needs. We need more."),
+    ]
+    chunks = chunk_turns(1, turns, window=2, stride=2)
+    passages = distinct([hit(chunks[2], 0.9), hit(chunks[0], 0.8), hit(chunks[1], 0.5)])
+    summary = summarise("What was said about the school budget?", passages, 5)
+    assert [(s.turn, s.speaker) for s in summary] == [(1, "Finance"), (4, "Teacher")]
+    assert summary[0].text == "The school budget rises by four percent next year."
+    assert summary[1].text == "Teachers say the school budget does not cover special needs."
+    preferred = summarise("What did the chair say about the school budget?", passages, 5, {"Chair"})
+    assert preferred[0].speaker == "Chair" and preferred[0].turn == 0
+    assert summarise("What was said about the school budget?", passages, 1)[0].turn == 4  # the best passage only
+    assert summarise("What was said about the parking fees?", passages, 5) == []
