@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.answer import Answer, answer, highlight_spans, quote, snippet
 from assistant.discussion import is_discussion, subject
+from assistant.passages import distinct
 from assistant.retriever import SearchHit, Source
 from assistant.summary import summarise
 from server.agenda.models import AgendaItem
@@ -257,7 +258,8 @@ class AssistantService:
         language = answer_language(query, preferred_language)
         hits = await shown_hits(self.session, hits, self.index.timezone, language)
         results = []
-        for hit in hits:
+        for passage in distinct(hits):  # each transcript turn in one hit, spans as the ask's citations give them
+            hit = passage.hit
             text = quote(query, hit)
             chunk = hit.chunk
             if chunk.kind == "document":
@@ -265,7 +267,8 @@ class AssistantService:
                 fields = {"document_id": chunk.doc_id, "source_id": chunk.doc_id, "meeting_id": document.meeting_id}
                 fields["title"] = document.title
             else:
-                fields = await describe(self.session, chunk, text)
+                span = (passage.first, passage.last) if passage.first is not None and passage.last is not None else None
+                fields = await describe(self.session, chunk, text, span)
                 fields["meeting_id"] = records[(chunk.kind, chunk.doc_id)]
             fields.setdefault("page", chunk.page)
             results.append(
