@@ -20,6 +20,7 @@ from assistant.chunk import Chunk
 from assistant.dense import DenseIndex
 from assistant.embed import Embedder
 from assistant.lexical import DEFAULT_B, DEFAULT_K1, LexicalIndex
+from assistant.structure import chain_keys, named_sections
 
 DEFAULT_DENSE_WEIGHT = 0.1
 """Share of the dense score in the fused score, measured with all-MiniLM-L6-v2 by bench/assistant_eval.py: on
@@ -87,6 +88,7 @@ class Retriever:
         self._doc_of_row: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._codes: dict[tuple[str, int], int] = {}
         self._row_of: dict[str, int] = {}
+        self._sections: dict[tuple[str, str], set[str]] = {}  # see _named_rows
         self._lock = threading.RLock()
         self.saved_id: str | None = None
         """The id of the write this index was last saved as or loaded from (meta.json's ``saved``)."""
@@ -105,7 +107,7 @@ class Retriever:
         """An index of `chunks`, encoded with `embedder` unless their `vectors` are given (None: lexical only)."""
         retriever = cls(embedder, dense_weight=dense_weight, k1=k1, b=b)
         if vectors is None and embedder is not None:
-            vectors = embedder.encode([chunk.text for chunk in chunks])
+            vectors = embedder.encode([chunk.search_text for chunk in chunks])
         retriever.add(chunks, vectors)
         return retriever
 
@@ -173,7 +175,7 @@ class Retriever:
         with self._lock:
             self._kill([self._row_of[chunk.id] for chunk in chunks if chunk.id in self._row_of])
             first = self._append_rows(chunks)
-            self._lexical.append(chunk.text for chunk in chunks)
+            self._lexical.append(chunk.search_text for chunk in chunks)
             if self._dense is not None:
                 self._dense.grow(len(self._chunks))
                 if vectors is not None:
@@ -187,6 +189,7 @@ class Retriever:
         self._alive = np.concatenate([self._alive, np.ones(len(chunks), dtype=bool)])
         codes = [self._codes.setdefault(source_of(chunk), len(self._codes)) for chunk in chunks]
         self._doc_of_row = np.concatenate([self._doc_of_row, np.asarray(codes, dtype=np.int64)])
+        self._index_sections(chunks)
         return first
 
     def add_vectors(self, chunk_ids: list[str], vectors: npt.NDArray[np.float32]) -> None:
@@ -208,7 +211,8 @@ class Retriever:
         vectors are kept)."""
         with self._lock:
             rows = [int(row) for row in np.flatnonzero(self._rows_of(doc_id)) if self._chunks[row].page == page]
-            if [(self._chunks[row].id, self._chunks[row].text) for row in rows] == [(c.id, c.text) for c in chunks]:
+            held = [(self._chunks[row].id, self._chunks[row].search_text) for row in rows]
+            if held == [(c.id, c.search_text) for c in chunks]:
                 return False
             self._kill(rows)
             self.add(chunks)
@@ -245,10 +249,14 @@ class Retriever:
             lexical = self._lexical.scores(query, self._alive)
             lexical[~mask] = 0.0
             candidates, dense_top = self._candidates(lexical, mask, query_vector)
+            named = self._named_rows(query, mask)
+            if named:
+                candidates = np.union1d(candidates, np.fromiter(named, dtype=np.int64)).astype(np.int64)
             if len(candidates) == 0:
                 return []
             fused, cosines = self._fuse(candidates, lexical, dense_top, query_vector)
-            order = np.argsort(-fused, kind="stable")[:k]
+            priority = np.asarray([named.get(int(row), 0) for row in candidates], dtype=np.float32)
+            order = np.lexsort((-fused, -priority))[:k]
             return [
                 self._hit(query, int(candidates[i]), float(fused[i]), float(lexical[candidates[i]]), float(cosines[i]))
                 for i in order
@@ -375,7 +383,7 @@ class Retriever:
             score=score,
             lexical=lexical,
             dense=dense,
-            coverage=self._lexical.coverage(query, chunk.text),
+            coverage=self._lexical.coverage(query, chunk.search_text),
             before=before,
             after=after,
         )
@@ -412,10 +420,10 @@ class Retriever:
             self._append_rows(chunks)
             for chunk in chunks:
                 row = row_of.get(chunk.id)
-                if row is not None and held[row].text == chunk.text:
+                if row is not None and held[row].search_text == chunk.search_text:
                     self._lexical.append_terms(terms[row])
                 else:
-                    self._lexical.append([chunk.text])
+                    self._lexical.append([chunk.search_text])
             if self._dense is not None:
                 self._dense.grow(len(self._chunks))
             # an adopted vocabulary keeps the terms of chunks removed since: drop them once they are many
@@ -441,6 +449,30 @@ class Retriever:
         self._alive = np.ones(len(keep), dtype=bool)
         self._doc_of_row = self._doc_of_row[keep]
         self._row_of = {chunk.id: row for row, chunk in enumerate(self._chunks)}
+        self._sections = {}
+        self._index_sections(self._chunks)
         self._lexical.compact(keep)
         if self._dense is not None:
             self._dense.compact(keep)
+
+    # ---------------------------------------------------------------- sections a question names
+
+    def _index_sections(self, chunks: Iterable[Chunk]) -> None:
+        """Remember the sections each chunk belongs to ("Điều 143", "Chương II", "2.1"), by chunk id; ids
+        of removed chunks stay until the next compaction and are skipped (they have no row)."""
+        for chunk in chunks:
+            if chunk.headings:
+                for key in chain_keys(chunk.headings):
+                    self._sections.setdefault(key, set()).add(chunk.id)
+
+    def _named_rows(self, query: str, mask: npt.NDArray[np.bool_]) -> dict[int, int]:
+        """The allowed rows in a section the question names ("Điều 143 quy định gì?"), each with how many
+        of the named sections it is in: they rank first (by that count, then by their fused score), since
+        a question naming an article or a section asks about it, whatever words it uses."""
+        named: dict[int, int] = {}
+        for key in named_sections(query):
+            for chunk_id in self._sections.get(key, ()):
+                row = self._row_of.get(chunk_id)
+                if row is not None and mask[row]:
+                    named[row] = named.get(row, 0) + 1
+        return named

@@ -4,6 +4,7 @@
 // One panel per meeting view; `build()` draws it again (a language switch) from what it holds,
 // so the answer shown and the text typed survive.
 
+import { citationPlace } from "./citation-place.js";
 import { icon, isViewable } from "./documents.js";
 import { DICTIONARIES, formatDateTime, formatTime, t } from "./i18n.js";
 import { fill, h, showError } from "./ui.js";
@@ -350,7 +351,7 @@ export class AssistantPanel {
                 h(
                   "span",
                   { class: "citation-page", testid: "assistant-citation-page" },
-                  t("assistant.page", { page: citation.page }),
+                  citationPlace(citation, t("assistant.page", { page: citation.page })),
                 ),
               ),
               citation.meeting_id !== here

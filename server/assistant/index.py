@@ -49,6 +49,9 @@ from assistant.chunk import Page, chunk_pages
 from assistant.embed import LazyEmbedder, token_counter
 from assistant.retriever import Retriever, SearchHit, Source
 from assistant.store import IndexChanged, IndexMismatch, saved_id
+from assistant.structure import Heading, document_headings
+from documents.outline import read_outline
+from documents.store import BlobStore
 from server.assistant.records import KINDS, every_record, record_chunks
 from server.cluster import Cluster
 from server.db import Database
@@ -104,6 +107,7 @@ class SearchIndex:
         self.db = db
         self.publish = publish
         self.directory = settings.assistant_dir / "index"
+        self.blobs = BlobStore(settings.blob_dir)
         threads = settings.embedding_threads
         self.embedder = LazyEmbedder(settings.embedding_model, threads=threads) if settings.dense_search else None
         self.dense_weight = settings.dense_weight if settings.dense_search else 0.0
@@ -116,6 +120,7 @@ class SearchIndex:
         self._vectors_wanted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._write = asyncio.Lock()  # one writer of the index files at a time
+        self._counts = (0, 0)  # passages, and those with their vector (see progress)
         self.summaries: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         """Document summaries by (document id, version): computed once, as a version never changes."""
         self.cluster = cluster
@@ -194,6 +199,7 @@ class SearchIndex:
     # ------------------------------------------------------------------ one writer, readers (shared)
 
     async def _start_writing(self) -> None:
+        await asyncio.to_thread(self._count)
         await self._reconcile()
         self._writer_tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._encode_vectors())]
         if await asyncio.to_thread(self.retriever.missing_vectors, 1):
@@ -254,6 +260,7 @@ class SearchIndex:
                 continue
             if retriever is not None and not self.writing:
                 self.retriever = retriever
+                await asyncio.to_thread(self._count)
 
     async def _load_current(self) -> Retriever | None:
         """The directory as the writer last saved it (None: none yet, or unusable here); a write that
@@ -303,6 +310,20 @@ class SearchIndex:
         """The ``k`` best passages for ``query`` among the documents (ids) and records (``(kind, key)``)
         ``allowed`` (blocking: run in a thread)."""
         return self.retriever.search(query, k=k, allowed=allowed)
+
+    def progress(self) -> dict[str, object]:
+        """What ``/health`` shows of the index: passages searchable by their words (``passages``), and how
+        many of them have their vector so far (``vectors``: ``done`` of ``total``; equal when all rank by
+        meaning as well; ``total`` 0 without an embedding model)."""
+        total, done = self._counts
+        return {
+            "passages": total,
+            "vectors": {"done": done if self.embedder is not None else 0, "total": total if self.embedder else 0},
+        }
+
+    def _count(self) -> None:
+        """Take the figures `progress` shows (blocking: run in a thread; ``/health`` never waits for the lock)."""
+        self._counts = (len(self.retriever), self.retriever.vector_count())
 
     def remember_summary(self, key: tuple[int, int], sentences: list[Any]) -> None:
         self.summaries[key] = sentences
@@ -396,6 +417,8 @@ class SearchIndex:
             document = await session.get(Document, document_id)
             version = document.current_version if document and document.status == DocumentStatus.ready else None
             pages = await version_pages(session, document_id, version) if version is not None else []
+            outline = await self._outline(session, document_id, version) if version is not None else []
+            title = document.title if document is not None else ""
         indexed = (await asyncio.to_thread(self.retriever.indexed_versions)).get(document_id)
         if version is None:
             if indexed is not None:
@@ -403,7 +426,7 @@ class SearchIndex:
                 await self._save()
             return
         if indexed != version:
-            await asyncio.to_thread(self._replace, document_id, pages)
+            await asyncio.to_thread(self._replace, document_id, pages, title, outline)
             await self._save()
             self._vectors_wanted.set()
         await self._mark_searchable(document_id, version)
@@ -425,13 +448,19 @@ class SearchIndex:
                     )
                 )
             ).first()
+            pages = await version_pages(session, document_id, version) if text is not None else []
+            outline = await self._outline(session, document_id, version) if text is not None else []
+            title = document.title
         if text is None:
             return
         if (await asyncio.to_thread(self.retriever.indexed_versions)).get(document_id) != version:
             self.sync(document_id)  # not indexed yet (or an older version): the whole pass reads this page too
             return
         changed = await asyncio.to_thread(
-            self._replace_page, Page(doc_id=document_id, version=version, page=page, text=text)
+            self._replace_page,
+            Page(doc_id=document_id, version=version, page=page, text=text),
+            title,
+            _headings(pages, outline),
         )
         if changed:
             await self._save()
@@ -454,23 +483,46 @@ class SearchIndex:
         self.retriever.refresh()
         return True
 
-    def _replace_page(self, page: Page) -> bool:
+    def _replace_page(self, page: Page, title: str, headings: list[Heading]) -> bool:
         """Put one page's passages in place of its old ones (blocking); False when they are the same."""
         if self._count_tokens is None:
             self._count_tokens = token_counter(self._model)
-        changed = self.retriever.replace_page(page.doc_id, page.page, chunk_pages([page], self._count_tokens))
+        chunks = chunk_pages(
+            [page], self._count_tokens, titles={page.doc_id: title}, headings={page.doc_id: headings}
+        )
+        changed = self.retriever.replace_page(page.doc_id, page.page, chunks)
         if changed:
             self.retriever.refresh()
         return changed
 
-    def _replace(self, document_id: int, pages: list[Page]) -> None:
+    def _replace(self, document_id: int, pages: list[Page], title: str, outline: list[tuple[str, int, int]]) -> None:
         """Put the passages of ``pages`` in place of the document's old ones (blocking)."""
         if self._count_tokens is None:
             self._count_tokens = token_counter(self._model)
-        chunks = chunk_pages(pages, self._count_tokens)
+        headings = {document_id: _headings(pages, outline)}
+        chunks = chunk_pages(pages, self._count_tokens, titles={document_id: title}, headings=headings)
         self.retriever.remove(document_id)
         self.retriever.add(chunks)
         self.retriever.refresh()  # so the first search after this does not rebuild BM25
+
+    async def _outline(self, session: AsyncSession, document_id: int, version: int) -> list[tuple[str, int, int]]:
+        """The bookmarks of the version's PDF as ``(title, page, depth)`` ([] when it has none or its file
+        cannot be read: its page text still gives its headings)."""
+        sha256 = (
+            await session.exec(
+                select(DocumentVersion.sha256).where(
+                    DocumentVersion.document_id == document_id, DocumentVersion.number == version
+                )
+            )
+        ).first()
+        if sha256 is None:
+            return []
+        try:
+            entries = await asyncio.to_thread(read_outline, self.blobs.path_for(sha256))
+        except Exception:
+            log.warning("the outline of document %s version %s could not be read", document_id, version)
+            return []
+        return [(entry.title, entry.page, entry.depth) for entry in entries]
 
     async def _mark_searchable(self, document_id: int, version: int) -> None:
         async with self.db.write() as session:
@@ -494,6 +546,7 @@ class SearchIndex:
     async def _save(self) -> None:
         async with self._write:
             saved = await asyncio.to_thread(self.retriever.save, self.directory)
+            await asyncio.to_thread(self._count)
         self.cluster.tell("index.saved", saved)  # nobody hears it when this process is alone
 
     async def _encode_vectors(self) -> None:
@@ -509,11 +562,12 @@ class SearchIndex:
             encoded = 0
             while batch := await asyncio.to_thread(self.retriever.missing_vectors, VECTOR_BATCH):
                 try:
-                    vectors = await asyncio.to_thread(embedder.encode, [chunk.text for chunk in batch])
+                    vectors = await asyncio.to_thread(embedder.encode, [chunk.search_text for chunk in batch])
                 except Exception:
                     log.exception("encoding passages failed; searches rank by words only until a restart")
                     return
                 await asyncio.to_thread(self.retriever.add_vectors, [chunk.id for chunk in batch], vectors)
+                await asyncio.to_thread(self._count)
                 encoded += len(batch)
                 if loop.time() - last_save > SAVE_EVERY_SECONDS:
                     await self._save()
@@ -521,3 +575,8 @@ class SearchIndex:
             if encoded:
                 await asyncio.to_thread(self.retriever.refresh)
                 await self._save()
+
+
+def _headings(pages: list[Page], outline: list[tuple[str, int, int]]) -> list[Heading]:
+    """A document's headings from all its pages' text and its outline."""
+    return document_headings([(page.page, page.text) for page in pages], outline)

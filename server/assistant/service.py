@@ -95,6 +95,7 @@ class AssistantService:
                 document = documents[citation.doc_id]
                 fields = {"document_id": citation.doc_id, "meeting_id": document.meeting_id, "title": document.title}
                 fields["source_id"] = citation.doc_id
+                fields["heading"] = chunk.heading or None
             else:
                 fields = await describe(self.session, chunk, citation.snippet)
                 fields["meeting_id"] = records[(chunk.kind, chunk.doc_id)]
@@ -215,6 +216,7 @@ class AssistantService:
                     snippet=text,
                     score=round(hit.score, 4),
                     highlights=highlight_spans(text, query),
+                    heading=hit.chunk.heading or None,
                 )
             )
         return SearchResponse(query=query, hits=results, took_ms=round((time.perf_counter() - started) * 1000, 1))
