@@ -21,6 +21,7 @@ from assistant.dense import DenseIndex
 from assistant.embed import Embedder
 from assistant.lexical import DEFAULT_B, DEFAULT_K1, LexicalIndex
 from assistant.structure import chain_keys, named_sections
+from assistant.text import fold, syllables
 
 DEFAULT_DENSE_WEIGHT = 0.1
 """Share of the dense score in the fused score, measured with all-MiniLM-L6-v2 by bench/assistant_eval.py: on
@@ -158,6 +159,25 @@ class Retriever:
             return 0
         with self._lock:
             return int(self._dense.has_vector[: len(self._alive)][self._alive].sum())
+
+    def vector_counts(self, kind: str = DOCUMENT) -> dict[int, tuple[int, int]]:
+        """Each source of `kind` in the index (its id) with how many of its chunks have their dense vector
+        and how many chunks it has."""
+        with self._lock:
+            alive = self._alive
+            codes = self._doc_of_row[alive]
+            if self._dense is not None:
+                has = self._dense.has_vector[: len(alive)][alive]
+            else:
+                has = np.zeros(len(codes), dtype=bool)
+            size = len(self._codes)
+            totals = np.bincount(codes, minlength=size)
+            done = np.bincount(codes[has], minlength=size)
+            return {
+                key: (int(done[code]), int(totals[code]))
+                for (source_kind, key), code in self._codes.items()
+                if source_kind == kind and totals[code] > 0
+            }
 
     def missing_vectors(self, limit: int) -> list[Chunk]:
         """Up to `limit` chunks still waiting for their dense vector, oldest first (none without an embedder)."""
@@ -400,6 +420,11 @@ class Retriever:
         ]
         previous = max((other for other in page if other.start < chunk.start), key=lambda c: c.start, default=None)
         following = min((other for other in page if other.start > chunk.start), key=lambda c: c.start, default=None)
+        # the context stays within the chunk's section: the next article's text is not this one's
+        if previous is not None and previous.headings != chunk.headings:
+            previous = None
+        if following is not None and following.headings != chunk.headings:
+            following = None
         before = after = ""
         if previous is not None:
             gap = " " if previous.end < chunk.start else ""
@@ -475,4 +500,14 @@ class Retriever:
                 row = self._row_of.get(chunk_id)
                 if row is not None and mask[row]:
                     named[row] = named.get(row, 0) + 1
+        if named:
+            # "Điều 5 của Luật Du lịch": the article of the document the question names by its title comes first
+            words = {fold(word) for word in syllables(query)}
+            titled: dict[str, bool] = {}
+            for row in named:
+                title = self._chunks[row].title
+                if title not in titled:
+                    title_words = {fold(word) for word in syllables(title)}
+                    titled[title] = bool(title_words) and title_words <= words
+                named[row] += titled[title]
         return named

@@ -57,8 +57,8 @@ from server.cluster import Cluster
 from server.db import Database
 from server.documents.access import audience_of, readers_of
 from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion, OcrStatus
-from server.documents.schemas import document_public
-from server.events import DocumentIndexed
+from server.documents.schemas import VectorProgress, document_public
+from server.events import DocumentIndexed, DocumentVectors
 from server.leases import Leases
 from server.live.outbox import Publisher, record_event
 from server.settings import Settings
@@ -121,6 +121,7 @@ class SearchIndex:
         self._tasks: list[asyncio.Task[None]] = []
         self._write = asyncio.Lock()  # one writer of the index files at a time
         self._counts = (0, 0)  # passages, and those with their vector (see progress)
+        self._document_vectors: dict[int, tuple[int, int]] = {}  # document id: (with a vector, passages)
         self.summaries: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         """Document summaries by (document id, version): computed once, as a version never changes."""
         self.cluster = cluster
@@ -321,9 +322,25 @@ class SearchIndex:
             "vectors": {"done": done if self.embedder is not None else 0, "total": total if self.embedder else 0},
         }
 
-    def _count(self) -> None:
-        """Take the figures `progress` shows (blocking: run in a thread; ``/health`` never waits for the lock)."""
+    def document_vectors(self, document_id: int) -> VectorProgress | None:
+        """How many of the document's indexed passages have their vector (None: not indexed, or no model)."""
+        counts = self._document_vectors.get(document_id)
+        if counts is None or self.embedder is None:
+            return None
+        return VectorProgress(done=counts[0], total=counts[1])
+
+    def _count(self) -> list[int]:
+        """Take the figures `progress` and `document_vectors` show (blocking: run in a thread; ``/health`` and
+        the documents API never wait for the retriever's lock). Returns the documents whose vectors became
+        complete since the last count."""
         self._counts = (len(self.retriever), self.retriever.vector_count())
+        before = self._document_vectors
+        self._document_vectors = after = self.retriever.vector_counts()
+        return [
+            document_id
+            for document_id, (done, total) in after.items()
+            if 0 < total == done and before.get(document_id, (0, 0))[0] < total
+        ]
 
     def remember_summary(self, key: tuple[int, int], sentences: list[Any]) -> None:
         self.summaries[key] = sentences
@@ -465,6 +482,7 @@ class SearchIndex:
         if changed:
             await self._save()
             self._vectors_wanted.set()
+        await self._mark_searchable(document_id, version)
 
     async def _sync_record(self, kind: str, key: int) -> None:
         async with self.db.read() as session:
@@ -524,6 +542,25 @@ class SearchIndex:
             return []
         return [(entry.title, entry.page, entry.depth) for entry in entries]
 
+    async def _announce_vectors(self, document_id: int) -> None:
+        """Tell the document's readers that its semantic half is complete (``document.vectors``)."""
+        progress = self.document_vectors(document_id)
+        try:
+            async with self.db.write() as session:
+                document = await session.get(Document, document_id)
+                if document is None or progress is None or document.status != DocumentStatus.ready:
+                    await session.rollback()
+                    return
+                audience = await audience_of(session, document, await readers_of(session, document_id))
+                public = document_public(document).model_copy(update={"vectors": progress})
+                event = DocumentVectors(
+                    document=public.model_dump(mode="json"), done=progress.done, total=progress.total
+                )
+                await record_event(session, self.publish, document.meeting_id, event, None, audience)
+                await session.commit()
+        except Exception:
+            log.exception("announcing the vectors of document %s failed", document_id)
+
     async def _mark_searchable(self, document_id: int, version: int) -> None:
         async with self.db.write() as session:
             document = await session.get(Document, document_id)
@@ -531,7 +568,8 @@ class SearchIndex:
                 self.sync(document_id)  # it changed meanwhile: look again
                 await session.rollback()
                 return
-            if document.searchable:
+            if document.searchable or document.ocr_done < document.ocr_total:
+                # already said; or a scan OCR is still reading: its last page's sync_page says it
                 await session.rollback()
                 return
             # not an edit of the metadata: the optimistic-concurrency version stays, so an open edit form is not stale
@@ -567,7 +605,8 @@ class SearchIndex:
                     log.exception("encoding passages failed; searches rank by words only until a restart")
                     return
                 await asyncio.to_thread(self.retriever.add_vectors, [chunk.id for chunk in batch], vectors)
-                await asyncio.to_thread(self._count)
+                for document_id in await asyncio.to_thread(self._count):
+                    await self._announce_vectors(document_id)
                 encoded += len(batch)
                 if loop.time() - last_save > SAVE_EVERY_SECONDS:
                     await self._save()
