@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from assistant.chunk import Chunk
 from assistant.dense import DenseIndex
 from assistant.embed import Embedder
 from assistant.lexical import DEFAULT_B, DEFAULT_K1, LexicalIndex
-from assistant.structure import chain_keys, named_sections
+from assistant.structure import chain_keys, named_sections, without_clauses
 from assistant.text import fold, syllables
 
 DEFAULT_DENSE_WEIGHT = 0.1
@@ -63,6 +63,9 @@ class SearchHit:
     """Up to CONTEXT_CHARS of the page's text just before the chunk (from the chunks next to it)."""
     after: str = ""
     """Up to CONTEXT_CHARS of the page's text just after the chunk: where a quoted sentence goes on."""
+    named: int = 0
+    """How many of the sections the question names ("Điều 143", "mục 2.1") the chunk is in, plus one when
+    the question also names its document by title: such hits rank first, and answers quote them first."""
 
 
 class Retriever:
@@ -277,10 +280,17 @@ class Retriever:
             fused, cosines = self._fuse(candidates, lexical, dense_top, query_vector)
             priority = np.asarray([named.get(int(row), 0) for row in candidates], dtype=np.float32)
             order = np.lexsort((-fused, -priority))[:k]
-            return [
-                self._hit(query, int(candidates[i]), float(fused[i]), float(lexical[candidates[i]]), float(cosines[i]))
+            hits = [
+                self._hit(
+                    without_clauses(query) if priority[i] else query,
+                    int(candidates[i]),
+                    float(fused[i]),
+                    float(lexical[candidates[i]]),
+                    float(cosines[i]),
+                )
                 for i in order
             ]
+            return [replace(hit, named=int(priority[i])) if priority[i] else hit for hit, i in zip(hits, order, strict=True)]
 
     def save(self, directory: Path) -> str:
         """Write the index to `directory` (index.faiss, chunks.jsonl, meta.json), replacing it atomically;

@@ -186,6 +186,15 @@ def named_sections(question: str) -> set[tuple[str, str]]:
     return {(kind, match.group(1)) for kind, pattern in _REFERENCES for match in pattern.finditer(text)}
 
 
+_CLAUSE = re.compile(r"\b(?:khoản|khoan|điểm|diem|clause|paragraph|item)\s+[\wđ]{1,4}\b", re.IGNORECASE)
+
+
+def without_clauses(question: str) -> str:
+    """`question` without its clause and point references ("khoản 2", "điểm a"): words of the article's
+    numbering that its text does not repeat, so they are no evidence against a passage of the article."""
+    return _CLAUSE.sub(" ", question)
+
+
 def chain_keys(headings: str) -> set[tuple[str, str]]:
     """The `section_keys` of every heading of a chain (`Chunk.headings`)."""
     keys: set[tuple[str, str]] = set()
