@@ -122,6 +122,8 @@ class SearchIndex:
         self._write = asyncio.Lock()  # one writer of the index files at a time
         self._counts = (0, 0)  # passages, and those with their vector (see progress)
         self._document_vectors: dict[int, tuple[int, int]] = {}  # document id: (with a vector, passages)
+        self._record_vectors: dict[str, dict[int, tuple[int, int]]] = {}  # the same for records, by kind
+        self._announced: set[int] = set()  # documents whose document.vectors went out (see _newly_complete)
         self.summaries: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         """Document summaries by (document id, version): computed once, as a version never changes."""
         self.cluster = cluster
@@ -201,6 +203,7 @@ class SearchIndex:
 
     async def _start_writing(self) -> None:
         await asyncio.to_thread(self._count)
+        self._newly_complete()  # what was complete before this process started was announced then
         await self._reconcile()
         self._writer_tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._encode_vectors())]
         if await asyncio.to_thread(self.retriever.missing_vectors, 1):
@@ -329,18 +332,29 @@ class SearchIndex:
             return None
         return VectorProgress(done=counts[0], total=counts[1])
 
-    def _count(self) -> list[int]:
-        """Take the figures `progress` and `document_vectors` show (blocking: run in a thread; ``/health`` and
-        the documents API never wait for the retriever's lock). Returns the documents whose vectors became
-        complete since the last count."""
+    def record_readiness(self, kind: str, key: int) -> tuple[bool, VectorProgress | None]:
+        """Whether a record (``"transcript"`` and its id) is in the index, searchable by its words, and how
+        many of its passages have their vector (None: not indexed, or no model)."""
+        counts = self._record_vectors.get(kind, {}).get(key)
+        if counts is None:
+            return False, None
+        return True, VectorProgress(done=counts[0], total=counts[1]) if self.embedder is not None else None
+
+    def _count(self) -> None:
+        """Take the figures `progress`, `document_vectors` and `record_readiness` show (blocking: run in a
+        thread; ``/health`` and the documents API never wait for the retriever's lock)."""
         self._counts = (len(self.retriever), self.retriever.vector_count())
-        before = self._document_vectors
-        self._document_vectors = after = self.retriever.vector_counts()
-        return [
-            document_id
-            for document_id, (done, total) in after.items()
-            if 0 < total == done and before.get(document_id, (0, 0))[0] < total
-        ]
+        self._document_vectors = self.retriever.vector_counts()
+        self._record_vectors = {"transcript": self.retriever.vector_counts("transcript")}
+        # a document with passages still to encode (a new version) is announced again once they are done
+        self._announced -= {doc for doc, (done, total) in self._document_vectors.items() if done < total}
+
+    def _newly_complete(self) -> list[int]:
+        """Documents whose every passage has its vector and that were not announced so since they had not."""
+        complete = {doc for doc, (done, total) in self._document_vectors.items() if 0 < total == done}
+        new = sorted(complete - self._announced)
+        self._announced |= complete
+        return new
 
     def remember_summary(self, key: tuple[int, int], sentences: list[Any]) -> None:
         self.summaries[key] = sentences
@@ -605,7 +619,8 @@ class SearchIndex:
                     log.exception("encoding passages failed; searches rank by words only until a restart")
                     return
                 await asyncio.to_thread(self.retriever.add_vectors, [chunk.id for chunk in batch], vectors)
-                for document_id in await asyncio.to_thread(self._count):
+                await asyncio.to_thread(self._count)
+                for document_id in self._newly_complete():
                     await self._announce_vectors(document_id)
                 encoded += len(batch)
                 if loop.time() - last_save > SAVE_EVERY_SECONDS:

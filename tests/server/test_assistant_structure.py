@@ -14,6 +14,7 @@ import pytest
 from tests.server.conftest import App, Client, build_app
 from tests.server.test_assistant import ask, wait_searchable
 from tests.server.test_documents import upload
+from tests.server.test_transcripts import upload as transcript_upload
 from tests.support import pdfs
 
 LAW_A = [
@@ -131,3 +132,29 @@ def test_an_unknown_document_has_no_progress_to_show(tmp_path: Path) -> None:
         health = app.anonymous().ok("GET", "/health")["assistant"]
         assert health["passages"] > 0 and health["vectors"] == {"done": 0, "total": 0}
         assert sec.request("GET", "/api/documents/999999").status_code == 404
+
+
+def test_a_transcript_says_searchable_once_its_turns_are_found(laws: Laws) -> None:
+    sec = laws.app.users["sec"]
+    body = (
+        "Chủ tọa: Đề nghị các đại biểu cho ý kiến về dự thảo quy chế phòng họp không giấy.\n"
+        "Đại biểu Lan: Tôi đề nghị bổ sung quy định sao lưu biên bản hằng tuần.\n"
+    ).encode()
+    created = transcript_upload(sec, laws.meeting_id, "hop.txt", body)
+    assert created.status_code == 201, created.text
+    transcript_id = created.json()["id"]
+    path = f"/api/meetings/{laws.meeting_id}/transcripts/{transcript_id}"
+    deadline = time.monotonic() + 120
+    while not (detail := sec.ok("GET", path))["searchable"]:
+        assert time.monotonic() < deadline, detail
+        time.sleep(0.1)
+    # what it says is what search finds
+    reply = ask(sec, "Đại biểu Lan đề nghị bổ sung quy định gì?", meeting_id=laws.meeting_id)
+    assert any(c["kind"] == "transcript" and c["source_id"] == transcript_id for c in reply["citations"]), reply
+    while not ((vectors := sec.ok("GET", path)["vectors"]) and vectors["done"] == vectors["total"] > 0):
+        assert time.monotonic() < deadline + 180, vectors
+        time.sleep(0.2)
+    listed = sec.ok("GET", f"/api/meetings/{laws.meeting_id}/transcripts")
+    assert [(t["searchable"], t["vectors"]) for t in listed if t["id"] == transcript_id] == [(True, vectors)]
+    # guests may not list transcripts at all; nothing of this one reaches them
+    assert "Lan" not in str(laws.app.users["guest"].request("GET", f"/api/meetings/{laws.meeting_id}/transcripts").text)
