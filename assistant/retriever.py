@@ -290,7 +290,8 @@ class Retriever:
                 )
                 for i in order
             ]
-            return [replace(hit, named=int(priority[i])) if priority[i] else hit for hit, i in zip(hits, order, strict=True)]
+            named_hits = zip(hits, order, strict=True)
+            return [replace(hit, named=int(priority[i])) if priority[i] else hit for hit, i in named_hits]
 
     def save(self, directory: Path) -> str:
         """Write the index to `directory` (index.faiss, chunks.jsonl, meta.json), replacing it atomically;

@@ -519,9 +519,7 @@ class SearchIndex:
         """Put one page's passages in place of its old ones (blocking); False when they are the same."""
         if self._count_tokens is None:
             self._count_tokens = token_counter(self._model)
-        chunks = chunk_pages(
-            [page], self._count_tokens, titles={page.doc_id: title}, headings={page.doc_id: headings}
-        )
+        chunks = chunk_pages([page], self._count_tokens, titles={page.doc_id: title}, headings={page.doc_id: headings})
         changed = self.retriever.replace_page(page.doc_id, page.page, chunks)
         if changed:
             self.retriever.refresh()

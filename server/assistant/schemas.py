@@ -45,8 +45,8 @@ class CitationPublic(BaseModel):
     # structure (issue 18): the section of the document the cited passage belongs to
     heading: str | None = Field(
         default=None,
-        description="Document: the innermost heading of the cited passage's section (\"Điều 143. Quyền của ...\", "
-        "\"2.1 Kết quả\"), from the page text or the PDF's outline; None before the first heading",
+        description='Document: the innermost heading of the cited passage\'s section ("Điều 143. Quyền của ...", '
+        '"2.1 Kết quả"), from the page text or the PDF\'s outline; None before the first heading',
     )
 
 

@@ -27,7 +27,7 @@ from server.meetings.controller import change_context
 _Document = TypeVar("_Document", bound=DocumentPublic)
 
 
-def with_vectors(request: Request, document: _Document) -> _Document:  # type: ignore[type-arg]
+def with_vectors(request: Request, document: _Document) -> _Document:
     """The document with its vectors' progress, as the search index knows it now."""
     progress = request.app.state.search_index.document_vectors(document.id)
     return document.model_copy(update={"vectors": progress}) if progress is not None else document

@@ -24,7 +24,7 @@ UPLOAD_DOC = (
 _Transcript = TypeVar("_Transcript", bound=TranscriptPublic)
 
 
-def with_readiness(request: Request, transcript: _Transcript) -> _Transcript:  # type: ignore[type-arg]
+def with_readiness(request: Request, transcript: _Transcript) -> _Transcript:
     """The transcript with what the search index holds of it now (`searchable`, `vectors`)."""
     searchable, vectors = request.app.state.search_index.record_readiness("transcript", transcript.id)
     return transcript.model_copy(update={"searchable": searchable, "vectors": vectors})

@@ -72,7 +72,8 @@ def test_numbered_report_headings_and_their_depth(tmp_path: Path, embedder: Sent
         ],
     )
     chunks = chunk_pages(_pages(path, 1), embedder.count_tokens)
-    assert _by_start(chunks, "1.1 Dịch vụ").headings == "I. KẾT QUẢ ĐẠT ĐƯỢC\n1. Chuyển đổi số\n1.1 Dịch vụ công trực tuyến"
+    expected = "I. KẾT QUẢ ĐẠT ĐƯỢC\n1. Chuyển đổi số\n1.1 Dịch vụ công trực tuyến"
+    assert _by_start(chunks, "1.1 Dịch vụ").headings == expected
     # a line opening with a bare number is text, not a heading; a new roman section closes the others
     assert all(not chunk.heading.startswith("22") for chunk in chunks)
     assert _by_start(chunks, "II. TỒN TẠI").headings == "II. TỒN TẠI"
@@ -83,8 +84,10 @@ def test_the_outline_names_sections_the_text_does_not_mark(
 ) -> None:
     path = pdfs.outlined_pdf(
         tmp_path / "report.pdf",
-        ["Annual report\nThe committee met four times this year.", "Budget\nSpending rose by a tenth.\nStaffing\n"
-         "Two engineers joined the team in May."],
+        [
+            "Annual report\nThe committee met four times this year.",
+            "Budget\nSpending rose by a tenth.\nStaffing\nTwo engineers joined the team in May.",
+        ],
         [("Annual report", 1, 0), ("Budget", 2, 1), ("Staffing", 2, 1)],
     )
     outline = read_outline(path)
