@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.text import fold
 
@@ -195,10 +196,12 @@ def without_clauses(question: str) -> str:
     return _CLAUSE.sub(" ", question)
 
 
-def chain_keys(headings: str) -> set[tuple[str, str]]:
-    """The `section_keys` of every heading of a chain (`Chunk.headings`)."""
+@lru_cache(maxsize=65536)
+def chain_keys(headings: str) -> frozenset[tuple[str, str]]:
+    """The `section_keys` of every heading of a chain (`Chunk.headings`); cached, as the passages of a
+    section share their chain and an index reloading 100k passages asks for each."""
     keys: set[tuple[str, str]] = set()
     for heading in headings.split(SEPARATOR):
         if heading:
             keys |= section_keys(heading)
-    return keys
+    return frozenset(keys)
