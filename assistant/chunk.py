@@ -69,7 +69,8 @@ class Chunk:
 
     @property
     def search_text(self) -> str:
-        """What is indexed and encoded for the chunk: its title and headings, then its text."""
+        """What the chunk is found by, word for word: its title and headings, then its text. (Its vector is
+        of its text alone: measured on the law PDFs, bench/law_eval.py, vectors of this text cost MRR.)"""
         if not self.title and not self.headings:
             return self.text
         return "\n".join(part for part in (self.title, self.headings, self.text) if part)

@@ -111,7 +111,7 @@ class Retriever:
         """An index of `chunks`, encoded with `embedder` unless their `vectors` are given (None: lexical only)."""
         retriever = cls(embedder, dense_weight=dense_weight, k1=k1, b=b)
         if vectors is None and embedder is not None:
-            vectors = embedder.encode([chunk.search_text for chunk in chunks])
+            vectors = embedder.encode([chunk.text for chunk in chunks])
         retriever.add(chunks, vectors)
         return retriever
 

@@ -39,6 +39,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
@@ -76,6 +77,17 @@ FOLLOW_SECONDS = 5.0
 """A reader looks at the directory's ``meta.json`` at least this often (a lost "saved" message)."""
 LOAD_TRIES = 20
 """A reader reads a directory a write overtook again, this many times at most (a moment apart)."""
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the index holds, counted at one moment."""
+
+    passages: int
+    vectors: int
+    documents: dict[int, tuple[int, int]]
+    """Each document's (passages with their vector, passages)."""
+    transcripts: dict[int, tuple[int, int]]
 
 
 async def version_pages(session: AsyncSession, document_id: int, version: int) -> list[Page]:
@@ -123,7 +135,8 @@ class SearchIndex:
         self._counts = (0, 0)  # passages, and those with their vector (see progress)
         self._document_vectors: dict[int, tuple[int, int]] = {}  # document id: (with a vector, passages)
         self._record_vectors: dict[str, dict[int, tuple[int, int]]] = {}  # the same for records, by kind
-        self._announced: set[int] = set()  # documents whose document.vectors went out (see _newly_complete)
+        self._announced: set[int] = set()  # documents whose document.vectors went out (see _refresh_counts)
+        self._counting = asyncio.Lock()
         self.summaries: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         """Document summaries by (document id, version): computed once, as a version never changes."""
         self.cluster = cluster
@@ -202,8 +215,7 @@ class SearchIndex:
     # ------------------------------------------------------------------ one writer, readers (shared)
 
     async def _start_writing(self) -> None:
-        await asyncio.to_thread(self._count)
-        self._newly_complete()  # what was complete before this process started was announced then
+        await self._refresh_counts(announce=False)  # what was complete before this process started was announced
         await self._reconcile()
         self._writer_tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._encode_vectors())]
         if await asyncio.to_thread(self.retriever.missing_vectors, 1):
@@ -264,7 +276,7 @@ class SearchIndex:
                 continue
             if retriever is not None and not self.writing:
                 self.retriever = retriever
-                await asyncio.to_thread(self._count)
+                await self._refresh_counts(announce=False)
 
     async def _load_current(self) -> Retriever | None:
         """The directory as the writer last saved it (None: none yet, or unusable here); a write that
@@ -340,21 +352,33 @@ class SearchIndex:
             return False, None
         return True, VectorProgress(done=counts[0], total=counts[1]) if self.embedder is not None else None
 
-    def _count(self) -> None:
-        """Take the figures `progress`, `document_vectors` and `record_readiness` show (blocking: run in a
-        thread; ``/health`` and the documents API never wait for the retriever's lock)."""
-        self._counts = (len(self.retriever), self.retriever.vector_count())
-        self._document_vectors = self.retriever.vector_counts()
-        self._record_vectors = {"transcript": self.retriever.vector_counts("transcript")}
-        # a document with passages still to encode (a new version) is announced again once they are done
-        self._announced -= {doc for doc, (done, total) in self._document_vectors.items() if done < total}
+    def _tally(self) -> Tally:
+        """The index's counts now (blocking: run in a thread)."""
+        return Tally(
+            passages=len(self.retriever),
+            vectors=self.retriever.vector_count(),
+            documents=self.retriever.vector_counts(),
+            transcripts=self.retriever.vector_counts("transcript"),
+        )
 
-    def _newly_complete(self) -> list[int]:
-        """Documents whose every passage has its vector and that were not announced so since they had not."""
-        complete = {doc for doc, (done, total) in self._document_vectors.items() if 0 < total == done}
-        new = sorted(complete - self._announced)
-        self._announced |= complete
-        return new
+    async def _refresh_counts(self, announce: bool = True) -> None:
+        """Take the figures `progress`, `document_vectors` and `record_readiness` show (so ``/health`` and the
+        documents API never wait for the retriever's lock), after ``document.vectors`` has gone out for each
+        document whose vectors became complete: a reader who sees ``done == total`` can count on the event.
+        Without ``announce`` (a process starting, a reader) the complete ones are taken as announced."""
+        async with self._counting:
+            tally = await asyncio.to_thread(self._tally)
+            # a document with passages still to encode (a new version) is announced again once they are done
+            self._announced -= {doc for doc, (done, total) in tally.documents.items() if done < total}
+            complete = {doc for doc, (done, total) in tally.documents.items() if 0 < total == done}
+            if announce and self.writing:
+                for document_id in sorted(complete - self._announced):
+                    done, total = tally.documents[document_id]
+                    await self._announce_vectors(document_id, VectorProgress(done=done, total=total))
+            self._announced |= complete
+            self._counts = (tally.passages, tally.vectors)
+            self._document_vectors = tally.documents
+            self._record_vectors = {"transcript": tally.transcripts}
 
     def remember_summary(self, key: tuple[int, int], sentences: list[Any]) -> None:
         self.summaries[key] = sentences
@@ -554,13 +578,12 @@ class SearchIndex:
             return []
         return [(entry.title, entry.page, entry.depth) for entry in entries]
 
-    async def _announce_vectors(self, document_id: int) -> None:
+    async def _announce_vectors(self, document_id: int, progress: VectorProgress) -> None:
         """Tell the document's readers that its semantic half is complete (``document.vectors``)."""
-        progress = self.document_vectors(document_id)
         try:
             async with self.db.write() as session:
                 document = await session.get(Document, document_id)
-                if document is None or progress is None or document.status != DocumentStatus.ready:
+                if document is None or document.status != DocumentStatus.ready:
                     await session.rollback()
                     return
                 audience = await audience_of(session, document, await readers_of(session, document_id))
@@ -596,7 +619,7 @@ class SearchIndex:
     async def _save(self) -> None:
         async with self._write:
             saved = await asyncio.to_thread(self.retriever.save, self.directory)
-            await asyncio.to_thread(self._count)
+        await self._refresh_counts()
         self.cluster.tell("index.saved", saved)  # nobody hears it when this process is alone
 
     async def _encode_vectors(self) -> None:
@@ -612,14 +635,12 @@ class SearchIndex:
             encoded = 0
             while batch := await asyncio.to_thread(self.retriever.missing_vectors, VECTOR_BATCH):
                 try:
-                    vectors = await asyncio.to_thread(embedder.encode, [chunk.search_text for chunk in batch])
+                    vectors = await asyncio.to_thread(embedder.encode, [chunk.text for chunk in batch])
                 except Exception:
                     log.exception("encoding passages failed; searches rank by words only until a restart")
                     return
                 await asyncio.to_thread(self.retriever.add_vectors, [chunk.id for chunk in batch], vectors)
-                await asyncio.to_thread(self._count)
-                for document_id in self._newly_complete():
-                    await self._announce_vectors(document_id)
+                await self._refresh_counts()
                 encoded += len(batch)
                 if loop.time() - last_save > SAVE_EVERY_SECONDS:
                     await self._save()

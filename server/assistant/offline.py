@@ -87,7 +87,7 @@ def _build(
     if embedder is not None:
         for first in range(0, len(chunks), VECTOR_BATCH):
             batch = chunks[first : first + VECTOR_BATCH]
-            vectors = embedder.encode([chunk.search_text for chunk in batch])
+            vectors = embedder.encode([chunk.text for chunk in batch])
             retriever.add_vectors([chunk.id for chunk in batch], vectors)
             if report is not None:
                 report(first + len(batch), len(chunks))
