@@ -9,7 +9,16 @@ Only once the index is on disk does the document become ``searchable`` and
 never claims more than the index holds; on start the two are reconciled.
 
 Passages are searchable by their words at once; their vectors are encoded in
-the background (the slow part) and join the ranking as they arrive.
+the background (the slow part) and join the ranking as they arrive. A scan is
+marked searchable only once OCR has finished its last page (its text is then in
+the index). ``/health``, each document and each transcript show how many of
+their passages have their vector, from counts taken after every save and every
+batch of vectors; a document whose vectors are all there gets
+``document.vectors``, sent before the counts show it complete.
+
+Each passage carries its document's title and chain of headings (from the page
+text and the PDF's outline, read from the stored file): its words are found by
+them, and a question naming an article or section ranks that section first.
 
 Every call into the retriever runs in a thread: they take its lock, which a
 save or a BM25 rebuild holds for about a second at 100k passages, and the event
