@@ -327,7 +327,7 @@ def _best_sentence(hit: SearchHit, terms: _Terms) -> _Sentence:
     shift = len(hit.before)
     for start, end in sentences(hit.chunk.text) or [(0, len(hit.chunk.text))]:
         text = hit.chunk.text[start:end]
-        score = _matched(terms, text) / terms.total + 0.5 * hit.score
+        score = _matched(terms, text) / terms.total + 0.5 * hit.score + hit.named  # a named section first
         score += quantity_bonus(terms, text)
         if terms.wants_number and _NUMBER.search(text):
             score += NUMBER_BONUS

@@ -2,15 +2,20 @@
 
 A chunk knows its document, version, page and character offsets into that page's text, so every
 citation points at one page exactly. Consecutive chunks of a page share `overlap_sentences` sentences
-so an answer that straddles a cut is still whole in one of them.
+so an answer that straddles a cut is still whole in one of them. A heading ("Điều 143.", "Chương II",
+"2.1 ...", see assistant.structure) always opens a new chunk, and each chunk carries its document's title
+and the chain of headings in force where it starts: the words a question about that section uses, which
+the page text of a later passage of the section no longer holds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
+from assistant.structure import SEPARATOR, Chains, Heading, document_headings
 from assistant.text import sentences
 
 _WORDS = re.compile(r"\S+")
@@ -51,6 +56,24 @@ class Chunk:
     start_ms: int | None = None
     end_ms: int | None = None
     """Transcripts: when the window's first turn starts and its last turn ends (None: not in the file)."""
+    title: str = ""
+    """Documents: the document's title when it was indexed."""
+    headings: str = ""
+    """Documents: the chain of headings in force where the chunk starts, outermost first, one a line
+    ("Chương II\nĐiều 143. Quyền của ..."); "" before the first heading."""
+
+    @property
+    def heading(self) -> str:
+        """The innermost heading of the chunk's section ("Điều 143. Quyền của ..."), or ""."""
+        return self.headings.rsplit(SEPARATOR, 1)[-1]
+
+    @property
+    def search_text(self) -> str:
+        """What the chunk is found by, word for word: its title and headings, then its text. (Its vector is
+        of its text alone: measured on the law PDFs, bench/law_eval.py, vectors of this text cost MRR.)"""
+        if not self.title and not self.headings:
+            return self.text
+        return "\n".join(part for part in (self.title, self.headings, self.text) if part)
 
 
 def chunk_pages(
@@ -58,43 +81,79 @@ def chunk_pages(
     count_tokens: Callable[[str], int],
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_sentences: int = 1,
+    *,
+    titles: dict[int, str] | None = None,
+    headings: dict[int, Sequence[Heading]] | None = None,
 ) -> list[Chunk]:
     """Split `pages` into chunks of whole sentences of at most `max_tokens` tokens by `count_tokens`.
 
     Sentences are packed greedily; a sentence longer than `max_tokens` on its own is split between
-    words. Each chunk after the first of a page starts with the last `overlap_sentences` sentences of
-    the previous one (when they leave room for new text). Empty pages give no chunk.
+    words. A heading's line always starts a chunk. Each chunk after the first of a page starts with the
+    last `overlap_sentences` sentences of the previous one (when they leave room for new text and belong
+    to the same section). Empty pages give no chunk.
+
+    `titles` gives each document's title (by doc_id); `headings` each document's headings, for a caller
+    chunking some pages of a document whose headings come from all of it (and its outline); without
+    them a document's headings are read from the pages given.
     """
     if max_tokens < 1:
         raise ValueError("max_tokens must be positive")
     chunks: list[Chunk] = []
-    for page in pages:
-        pieces = _pieces(page.text, count_tokens, max_tokens)
-        for start, end in _pack(page.text, pieces, count_tokens, max_tokens, overlap_sentences):
-            chunks.append(
-                Chunk(
-                    id=f"{page.doc_id}:{page.version}:{page.page}:{start}",
-                    doc_id=page.doc_id,
-                    version=page.version,
-                    page=page.page,
-                    start=start,
-                    end=end,
-                    text=page.text[start:end],
+    for doc_id, group in groupby(pages, key=lambda page: page.doc_id):
+        document = list(group)
+        found = (headings or {}).get(doc_id)
+        if found is None:
+            found = document_headings([(page.page, page.text) for page in document])
+        chains = Chains(found)
+        title = (titles or {}).get(doc_id, "")
+        for page in document:
+            breaks = [h.offset for h in found if h.page == page.page]
+            pieces = _pieces(page.text, count_tokens, max_tokens, breaks)
+            for start, end in _pack(page.text, pieces, count_tokens, max_tokens, overlap_sentences, breaks):
+                chunks.append(
+                    Chunk(
+                        id=f"{page.doc_id}:{page.version}:{page.page}:{start}",
+                        doc_id=page.doc_id,
+                        version=page.version,
+                        page=page.page,
+                        start=start,
+                        end=end,
+                        text=page.text[start:end],
+                        title=title,
+                        headings=SEPARATOR.join(chains.at(page.page, start)),
+                    )
                 )
-            )
     return chunks
 
 
-def _pieces(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> list[tuple[int, int, int]]:
-    """Sentence spans with their token counts; over-long sentences become several word runs."""
+def _pieces(
+    text: str, count_tokens: Callable[[str], int], max_tokens: int, breaks: Sequence[int] = ()
+) -> list[tuple[int, int, int]]:
+    """Sentence spans with their token counts; over-long sentences become several word runs. A heading's
+    line (an offset of `breaks`) never shares a sentence with the text before it."""
     pieces = []
-    for start, end in sentences(text):
+    for start, end in _cut(text, sentences(text), breaks):
         tokens = count_tokens(text[start:end])
         if tokens <= max_tokens:
             pieces.append((start, end, tokens))
         else:
             pieces.extend(_split_words(text, start, end, count_tokens, max_tokens))
     return pieces
+
+
+def _cut(text: str, spans: list[tuple[int, int]], breaks: Sequence[int]) -> list[tuple[int, int]]:
+    """`spans` with those a break falls inside cut in two there (each part stripped of white space)."""
+    if not breaks:
+        return spans
+    out = []
+    for start, end in spans:
+        for at in sorted(b for b in breaks if start < b < end):
+            head = text[start:at].rstrip()
+            if head:
+                out.append((start, start + len(head)))
+            start = at
+        out.append((start, end))
+    return out
 
 
 def _split_words(
@@ -149,13 +208,19 @@ def _pack(
     count_tokens: Callable[[str], int],
     max_tokens: int,
     overlap: int,
+    breaks: Sequence[int] = (),
 ) -> list[tuple[int, int]]:
+    # a piece opens a section when a heading's line starts between the previous piece's end and its start
+    opens = [
+        index > 0 and any(pieces[index - 1][1] <= at <= start for at in breaks)
+        for index, (start, _, _) in enumerate(pieces)
+    ]
     spans: list[tuple[int, int]] = []
     first = 0
     while first < len(pieces):
         last = first
         used = pieces[first][2]
-        while last + 1 < len(pieces) and used + pieces[last + 1][2] <= max_tokens:
+        while last + 1 < len(pieces) and not opens[last + 1] and used + pieces[last + 1][2] <= max_tokens:
             last += 1
             used += pieces[last][2]
         # token counts of the parts rarely add up to the count of the joined text: check the real thing
@@ -164,7 +229,7 @@ def _pack(
         spans.append((pieces[first][0], pieces[last][1]))
         if last + 1 >= len(pieces):
             break
-        first = _next_first(pieces, first, last, overlap, max_tokens)
+        first = last + 1 if opens[last + 1] else _next_first(pieces, first, last, overlap, max_tokens)
     return spans
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,8 @@ from assistant.chunk import Chunk
 from assistant.dense import DenseIndex
 from assistant.embed import Embedder
 from assistant.lexical import DEFAULT_B, DEFAULT_K1, LexicalIndex
+from assistant.structure import chain_keys, named_sections, without_clauses
+from assistant.text import fold, syllables
 
 DEFAULT_DENSE_WEIGHT = 0.1
 """Share of the dense score in the fused score, measured with all-MiniLM-L6-v2 by bench/assistant_eval.py: on
@@ -75,6 +77,9 @@ class SearchHit:
     """Up to CONTEXT_CHARS of the page's text just before the chunk (from the chunks next to it)."""
     after: str = ""
     """Up to CONTEXT_CHARS of the page's text just after the chunk: where a quoted sentence goes on."""
+    named: int = 0
+    """How many of the sections the question names ("Điều 143", "mục 2.1") the chunk is in, plus one when
+    the question also names its document by title: such hits rank first, and answers quote them first."""
 
 
 class Retriever:
@@ -101,6 +106,7 @@ class Retriever:
         self._doc_of_row: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._codes: dict[tuple[str, int], int] = {}
         self._row_of: dict[str, int] = {}
+        self._sections: dict[tuple[str, str], set[str]] = {}  # see _named_rows
         self._lock = threading.RLock()
         self.saved_id: str | None = None
         """The id of the write this index was last saved as or loaded from (meta.json's ``saved``)."""
@@ -171,6 +177,25 @@ class Retriever:
         with self._lock:
             return int(self._dense.has_vector[: len(self._alive)][self._alive].sum())
 
+    def vector_counts(self, kind: str = DOCUMENT) -> dict[int, tuple[int, int]]:
+        """Each source of `kind` in the index (its id) with how many of its chunks have their dense vector
+        and how many chunks it has."""
+        with self._lock:
+            alive = self._alive
+            codes = self._doc_of_row[alive]
+            if self._dense is not None:
+                has = self._dense.has_vector[: len(alive)][alive]
+            else:
+                has = np.zeros(len(codes), dtype=bool)
+            size = len(self._codes)
+            totals = np.bincount(codes, minlength=size)
+            done = np.bincount(codes[has], minlength=size)
+            return {
+                key: (int(done[code]), int(totals[code]))
+                for (source_kind, key), code in self._codes.items()
+                if source_kind == kind and totals[code] > 0
+            }
+
     def missing_vectors(self, limit: int) -> list[Chunk]:
         """Up to `limit` chunks still waiting for their dense vector, oldest first (none without an embedder)."""
         if self._dense is None:
@@ -187,7 +212,7 @@ class Retriever:
         with self._lock:
             self._kill([self._row_of[chunk.id] for chunk in chunks if chunk.id in self._row_of])
             first = self._append_rows(chunks)
-            self._lexical.append(chunk.text for chunk in chunks)
+            self._lexical.append(chunk.search_text for chunk in chunks)
             if self._dense is not None:
                 self._dense.grow(len(self._chunks))
                 if vectors is not None:
@@ -201,6 +226,7 @@ class Retriever:
         self._alive = np.concatenate([self._alive, np.ones(len(chunks), dtype=bool)])
         codes = [self._codes.setdefault(source_of(chunk), len(self._codes)) for chunk in chunks]
         self._doc_of_row = np.concatenate([self._doc_of_row, np.asarray(codes, dtype=np.int64)])
+        self._index_sections(chunks)
         return first
 
     def add_vectors(self, chunk_ids: list[str], vectors: npt.NDArray[np.float32]) -> None:
@@ -222,7 +248,8 @@ class Retriever:
         vectors are kept)."""
         with self._lock:
             rows = [int(row) for row in np.flatnonzero(self._rows_of(doc_id)) if self._chunks[row].page == page]
-            if [(self._chunks[row].id, self._chunks[row].text) for row in rows] == [(c.id, c.text) for c in chunks]:
+            held = [(self._chunks[row].id, self._chunks[row].search_text) for row in rows]
+            if held == [(c.id, c.search_text) for c in chunks]:
                 return False
             self._kill(rows)
             self.add(chunks)
@@ -262,14 +289,26 @@ class Retriever:
             lexical = self._lexical.scores(query, self._alive)
             lexical[~mask] = 0.0
             candidates, dense_top = self._candidates(lexical, mask, query_vector)
+            named = self._named_rows(query, mask)
+            if named:
+                candidates = np.union1d(candidates, np.fromiter(named, dtype=np.int64)).astype(np.int64)
             if len(candidates) == 0:
                 return []
             fused, cosines = self._fuse(candidates, lexical, dense_top, query_vector, weight)
-            order = np.argsort(-fused, kind="stable")[:k]
-            return [
-                self._hit(query, int(candidates[i]), float(fused[i]), float(lexical[candidates[i]]), float(cosines[i]))
+            priority = np.asarray([named.get(int(row), 0) for row in candidates], dtype=np.float32)
+            order = np.lexsort((-fused, -priority))[:k]
+            hits = [
+                self._hit(
+                    without_clauses(query) if priority[i] else query,
+                    int(candidates[i]),
+                    float(fused[i]),
+                    float(lexical[candidates[i]]),
+                    float(cosines[i]),
+                )
                 for i in order
             ]
+            named_hits = zip(hits, order, strict=True)
+            return [replace(hit, named=int(priority[i])) if priority[i] else hit for hit, i in named_hits]
 
     def save(self, directory: Path) -> str:
         """Write the index to `directory` (index.faiss, chunks.jsonl, meta.json), replacing it atomically;
@@ -392,7 +431,7 @@ class Retriever:
             score=score,
             lexical=lexical,
             dense=dense,
-            coverage=self._lexical.coverage(query, chunk.text),
+            coverage=self._lexical.coverage(query, chunk.search_text),
             before=before,
             after=after,
         )
@@ -409,6 +448,11 @@ class Retriever:
         ]
         previous = max((other for other in page if other.start < chunk.start), key=lambda c: c.start, default=None)
         following = min((other for other in page if other.start > chunk.start), key=lambda c: c.start, default=None)
+        # the context stays within the chunk's section: the next article's text is not this one's
+        if previous is not None and previous.headings != chunk.headings:
+            previous = None
+        if following is not None and following.headings != chunk.headings:
+            following = None
         before = after = ""
         if previous is not None:
             gap = " " if previous.end < chunk.start else ""
@@ -429,10 +473,10 @@ class Retriever:
             self._append_rows(chunks)
             for chunk in chunks:
                 row = row_of.get(chunk.id)
-                if row is not None and held[row].text == chunk.text:
+                if row is not None and held[row].search_text == chunk.search_text:
                     self._lexical.append_terms(terms[row])
                 else:
-                    self._lexical.append([chunk.text])
+                    self._lexical.append([chunk.search_text])
             if self._dense is not None:
                 self._dense.grow(len(self._chunks))
             # an adopted vocabulary keeps the terms of chunks removed since: drop them once they are many
@@ -458,6 +502,40 @@ class Retriever:
         self._alive = np.ones(len(keep), dtype=bool)
         self._doc_of_row = self._doc_of_row[keep]
         self._row_of = {chunk.id: row for row, chunk in enumerate(self._chunks)}
+        self._sections = {}
+        self._index_sections(self._chunks)
         self._lexical.compact(keep)
         if self._dense is not None:
             self._dense.compact(keep)
+
+    # ---------------------------------------------------------------- sections a question names
+
+    def _index_sections(self, chunks: Iterable[Chunk]) -> None:
+        """Remember the sections each chunk belongs to ("Điều 143", "Chương II", "2.1"), by chunk id; ids
+        of removed chunks stay until the next compaction and are skipped (they have no row)."""
+        for chunk in chunks:
+            if chunk.headings:
+                for key in chain_keys(chunk.headings):
+                    self._sections.setdefault(key, set()).add(chunk.id)
+
+    def _named_rows(self, query: str, mask: npt.NDArray[np.bool_]) -> dict[int, int]:
+        """The allowed rows in a section the question names ("Điều 143 quy định gì?"), each with how many
+        of the named sections it is in: they rank first (by that count, then by their fused score), since
+        a question naming an article or a section asks about it, whatever words it uses."""
+        named: dict[int, int] = {}
+        for key in named_sections(query):
+            for chunk_id in self._sections.get(key, ()):
+                row = self._row_of.get(chunk_id)
+                if row is not None and mask[row]:
+                    named[row] = named.get(row, 0) + 1
+        if named:
+            # "Điều 5 của Luật Du lịch": the article of the document the question names by its title comes first
+            words = {fold(word) for word in syllables(query)}
+            titled: dict[str, bool] = {}
+            for row in named:
+                title = self._chunks[row].title
+                if title not in titled:
+                    title_words = {fold(word) for word in syllables(title)}
+                    titled[title] = bool(title_words) and title_words <= words
+                named[row] += titled[title]
+        return named

@@ -88,6 +88,7 @@ async def health(request: Request) -> Response[dict[str, object]]:
         "instance": state.cluster.instance,
         # background work this process did since it started (several processes: each piece done by one)
         "work": {"extracted": state.worker.extracted, "ocr_pages": state.ocr.pages_read},
+        "assistant": state.search_index.progress(),
     }
     if found:
         body["problems"] = found

@@ -124,10 +124,23 @@ class DocumentReady(Event):
 @dataclass(frozen=True)
 class DocumentIndexed(Event):
     """The current version's passages are in the search index: the assistant and search find it now
-    (``document.searchable`` true). Its meaning vectors follow in the background."""
+    (``document.searchable`` true; a scan's once OCR has finished every page). Its meaning vectors follow
+    in the background (``document.vectors``)."""
 
     name: ClassVar[str] = "document.indexed"
     document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentVectors(Event):
+    """Every passage of the current version has its meaning vector: the semantic half of search ranks the
+    document from now on (``document.vectors``: ``done`` equals ``total``). Sent once per version, after
+    ``document.indexed``; a document the model cannot read (no embedding model configured) never gets it."""
+
+    name: ClassVar[str] = "document.vectors"
+    document: dict[str, Any]
+    done: int
+    total: int
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@
 // so the answer shown and the text typed survive.
 
 import { MaterialsSearch } from "./assistant-search.js";
+import { citationPlace } from "./citation-place.js";
 import { icon, isViewable } from "./documents.js";
 import { DICTIONARIES, formatDateTime, formatTime, t } from "./i18n.js";
 import { citationLabel, openTranscript, transcriptSpan, transcriptSpanLabel } from "./transcripts.js";
@@ -445,7 +446,7 @@ export class AssistantPanel {
           h(
             "span",
             { class: "citation-page", testid: "assistant-citation-page" },
-            t("assistant.page", { page: citation.page }),
+            citationPlace(citation, t("assistant.page", { page: citation.page })),
           ),
         ),
         elsewhere,

@@ -9,7 +9,16 @@ Only once the index is on disk does the document become ``searchable`` and
 never claims more than the index holds; on start the two are reconciled.
 
 Passages are searchable by their words at once; their vectors are encoded in
-the background (the slow part) and join the ranking as they arrive.
+the background (the slow part) and join the ranking as they arrive. A scan is
+marked searchable only once OCR has finished its last page (its text is then in
+the index). ``/health``, each document and each transcript show how many of
+their passages have their vector, from counts taken after every save and every
+batch of vectors; a document whose vectors are all there gets
+``document.vectors``, sent before the counts show it complete.
+
+Each passage carries its document's title and chain of headings (from the page
+text and the PDF's outline, read from the stored file): its words are found by
+them, and a question naming an article or section ranks that section first.
 
 Every call into the retriever runs in a thread: they take its lock, which a
 save or a BM25 rebuild holds for about a second at 100k passages, and the event
@@ -39,6 +48,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
@@ -49,13 +59,16 @@ from assistant.chunk import Page, chunk_pages
 from assistant.embed import LazyEmbedder, token_counter
 from assistant.retriever import Retriever, SearchHit, Source, dense_weight_for
 from assistant.store import IndexChanged, IndexMismatch, saved_id
+from assistant.structure import Heading, document_headings
+from documents.outline import read_outline
+from documents.store import BlobStore
 from server.assistant.records import KINDS, every_record, record_chunks
 from server.cluster import Cluster
 from server.db import Database
 from server.documents.access import audience_of, readers_of
 from server.documents.models import Document, DocumentPage, DocumentStatus, DocumentVersion, OcrStatus
-from server.documents.schemas import document_public
-from server.events import DocumentIndexed
+from server.documents.schemas import VectorProgress, document_public
+from server.events import DocumentIndexed, DocumentVectors
 from server.leases import Leases
 from server.live.outbox import Publisher, record_event
 from server.settings import Settings
@@ -73,6 +86,17 @@ FOLLOW_SECONDS = 5.0
 """A reader looks at the directory's ``meta.json`` at least this often (a lost "saved" message)."""
 LOAD_TRIES = 20
 """A reader reads a directory a write overtook again, this many times at most (a moment apart)."""
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the index holds, counted at one moment."""
+
+    passages: int
+    vectors: int
+    documents: dict[int, tuple[int, int]]
+    """Each document's (passages with their vector, passages)."""
+    transcripts: dict[int, tuple[int, int]]
 
 
 async def version_pages(session: AsyncSession, document_id: int, version: int) -> list[Page]:
@@ -104,6 +128,7 @@ class SearchIndex:
         self.db = db
         self.publish = publish
         self.directory = settings.assistant_dir / "index"
+        self.blobs = BlobStore(settings.blob_dir)
         threads = settings.embedding_threads
         self.embedder = LazyEmbedder(settings.embedding_model, threads=threads) if settings.dense_search else None
         self.dense_weight = settings.dense_weight if settings.dense_search else 0.0
@@ -116,6 +141,11 @@ class SearchIndex:
         self._vectors_wanted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._write = asyncio.Lock()  # one writer of the index files at a time
+        self._counts = (0, 0)  # passages, and those with their vector (see progress)
+        self._document_vectors: dict[int, tuple[int, int]] = {}  # document id: (with a vector, passages)
+        self._record_vectors: dict[str, dict[int, tuple[int, int]]] = {}  # the same for records, by kind
+        self._announced: set[int] = set()  # documents whose document.vectors went out (see _refresh_counts)
+        self._counting = asyncio.Lock()
         self.summaries: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         """Document summaries by (document id, version): computed once, as a version never changes."""
         self.cluster = cluster
@@ -194,6 +224,7 @@ class SearchIndex:
     # ------------------------------------------------------------------ one writer, readers (shared)
 
     async def _start_writing(self) -> None:
+        await self._refresh_counts(announce=False)  # what was complete before this process started was announced
         await self._reconcile()
         self._writer_tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._encode_vectors())]
         if await asyncio.to_thread(self.retriever.missing_vectors, 1):
@@ -254,6 +285,7 @@ class SearchIndex:
                 continue
             if retriever is not None and not self.writing:
                 self.retriever = retriever
+                await self._refresh_counts(announce=False)
 
     async def _load_current(self) -> Retriever | None:
         """The directory as the writer last saved it (None: none yet, or unusable here); a write that
@@ -305,6 +337,59 @@ class SearchIndex:
         thread)."""
         weight = dense_weight_for(language, self.dense_weight) if language else None
         return self.retriever.search(query, k=k, allowed=allowed, dense_weight=weight)
+
+    def progress(self) -> dict[str, object]:
+        """What ``/health`` shows of the index: passages searchable by their words (``passages``), and how
+        many of them have their vector so far (``vectors``: ``done`` of ``total``; equal when all rank by
+        meaning as well; ``total`` 0 without an embedding model)."""
+        total, done = self._counts
+        return {
+            "passages": total,
+            "vectors": {"done": done if self.embedder is not None else 0, "total": total if self.embedder else 0},
+        }
+
+    def document_vectors(self, document_id: int) -> VectorProgress | None:
+        """How many of the document's indexed passages have their vector (None: not indexed, or no model)."""
+        counts = self._document_vectors.get(document_id)
+        if counts is None or self.embedder is None:
+            return None
+        return VectorProgress(done=counts[0], total=counts[1])
+
+    def record_readiness(self, kind: str, key: int) -> tuple[bool, VectorProgress | None]:
+        """Whether a record (``"transcript"`` and its id) is in the index, searchable by its words, and how
+        many of its passages have their vector (None: not indexed, or no model)."""
+        counts = self._record_vectors.get(kind, {}).get(key)
+        if counts is None:
+            return False, None
+        return True, VectorProgress(done=counts[0], total=counts[1]) if self.embedder is not None else None
+
+    def _tally(self) -> Tally:
+        """The index's counts now (blocking: run in a thread)."""
+        return Tally(
+            passages=len(self.retriever),
+            vectors=self.retriever.vector_count(),
+            documents=self.retriever.vector_counts(),
+            transcripts=self.retriever.vector_counts("transcript"),
+        )
+
+    async def _refresh_counts(self, announce: bool = True) -> None:
+        """Take the figures `progress`, `document_vectors` and `record_readiness` show (so ``/health`` and the
+        documents API never wait for the retriever's lock), after ``document.vectors`` has gone out for each
+        document whose vectors became complete: a reader who sees ``done == total`` can count on the event.
+        Without ``announce`` (a process starting, a reader) the complete ones are taken as announced."""
+        async with self._counting:
+            tally = await asyncio.to_thread(self._tally)
+            # a document with passages still to encode (a new version) is announced again once they are done
+            self._announced -= {doc for doc, (done, total) in tally.documents.items() if done < total}
+            complete = {doc for doc, (done, total) in tally.documents.items() if 0 < total == done}
+            if announce and self.writing:
+                for document_id in sorted(complete - self._announced):
+                    done, total = tally.documents[document_id]
+                    await self._announce_vectors(document_id, VectorProgress(done=done, total=total))
+            self._announced |= complete
+            self._counts = (tally.passages, tally.vectors)
+            self._document_vectors = tally.documents
+            self._record_vectors = {"transcript": tally.transcripts}
 
     def remember_summary(self, key: tuple[int, int], sentences: list[Any]) -> None:
         self.summaries[key] = sentences
@@ -398,6 +483,8 @@ class SearchIndex:
             document = await session.get(Document, document_id)
             version = document.current_version if document and document.status == DocumentStatus.ready else None
             pages = await version_pages(session, document_id, version) if version is not None else []
+            outline = await self._outline(session, document_id, version) if version is not None else []
+            title = document.title if document is not None else ""
         indexed = (await asyncio.to_thread(self.retriever.indexed_versions)).get(document_id)
         if version is None:
             if indexed is not None:
@@ -405,7 +492,7 @@ class SearchIndex:
                 await self._save()
             return
         if indexed != version:
-            await asyncio.to_thread(self._replace, document_id, pages)
+            await asyncio.to_thread(self._replace, document_id, pages, title, outline)
             await self._save()
             self._vectors_wanted.set()
         await self._mark_searchable(document_id, version)
@@ -427,17 +514,24 @@ class SearchIndex:
                     )
                 )
             ).first()
+            pages = await version_pages(session, document_id, version) if text is not None else []
+            outline = await self._outline(session, document_id, version) if text is not None else []
+            title = document.title
         if text is None:
             return
         if (await asyncio.to_thread(self.retriever.indexed_versions)).get(document_id) != version:
             self.sync(document_id)  # not indexed yet (or an older version): the whole pass reads this page too
             return
         changed = await asyncio.to_thread(
-            self._replace_page, Page(doc_id=document_id, version=version, page=page, text=text)
+            self._replace_page,
+            Page(doc_id=document_id, version=version, page=page, text=text),
+            title,
+            _headings(pages, outline),
         )
         if changed:
             await self._save()
             self._vectors_wanted.set()
+        await self._mark_searchable(document_id, version)
 
     async def _sync_record(self, kind: str, key: int) -> None:
         async with self.db.read() as session:
@@ -456,23 +550,62 @@ class SearchIndex:
         self.retriever.refresh()
         return True
 
-    def _replace_page(self, page: Page) -> bool:
+    def _replace_page(self, page: Page, title: str, headings: list[Heading]) -> bool:
         """Put one page's passages in place of its old ones (blocking); False when they are the same."""
         if self._count_tokens is None:
             self._count_tokens = token_counter(self._model)
-        changed = self.retriever.replace_page(page.doc_id, page.page, chunk_pages([page], self._count_tokens))
+        chunks = chunk_pages([page], self._count_tokens, titles={page.doc_id: title}, headings={page.doc_id: headings})
+        changed = self.retriever.replace_page(page.doc_id, page.page, chunks)
         if changed:
             self.retriever.refresh()
         return changed
 
-    def _replace(self, document_id: int, pages: list[Page]) -> None:
+    def _replace(self, document_id: int, pages: list[Page], title: str, outline: list[tuple[str, int, int]]) -> None:
         """Put the passages of ``pages`` in place of the document's old ones (blocking)."""
         if self._count_tokens is None:
             self._count_tokens = token_counter(self._model)
-        chunks = chunk_pages(pages, self._count_tokens)
+        headings = {document_id: _headings(pages, outline)}
+        chunks = chunk_pages(pages, self._count_tokens, titles={document_id: title}, headings=headings)
         self.retriever.remove(document_id)
         self.retriever.add(chunks)
         self.retriever.refresh()  # so the first search after this does not rebuild BM25
+
+    async def _outline(self, session: AsyncSession, document_id: int, version: int) -> list[tuple[str, int, int]]:
+        """The bookmarks of the version's PDF as ``(title, page, depth)`` ([] when it has none or its file
+        cannot be read: its page text still gives its headings)."""
+        sha256 = (
+            await session.exec(
+                select(DocumentVersion.sha256).where(
+                    DocumentVersion.document_id == document_id, DocumentVersion.number == version
+                )
+            )
+        ).first()
+        if sha256 is None:
+            return []
+        try:
+            entries = await asyncio.to_thread(read_outline, self.blobs.path_for(sha256))
+        except Exception:
+            log.warning("the outline of document %s version %s could not be read", document_id, version)
+            return []
+        return [(entry.title, entry.page, entry.depth) for entry in entries]
+
+    async def _announce_vectors(self, document_id: int, progress: VectorProgress) -> None:
+        """Tell the document's readers that its semantic half is complete (``document.vectors``)."""
+        try:
+            async with self.db.write() as session:
+                document = await session.get(Document, document_id)
+                if document is None or document.status != DocumentStatus.ready:
+                    await session.rollback()
+                    return
+                audience = await audience_of(session, document, await readers_of(session, document_id))
+                public = document_public(document).model_copy(update={"vectors": progress})
+                event = DocumentVectors(
+                    document=public.model_dump(mode="json"), done=progress.done, total=progress.total
+                )
+                await record_event(session, self.publish, document.meeting_id, event, None, audience)
+                await session.commit()
+        except Exception:
+            log.exception("announcing the vectors of document %s failed", document_id)
 
     async def _mark_searchable(self, document_id: int, version: int) -> None:
         async with self.db.write() as session:
@@ -481,7 +614,8 @@ class SearchIndex:
                 self.sync(document_id)  # it changed meanwhile: look again
                 await session.rollback()
                 return
-            if document.searchable:
+            if document.searchable or document.ocr_done < document.ocr_total:
+                # already said; or a scan OCR is still reading: its last page's sync_page says it
                 await session.rollback()
                 return
             # not an edit of the metadata: the optimistic-concurrency version stays, so an open edit form is not stale
@@ -496,6 +630,7 @@ class SearchIndex:
     async def _save(self) -> None:
         async with self._write:
             saved = await asyncio.to_thread(self.retriever.save, self.directory)
+        await self._refresh_counts()
         self.cluster.tell("index.saved", saved)  # nobody hears it when this process is alone
 
     async def _encode_vectors(self) -> None:
@@ -516,6 +651,7 @@ class SearchIndex:
                     log.exception("encoding passages failed; searches rank by words only until a restart")
                     return
                 await asyncio.to_thread(self.retriever.add_vectors, [chunk.id for chunk in batch], vectors)
+                await self._refresh_counts()
                 encoded += len(batch)
                 if loop.time() - last_save > SAVE_EVERY_SECONDS:
                     await self._save()
@@ -523,3 +659,8 @@ class SearchIndex:
             if encoded:
                 await asyncio.to_thread(self.retriever.refresh)
                 await self._save()
+
+
+def _headings(pages: list[Page], outline: list[tuple[str, int, int]]) -> list[Heading]:
+    """A document's headings from all its pages' text and its outline."""
+    return document_headings([(page.page, page.text) for page in pages], outline)

@@ -46,7 +46,7 @@ async def reindex(settings: Settings, progress: Progress | None = None) -> Rebui
         async with db.read() as session:
             rows = (
                 await session.exec(
-                    select(DocumentPage.page, DocumentPage.text, Document.id, Document.current_version)
+                    select(DocumentPage.page, DocumentPage.text, Document.id, Document.current_version, Document.title)
                     .join(DocumentVersion, col(DocumentVersion.id) == DocumentPage.version_id)
                     .join(Document, col(Document.id) == DocumentVersion.document_id)
                     .where(
@@ -56,9 +56,10 @@ async def reindex(settings: Settings, progress: Progress | None = None) -> Rebui
                     .order_by(col(Document.id), col(DocumentPage.page))
                 )
             ).all()
-        pages = [Page(doc_id=doc, version=version, page=page, text=text) for page, text, doc, version in rows]
+        pages = [Page(doc_id=doc, version=version, page=page, text=text) for page, text, doc, version, _ in rows]
+        titles = {doc: title for _, _, doc, _, title in rows}
         embedder = LazyEmbedder(settings.embedding_model) if settings.dense_search else None
-        retriever = await asyncio.to_thread(_build, settings, pages, embedder, progress)
+        retriever = await asyncio.to_thread(_build, settings, pages, titles, embedder, progress)
         await asyncio.to_thread(retriever.save, settings.assistant_dir / "index")
         indexed = sorted(retriever.doc_ids())
         async with db.write() as session:
@@ -72,14 +73,22 @@ async def reindex(settings: Settings, progress: Progress | None = None) -> Rebui
         await db.dispose()
 
 
-def _build(settings: Settings, pages: list[Page], embedder: LazyEmbedder | None, report: Progress | None) -> Retriever:
-    chunks = chunk_pages(pages, token_counter(settings.embedding_model))
+def _build(
+    settings: Settings,
+    pages: list[Page],
+    titles: dict[int, str],
+    embedder: LazyEmbedder | None,
+    report: Progress | None,
+) -> Retriever:
+    # headings from the page text only: the server's index adds those of each PDF's outline when it syncs
+    chunks = chunk_pages(pages, token_counter(settings.embedding_model), titles=titles)
     retriever = Retriever(embedder, dense_weight=settings.dense_weight if embedder else 0.0)
     retriever.add(chunks)
     if embedder is not None:
         for first in range(0, len(chunks), VECTOR_BATCH):
             batch = chunks[first : first + VECTOR_BATCH]
-            retriever.add_vectors([chunk.id for chunk in batch], embedder.encode([chunk.text for chunk in batch]))
+            vectors = embedder.encode([chunk.text for chunk in batch])
+            retriever.add_vectors([chunk.id for chunk in batch], vectors)
             if report is not None:
                 report(first + len(batch), len(chunks))
     retriever.refresh()

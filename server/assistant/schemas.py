@@ -57,6 +57,12 @@ class CitationPublic(BaseModel):
     start: str | None = Field(default=None, description="Transcript: when the first cited turn starts, hh:mm:ss")
     end: str | None = Field(default=None, description="Transcript: when the last cited turn ends, hh:mm:ss")
     status: str | None = Field(default=None, description="Task: its current status")
+    # structure (issue 18): the section of the document the cited passage belongs to
+    heading: str | None = Field(
+        default=None,
+        description='Document: the innermost heading of the cited passage\'s section ("Điều 143. Quyền của ...", '
+        '"2.1 Kết quả"), from the page text or the PDF\'s outline; None before the first heading',
+    )
 
 
 class AskResponse(BaseModel):

@@ -130,6 +130,7 @@ class AssistantService:
                 document = documents[citation.doc_id]
                 fields = {"document_id": citation.doc_id, "meeting_id": document.meeting_id, "title": document.title}
                 fields["source_id"] = citation.doc_id
+                fields["heading"] = chunk.heading or None
             else:
                 first, last = citation.first_turn, citation.last_turn
                 span = (first, last) if first is not None and last is not None else None
@@ -273,7 +274,11 @@ class AssistantService:
             fields.setdefault("page", chunk.page)
             results.append(
                 SearchHitPublic(
-                    snippet=text, score=round(hit.score, 4), highlights=highlight_spans(text, query), **fields
+                    snippet=text,
+                    score=round(hit.score, 4),
+                    highlights=highlight_spans(text, query),
+                    heading=chunk.heading or None,
+                    **fields,
                 )
             )
         return SearchResponse(query=query, hits=results, took_ms=round((time.perf_counter() - started) * 1000, 1))

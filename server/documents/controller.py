@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import File
@@ -21,6 +23,15 @@ from server.documents.service import DocumentService
 from server.documents.upload import receive_upload
 from server.downloads import NOSNIFF, content_disposition
 from server.meetings.controller import change_context
+
+_Document = TypeVar("_Document", bound=DocumentPublic)
+
+
+def with_vectors(request: Request, document: _Document) -> _Document:
+    """The document with its vectors' progress, as the search index knows it now."""
+    progress = request.app.state.search_index.document_vectors(document.id)
+    return document.model_copy(update={"vectors": progress}) if progress is not None else document
+
 
 UPLOAD_DOC = (
     "multipart/form-data: `file` (PDF), optional `title`, `agenda_item_id`, "
@@ -103,12 +114,13 @@ class DocumentController(Controller):
         self, request: Request, db_session: DbSession, meeting_id: FromPath[int]
     ) -> list[DocumentPublic]:
         """The meeting's documents the caller may read."""
-        return await document_service(request, db_session).list(meeting_id)
+        documents = await document_service(request, db_session).list(meeting_id)
+        return [with_vectors(request, document) for document in documents]
 
     @get("/api/documents/{document_id:int}")
     async def get_document(self, request: Request, db_session: DbSession, document_id: FromPath[int]) -> DocumentDetail:
         """Metadata, status, page count and every version."""
-        return await document_service(request, db_session).detail(document_id)
+        return with_vectors(request, await document_service(request, db_session).detail(document_id))
 
     @patch("/api/documents/{document_id:int}")
     async def update_document(

@@ -240,7 +240,8 @@ class OcrWorker:
             finished = version.ocr_done >= version.ocr_total
             document_id = version.document_id
             await session.commit()
-        if current and result is not None and self.page_done is not None:
+        if current and self.page_done is not None:
+            # a failed page too: the last page finished, read or not, is what makes the document searchable
             self.page_done(document_id, job.page)
         if finished and self.settings.ocr_text_layer:
             await self._write_searchable_copy(job.version_id)

@@ -9,6 +9,11 @@ from pydantic import BaseModel, Field
 from server.documents.models import Classification, Document, DocumentStatus, OcrStatus, TextSource
 
 
+class VectorProgress(BaseModel):
+    done: int = Field(description="Passages of the current version that have their meaning vector")
+    total: int = Field(description="Passages of the current version in the search index")
+
+
 class DocumentPublic(BaseModel):
     id: int
     meeting_id: int
@@ -21,6 +26,12 @@ class DocumentPublic(BaseModel):
     ocr_total: int = Field(description="Scanned pages of the current version that OCR reads (0: none)")
     ocr_done: int = Field(description="Of those, how many are finished (failed ones included)")
     ocr_failed: int = Field(description="Of those, how many OCR could not read")
+    vectors: VectorProgress | None = Field(
+        default=None,
+        description="The semantic half of search: how many of the current version's passages have their meaning "
+        "vector (`done` = `total`: complete; see the `document.vectors` event). None where it is not known: "
+        "in live events other than `document.vectors`, or without an embedding model",
+    )
     current_version: int
     version: int
     created_at: datetime

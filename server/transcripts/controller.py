@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import UploadFile
@@ -19,6 +19,15 @@ from server.transcripts.service import MAX_TRANSCRIPT_BYTES, TranscriptService
 UPLOAD_DOC = (
     "multipart/form-data: `file` (.txt with 'Speaker: text' lines, .vtt WebVTT, or .srt), optional `agenda_item_id`."
 )
+
+
+_Transcript = TypeVar("_Transcript", bound=TranscriptPublic)
+
+
+def with_readiness(request: Request, transcript: _Transcript) -> _Transcript:
+    """The transcript with what the search index holds of it now (`searchable`, `vectors`)."""
+    searchable, vectors = request.app.state.search_index.record_readiness("transcript", transcript.id)
+    return transcript.model_copy(update={"searchable": searchable, "vectors": vectors})
 
 
 def transcript_service(request: Request, db_session: DbSession) -> TranscriptService:
@@ -66,14 +75,15 @@ class TranscriptController(Controller):
         self, request: Request, db_session: DbSession, meeting_id: FromPath[int]
     ) -> list[TranscriptPublic]:
         """The meeting's transcripts (participants other than guests)."""
-        return await transcript_service(request, db_session).list(meeting_id)
+        transcripts = await transcript_service(request, db_session).list(meeting_id)
+        return [with_readiness(request, transcript) for transcript in transcripts]
 
     @get("/{transcript_id:int}")
     async def get_transcript(
         self, request: Request, db_session: DbSession, meeting_id: FromPath[int], transcript_id: FromPath[int]
     ) -> TranscriptDetail:
         """One transcript with its speaker turns in order (times in ms)."""
-        return await transcript_service(request, db_session).detail(meeting_id, transcript_id)
+        return with_readiness(request, await transcript_service(request, db_session).detail(meeting_id, transcript_id))
 
     @delete("/{transcript_id:int}", status_code=HTTP_204_NO_CONTENT)
     async def remove_transcript(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from server.documents.schemas import VectorProgress
 
 
 class TranscriptPublic(BaseModel):
@@ -16,6 +18,13 @@ class TranscriptPublic(BaseModel):
     created_by: int | None
     created_at: datetime
     turn_count: int
+    searchable: bool = Field(
+        default=False, description="Its turns are in the search index: the assistant and search find them now"
+    )
+    vectors: VectorProgress | None = Field(
+        default=None,
+        description="How many of its passages have their meaning vector (None: not indexed yet, or no model)",
+    )
 
 
 class TurnPublic(BaseModel):

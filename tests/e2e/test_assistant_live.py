@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 from pathlib import Path
@@ -55,6 +56,43 @@ async def test_document_indexed_reaches_its_readers_live(world: MeetingWorld) ->
     # a public notice after it: the guest has had every event it may see, and no document event
     world["sec"].ok("PATCH", f"/api/meetings/{world.meeting_id}", json={"location": "Phòng họp số 3"})
     await tablets["guest"].receive_until(lambda m: m["type"] == "event" and m["name"] == "meeting.updated")
+    assert not any(name.startswith("document.") for name in tablets["guest"].names)
+    for tablet in tablets.values():
+        await tablet.close()
+
+
+async def test_document_vectors_says_live_when_the_semantic_half_is_complete(world: MeetingWorld) -> None:
+    tablets = {
+        name: await Tablet(world.server.ws_url, world.meeting_id, world[name].token).connect()
+        for name in ("guest", "del1", "chair")
+    }
+    for tablet in tablets.values():
+        await tablet.receive()
+    # every tablet keeps reading (and answering the heartbeat) while the vectors are encoded
+    guest_hears = asyncio.create_task(
+        tablets["guest"].receive_until(lambda m: m["type"] == "event" and m["name"] == "meeting.updated", within=400)
+    )
+    internal = upload(world, FIXTURES / "so-ket-de-an-06-2022.pdf", classification="internal")
+    messages = await asyncio.gather(
+        *(
+            tablets[name].receive_until(lambda m: m["type"] == "event" and m["name"] == "document.vectors", within=300)
+            for name in ("del1", "chair")
+        )
+    )
+    for name, message in zip(("del1", "chair"), messages, strict=True):
+        assert tablets[name].names.index("document.indexed") < tablets[name].names.index("document.vectors")
+        data = message["data"]
+        assert data["document"]["id"] == internal["id"] and 0 < data["done"] == data["total"]
+        assert data["document"]["vectors"] == {"done": data["done"], "total": data["total"]}
+        # the document says the same from then on; tablets keep the document as the snapshot has it
+        assert world[name].ok("GET", f"/api/documents/{internal['id']}")["vectors"] == data["document"]["vectors"]
+        fresh = world[name].ok("GET", f"/api/meetings/{world.meeting_id}/snapshot")
+        assert comparable(tablets[name].state) == comparable(fresh["state"])
+    assert tablets["chair"].names.count("document.vectors") == 1
+    health = world["sec"].ok("GET", "/health")["assistant"]
+    assert health["vectors"]["done"] == health["vectors"]["total"] >= messages[0]["data"]["total"]
+    world["sec"].ok("PATCH", f"/api/meetings/{world.meeting_id}", json={"location": "Phòng họp số 5"})
+    await guest_hears
     assert not any(name.startswith("document.") for name in tablets["guest"].names)
     for tablet in tablets.values():
         await tablet.close()

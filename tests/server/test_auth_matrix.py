@@ -342,6 +342,13 @@ def small_pdf() -> bytes:
         return path.read_bytes()
 
 
+def vectors_done(document: dict[str, Any]) -> bool:
+    """Its meaning vectors are all there (or there is no model): its ``document.vectors`` event has gone out,
+    so no event of it lands between a test's two snapshots."""
+    vectors = document["vectors"]
+    return vectors is None or bool(vectors["done"] == vectors["total"])
+
+
 def public_document(app: App, meeting_id: int) -> int:
     """A ready and searchable public document in the meeting, uploaded by its secretary (nothing more is
     coming for it, so the meeting's snapshot stays as it is)."""
@@ -354,9 +361,9 @@ def public_document(app: App, meeting_id: int) -> int:
     )
     assert response.status_code == 202, response.text
     document_id: int = response.json()["id"]
-    for _ in range(1000):
+    for _ in range(15000):  # the first document waits for the model to load
         document = sec.ok("GET", f"/api/documents/{document_id}")
-        if document["status"] == "ready" and document["searchable"]:
+        if document["status"] == "ready" and document["searchable"] and vectors_done(document):
             return document_id
         time.sleep(0.02)
     raise AssertionError("document not ready")
@@ -550,9 +557,9 @@ def _ready(app: App, meeting_id: int, title: str, text: str, classification: str
             files={"file": ("tai-lieu.pdf", path.read_bytes(), "application/pdf")},
         )
     assert response.status_code == 202, response.text
-    for _ in range(1000):
+    for _ in range(15000):  # the first document waits for the model to load
         document = sec.ok("GET", f"/api/documents/{response.json()['id']}")
-        if document["status"] == "ready" and document["searchable"]:
+        if document["status"] == "ready" and document["searchable"] and vectors_done(document):
             return int(document["id"])
         time.sleep(0.02)
     raise AssertionError("document not ready")

@@ -67,6 +67,31 @@ def text_pdf(
     return path
 
 
+def outlined_pdf(path: Path, pages: list[str], outline: list[tuple[str, int, int]], title: str = "") -> Path:
+    """`text_pdf` with an outline (bookmarks): each ``(title, page, depth)`` opens 1-based `page`, nested
+    under the entry before it of depth - 1."""
+    font = _vietnamese_font()
+    canvas = Canvas(str(_prepare(path)), pagesize=A4, invariant=True)
+    canvas.setTitle(title)
+    canvas.setAuthor("")
+    width, height = A4
+    for number, text in enumerate(pages, start=1):
+        for index, (_, page, _) in enumerate(outline):
+            if page == number:
+                canvas.bookmarkPage(f"entry-{index}")  # a key of its own: entries sharing one share a title
+        canvas.setFont(font, 12)
+        y = height - 72
+        for paragraph in text.split("\n"):
+            for line in simpleSplit(paragraph, font, 12, width - 144) or [""]:
+                canvas.drawString(72, y, line)
+                y -= 16
+        canvas.showPage()
+    for index, (entry, _, depth) in enumerate(outline):
+        canvas.addOutlineEntry(entry, f"entry-{index}", level=depth)
+    canvas.save()
+    return path
+
+
 def many_pages_pdf(dst: Path, n: int) -> Path:
     """An n-page PDF, each page saying "Page i of n" (standard Helvetica: quick to write even for thousands)."""
     canvas = Canvas(str(_prepare(dst)), pagesize=A4, invariant=True)
