@@ -41,18 +41,15 @@ sys.path.insert(0, str(REPO))
 
 from litestar.testing import TestClient  # noqa: E402
 from reportlab.lib.utils import simpleSplit  # noqa: E402
-from reportlab.pdfbase import pdfmetrics  # noqa: E402
-from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
 from documents.extract import extract_pages  # noqa: E402
-from documents.watermark import watermark_font_path  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.cli import create_user_sync  # noqa: E402
 from server.settings import Settings  # noqa: E402
+from tests.support.pdfs import vietnamese_font  # noqa: E402
 
 PASSWORD = "bench-password-42"
-FONT = "BenchVietnameseSans"
 NAMED_PER_LAW = 8
 ARTICLE_LINE = re.compile(r"^Điều (\d+[a-zđ]?)\.", re.MULTILINE)
 
@@ -71,13 +68,7 @@ class Law:
 
 def render(law: Law, path: Path) -> None:
     """One PDF per law: its name, then "Điều N. <title>" and the article's paragraphs, flowing over A4 pages."""
-    font_path = watermark_font_path()
-    if font_path is None:
-        raise SystemExit("no TrueType font with Vietnamese glyphs: install fonts-dejavu-core")
-    try:
-        pdfmetrics.getFont(FONT)
-    except KeyError:
-        pdfmetrics.registerFont(TTFont(FONT, str(font_path)))
+    font = vietnamese_font()
     width, height = 595.28, 841.89
     canvas = Canvas(str(path), pagesize=(width, height), invariant=True)
     canvas.setTitle(law.name)
@@ -85,11 +76,11 @@ def render(law: Law, path: Path) -> None:
 
     def line(text: str, size: int = 11, gap: float = 0) -> None:
         nonlocal y
-        for part in simpleSplit(text, FONT, size, width - 144) or [""]:
+        for part in simpleSplit(text, font, size, width - 144) or [""]:
             if y < 72:
                 canvas.showPage()
                 y = height - 72
-            canvas.setFont(FONT, size)
+            canvas.setFont(font, size)
             canvas.drawString(72, y, part)
             y -= size + 4
         y -= gap

@@ -18,8 +18,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support import assistant_scene
 from tests.support.api import Api
-from tests.support.screenshots import CHROMIUM, CHROMIUM_ARGS, OUT
-from tests.support.server import REPO, ServerProcess, run_cli
+from tests.support.screenshots import CHROMIUM, CHROMIUM_ARGS, OUT, shoot
+from tests.support.server import ServerProcess, run_cli
 
 SIZES = [(1024, 768), (1280, 800)]
 MEETING = 1  # the demo meeting
@@ -62,12 +62,6 @@ def ask(page: Page, question: str) -> None:
     expect(page.get_by_test_id("assistant-busy")).to_have_count(0)
     expect(page.get_by_test_id("assistant-question")).to_contain_text(question)
     page.wait_for_timeout(800)  # the smooth scroll to the panel
-
-
-def shoot(page: Page, name: str) -> None:
-    path = OUT / f"{name}.png"
-    page.screenshot(path=str(path))
-    print(path.relative_to(REPO))
 
 
 def main() -> int:

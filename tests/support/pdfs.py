@@ -24,7 +24,8 @@ A4 = (595.28, 841.89)
 _FONT = "TestsVietnameseSans"
 
 
-def _vietnamese_font() -> str:
+def vietnamese_font() -> str:
+    """The name of a registered TrueType font with Vietnamese glyphs (DejaVu or Noto from Debian), registered once."""
     path = watermark_font_path()
     if path is None:
         raise RuntimeError("no TrueType font with Vietnamese glyphs: install fonts-dejavu-core (make system-deps)")
@@ -46,35 +47,18 @@ def text_pdf(
     title: str | None = None,
     author: str | None = None,
     pagesize: tuple[float, float] = A4,
+    outline: list[tuple[str, int, int]] | None = None,
 ) -> Path:
     """An A4 PDF with one page per string (lines split on "\\n", long lines wrapped), in a TTF font with
-    Vietnamese glyphs so the text extracts back exactly."""
-    font = _vietnamese_font()
+    Vietnamese glyphs so the text extracts back exactly; with an `outline` (bookmarks), each ``(title, page,
+    depth)`` opens 1-based `page`, nested under the entry before it of depth - 1."""
+    outline = outline or []
+    font = vietnamese_font()
     canvas = Canvas(str(_prepare(path)), pagesize=pagesize, invariant=True)
     # Empty rather than reportlab's "untitled"/"anonymous", so that no title reads back as None.
     canvas.setTitle(title or "")
     canvas.setAuthor(author or "")
     width, height = pagesize
-    for text in pages:
-        canvas.setFont(font, 12)
-        y = height - 72
-        for paragraph in text.split("\n"):
-            for line in simpleSplit(paragraph, font, 12, width - 144) or [""]:
-                canvas.drawString(72, y, line)
-                y -= 16
-        canvas.showPage()
-    canvas.save()
-    return path
-
-
-def outlined_pdf(path: Path, pages: list[str], outline: list[tuple[str, int, int]], title: str = "") -> Path:
-    """`text_pdf` with an outline (bookmarks): each ``(title, page, depth)`` opens 1-based `page`, nested
-    under the entry before it of depth - 1."""
-    font = _vietnamese_font()
-    canvas = Canvas(str(_prepare(path)), pagesize=A4, invariant=True)
-    canvas.setTitle(title)
-    canvas.setAuthor("")
-    width, height = A4
     for number, text in enumerate(pages, start=1):
         for index, (_, page, _) in enumerate(outline):
             if page == number:
@@ -90,6 +74,11 @@ def outlined_pdf(path: Path, pages: list[str], outline: list[tuple[str, int, int
         canvas.addOutlineEntry(entry, f"entry-{index}", level=depth)
     canvas.save()
     return path
+
+
+def outlined_pdf(path: Path, pages: list[str], outline: list[tuple[str, int, int]], title: str = "") -> Path:
+    """`text_pdf` with an outline (bookmarks)."""
+    return text_pdf(path, pages, title=title, outline=outline)
 
 
 def many_pages_pdf(dst: Path, n: int) -> Path:

@@ -51,8 +51,9 @@ def wait_documents_ready(scene: room.Scene) -> list[dict[str, object]]:
         time.sleep(0.5)
 
 
-def shoot(page: Page, name: str) -> None:
-    page.wait_for_timeout(600)  # let the bars' width transition finish
+def shoot(page: Page, name: str, settle_ms: int = 600) -> None:
+    """``docs/screenshots/<name>.png`` of the page once its transitions (the vote bars' width: 600 ms) end."""
+    page.wait_for_timeout(settle_ms)
     path = OUT / f"{name}.png"
     page.screenshot(path=str(path))
     print(path.relative_to(REPO))
