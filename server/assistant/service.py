@@ -181,14 +181,20 @@ class AssistantService:
     ) -> list[Task]:
         """Cite with each cited record the ones that belong with it (records.linked: a conclusion's tasks,
         a task's conclusion), read from the database now, so a task's status is its current one; returns
-        the tasks so added, whose status the answer then states."""
+        the tasks that belong with a cited record, whose status the answer then states: those added here and
+        those the search found itself (which way a task is found depends on ranking, what is said must not)."""
         cited = {(c.kind, c.source_id) for c in citations}
         added: list[Task] = []
         for citation in list(citations):
             if citation.kind == "document" or citation.source_id is None:
                 continue
             for source in await linked(self.session, citation.kind, citation.source_id):
-                if source in cited or source not in records:
+                if source not in records:
+                    continue
+                if source in cited:
+                    task = await self.session.get(Task, source[1]) if source[0] == "task" else None
+                    if task is not None and task not in added:
+                        added.append(task)
                     continue
                 passages = await record_passages(self.session, *source, self.index.timezone, language)
                 if not passages:
@@ -198,7 +204,8 @@ class AssistantService:
                 fields = await describe(self.session, passages[0].chunk, text)
                 fields.update(meeting_id=records[source], page=passages[0].chunk.page)
                 citations.append(CitationPublic(snippet=snippet(text, 0, len(text)), score=0.0, **fields))
-                if source[0] == "task" and (task := await self.session.get(Task, source[1])) is not None:
+                task = await self.session.get(Task, source[1]) if source[0] == "task" else None
+                if task is not None and task not in added:
                     added.append(task)
         return added
 
