@@ -7,7 +7,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -188,11 +188,13 @@ def _writes(
     count: int,
     stop: threading.Event | None = None,
     pause: float = 0.0,
+    acknowledged: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Up to ``count`` changes through one process, as fast as it answers: an item added, then the current item
-    moved, alternately. Returns what was acknowledged, stopping at the first failure (the process died) or
-    once ``stop`` is set, with ``pause`` seconds between two changes."""
-    acknowledged: list[dict[str, Any]] = []
+    moved, alternately. Returns what was acknowledged (appended to ``acknowledged`` as it comes, when given, for
+    a watcher), stopping at the first failure (the process died) or once ``stop`` is set, with ``pause`` seconds
+    between two changes."""
+    acknowledged = [] if acknowledged is None else acknowledged
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:
         for index in range(count):
             if stop is not None and stop.is_set():
@@ -318,14 +320,24 @@ def test_sigkill_of_one_process_with_200_tablets(pair: Any) -> None:
         readers = [asyncio.create_task(follow(index)) for index in range(len(live))]
         token = world["sec"].token
         stop = threading.Event()
-        through_a = asyncio.to_thread(_writes, a.url, token, meeting_id, items, "A", 10_000, stop, 0.02)
-        through_c = asyncio.to_thread(_writes, c.url, token, meeting_id, items, "C", 10_000, stop, 0.02)
+        seen_a: list[dict[str, Any]] = []
+        seen_c: list[dict[str, Any]] = []
+        through_a = asyncio.to_thread(_writes, a.url, token, meeting_id, items, "A", 10_000, stop, 0.02, seen_a)
+        through_c = asyncio.to_thread(_writes, c.url, token, meeting_id, items, "C", 10_000, stop, 0.02, seen_c)
+
+        async def until(condition: Callable[[], bool]) -> None:
+            for _ in range(600):  # bounded: 60 s; what did not happen by then fails the assertions below
+                if condition():
+                    return
+                await asyncio.sleep(0.1)
 
         async def kill_c_mid_burst() -> None:
             await asyncio.sleep(1.5)
+            await until(lambda: len(seen_c) >= 10)  # mid-burst: C has acknowledged changes (a loaded machine is slow)
             c.kill()
             killed_at.append(time.monotonic())
             await asyncio.sleep(2.0)  # A goes on writing while C's tablets move over
+            await until(lambda: sum(ack["at"] > killed_at[0] for ack in seen_a) >= 10)
             stop.set()
 
         (acked_a, acked_c, _) = await asyncio.gather(through_a, through_c, kill_c_mid_burst())

@@ -24,7 +24,11 @@ class Api:
 
     @classmethod
     def login(cls, base_url: str, username: str, password: str) -> Api:
-        response = httpx.post(f"{base_url}/api/auth/login", json={"username": username, "password": password})
+        # the client's own 30 s, not httpx's 5 s: a login hashes (argon2) on a server that may be busy reading
+        # hundreds of pages, on a machine running two test workers
+        response = httpx.post(
+            f"{base_url}/api/auth/login", json={"username": username, "password": password}, timeout=30
+        )
         response.raise_for_status()
         body = response.json()
         return cls(base_url, body["token"], body["user"])
