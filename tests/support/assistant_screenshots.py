@@ -10,16 +10,14 @@ Run by hand after a change to how the assistant looks (not by ``make test``)::
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support import assistant_scene
 from tests.support.api import Api
-from tests.support.screenshots import CHROMIUM, CHROMIUM_ARGS, OUT, shoot
-from tests.support.server import ServerProcess, run_cli
+from tests.support.screenshots import CHROMIUM, CHROMIUM_ARGS, OUT, demo_server, shoot
+from tests.support.server import ServerProcess
 
 SIZES = [(1024, 768), (1280, 800)]
 MEETING = 1  # the demo meeting
@@ -66,49 +64,40 @@ def ask(page: Page, question: str) -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        data = Path(folder) / "data"
-        result = run_cli(data, "demo")
-        if result.returncode != 0:
-            print(result.stderr, file=sys.stderr)
-            return 1
-        server = ServerProcess(data).start(timeout=180)
-        try:
-            secretary = Api.login(server.url, "thuky", "thuky-demo-1")
-            wait_searchable(secretary)
-            add_conclusion(secretary)
-            assistant_scene.upload_transcript(secretary, MEETING)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                for width, height in SIZES:
-                    page = tablet(browser, server, (width, height))
-                    ask(page, assistant_scene.QUESTION)
-                    shoot(page, f"tablet-assistant-transcript-{width}x{height}")
-                    page.locator("[data-testid=assistant-citation][data-kind=transcript]").first.click()
-                    expect(page.get_by_test_id("transcript-dialog")).to_be_visible()
-                    page.wait_for_timeout(300)
-                    shoot(page, f"tablet-assistant-transcript-open-{width}x{height}")
-                    page.get_by_test_id("transcript-close").click()
-                    ask(page, CONCLUSION_QUESTION)
-                    shoot(page, f"tablet-assistant-conclusion-{width}x{height}")
-                    page.get_by_test_id("assistant-citations").scroll_into_view_if_needed()
-                    page.get_by_test_id("assistant-citations").evaluate("(el) => el.scrollIntoView({block: 'start'})")
-                    shoot(page, f"tablet-assistant-conclusion-sources-{width}x{height}")
-                    ask(page, assistant_scene.DECLINED)
-                    shoot(page, f"tablet-assistant-declined-{width}x{height}")
-                    page.get_by_test_id("assistant-mode-search").click()
-                    page.get_by_test_id("search-kind-transcript").click()
-                    page.get_by_test_id("search-kind-conclusion").click()
-                    page.get_by_test_id("assistant-input").fill("camera giám sát giao thông")
-                    page.get_by_test_id("assistant-input").press("Enter")
-                    expect(page.get_by_test_id("search-hits")).to_be_visible()
-                    page.wait_for_timeout(800)  # the smooth scroll to the hits
-                    shoot(page, f"tablet-assistant-search-{width}x{height}")
-                    page.context.close()
-                browser.close()
-            secretary.close()
-        finally:
-            server.stop()
+    with demo_server() as server:
+        secretary = Api.login(server.url, "thuky", "thuky-demo-1")
+        wait_searchable(secretary)
+        add_conclusion(secretary)
+        assistant_scene.upload_transcript(secretary, MEETING)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for width, height in SIZES:
+                page = tablet(browser, server, (width, height))
+                ask(page, assistant_scene.QUESTION)
+                shoot(page, f"tablet-assistant-transcript-{width}x{height}")
+                page.locator("[data-testid=assistant-citation][data-kind=transcript]").first.click()
+                expect(page.get_by_test_id("transcript-dialog")).to_be_visible()
+                page.wait_for_timeout(300)
+                shoot(page, f"tablet-assistant-transcript-open-{width}x{height}")
+                page.get_by_test_id("transcript-close").click()
+                ask(page, CONCLUSION_QUESTION)
+                shoot(page, f"tablet-assistant-conclusion-{width}x{height}")
+                page.get_by_test_id("assistant-citations").scroll_into_view_if_needed()
+                page.get_by_test_id("assistant-citations").evaluate("(el) => el.scrollIntoView({block: 'start'})")
+                shoot(page, f"tablet-assistant-conclusion-sources-{width}x{height}")
+                ask(page, assistant_scene.DECLINED)
+                shoot(page, f"tablet-assistant-declined-{width}x{height}")
+                page.get_by_test_id("assistant-mode-search").click()
+                page.get_by_test_id("search-kind-transcript").click()
+                page.get_by_test_id("search-kind-conclusion").click()
+                page.get_by_test_id("assistant-input").fill("camera giám sát giao thông")
+                page.get_by_test_id("assistant-input").press("Enter")
+                expect(page.get_by_test_id("search-hits")).to_be_visible()
+                page.wait_for_timeout(800)  # the smooth scroll to the hits
+                shoot(page, f"tablet-assistant-search-{width}x{height}")
+                page.context.close()
+            browser.close()
+        secretary.close()
     return 0
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -59,42 +61,49 @@ def shoot(page: Page, name: str, settle_ms: int = 600) -> None:
     print(path.relative_to(REPO))
 
 
-def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def demo_server() -> Iterator[ServerProcess]:
+    """A server on a fresh data directory holding the demo meeting (``icabinet demo``), stopped on leaving;
+    a failed demo load ends the script with its error (exit code 1)."""
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "data"
         result = run_cli(data, "demo")
         if result.returncode != 0:
-            print(result.stderr, file=sys.stderr)
-            return 1
+            raise SystemExit(result.stderr)
         server = ServerProcess(data).start(timeout=180)
         try:
-            scene = room.start_meeting(server.url)
-            documents = wait_documents_ready(scene)
-            room.add_speaker(scene, server.url)
-            assert scene.secretary.token
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                screens = {size: room.open_projector(browser, server.url, size, TIMEOUT_MS) for size in ROOM_SIZES}
-                for (width, height), page in screens.items():
-                    expect(page.get_by_test_id("projector-body")).to_have_attribute("data-focus", "speaker")
-                    shoot(page, f"room-speaker-{width}x{height}")
-                delegate = tablet(browser, server, "daibieu3")
-                delegate.get_by_test_id(f"doc-{documents[0]['id']}").first.click()
-                expect(delegate.get_by_test_id("viewer-page-image")).to_have_attribute("data-page", "1")
-                room.open_vote(scene, server.url)
-                for (width, height), page in screens.items():
-                    expect(page.get_by_test_id(f"poll-voters-{scene.poll_id}")).to_have_attribute("data-voters", "2")
-                    shoot(page, f"room-vote-{width}x{height}")
-                expect(delegate.get_by_test_id("announce-vote")).to_be_visible()  # over the viewer
-                shoot(delegate, "tablet-vote-viewer")
-                delegate.get_by_test_id("announce-go-vote").click()
-                expect(delegate.get_by_test_id(f"poll-chart-{scene.poll_id}").first).to_be_visible()
-                shoot(delegate, "tablet-vote")
-                browser.close()
-            scene.secretary.close()
+            yield server
         finally:
             server.stop()
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with demo_server() as server:
+        scene = room.start_meeting(server.url)
+        documents = wait_documents_ready(scene)
+        room.add_speaker(scene, server.url)
+        assert scene.secretary.token
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            screens = {size: room.open_projector(browser, server.url, size, TIMEOUT_MS) for size in ROOM_SIZES}
+            for (width, height), page in screens.items():
+                expect(page.get_by_test_id("projector-body")).to_have_attribute("data-focus", "speaker")
+                shoot(page, f"room-speaker-{width}x{height}")
+            delegate = tablet(browser, server, "daibieu3")
+            delegate.get_by_test_id(f"doc-{documents[0]['id']}").first.click()
+            expect(delegate.get_by_test_id("viewer-page-image")).to_have_attribute("data-page", "1")
+            room.open_vote(scene, server.url)
+            for (width, height), page in screens.items():
+                expect(page.get_by_test_id(f"poll-voters-{scene.poll_id}")).to_have_attribute("data-voters", "2")
+                shoot(page, f"room-vote-{width}x{height}")
+            expect(delegate.get_by_test_id("announce-vote")).to_be_visible()  # over the viewer
+            shoot(delegate, "tablet-vote-viewer")
+            delegate.get_by_test_id("announce-go-vote").click()
+            expect(delegate.get_by_test_id(f"poll-chart-{scene.poll_id}").first).to_be_visible()
+            shoot(delegate, "tablet-vote")
+            browser.close()
+        scene.secretary.close()
     return 0
 
 
