@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 
-from assistant.discussion import is_discussion, named_speakers, subject, summarise
+from assistant.discussion import by_speakers, is_discussion, named_speakers, subject, summarise
 from assistant.lexical import QUESTION_WORDS
 from assistant.passages import TRANSCRIPT, Passage, distinct
 from assistant.retriever import SearchHit
@@ -37,9 +37,10 @@ bench/discussion_eval.py on 18 QMSum meetings: the best passage of 90% of the qu
 (median 0.51), of every unrelated question at most 0.35 (while their word coverage reaches 0.48, so words
 alone cannot tell them apart)."""
 PASSAGES = 3
-ALSO_CITED = 0.2
-"""Coverage for a passage to be cited after the quoted ones when the answer is found (up to the ask's limit)."""
 """Passages read for the answer and cited."""
+ALSO_CITED = 0.2
+"""Coverage for a passage to be cited after the quoted ones when the answer is found (up to the ask's limit);
+a passage that bears on the question (see `bears`) is cited too."""
 SNIPPET_CHARS = 300
 # A second sentence joins the answer when it scores at least this share of the best one.
 _SECOND_SENTENCE = 0.85
@@ -169,7 +170,7 @@ def answer(
     for passage in passages:
         sentence = quoted.get(passage.hit.chunk.id)
         if sentence is None:
-            if room <= 0 or passage.hit.coverage < ALSO_CITED:
+            if room <= 0 or not (passage.hit.coverage >= ALSO_CITED or bearing(passage)):
                 continue
             room -= 1
             sentence = _best_sentence(passage.hit, terms)
@@ -219,8 +220,7 @@ def _discussion_answer(
     and summarised by their sentences on it."""
     named = named_speakers(question, {speaker for p in passages for speaker in p.hit.chunk.speaker.split(", ")})
     if named:
-        # stable: rank order within the passages where a named speaker speaks, then within the others
-        passages = sorted(passages, key=lambda p: not (set(p.hit.chunk.speaker.split(", ")) & named))
+        passages = by_speakers(question, passages, named)
     if not any(bearing(p) for p in passages[:PASSAGES]):
         return _not_found(question, passages, language, limit, bearing)
     # once the discussion is found, its other passages that hold a word of it follow in rank order

@@ -62,7 +62,11 @@ def subject(question: str) -> str:
 
 def named_speakers(question: str, speakers: Iterable[str]) -> set[str]:
     """The `speakers` the question names: every word of the label (titles such as "AM" aside) in it. A label
-    of one or two letters ("A", "F") must be there as written: "a" in "what did a think" is no name."""
+    of one or two letters ("A", "F") must be there as written: "a" in "what did a think" is no name.
+
+    When no whole label is named, a part of one that no other speaker's label has, capitalised as a name in
+    the question and not its first word, names that speaker: "F" of "PhD F", "the Professor" of "Professor B",
+    "Hùng" of "Nguyễn Văn Hùng". A part in lower case ("what did the project cost") names nobody."""
     words = {fold(word) for word in syllables(question)}
     as_written = set(re.findall(r"[^\W_]+", question))
     named = set()
@@ -73,7 +77,35 @@ def named_speakers(question: str, speakers: Iterable[str]) -> set[str]:
                 named.add(speaker)
         elif label and label <= words:
             named.add(speaker)
-    return named
+    return named or _named_by_part(question, speakers)
+
+
+def _named_by_part(question: str, speakers: Iterable[str]) -> set[str]:
+    """The speakers named by a part of their label alone (see named_speakers)."""
+    capitalised = {word for word in re.findall(r"[^\W_]+", question)[1:] if word[0].isupper()}
+    owners: dict[str, set[str]] = {}
+    for speaker in speakers:
+        for part in set(re.findall(r"[^\W_]+", speaker)):
+            if fold(part) not in _SPEAKER_NOISE:
+                owners.setdefault(part, set()).add(speaker)
+    return {speaker for part, owned in owners.items() if part in capitalised and len(owned) == 1 for speaker in owned}
+
+
+def by_speakers(question: str, passages: list[Passage], named: set[str]) -> list[Passage]:
+    """`passages` with those where a `named` speaker says something on the question's subject first, then
+    those where one speaks at all, then the rest, each group in rank order. In a meeting where the named
+    person speaks every few turns, being in a passage says little; saying the subject's words does."""
+    label_words = {fold(word) for speaker in named for word in syllables(speaker)}
+    terms = _content(subject(question)) - label_words
+
+    def group(passage: Passage) -> int:
+        lines = [_split_line(line, passage.hit.chunk.kind) for _, line in passage.turn_lines()]
+        own = [said for speaker, said in lines if speaker in named]
+        if any(terms & {fold(word) for word in syllables(said)} for said in own):
+            return 0
+        return 1 if own else 2
+
+    return sorted(passages, key=group)
 
 
 @dataclass(frozen=True)
@@ -90,18 +122,17 @@ class SummarySentence:
 def summarise(
     question: str, passages: list[Passage], limit: int, speakers: set[str] | None = None
 ) -> list[SummarySentence]:
-    """At most `limit` sentences, one from each of the first passages that hold some of the question's
-    subject, in the meeting's order (by turn, then passage rank); the named `speakers`' turns preferred."""
+    """At most `limit` sentences on the question's subject, in the meeting's order (by turn, then passage
+    rank): first the best of each of the first passages that hold some of it, then, while there is room,
+    each passage's next best from other turns in rank order (a passage of joined windows holds a minute or
+    two of talk); the named `speakers`' turns preferred."""
     terms = _content(subject(question))
     if not terms:
         return []
-    chosen: list[SummarySentence] = []
-    for index, passage in enumerate(passages):
-        best = _best(passage, index, terms, speakers or set())
-        if best is not None:
-            chosen.append(best)
-        if len(chosen) == limit:
-            break
+    ranked = [_ranked(passage, index, terms, speakers or set()) for index, passage in enumerate(passages)]
+    chosen = [sentences[0] for sentences in ranked if sentences][:limit]
+    more = [sentence for sentences in ranked for sentence in sentences[1:]]
+    chosen += more[: limit - len(chosen)]
     return sorted(chosen, key=lambda s: (s.turn if s.turn is not None else -1, s.passage))
 
 
@@ -109,8 +140,9 @@ def _content(text: str) -> set[str]:
     return {fold(word) for word in syllables(text)} - QUESTION_WORDS
 
 
-def _best(passage: Passage, index: int, terms: set[str], speakers: set[str]) -> SummarySentence | None:
-    best: SummarySentence | None = None
+def _ranked(passage: Passage, index: int, terms: set[str], speakers: set[str]) -> list[SummarySentence]:
+    """The passage's best sentence on `terms` from each turn that holds one, best first."""
+    per_turn: dict[int | None, SummarySentence] = {}
     for turn, line in passage.turn_lines():
         speaker, said = _split_line(line, passage.hit.chunk.kind)
         bonus = SPEAKER_BONUS if speaker in speakers else 0.0
@@ -122,9 +154,10 @@ def _best(passage: Passage, index: int, terms: set[str], speakers: set[str]) -> 
                 continue
             short = 0.5 if len(words) < MIN_SENTENCE_WORDS else 0.0
             score = matched / len(terms) + bonus - short + 0.25 * passage.hit.score
+            best = per_turn.get(turn)
             if best is None or score > best.score:
-                best = SummarySentence(text=text, passage=index, turn=turn, speaker=speaker, score=score)
-    return best
+                per_turn[turn] = SummarySentence(text=text, passage=index, turn=turn, speaker=speaker, score=score)
+    return sorted(per_turn.values(), key=lambda sentence: -sentence.score)
 
 
 def _split_line(line: str, kind: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from assistant.minutes_content import Evidence, Header, Line, MinutesContent, Se
 from assistant.minutes_relevance import relevant_sentences
 from assistant.summary import summarise
 from assistant.text import fold, sentences
-from assistant.transcript import format_time
+from assistant.transcript import format_time, spoken
 
 SPEECH_CHARS = 600
 """A speaker's words on an item longer than this are cut to their key sentences."""
@@ -397,10 +397,10 @@ def _span(speech: SpeechRecord, zone: ZoneInfo) -> str:
 
 def _gist(turns: list[TurnRecord]) -> str:
     """What a speaker said: all of it when short, else its key sentences in order."""
-    text = " ".join(" ".join(t.text.split()) for t in turns).strip()
+    text = " ".join(spoken(t.text) for t in turns).strip()
     if len(text) <= SPEECH_CHARS:
         return text
-    pages = [Page(doc_id=t.transcript_id, version=1, page=t.position + 1, text=t.text) for t in turns]
+    pages = [Page(doc_id=t.transcript_id, version=1, page=t.position + 1, text=spoken(t.text)) for t in turns]
     key = summarise(pages, k=SPEECH_SENTENCES)
     if not key:
         first = [text[s:e] for s, e in sentences(text)][:SPEECH_SENTENCES]

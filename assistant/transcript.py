@@ -277,13 +277,24 @@ def _joins(lines: list[_Line], at: int, tokens: int, max_tokens: int) -> bool:
     return tokens + lines[at].tokens <= max_tokens and lines[at].turn != lines[at - 1].turn
 
 
+_ANNOTATION = re.compile(r"\{\w+\}")
+"""A transcriber's note between braces in place of speech: ``{disfmarker}``, ``{vocalsound}``, ``{pause}``, ``{gap}``
+(ICSI and AMI meetings carry one every few words). Not what was said: left out of passages, where it would take
+word pieces of the model's 256 and read as a word of every turn."""
+
+
+def spoken(text: str) -> str:
+    """`text` without transcriber's annotations, whitespace collapsed."""
+    return " ".join(_ANNOTATION.sub(" ", text).split())
+
+
 def _lines(position: int, turn: Turn, count: Callable[[str], int], max_tokens: int) -> list[_Line]:
-    text = f"{turn.speaker}: {turn.text}"
+    text = f"{turn.speaker}: {spoken(turn.text)}"
     tokens = count(text)
     if tokens <= max_tokens:
         return [_Line(position, 0, text, tokens)]
     parts: list[_Line] = []
-    words = turn.text.split()
+    words = spoken(turn.text).split()
     label = f"{turn.speaker}:"
     current: list[str] = []
     for word in words:

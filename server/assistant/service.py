@@ -56,9 +56,15 @@ RETRIEVED_PER_CITATION = 4
 (assistant.passages.distinct), so a limit of 5 needs more than 5 hits."""
 
 
-def retrieved(limit: int) -> int:
-    """How many passages to retrieve for an ask returning at most `limit` citations."""
-    return max(RETRIEVED, RETRIEVED_PER_CITATION * limit)
+DISCUSSION_DEPTH = 2
+"""A question about a discussion reads twice as deep: its passages are re-ordered by who says the subject's
+words (assistant.discussion.by_speakers), and neighbouring windows join into one passage."""
+
+
+def retrieved(limit: int, question: str = "") -> int:
+    """How many passages to retrieve for an ask of `question` returning at most `limit` citations."""
+    depth = max(RETRIEVED, RETRIEVED_PER_CITATION * limit)
+    return depth * DISCUSSION_DEPTH if is_discussion(question) else depth
 
 
 def ask_query(question: str) -> str:
@@ -112,7 +118,7 @@ class AssistantService:
         records = await self._records(data.scope, data.meeting_id, data.agenda_item_id, data.document_id)
         language = data.language or answer_language(question, preferred_language)
         allowed: set[Source] = set(documents) | set(records)
-        query, depth, asked_in = ask_query(question), retrieved(data.limit), answer_language(question, "vi")
+        query, depth, asked_in = ask_query(question), retrieved(data.limit, question), answer_language(question, "vi")
         hits = await asyncio.to_thread(self.index.search, query, depth, allowed, asked_in)
         hits = await shown_hits(self.session, hits, self.index.timezone, language)  # quote records' own words
         reply = answer(question, hits, language=language, limit=data.limit, semantic=asked_in == "en")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from assistant.chunk import Chunk
 from assistant.discussion import is_discussion, named_speakers, subject, summarise
-from assistant.passages import distinct
+from assistant.passages import MAX_SPAN, distinct
 from assistant.retriever import SearchHit
-from assistant.transcript import MAX_WINDOW_TOKENS, Turn, chunk_turns, default_token_counter
+from assistant.transcript import MAX_WINDOW_TOKENS, Turn, chunk_turns, default_token_counter, spoken
 
 SPEECH = (
     "The committee has heard evidence from schools, colleges and parents about the funding formula, and the "
@@ -44,6 +44,14 @@ def test_windows_stay_within_the_model_tokens_and_cover_every_turn_in_order() ->
     assert len(parts) > 1 and " ".join(parts) == " ".join(turns[longest].text.split())
 
 
+def test_transcribers_annotations_are_not_indexed_as_words() -> None:
+    turns = [Turn("Grad C", "so that {disfmarker} we would {vocalsound} tell them"), Turn("PhD F", "{gap}")]
+    assert spoken(turns[0].text) == "so that we would tell them"
+    (chunk,) = chunk_turns(2, turns)
+    assert chunk.text == "Grad C: so that we would tell them\nPhD F: "
+    assert (chunk.start, chunk.end) == (0, 2)  # an annotation alone still holds its turn's place
+
+
 def test_short_turns_keep_eight_turn_windows_every_four() -> None:
     turns = [Turn("A" if n % 2 else "B", f"point number {n} of the agenda") for n in range(20)]
     chunks = chunk_turns(1, turns)
@@ -55,16 +63,21 @@ def hit(chunk: Chunk, score: float = 1.0, coverage: float = 1.0) -> SearchHit:
 
 
 def test_overlapping_windows_cite_each_turn_once() -> None:
-    turns = [Turn(f"S{n % 2}", f"turn {n} about the budget") for n in range(20)]
+    turns = [Turn(f"S{n % 2}", f"turn {n} about the budget") for n in range(40)]
     windows = {c.start: c for c in chunk_turns(3, turns)}
-    passages = distinct([hit(windows[4]), hit(windows[0]), hit(windows[8]), hit(windows[12])])
+    passages = distinct([hit(windows[4]), hit(windows[24]), hit(windows[0]), hit(windows[8]), hit(windows[12])])
     spans = [(p.first, p.last) for p in passages]
-    assert spans == [(4, 11), (0, 3), (12, 15), (16, 19)]
-    assert passages[1].hit.chunk.text.split("\n") == windows[0].text.split("\n")[:4]
-    # a window whose every turn is already cited is left out
-    assert [(p.first, p.last) for p in distinct([hit(windows[0]), hit(windows[4]), hit(windows[0])])] == [
-        (0, 7),
-        (8, 11),
+    # windows continuing a better passage join it, up to MAX_SPAN turns; the turns past that are a passage
+    assert spans == [(0, 15), (24, 31), (16, 19)]
+    assert MAX_SPAN == 16
+    assert passages[0].hit.chunk.text.split("\n") == [f"S{n % 2}: turn {n} about the budget" for n in range(16)]
+    assert (passages[0].hit.chunk.start, passages[0].hit.chunk.end, passages[0].hit.chunk.page) == (0, 16, 1)
+    assert passages[2].hit.chunk.text.split("\n") == windows[12].text.split("\n")[4:]
+    # a window whose every turn is already cited is left out; one apart from the others is its own passage
+    assert [(p.first, p.last) for p in distinct([hit(windows[0]), hit(windows[4]), hit(windows[0])])] == [(0, 11)]
+    assert [(p.first, p.last) for p in distinct([hit(windows[0]), hit(windows[12]), hit(windows[4])])] == [
+        (0, 11),
+        (12, 19),
     ]
 
 
@@ -89,9 +102,20 @@ def test_discussion_questions_are_told_from_factual_ones() -> None:
     assert named_speakers("What was said about the budget?", speakers) == set()
     letters = {"A", "F"}
     assert named_speakers("What did F think about a new format?", letters) == {"F"}
+    # a part of one speaker's label alone, written as a name: the letter of "PhD F", "the Professor"
+    research = {"Grad C", "PhD F", "PhD A", "Professor B", "Nguyễn Văn Hùng", "Nguyễn Thị Lan"}
+    assert named_speakers("What did F think about the XML format?", research) == {"PhD F"}
+    assert named_speakers("What did the Professor think about hiring?", research) == {"Professor B"}
+    assert named_speakers("Ông Hùng phát biểu gì về ngân sách?", research) == {"Nguyễn Văn Hùng"}
+    # a part several labels share, one in lower case, or the question's first word names nobody
+    assert named_speakers("What did PhD think about the format?", research) == set()
+    assert named_speakers("What did the professor say?", research) == set()
+    assert named_speakers("Nguyễn nói gì?", research) == set()
+    roles = {"Project Manager", "Marketing", "User Interface", "Industrial Designer"}
+    assert named_speakers("What did the group discuss about the project budget?", roles) == set()
 
 
-def test_summary_takes_one_sentence_per_passage_on_the_subject_in_meeting_order() -> None:
+def test_summary_takes_each_passages_best_sentence_first_then_more_in_meeting_order() -> None:
     turns = [
         Turn("Chair", "Good morning. We begin with the budget for schools."),
         Turn("Finance", "The school budget rises by four percent next year. That is all."),
@@ -101,10 +125,18 @@ def test_summary_takes_one_sentence_per_passage_on_the_subject_in_meeting_order(
     ]
     chunks = chunk_turns(1, turns, window=2, stride=2)
     passages = distinct([hit(chunks[2], 0.9), hit(chunks[0], 0.8), hit(chunks[1], 0.5)])
-    summary = summarise("What was said about the school budget?", passages, 5)
+    assert [(p.first, p.last) for p in passages] == [(2, 4), (0, 1)]  # the window of turns 2-3 joined turn 4's
+    summary = summarise("What was said about the school budget?", passages, 2)
     assert [(s.turn, s.speaker) for s in summary] == [(1, "Finance"), (4, "Teacher")]
     assert summary[0].text == "The school budget rises by four percent next year."
     assert summary[1].text == "Teachers say the school budget does not cover special needs."
+    # with room for more, the passages' other turns on the subject follow, still in the meeting's order
+    fuller = summarise("What was said about the school budget?", passages, 5)
+    assert [(s.turn, s.text) for s in fuller] == [
+        (0, "We begin with the budget for schools."),
+        (1, "The school budget rises by four percent next year."),
+        (4, "Teachers say the school budget does not cover special needs."),
+    ]
     preferred = summarise("What did the chair say about the school budget?", passages, 5, {"Chair"})
     assert preferred[0].speaker == "Chair" and preferred[0].turn == 0
     assert summarise("What was said about the school budget?", passages, 1)[0].turn == 4  # the best passage only
