@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import bindparam, delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.audit import audit
-from server.auth.models import AuthToken, SystemRole, User
+from server.auth.directory import DirectoryUnavailable
+from server.auth.models import AuthToken, SystemRole, User, UserSource
 from server.auth.passwords import Hashing, password_problem
 from server.auth.schemas import UserCreate, UserUpdate
 from server.db import Database, utcnow
-from server.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
+from server.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized, Unavailable
 
 if TYPE_CHECKING:
     from server.audit_buffer import AuditBuffer
     from server.auth.cache import PrincipalCache
+    from server.auth.directory import Directory, DirectoryPerson
     from server.auth.sessions import SessionWatch
     from server.auth.throttle import LoginThrottle
+
+log = logging.getLogger(__name__)
 
 # for callers without the app's (the CLI, the demo): one hash at a time
 DEFAULT_HASHING = Hashing(1)
@@ -129,6 +134,7 @@ class AuthService:
         principals: PrincipalCache | None = None,
         guard: LoginGuard | None = None,
         sessions: SessionWatch | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.session = session
         self.hash_token = hasher
@@ -136,10 +142,19 @@ class AuthService:
         self.principals = principals
         self.guard = guard
         self.sessions = sessions
+        self.directory = directory
 
     async def login(self, username: str, password: str, address: str = "") -> tuple[str, AuthToken, User]:
-        """A new session for ``username``; refused (429) while the account or the address is throttled, and
-        every refusal is audited as ``auth.login_failed``."""
+        """A new session for ``username`` by password alone (callers that ask for no second factor: the CLI's
+        and the tests' helpers go through ``check_password`` and ``open_session`` like the route does)."""
+        user = await self.check_password(username, password, address)
+        token, row = await self.open_session(user)
+        return token, row, user
+
+    async def check_password(self, username: str, password: str, address: str = "") -> User:
+        """The user whose password this is: a local account by its argon2id hash, anyone else by the directory
+        (``directory``), created or updated from what the directory says. Refused (429) while the account or
+        the address is throttled; every refusal is audited as ``auth.login_failed``."""
         guard = self.guard
         if guard is not None:
             wait = await guard.throttle.retry_after(username, address)
@@ -147,25 +162,99 @@ class AuthService:
                 self._failed(None, username, address, "throttled")
                 raise _too_many(wait)
         user = (await self.session.exec(select(User).where(User.username == username))).first()
+        if self.directory is not None and (user is None or user.source == UserSource.directory):
+            return await self._directory_login(username, password, address)
         hashing = guard.hashing if guard is not None else DEFAULT_HASHING
         verified = await hashing.verify(user.password_hash if user else None, password)
         if not verified or user is None or not user.is_active:
             reason = "unknown_user" if user is None else "password" if not verified else "disabled"
-            self._failed(user, username, address, reason)
-            wait = await guard.throttle.failed(username, address) if guard is not None else 0
-            if reason == "disabled":
-                raise Unauthorized("This account is disabled", "Tài khoản đã bị khoá")
-            if wait > 0:
-                raise _too_many(wait)
-            raise Unauthorized("Wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
+            await self.refuse(user, username, address, reason)
         if guard is not None:
             await guard.throttle.succeeded(username)
+        assert user is not None
+        return user
+
+    async def refuse(self, user: User | None, username: str, address: str, reason: str) -> NoReturn:
+        """Audit and count a failed login, and raise what the caller is told."""
+        self._failed(user, username, address, reason)
+        wait = await self.guard.throttle.failed(username, address) if self.guard is not None else 0
+        if reason == "disabled":
+            raise Unauthorized("This account is disabled", "Tài khoản đã bị khoá")
+        if reason == "no_role":
+            raise Unauthorized(
+                "Your directory account has no role in i-Cabinet",
+                "Tài khoản thư mục chưa được cấp quyền trong i-Cabinet",
+            )
+        if wait > 0:
+            raise _too_many(wait)
+        if reason == "code":
+            raise Unauthorized("Wrong or already used code", "Mã sai hoặc đã được dùng")
+        raise Unauthorized("Wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
+
+    async def open_session(self, user: User, **detail: str) -> tuple[str, AuthToken]:
+        """A new login token for ``user`` (audited as ``auth.login`` with ``detail``), committed."""
         token = secrets.token_urlsafe(32)
         row = AuthToken(token_hash=self.hash_token(token), user_id=user.id, expires_at=utcnow() + self.token_ttl)
         self.session.add(row)
-        audit(self.session, user.id, "auth.login", "user", user.id)
+        audit(self.session, user.id, "auth.login", "user", user.id, source=str(user.source), **detail)
         await self.session.commit()
-        return token, row, user
+        return token, row
+
+    async def _directory_login(self, username: str, password: str, address: str) -> User:
+        assert self.directory is not None
+        key = username.lower()  # directories compare names without case: one local account per person
+        try:
+            person = await self.directory.authenticate(username, password)
+        except DirectoryUnavailable as exc:
+            log.error("directory login of %r failed: %s", key, exc)
+            raise Unavailable(
+                "The organisation's directory cannot be reached; try again shortly",
+                "Không kết nối được với hệ thống tài khoản của cơ quan; hãy thử lại sau",
+            ) from None
+        user = (await self.session.exec(select(User).where(User.username == key))).first()
+        if person is None:
+            await self.refuse(user, username, address, "unknown_user" if user is None else "password")
+        assert person is not None
+        role = self.directory.role_for(person)
+        if person.disabled or (user is not None and not user.is_active):
+            await self.refuse(user, username, address, "disabled")
+        if role is None:
+            await self.refuse(user, username, address, "no_role")
+        if self.guard is not None:
+            await self.guard.throttle.succeeded(username)
+        return await self._from_directory(user, key, person, SystemRole(role))
+
+    async def _from_directory(self, user: User | None, key: str, person: DirectoryPerson, role: SystemRole) -> User:
+        """Create the local account of a directory user, or bring its name, unit and role up to date."""
+        if user is None:
+            user = User(
+                username=key,
+                full_name=person.full_name,
+                unit=person.unit,
+                role=role,
+                password_hash="!",
+                source=UserSource.directory,
+            )
+            self.session.add(user)
+            await self.session.flush()
+            audit(self.session, None, "user.create", "user", user.id, role=str(role), source="directory")
+            return user
+        changed = sorted(
+            name
+            for name, value in (("full_name", person.full_name), ("unit", person.unit), ("role", role))
+            if getattr(user, name) != value
+        )
+        if changed:
+            rights_change = user.role != role
+            user.full_name, user.unit, user.role = person.full_name, person.unit, role
+            self.session.add(user)
+            audit(self.session, None, "user.update", "user", user.id, fields=changed, source="directory")
+            assert user.id is not None
+            if rights_change and self.principals is not None:
+                self.principals.forget_user(user.id)
+            if rights_change and self.sessions is not None:
+                self.sessions.rights_changed(user.id)
+        return user
 
     def _failed(self, user: User | None, username: str, address: str, reason: str) -> None:
         if self.guard is None:
