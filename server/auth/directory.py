@@ -7,7 +7,9 @@ so a slow directory holds one thread, never the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import ssl
 import warnings
 from dataclasses import dataclass
@@ -39,6 +41,12 @@ class DirectoryPerson:
     disabled: bool
 
 
+def _close(conn: Connection) -> None:
+    """Unbind and close; a connection the directory or TLS already broke has nothing left to say."""
+    with contextlib.suppress(LDAPException):
+        conn.unbind()
+
+
 class DirectoryUnavailable(Exception):
     """The directory could not be reached or refused TLS: nobody can be told their password is wrong."""
 
@@ -54,7 +62,9 @@ class Directory:
         self.start_tls = settings.ldap_start_tls and not self.use_ssl
         ca = str(settings.ldap_ca_file) if settings.ldap_ca_file else None
         tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=ca, version=ssl.PROTOCOL_TLS_CLIENT)
-        timeout = settings.ldap_timeout_seconds
+        # whole seconds: ldap3 packs the receive timeout into a socket option as an integer
+        self.timeout = max(1, math.ceil(settings.ldap_timeout_seconds))
+        timeout = self.timeout
         self.server = Server(self.url, use_ssl=self.use_ssl, tls=tls, connect_timeout=timeout, get_info=NONE)
         self.role_groups = {dn.lower(): role for dn, role in settings.ldap_role_groups.items()}
 
@@ -83,7 +93,7 @@ class Directory:
             self.server,
             user=user,
             password=password,
-            receive_timeout=self.settings.ldap_timeout_seconds,
+            receive_timeout=self.timeout,
             raise_exceptions=False,
             read_only=True,
         )
@@ -92,7 +102,7 @@ class Directory:
             if self.start_tls:
                 conn.start_tls()
         except LDAPException as exc:
-            conn.unbind()
+            _close(conn)
             raise DirectoryUnavailable(f"{self.url}: {exc}") from None
         return conn
 
@@ -106,7 +116,7 @@ class Directory:
                     f"{conn.result.get('description')}"
                 )
         finally:
-            conn.unbind()
+            _close(conn)
 
     def _user_dn(self, username: str) -> str | None:
         settings = self.settings
@@ -121,7 +131,7 @@ class Directory:
             conn.search(settings.ldap_search_base, query, SUBTREE, attributes=[], size_limit=2)
             found = [entry.entry_dn for entry in conn.entries]
         finally:
-            conn.unbind()
+            _close(conn)
         return found[0] if len(found) == 1 else None  # two people under one name: neither is guessed
 
     def _authenticate(self, username: str, password: str) -> DirectoryPerson | None:
@@ -136,7 +146,7 @@ class Directory:
                 return None
             return self._read_person(conn, dn, username)
         finally:
-            conn.unbind()
+            _close(conn)
 
     def _read_person(self, conn: Connection, dn: str, username: str) -> DirectoryPerson:
         settings = self.settings

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import shutil
 import socket
 import subprocess
@@ -70,22 +71,34 @@ class Directory:
     url: str
     ca_file: Path
 
-    def settings(self, **more: str) -> dict[str, str]:
-        """The ``ICABINET_LDAP_*`` settings (without the prefix, lower case) that point a server at it."""
-        roles = (
-            f'{{"{group_dn("icabinet-admins")}": "admin", "{group_dn("icabinet-secretaries")}": "secretary",'
-            f' "{group_dn("icabinet-chairs")}": "member"}}'
-        )
+    def settings(self, **more: object) -> dict[str, object]:
+        """The ``ldap_*`` settings (``Settings`` keyword arguments) that point a server at it."""
+        roles = {
+            group_dn("icabinet-admins"): "admin",
+            group_dn("icabinet-secretaries"): "secretary",
+            group_dn("icabinet-chairs"): "member",
+        }
         return {
             "ldap_url": self.url,
-            "ldap_start_tls": "true",
-            "ldap_ca_file": str(self.ca_file),
+            "ldap_start_tls": True,
+            "ldap_ca_file": self.ca_file,
             "ldap_user_dn_template": f"uid={{username}},{PEOPLE}",
             "ldap_group_search_base": GROUPS,
             "ldap_role_groups": roles,
             "ldap_disabled_group": group_dn("disabled"),
             "ldap_unit_attribute": "ou",
             **more,
+        }
+
+    def env(self, **more: object) -> dict[str, str]:
+        """The same as ``ICABINET_*`` values (without the prefix), for a server process."""
+        return {
+            key: json.dumps(value)
+            if isinstance(value, dict)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+            for key, value in self.settings(**more).items()
         }
 
 
