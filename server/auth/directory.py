@@ -18,10 +18,10 @@ from server.settings import Settings
 
 with warnings.catch_warnings():  # ldap3 2.9 imports pyasn1 names that pyasn1 0.6 deprecates
     warnings.simplefilter("ignore", DeprecationWarning)
-    from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
-    from ldap3.core.exceptions import LDAPException
-    from ldap3.utils.conv import escape_filter_chars
-    from ldap3.utils.dn import escape_rdn
+    from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls  # type: ignore[import-untyped]
+    from ldap3.core.exceptions import LDAPException  # type: ignore[import-untyped]
+    from ldap3.utils.conv import escape_filter_chars  # type: ignore[import-untyped]
+    from ldap3.utils.dn import escape_rdn  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
 

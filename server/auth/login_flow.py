@@ -56,8 +56,7 @@ class LoginFlow:
             if wait > 0:
                 await self.auth.refuse(user, user.username, address, "throttled")
         kind = await self.factor.verify(user, code)
-        if kind is None:
-            await self.auth.session.rollback()
+        if kind is None:  # nothing was written: the request's session ends without a commit
             await self.auth.refuse(user, user.username, address, "code")
         assert kind is not None and user.id is not None
         if kind == "recovery":
@@ -79,7 +78,7 @@ class LoginFlow:
         codes = await self.factor.confirm(user, code)
         if ticket is None:
             return codes, None
-        token, row = await self.auth.open_session(user, factor="totp", enrolled="now")
+        token, row = await self.auth.open_session(user, factor="totp")
         return codes, SessionStarted(token, row, user)
 
     async def _enrolling_user(self, ticket: str | None, principal: Principal | None) -> User:

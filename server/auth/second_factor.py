@@ -7,6 +7,7 @@ is conditional, so the same code sent twice (or to two processes at once) is acc
 from __future__ import annotations
 
 import hmac
+import io
 import secrets
 import time
 from dataclasses import dataclass
@@ -47,6 +48,15 @@ def _recovery_code() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
+def _qr_svg(uri: str) -> str:
+    """The URI as a standalone SVG element (with its namespace, so a page can parse it without innerHTML)."""
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(
+        out, kind="svg", xmldecl=False, svgns=True, nl=False, scale=5, dark="#111", light="#fff", title=ISSUER
+    )
+    return out.getvalue().decode()
+
+
 def _normalise(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
@@ -73,7 +83,7 @@ class SecondFactor:
         if user.role == SystemRole.admin:
             return True
         chairs = select(Participant.id).where(Participant.user_id == user.id, Participant.role == MeetingRole.chair)
-        return bool((await self.session.exec(select(exists(chairs)))).one())  # type: ignore[call-overload]
+        return bool((await self.session.exec(select(exists(chairs)))).one())
 
     async def start(self, user: User) -> Enrolment:
         """A new secret for ``user``'s app, kept unconfirmed until a code from the app proves it was added."""
@@ -91,8 +101,7 @@ class SecondFactor:
         audit(self.session, user.id, "auth.2fa_enrolment_started", "user", user.id)
         await self.session.commit()
         uri = pyotp.TOTP(secret, interval=STEP_SECONDS).provisioning_uri(name=user.username, issuer_name=ISSUER)
-        svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff", xmldecl=False)
-        return Enrolment(secret=secret, uri=uri, qr_svg=svg)
+        return Enrolment(secret=secret, uri=uri, qr_svg=_qr_svg(uri))
 
     async def confirm(self, user: User, code: str) -> list[str]:
         """Turn the factor on with a first code from the app; returns the ten recovery codes (shown once)."""
@@ -105,7 +114,7 @@ class SecondFactor:
         factor.confirmed_at = utcnow()
         self.session.add(factor)
         codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
-        await self.session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))  # type: ignore[call-overload]
+        await self.session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
         for code_text in codes:
             self.session.add(RecoveryCode(user_id=user.id, code_hash=self._code_hash(user.id, code_text)))
         audit(self.session, user.id, "auth.2fa_enrolled", "user", user.id)
@@ -120,7 +129,7 @@ class SecondFactor:
             return None
         if _normalise(code).isdigit():
             return "totp" if await self._accept_totp(factor, code) is not None else None
-        used = await self.session.exec(  # type: ignore[call-overload]
+        used = await self.session.exec(
             update(RecoveryCode)
             .where(
                 col(RecoveryCode.user_id) == user.id,
@@ -137,8 +146,8 @@ class SecondFactor:
 
     async def reset(self, user_id: int) -> bool:
         """Remove the factor and its codes (a lost phone); the caller audits and commits."""
-        removed = await self.session.exec(delete(TotpFactor).where(col(TotpFactor.user_id) == user_id))  # type: ignore[call-overload]
-        await self.session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))  # type: ignore[call-overload]
+        removed = await self.session.exec(delete(TotpFactor).where(col(TotpFactor.user_id) == user_id))
+        await self.session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))
         return bool(removed.rowcount)
 
     # -- internals --
@@ -160,7 +169,7 @@ class SecondFactor:
         now_step = int(time.time()) // STEP_SECONDS
         for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
             if hmac.compare_digest(totp.generate_otp(step), code):
-                moved = await self.session.exec(  # type: ignore[call-overload]
+                moved = await self.session.exec(
                     update(TotpFactor)
                     .where(
                         col(TotpFactor.user_id) == factor.user_id,

@@ -191,12 +191,14 @@ class AuthService:
             raise Unauthorized("Wrong or already used code", "Mã sai hoặc đã được dùng")
         raise Unauthorized("Wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
 
-    async def open_session(self, user: User, **detail: str) -> tuple[str, AuthToken]:
-        """A new login token for ``user`` (audited as ``auth.login`` with ``detail``), committed."""
+    async def open_session(self, user: User, factor: str = "password") -> tuple[str, AuthToken]:
+        """A new login token for ``user`` (audited as ``auth.login`` with the ``factor`` that completed it:
+        ``password``, ``totp`` or ``recovery``), committed."""
+        assert user.id is not None
         token = secrets.token_urlsafe(32)
         row = AuthToken(token_hash=self.hash_token(token), user_id=user.id, expires_at=utcnow() + self.token_ttl)
         self.session.add(row)
-        audit(self.session, user.id, "auth.login", "user", user.id, source=str(user.source), **detail)
+        audit(self.session, user.id, "auth.login", "user", user.id, source=str(user.source), factor=factor)
         await self.session.commit()
         return token, row
 
