@@ -42,7 +42,7 @@ class LoginFlow:
         elif await self.factor.required(user, self.require_2fa):
             step = "enrol"
         if step is not None:
-            await self.auth.session.commit()  # a directory user seen for the first time is kept
+            await self.auth.commit()  # a directory user seen for the first time is kept
             return StepNeeded(step, self.tickets.issue(user.id, step))
         token, row = await self.auth.open_session(user, factor="password")
         return SessionStarted(token, row, user)
@@ -50,11 +50,8 @@ class LoginFlow:
     async def code(self, ticket: str, code: str, address: str) -> SessionStarted:
         """The second step: a code from the app, or a recovery code (each accepted once)."""
         user = await self._ticket_user(ticket, "totp")
+        await self.auth.check_throttle(user, user.username, address)
         guard = self.auth.guard
-        if guard is not None:
-            wait = await guard.throttle.retry_after(user.username, address)
-            if wait > 0:
-                await self.auth.refuse(user, user.username, address, "throttled")
         kind = await self.factor.verify(user, code)
         if kind is None:  # nothing was written: the request's session ends without a commit
             await self.auth.refuse(user, user.username, address, "code")

@@ -143,6 +143,7 @@ class AuthService:
         self.guard = guard
         self.sessions = sessions
         self.directory = directory
+        self._rights_changed: set[int] = set()
 
     async def login(self, username: str, password: str, address: str = "") -> tuple[str, AuthToken, User]:
         """A new session for ``username`` by password alone (callers that ask for no second factor: the CLI's
@@ -155,12 +156,8 @@ class AuthService:
         """The user whose password this is: a local account by its argon2id hash, anyone else by the directory
         (``directory``), created or updated from what the directory says. Refused (429) while the account or
         the address is throttled; every refusal is audited as ``auth.login_failed``."""
+        await self.check_throttle(None, username, address)
         guard = self.guard
-        if guard is not None:
-            wait = await guard.throttle.retry_after(username, address)
-            if wait > 0:
-                self._failed(None, username, address, "throttled")
-                raise _too_many(wait)
         user = (await self.session.exec(select(User).where(User.username == username))).first()
         if self.directory is not None and (user is None or user.source == UserSource.directory):
             return await self._directory_login(username, password, address)
@@ -173,6 +170,25 @@ class AuthService:
             await guard.throttle.succeeded(username)
         assert user is not None
         return user
+
+    async def check_throttle(self, user: User | None, username: str, address: str) -> None:
+        """Refuse (429, audited) while the account or the address is locked after failed logins."""
+        if self.guard is None:
+            return
+        wait = await self.guard.throttle.retry_after(username, address)
+        if wait > 0:
+            self._failed(user, username, address, "throttled")
+            raise _too_many(wait)
+
+    async def commit(self) -> None:
+        """Commit, then let caches and open sockets know of a directory user whose rights changed."""
+        await self.session.commit()
+        changed, self._rights_changed = self._rights_changed, set()
+        for user_id in changed:
+            if self.principals is not None:
+                self.principals.forget_user(user_id)
+            if self.sessions is not None:
+                self.sessions.rights_changed(user_id)
 
     async def refuse(self, user: User | None, username: str, address: str, reason: str) -> NoReturn:
         """Audit and count a failed login, and raise what the caller is told."""
@@ -199,7 +215,7 @@ class AuthService:
         row = AuthToken(token_hash=self.hash_token(token), user_id=user.id, expires_at=utcnow() + self.token_ttl)
         self.session.add(row)
         audit(self.session, user.id, "auth.login", "user", user.id, source=str(user.source), factor=factor)
-        await self.session.commit()
+        await self.commit()
         return token, row
 
     async def _directory_login(self, username: str, password: str, address: str) -> User:
@@ -214,14 +230,18 @@ class AuthService:
                 "Không kết nối được với hệ thống tài khoản của cơ quan; hãy thử lại sau",
             ) from None
         user = (await self.session.exec(select(User).where(User.username == key))).first()
+        if user is not None and user.source != UserSource.directory:
+            person = None  # a local account's name in other case: never taken over by the directory's person
         if person is None:
             await self.refuse(user, username, address, "unknown_user" if user is None else "password")
         assert person is not None
         role = self.directory.role_for(person)
-        if person.disabled or (user is not None and not user.is_active):
-            await self.refuse(user, username, address, "disabled")
-        if role is None:
-            await self.refuse(user, username, address, "no_role")
+        refusal = "disabled" if person.disabled or (user is not None and not user.is_active) else None
+        refusal = refusal or ("no_role" if role is None else None)
+        if refusal is not None:
+            if user is not None and user.is_active:  # switched off in the directory: its sessions here end too
+                await self.end_sessions(user)
+            await self.refuse(user, username, address, refusal)
         if self.guard is not None:
             await self.guard.throttle.succeeded(username)
         return await self._from_directory(user, key, person, SystemRole(role))
@@ -252,11 +272,23 @@ class AuthService:
             self.session.add(user)
             audit(self.session, None, "user.update", "user", user.id, fields=changed, source="directory")
             assert user.id is not None
-            if rights_change and self.principals is not None:
-                self.principals.forget_user(user.id)
-            if rights_change and self.sessions is not None:
-                self.sessions.rights_changed(user.id)
+            if rights_change:
+                self._rights_changed.add(user.id)
         return user
+
+    async def end_sessions(self, user: User) -> None:
+        """End every session of ``user`` (committed), on every process."""
+        user_id = user.id
+        assert user_id is not None
+        await self.session.exec(delete(AuthToken).where(col(AuthToken.user_id) == user_id))  # type: ignore[call-overload]
+        audit(self.session, None, "auth.sessions_ended", "user", user_id, reason="directory")
+        if self.principals is not None:
+            self.principals.forget_user(user_id)
+        await self.session.commit()
+        if self.principals is not None:
+            self.principals.forget_user(user_id)
+        if self.sessions is not None:
+            self.sessions.user_ended(user_id)
 
     def _failed(self, user: User | None, username: str, address: str, reason: str) -> None:
         if self.guard is None:

@@ -117,6 +117,36 @@ def test_a_locally_disabled_directory_user_stays_refused(app: App) -> None:
         app.users["root"].ok("PATCH", f"/api/users/{user['id']}", json={"is_active": True})
 
 
+def test_a_group_change_in_the_directory_counts_at_the_next_login(app: App, directory: Directory) -> None:
+    session = app.login("chi.le", password_of("chi.le"))
+    assert session.ok("GET", "/api/me")["role"] == "member"
+    directory.change_membership("icabinet-secretaries", "chi.le", add=True)
+    try:
+        assert login(app, "chi.le", password_of("chi.le")).json()["user"]["role"] == "secretary"
+        assert session.ok("GET", "/api/me")["role"] == "secretary", "the session open before sees the new role"
+    finally:
+        directory.change_membership("icabinet-secretaries", "chi.le", add=False)
+    assert login(app, "chi.le", password_of("chi.le")).json()["user"]["role"] == "member"
+
+
+def test_an_account_switched_off_in_the_directory_loses_its_open_sessions(app: App, directory: Directory) -> None:
+    session = app.login("giang.vo", password_of("giang.vo"))
+    assert session.request("GET", "/api/me").status_code == 200
+    directory.change_membership("disabled", "giang.vo", add=True)
+    try:
+        assert login(app, "giang.vo", password_of("giang.vo")).status_code == 401
+        assert session.request("GET", "/api/me").status_code == 401
+    finally:
+        directory.change_membership("disabled", "giang.vo", add=False)
+    assert login(app, "giang.vo", password_of("giang.vo")).status_code == 200, "switched on again: signs in"
+
+
+def test_a_local_account_is_never_taken_over_by_the_directory(app: App) -> None:
+    """``Root`` is not the directory's: the local account ``root`` keeps its own password and stays local."""
+    assert login(app, "ROOT", PASSWORD).status_code == 401
+    assert login(app, "root", PASSWORD).json()["user"]["source"] == "local"
+
+
 def test_unmapped_users_may_be_refused_and_an_unreachable_directory_answers_503(
     directory: Directory, tmp_path: Path
 ) -> None:

@@ -17,8 +17,10 @@ import ipaddress
 import json
 import shutil
 import socket
+import ssl
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,6 +91,23 @@ class Directory:
             "ldap_unit_attribute": "ou",
             **more,
         }
+
+    def change_membership(self, group: str, uid: str, *, add: bool) -> None:
+        """Add ``uid`` to ``group`` or take them out, as the directory's administrator."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # ldap3's imports of pyasn1 names
+            from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection, Server, Tls
+
+            tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(self.ca_file))
+            conn = Connection(Server(self.url, tls=tls), user=ADMIN_DN, password=ADMIN_PASSWORD)
+            conn.open()
+            conn.start_tls()
+            try:
+                assert conn.bind(), conn.result
+                change = MODIFY_ADD if add else MODIFY_DELETE
+                assert conn.modify(group_dn(group), {"member": [(change, [user_dn(uid)])]}), conn.result
+            finally:
+                conn.unbind()
 
     def env(self, **more: object) -> dict[str, str]:
         """The same as ``ICABINET_*`` values (without the prefix), for a server process."""
