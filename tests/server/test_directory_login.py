@@ -161,6 +161,16 @@ def test_unmapped_users_may_be_refused_and_an_unreachable_directory_answers_503(
         assert login(world, "root", PASSWORD).status_code == 200
 
 
+def test_ldaps_works_and_a_certificate_for_another_name_is_refused(directory: Directory, tmp_path: Path) -> None:
+    ldaps = directory.settings(ldap_url=directory.ldaps_url)
+    del ldaps["ldap_start_tls"]  # TLS from the first byte: StartTLS does not apply
+    with build_app(tmp_path / "ldaps", **ldaps) as world:
+        assert login(world, "binh.tran", password_of("binh.tran")).json()["user"]["role"] == "secretary"
+    with build_app(tmp_path / "name", **directory.settings(ldap_url=directory.wrong_name_url)) as world:
+        # the certificate chains to the right CA but names localhost and 127.0.0.1, not 127.0.0.2
+        assert login(world, "binh.tran", password_of("binh.tran")).status_code == 503
+
+
 def _serve_error(tmp_path: Path, **settings: str) -> str:
     result = run_cli(tmp_path / "cli", "serve", "--port", str(free_port()), **settings)
     assert result.returncode != 0, result.stdout
@@ -188,3 +198,5 @@ def test_wrong_directory_settings_stop_the_server_with_one_clear_line(directory:
     other_ca.write_text(Path("/etc/ssl/certs/ca-certificates.crt").read_text())
     line = _serve_error(tmp_path, **(env | {"ldap_ca_file": str(other_ca)}))
     assert "TLS" in line
+    assert "TLS" in _serve_error(tmp_path, **(env | {"ldap_url": directory.wrong_name_url}))
+    assert "LDAP_START_TLS" in _serve_error(tmp_path, **(env | {"ldap_url": directory.ldaps_url}))

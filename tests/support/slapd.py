@@ -72,6 +72,10 @@ class Directory:
 
     url: str
     ca_file: Path
+    ldaps_url: str
+    """The same directory over LDAPS (TLS from the first byte)."""
+    wrong_name_url: str
+    """The same directory at 127.0.0.2, a name its certificate does not carry."""
 
     def settings(self, **more: object) -> dict[str, object]:
         """The ``ldap_*`` settings (``Settings`` keyword arguments) that point a server at it."""
@@ -232,18 +236,25 @@ def running_slapd(folder: Path) -> Iterator[Directory]:
     )
     if added.returncode != 0:
         raise RuntimeError(f"slapadd failed: {added.stderr}")
-    port = free_port()
+    port, tls_port = free_port(), free_port()
+    listeners = f"ldap://127.0.0.1:{port}/ ldap://127.0.0.2:{port}/ ldaps://127.0.0.1:{tls_port}/"
     log = folder / "slapd.log"
     with log.open("wb") as out:
         # -d 0: stay in the foreground (so this process owns it) and log nothing but errors
         process = subprocess.Popen(
-            [str(SLAPD), "-f", str(config), "-h", f"ldap://127.0.0.1:{port}/", "-d", "0"],
+            [str(SLAPD), "-f", str(config), "-h", listeners, "-d", "0"],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
         _wait_for_port(port, process, log)
-        yield Directory(url=f"ldap://localhost:{port}", ca_file=ca)
+        _wait_for_port(tls_port, process, log)
+        yield Directory(
+            url=f"ldap://localhost:{port}",
+            ca_file=ca,
+            ldaps_url=f"ldaps://127.0.0.1:{tls_port}",
+            wrong_name_url=f"ldap://127.0.0.2:{port}",
+        )
     finally:
         process.terminate()
         try:
