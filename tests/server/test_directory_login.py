@@ -13,7 +13,7 @@ import pytest
 
 from tests.server.conftest import PASSWORD, App, build_app
 from tests.support.server import free_port, run_cli
-from tests.support.slapd import SLAPD, Directory, group_dn, password_of, running_slapd
+from tests.support.slapd import ADMIN_DN, ADMIN_PASSWORD, SLAPD, Directory, group_dn, password_of, running_slapd
 
 pytestmark = pytest.mark.skipif(not SLAPD.exists(), reason="Debian's slapd is not installed (make system-deps)")
 
@@ -159,6 +159,21 @@ def test_unmapped_users_may_be_refused_and_an_unreachable_directory_answers_503(
     with build_app(tmp_path / "closed", **directory.settings(ldap_url=closed, ldap_timeout_seconds=5)) as world:
         assert login(world, "binh.tran", password_of("binh.tran")).status_code == 503
         assert login(world, "root", PASSWORD).status_code == 200
+
+
+def test_a_service_account_finds_the_user_when_dns_follow_no_template(directory: Directory, tmp_path: Path) -> None:
+    search = directory.settings(
+        ldap_search_base="dc=example,dc=org",
+        ldap_user_filter="(&(objectClass=inetOrgPerson)(uid={username}))",
+        ldap_bind_dn=ADMIN_DN,
+        ldap_bind_password=ADMIN_PASSWORD,
+    )
+    del search["ldap_user_dn_template"]
+    with build_app(tmp_path / "search", **search) as world:
+        user = login(world, "an.nguyen", password_of("an.nguyen")).json()["user"]
+        assert (user["role"], user["full_name"]) == ("admin", "Nguyễn Văn An")
+        assert login(world, "an.nguyen", "not-the-password").status_code == 401
+        assert login(world, "*", password_of("an.nguyen")).status_code == 401
 
 
 def test_ldaps_works_and_a_certificate_for_another_name_is_refused(directory: Directory, tmp_path: Path) -> None:
