@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,21 +15,20 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.audit import audit
-from server.auth.directory import DirectoryUnavailable
+from server.auth.directory_login import DirectoryLogin
 from server.auth.models import AuthToken, SystemRole, User, UserSource
 from server.auth.passwords import Hashing, password_problem
 from server.auth.schemas import UserCreate, UserUpdate
 from server.db import Database, utcnow
-from server.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized, Unavailable
+from server.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 
 if TYPE_CHECKING:
     from server.audit_buffer import AuditBuffer
     from server.auth.cache import PrincipalCache
-    from server.auth.directory import Directory, DirectoryPerson
+    from server.auth.directory import Directory
     from server.auth.sessions import SessionWatch
     from server.auth.throttle import LoginThrottle
 
-log = logging.getLogger(__name__)
 
 # for callers without the app's (the CLI, the demo): one hash at a time
 DEFAULT_HASHING = Hashing(1)
@@ -160,7 +158,7 @@ class AuthService:
         guard = self.guard
         user = (await self.session.exec(select(User).where(User.username == username))).first()
         if self.directory is not None and (user is None or user.source == UserSource.directory):
-            return await self._directory_login(username, password, address)
+            return await DirectoryLogin(self, self.directory).login(username, password, address)
         hashing = guard.hashing if guard is not None else DEFAULT_HASHING
         verified = await hashing.verify(user.password_hash if user else None, password)
         if not verified or user is None or not user.is_active:
@@ -218,77 +216,9 @@ class AuthService:
         await self.commit()
         return token, row
 
-    async def _directory_login(self, username: str, password: str, address: str) -> User:
-        assert self.directory is not None
-        key = username.lower()  # directories compare names without case: one local account per person
-        try:
-            person = await self.directory.authenticate(username, password)
-        except DirectoryUnavailable as exc:
-            log.error("directory login of %r failed: %s", key, exc)
-            raise Unavailable(
-                "The organisation's directory cannot be reached; try again shortly",
-                "Không kết nối được với hệ thống tài khoản của cơ quan; hãy thử lại sau",
-            ) from None
-        user = (await self.session.exec(select(User).where(User.username == key))).first()
-        if user is not None and user.source != UserSource.directory:
-            person = None  # a local account's name in other case: never taken over by the directory's person
-        if person is None:
-            await self.refuse(user, username, address, "unknown_user" if user is None else "password")
-        assert person is not None
-        role = self.directory.role_for(person)
-        refusal = "disabled" if person.disabled or (user is not None and not user.is_active) else None
-        refusal = refusal or ("no_role" if role is None else None)
-        if refusal is not None:
-            if user is not None and user.is_active:  # switched off in the directory: its sessions here end too
-                await self.end_sessions(user)
-            await self.refuse(user, username, address, refusal)
-        if self.guard is not None:
-            await self.guard.throttle.succeeded(username)
-        return await self._from_directory(user, key, person, SystemRole(role))
-
-    async def _from_directory(self, user: User | None, key: str, person: DirectoryPerson, role: SystemRole) -> User:
-        """Create the local account of a directory user, or bring its name, unit and role up to date."""
-        if user is None:
-            user = User(
-                username=key,
-                full_name=person.full_name,
-                unit=person.unit,
-                role=role,
-                password_hash="!",
-                source=UserSource.directory,
-            )
-            self.session.add(user)
-            await self.session.flush()
-            audit(self.session, None, "user.create", "user", user.id, role=str(role), source="directory")
-            return user
-        changed = sorted(
-            name
-            for name, value in (("full_name", person.full_name), ("unit", person.unit), ("role", role))
-            if getattr(user, name) != value
-        )
-        if changed:
-            rights_change = user.role != role
-            user.full_name, user.unit, user.role = person.full_name, person.unit, role
-            self.session.add(user)
-            audit(self.session, None, "user.update", "user", user.id, fields=changed, source="directory")
-            assert user.id is not None
-            if rights_change:
-                self._rights_changed.add(user.id)
-        return user
-
-    async def end_sessions(self, user: User) -> None:
-        """End every session of ``user`` (committed), on every process."""
-        user_id = user.id
-        assert user_id is not None
-        await self.session.exec(delete(AuthToken).where(col(AuthToken.user_id) == user_id))  # type: ignore[call-overload]
-        audit(self.session, None, "auth.sessions_ended", "user", user_id, reason="directory")
-        if self.principals is not None:
-            self.principals.forget_user(user_id)
-        await self.session.commit()
-        if self.principals is not None:
-            self.principals.forget_user(user_id)
-        if self.sessions is not None:
-            self.sessions.user_ended(user_id)
+    def rights_changed(self, user_id: int) -> None:
+        """``user_id``'s role changed in this transaction: caches and sockets are told after the commit."""
+        self._rights_changed.add(user_id)
 
     def _failed(self, user: User | None, username: str, address: str, reason: str) -> None:
         if self.guard is None:
