@@ -10,10 +10,15 @@ from typing import Any
 
 import pyotp
 import pytest
+from cryptography.exceptions import InvalidTag
 from litestar.testing import TestClient
 
 from server.app import create_app
+from server.auth.sealing import SecretBox
+from server.auth.service import TokenHasher
+from server.auth.tickets import Tickets
 from server.cli import create_user_sync
+from server.errors import Unauthorized
 from server.settings import Settings
 from tests.server.conftest import PASSWORD, App, Client, build_app, unique
 
@@ -209,3 +214,20 @@ def test_required_2fa_sends_administrators_and_chairs_to_enrol(strict: tuple[Tes
     assert "token" in _login(http, "del1"), "a delegate is not asked"
     reused = http.post("/api/auth/second-factor/enrolment", json={"ticket": step["ticket"]})
     assert reused.status_code == 409, "an enrolment ticket does not replace a factor once set"
+
+
+def test_an_expired_ticket_and_a_secret_moved_to_another_user_do_not_open() -> None:
+    hasher = TokenHasher("a-secret-key")
+    expired = Tickets(hasher, lifetime_seconds=-1).issue(7, "totp")
+    with pytest.raises(Unauthorized):
+        Tickets(hasher).read(expired, "totp")
+    assert Tickets(hasher).read(Tickets(hasher).issue(7, "totp"), "totp") == 7
+    with pytest.raises(Unauthorized):
+        Tickets(TokenHasher("another-installation")).read(Tickets(hasher).issue(7, "totp"), "totp")
+    box = SecretBox("a-secret-key", "totp")
+    sealed = box.seal("JBSWY3DPEHPK3PXP", "totp:7")
+    assert box.open(sealed, "totp:7") == "JBSWY3DPEHPK3PXP"
+    with pytest.raises(InvalidTag):
+        box.open(sealed, "totp:8")
+    with pytest.raises(InvalidTag):
+        SecretBox("another-key", "totp").open(sealed, "totp:7")
