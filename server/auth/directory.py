@@ -41,6 +41,11 @@ class DirectoryPerson:
     disabled: bool
 
 
+def dn_key(dn: str) -> str:
+    """A DN as settings and the directory may both spell it: case and spaces around the commas ignored."""
+    return ",".join(part.strip() for part in dn.lower().split(","))
+
+
 def _close(conn: Connection) -> None:
     """Unbind and close; a connection the directory or TLS already broke has nothing left to say."""
     with contextlib.suppress(LDAPException):
@@ -66,7 +71,8 @@ class Directory:
         self.timeout = max(1, math.ceil(settings.ldap_timeout_seconds))
         timeout = self.timeout
         self.server = Server(self.url, use_ssl=self.use_ssl, tls=tls, connect_timeout=timeout, get_info=NONE)
-        self.role_groups = {dn.lower(): role for dn, role in settings.ldap_role_groups.items()}
+        self.role_groups = {dn_key(dn): role for dn, role in settings.ldap_role_groups.items()}
+        self.disabled_group = dn_key(settings.ldap_disabled_group) if settings.ldap_disabled_group else None
 
     async def authenticate(self, username: str, password: str) -> DirectoryPerson | None:
         """The person whose password this is, or None (unknown name or wrong password)."""
@@ -81,7 +87,8 @@ class Directory:
 
     def role_for(self, person: DirectoryPerson) -> str | None:
         """The highest role any of the person's groups maps to; ``member`` or None (refused) for none."""
-        roles = [self.role_groups[group.lower()] for group in person.groups if group.lower() in self.role_groups]
+        keys = [dn_key(group) for group in person.groups]
+        roles = [self.role_groups[key] for key in keys if key in self.role_groups]
         if roles:
             return max(roles, key=ROLE_RANK.__getitem__)
         return "member" if self.settings.ldap_unmapped == "member" else None
@@ -173,10 +180,7 @@ class Directory:
         disabled = (
             bool(entry.get("pwdAccountLockedTime"))
             or (isinstance(account_control, int) and bool(account_control & AD_ACCOUNT_DISABLE))
-            or (
-                settings.ldap_disabled_group is not None
-                and settings.ldap_disabled_group.lower() in {group.lower() for group in groups}
-            )
+            or (self.disabled_group is not None and self.disabled_group in {dn_key(group) for group in groups})
         )
         return DirectoryPerson(
             dn=dn,

@@ -176,6 +176,20 @@ def test_a_service_account_finds_the_user_when_dns_follow_no_template(directory:
         assert login(world, "*", password_of("an.nguyen")).status_code == 401
 
 
+def test_groups_may_come_from_the_persons_member_of(directory: Directory, tmp_path: Path) -> None:
+    """No group search: the groups are the person's ``memberOf`` (Active Directory's way; slapd's memberof
+    overlay here), matched to the settings' DNs whatever their case and spacing."""
+    settings = directory.settings(
+        ldap_role_groups={"CN=icabinet-admins, OU=groups, DC=example, DC=org": "admin"},
+        ldap_disabled_group="cn=Disabled, ou=groups, dc=example, dc=org",
+    )
+    del settings["ldap_group_search_base"]
+    with build_app(tmp_path / "memberof", **settings) as world:
+        assert login(world, "an.nguyen", password_of("an.nguyen")).json()["user"]["role"] == "admin"
+        assert login(world, "binh.tran", password_of("binh.tran")).json()["user"]["role"] == "member"
+        assert login(world, "dung.pham", password_of("dung.pham")).status_code == 401
+
+
 def test_ldaps_works_and_a_certificate_for_another_name_is_refused(directory: Directory, tmp_path: Path) -> None:
     ldaps = directory.settings(ldap_url=directory.ldaps_url)
     del ldaps["ldap_start_tls"]  # TLS from the first byte: StartTLS does not apply

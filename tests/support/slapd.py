@@ -131,11 +131,12 @@ def _ldif() -> str:
         f"dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people\n",
         f"dn: {GROUPS}\nobjectClass: organizationalUnit\nou: groups\n",
     ]
-    for uid, (name, unit, _) in USERS.items():
+    for uid, (name, unit, groups) in USERS.items():
         surname = name.split()[0]
         entries.append(
             f"dn: {user_dn(uid)}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {name}\nsn: {surname}\n"
             f"displayName: {name}\nou: {unit}\nuserPassword: {password_of(uid)}\n"
+            + "".join(f"memberOf: {group_dn(group)}\n" for group in groups)
         )
     for group in GROUP_NAMES:
         members = "".join(f"member: {user_dn(uid)}\n" for uid, (*_, groups) in USERS.items() if group in groups)
@@ -193,6 +194,7 @@ def _config(folder: Path, ca: Path, cert: Path, key: Path) -> str:
 pidfile {folder}/slapd.pid
 modulepath {MODULE_DIR}
 moduleload back_mdb
+moduleload memberof
 TLSCACertificateFile {ca}
 TLSCertificateFile {cert}
 TLSCertificateKeyFile {key}
@@ -205,6 +207,8 @@ directory {folder}/db
 maxsize 16777216
 access to attrs=userPassword by anonymous auth by self write by * none
 access to * by users read by anonymous auth
+# each person's memberOf, as Active Directory keeps it (for the settings without a group search)
+overlay memberof
 """
 
 
