@@ -163,9 +163,12 @@ class Directory:
         entry = conn.response[0]["attributes"] if conn.response else {}
 
         def first(name: str) -> str:
+            """The attribute's first value as text (without the schema, ldap3 may give a list, bytes or str)."""
             value = entry.get(name)
             if isinstance(value, list):
                 value = value[0] if value else ""
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
             return str(value or "")
 
         if settings.ldap_group_search_base is not None:
@@ -176,10 +179,10 @@ class Directory:
             groups = tuple(str(item["dn"]) for item in conn.response or () if item.get("type") == "searchResEntry")
         else:
             groups = tuple(str(group) for group in entry.get("memberOf") or ())
-        account_control = entry.get("userAccountControl")
+        account_control = first("userAccountControl")
         disabled = (
-            bool(entry.get("pwdAccountLockedTime"))
-            or (isinstance(account_control, int) and bool(account_control & AD_ACCOUNT_DISABLE))
+            bool(first("pwdAccountLockedTime"))
+            or (account_control.isdigit() and bool(int(account_control) & AD_ACCOUNT_DISABLE))
             or (self.disabled_group is not None and self.disabled_group in {dn_key(group) for group in groups})
         )
         return DirectoryPerson(

@@ -75,13 +75,14 @@ def test_the_name_is_matched_without_case(app: App) -> None:
     assert again["id"] == first["id"] and again["username"] == "binh.tran"
 
 
-def test_a_disabled_directory_account_is_refused(app: App) -> None:
-    response = login(app, "dung.pham", password_of("dung.pham"))
+@pytest.mark.parametrize("username", ["dung.pham", "hoa.dang"])  # the disabled group; AD's userAccountControl
+def test_a_disabled_directory_account_is_refused(app: App, username: str) -> None:
+    response = login(app, username, password_of(username))
     assert response.status_code == 401, response.text
     assert "khoá" in response.json()["detail"] or "disabled" in response.json()["detail"]
     usernames = {user["username"] for user in app.users["root"].ok("GET", "/api/users")}
-    assert "dung.pham" not in usernames
-    failed = [row for row in audit(app, "auth.login_failed") if row["detail"]["username"] == "dung.pham"]
+    assert username not in usernames
+    failed = [row for row in audit(app, "auth.login_failed") if row["detail"]["username"] == username]
     assert failed and failed[0]["detail"]["reason"] == "disabled"
 
 

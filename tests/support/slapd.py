@@ -8,6 +8,7 @@ People (password ``<uid>-ldap-pass``):
 - ``chi.le``: in ``staff`` only (a group no setting maps)
 - ``dung.pham``: in ``icabinet-secretaries`` and in ``disabled`` (the directory's switched-off accounts)
 - ``giang.vo``: in ``icabinet-chairs``
+- ``hoa.dang``: in ``icabinet-secretaries``, switched off as Active Directory does it (``userAccountControl``)
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ USERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "chi.le": ("Lê Minh Chi", "Sở Tài chính", ("staff",)),
     "dung.pham": ("Phạm Quốc Dũng", "Sở Xây dựng", ("icabinet-secretaries", "disabled")),
     "giang.vo": ("Võ Hương Giang", "Văn phòng UBND", ("icabinet-chairs",)),
+    "hoa.dang": ("Đặng Thu Hoa", "Sở Y tế", ("icabinet-secretaries",)),
 }
+# Active Directory's way of switching an account off: userAccountControl with ACCOUNTDISABLE (0x2) set
+ACCOUNT_CONTROL = {"hoa.dang": 514}
 GROUP_NAMES = ("icabinet-admins", "icabinet-secretaries", "icabinet-chairs", "staff", "disabled")
 
 
@@ -137,6 +141,11 @@ def _ldif() -> str:
             f"dn: {user_dn(uid)}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {name}\nsn: {surname}\n"
             f"displayName: {name}\nou: {unit}\nuserPassword: {password_of(uid)}\n"
             + "".join(f"memberOf: {group_dn(group)}\n" for group in groups)
+            + (
+                f"objectClass: extensibleObject\nuserAccountControl: {ACCOUNT_CONTROL[uid]}\n"
+                if uid in ACCOUNT_CONTROL
+                else ""
+            )
         )
     for group in GROUP_NAMES:
         members = "".join(f"member: {user_dn(uid)}\n" for uid, (*_, groups) in USERS.items() if group in groups)
@@ -190,7 +199,13 @@ def _write_tls(folder: Path) -> tuple[Path, Path, Path]:
 
 def _config(folder: Path, ca: Path, cert: Path, key: Path) -> str:
     schemas = "".join(f"include {SCHEMA_DIR / name}.schema\n" for name in ("core", "cosine", "inetorgperson", "nis"))
-    return f"""{schemas}
+    # Active Directory's one attribute the tests need (the whole msuser.schema would also define memberOf)
+    ad_schema = folder / "ad.schema"
+    ad_schema.write_text(
+        "attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl'\n"
+        "  SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )\n"
+    )
+    return f"""{schemas}include {ad_schema}
 pidfile {folder}/slapd.pid
 modulepath {MODULE_DIR}
 moduleload back_mdb
