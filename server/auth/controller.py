@@ -70,7 +70,7 @@ def session_cookie(request: Request, started: SessionStarted) -> Cookie:
     )
 
 
-def session_response(request: Request, started: SessionStarted) -> Response[LoginResponse | SecondFactorStep]:
+def session_response(request: Request, started: SessionStarted) -> Response[LoginResponse]:
     return Response(login_response(started), cookies=[session_cookie(request, started)])
 
 
@@ -96,7 +96,7 @@ class AuthController(Controller):
         outcome = await login_flow(request, db_session).password(data.username, data.password, client_address(request))
         if isinstance(outcome, StepNeeded):
             return Response(SecondFactorStep(second_factor=outcome.step, ticket=outcome.ticket))
-        return session_response(request, outcome)
+        return Response(login_response(outcome), cookies=[session_cookie(request, outcome)])
 
     @post("/auth/logout", status_code=200)
     async def logout(self, request: Request, db_session: DbSession) -> Response[dict[str, bool]]:

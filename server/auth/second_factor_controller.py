@@ -17,7 +17,6 @@ from server.auth.schemas import (
     LoginResponse,
     SecondFactorLogin,
     SecondFactorStatus,
-    SecondFactorStep,
 )
 from server.auth.second_factor import SecondFactor
 from server.auth.service import Principal, UserService
@@ -36,7 +35,7 @@ class SecondFactorController(Controller):
     @post("/auth/login/second-factor", exclude_from_auth=True, status_code=200)
     async def login_code(
         self, request: Request, db_session: DbSession, data: JSONBody[SecondFactorLogin]
-    ) -> Response[LoginResponse | SecondFactorStep]:
+    ) -> Response[LoginResponse]:
         """The login's second step: the ticket from the password step and a code from the authenticator app (or
         a recovery code). A wrong code, or one already accepted, is refused (401) and counts as a failed login."""
         started = await login_flow(request, db_session).code(data.ticket, data.code, client_address(request))

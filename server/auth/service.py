@@ -143,13 +143,6 @@ class AuthService:
         self.directory = directory
         self._rights_changed: set[int] = set()
 
-    async def login(self, username: str, password: str, address: str = "") -> tuple[str, AuthToken, User]:
-        """A new session for ``username`` by password alone (callers that ask for no second factor: the CLI's
-        and the tests' helpers go through ``check_password`` and ``open_session`` like the route does)."""
-        user = await self.check_password(username, password, address)
-        token, row = await self.open_session(user)
-        return token, row, user
-
     async def check_password(self, username: str, password: str, address: str = "") -> User:
         """The user whose password this is: a local account by its argon2id hash, anyone else by the directory
         (``directory``), created or updated from what the directory says. Refused (429) while the account or
