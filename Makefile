@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the browser tests need chromium; watermarks need a TTF with Vietnamese glyphs; the server
-# reads scanned pages with Tesseract (Vietnamese and English)
-APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng
+# reads scanned pages with Tesseract (Vietnamese and English); the directory-login tests start a real OpenLDAP
+# (slapd, with ldap-utils' tools) of their own, so slapd is told not to configure and start a system directory
+APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng \
+  slapd ldap-utils
 
 .PHONY: serve test lint typecheck pytest bench clean venv system-deps node-deps kiosk-test
 
@@ -37,7 +39,8 @@ $(APT_STAMP): Makefile | $(BIN)/python
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  echo "slapd slapd/no_configuration boolean true" | $(SUDO) debconf-set-selections; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 	touch $@
 

@@ -31,11 +31,15 @@ from server.audit_buffer import AuditBuffer
 from server.audit_routes import list_audit
 from server.auth.cache import PrincipalCache
 from server.auth.controller import AuthController
+from server.auth.directory import Directory
 from server.auth.middleware import TokenAuthMiddleware
 from server.auth.passwords import Hashing
+from server.auth.sealing import SecretBox
+from server.auth.second_factor_controller import SecondFactorController
 from server.auth.service import Authenticator, LoginGuard, TokenHasher
 from server.auth.sessions import SessionWatch
 from server.auth.throttle import LoginThrottle, ThrottlePolicy
+from server.auth.tickets import Tickets
 from server.cluster import Cluster
 from server.conclusions.controller import ConclusionController, TaskController
 from server.db import Database, session_for_request
@@ -116,7 +120,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     quiet_ballots()
     db = Database(settings)
     cluster = Cluster(shared=settings.is_shared)
-    token_hasher = TokenHasher(settings.resolved_secret_key())
+    secret_key = settings.resolved_secret_key()
+    token_hasher = TokenHasher(secret_key)
+    directory = Directory(settings) if settings.ldap_url else None
     channels = ChannelsPlugin(
         # several processes: Redis, so an event published by one reaches the sockets of all
         backend=(
@@ -247,6 +253,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "leases": leases,
             "authenticator": Authenticator(db, token_hasher, principals),
             "login_guard": login_guard,
+            "directory": directory,
+            "tickets": Tickets(token_hasher),
+            "totp_box": SecretBox(secret_key, "totp"),
             "health": health_probe,
         }
     )
@@ -254,6 +263,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health,
             AuthController,
+            SecondFactorController,
             MeetingController,
             AgendaController,
             DocumentController,

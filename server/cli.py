@@ -15,7 +15,20 @@ def main() -> None:
     from server.privacy import keep_private
 
     # every command may create the database or keys under the data directory: its user's only from the start
-    keep_private(Settings().data_dir)
+    keep_private(read_settings().data_dir)
+
+
+def read_settings() -> Settings:
+    """The settings, or one line per wrong one (never the values: a password may be among them)."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}" for error in exc.errors()
+        )
+        raise click.ClickException(f"wrong settings: {problems}") from None
 
 
 @main.command(help="Run the server.")
@@ -31,8 +44,9 @@ def main() -> None:
 def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
-    settings = Settings()
+    settings = read_settings()
     check_data_dir(settings)
+    check_directory(settings)
     if workers > 1:
         check_scale_out(settings)
     uvicorn.run(
@@ -69,6 +83,26 @@ def check_data_dir(settings: Settings) -> None:
     problem = data_dir_problem(settings.data_dir)
     if problem is not None:
         raise click.ClickException(f"{problem} (ICABINET_DATA_DIR; the server needs to write there)")
+
+
+def check_directory(settings: Settings) -> None:
+    """Directory settings the directory refuses (TLS that does not verify, a service account it does not know)
+    stop the server with one line; a directory that cannot be reached now only warns (local accounts still work,
+    and directory logins answer 503 until it is back)."""
+    if settings.ldap_url is None:
+        return
+    from server.auth.directory import Directory, DirectoryUnavailable
+
+    try:
+        asyncio.run(Directory(settings).check())
+    except ValueError as exc:
+        raise click.ClickException(f"directory login (ICABINET_LDAP_*): {exc}") from None
+    except DirectoryUnavailable as exc:
+        if "CERTIFICATE" in str(exc).upper() or "TLS" in str(exc).upper():
+            raise click.ClickException(
+                f"directory login (ICABINET_LDAP_*): TLS with the directory failed: {exc} (ICABINET_LDAP_CA_FILE?)"
+            ) from None
+        click.echo(f"warning: the directory cannot be reached now: {exc}", err=True)
 
 
 def check_scale_out(settings: Settings) -> None:

@@ -85,6 +85,12 @@ class Unsupported(AppError):
     status_code = 415
 
 
+class Unavailable(AppError):
+    """A service the request needs (the organisation's directory) cannot be reached (503)."""
+
+    status_code = 503
+
+
 class TooManyRequests(AppError):
     """Slow down: try again after ``retry_after`` seconds (429, with ``Retry-After``)."""
 

@@ -3,7 +3,7 @@
 from server.agenda.models import AgendaItem
 from server.assistant.models import AssistantQuestion
 from server.audit import AuditEntry
-from server.auth.models import AuthToken, User
+from server.auth.models import AuthToken, RecoveryCode, TotpFactor, User
 from server.conclusions.models import Conclusion, Task
 from server.documents.models import Document, DocumentPage, DocumentReader, DocumentVersion
 from server.floor.models import SpeakerRequest
@@ -21,6 +21,8 @@ __all__ = [
     "AssistantQuestion",
     "AuditEntry",
     "AuthToken",
+    "RecoveryCode",
+    "TotpFactor",
     "Conclusion",
     "Document",
     "DocumentPage",

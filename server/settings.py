@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -238,6 +238,83 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the server and of uvicorn."""
 
+    # --- the organisation's directory and the second factor (docs/security.md) ---
+
+    ldap_url: str | None = None
+    """The directory (OpenLDAP, Active Directory) users sign in with, e.g. ``ldaps://dc1.example.gov.vn`` or
+    ``ldap://ldap.example.gov.vn`` with ``ldap_start_tls``. Unset: local accounts only. Local accounts (the
+    first administrator) keep signing in with their own password either way."""
+
+    ldap_start_tls: bool = True
+    """Upgrade an ``ldap://`` connection with StartTLS before any password is sent (``ldaps://`` is TLS from
+    the start). Off only for a directory on the same machine: the password then crosses in clear."""
+
+    ldap_ca_file: Path | None = None
+    """PEM file of the CA(s) the directory's certificate must chain to (the government or in-house CA); the
+    certificate must also name the URL's host. Unset: the system's trusted CAs."""
+
+    ldap_user_dn_template: str | None = None
+    """Bind straight as the user: their DN with ``{username}``, e.g. ``uid={username},ou=people,dc=example,dc=org``
+    or, for Active Directory, ``{username}@example.gov.vn``. Set this or ``ldap_search_base``."""
+
+    ldap_search_base: str | None = None
+    """Find the user's DN first, under this base, with ``ldap_user_filter`` (and the service account
+    ``ldap_bind_dn``, if anonymous search is not allowed), then bind as them."""
+
+    ldap_user_filter: str = "(uid={username})"
+    """Filter that finds the user under ``ldap_search_base``; Active Directory: ``(sAMAccountName={username})``.
+    ``{username}`` is escaped."""
+
+    ldap_bind_dn: str | None = None
+    """Service account that searches for users (with ``ldap_search_base``); unset: an anonymous search."""
+
+    ldap_bind_password: str | None = None
+    """Password of ``ldap_bind_dn``."""
+
+    ldap_group_search_base: str | None = None
+    """Where the groups are: the user's groups are those under it matching ``ldap_group_filter``. Unset: the
+    user's own ``memberOf`` values (Active Directory, or OpenLDAP with the memberof overlay)."""
+
+    ldap_group_filter: str = "(|(member={dn})(uniqueMember={dn}))"
+    """Filter of a user's groups under ``ldap_group_search_base``; ``{dn}`` is the user's DN, ``{username}`` the
+    name they typed (both escaped), e.g. ``(memberUid={username})`` for posixGroup."""
+
+    ldap_role_groups: dict[str, Literal["admin", "secretary", "member"]] = Field(default_factory=dict)
+    """Group DN -> system role, as JSON: ``{"cn=icabinet-admins,ou=groups,dc=example,dc=org": "admin"}``. A user
+    in several mapped groups gets the highest role; the role is set again at each login."""
+
+    ldap_unmapped: Literal["member", "refuse"] = "member"
+    """A directory user in no group of ``ldap_role_groups``: signs in as a ``member``, or is refused."""
+
+    ldap_disabled_group: str | None = None
+    """DN of a group whose members are refused (switched-off accounts). Accounts are also refused when the
+    directory marks them: OpenLDAP's ``pwdAccountLockedTime`` (ppolicy) and Active Directory's
+    ``userAccountControl`` ACCOUNTDISABLE bit."""
+
+    ldap_display_name_attribute: str = "displayName"
+    """Attribute holding the person's full name (falls back to ``cn``)."""
+
+    ldap_unit_attribute: str = "ou"
+    """Attribute holding the person's unit (đơn vị); Active Directory usually keeps it in ``department``."""
+
+    ldap_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    """How long a login waits for the directory (connect and each operation) before it is refused."""
+
+    require_2fa: bool = False
+    """Administrators and chairs (a chair of any meeting) must use a second factor (a TOTP authenticator app):
+    one who has none is sent to enrol it right after the password, before the session starts."""
+
+    @model_validator(mode="after")
+    def _directory_settings_fit(self) -> Settings:
+        """Directory settings that cannot work stop the server at start with what is wrong, not at the first
+        login."""
+        if self.ldap_url is None:
+            return self
+        problem = directory_settings_problem(self)
+        if problem is not None:
+            raise ValueError(f"directory login (ICABINET_LDAP_*): {problem}")
+        return self
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -296,3 +373,28 @@ class Settings(BaseSettings):
         finally:
             tmp.unlink(missing_ok=True)
         return path.read_text().strip()
+
+
+def directory_settings_problem(settings: Settings) -> str | None:
+    """What makes the ``ldap_*`` settings unusable, or None."""
+    url = settings.ldap_url or ""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("ldap", "ldaps") or not url.split("://", 1)[1].strip("/"):
+        return f"ICABINET_LDAP_URL must be ldap://host[:port] or ldaps://host[:port], not {url!r}"
+    if scheme == "ldaps" and settings.ldap_start_tls and "ldap_start_tls" in settings.model_fields_set:
+        return "ICABINET_LDAP_START_TLS does not apply to ldaps:// (already TLS); unset one of them"
+    if (settings.ldap_user_dn_template is None) == (settings.ldap_search_base is None):
+        return "set exactly one of ICABINET_LDAP_USER_DN_TEMPLATE and ICABINET_LDAP_SEARCH_BASE"
+    if settings.ldap_user_dn_template is not None and "{username}" not in settings.ldap_user_dn_template:
+        return "ICABINET_LDAP_USER_DN_TEMPLATE must contain {username}"
+    if settings.ldap_search_base is not None and "{username}" not in settings.ldap_user_filter:
+        return "ICABINET_LDAP_USER_FILTER must contain {username}"
+    if (settings.ldap_bind_dn is None) != (settings.ldap_bind_password is None):
+        return "ICABINET_LDAP_BIND_DN and ICABINET_LDAP_BIND_PASSWORD go together"
+    for name in ("ldap_user_filter", "ldap_group_filter"):
+        value: str = getattr(settings, name)
+        if not (value.startswith("(") and value.endswith(")") and value.count("(") == value.count(")")):
+            return f"ICABINET_{name.upper()} is not an LDAP filter in parentheses: {value!r}"
+    if settings.ldap_ca_file is not None and not settings.ldap_ca_file.is_file():
+        return f"ICABINET_LDAP_CA_FILE {str(settings.ldap_ca_file)!r} is not a readable file"
+    return None

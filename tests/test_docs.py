@@ -20,7 +20,7 @@ def test_every_event_is_documented_and_every_documented_event_exists() -> None:
 
 def test_every_setting_is_documented() -> None:
     text = (DOCS / "settings.md").read_text()
-    documented = set(re.findall(r"`ICABINET_([A-Z_]+)`", text))
+    documented = set(re.findall(r"`ICABINET_([A-Z0-9_]+)`", text))
     assert documented == {name.upper() for name in Settings.model_fields}
     for name, field in Settings.model_fields.items():
         assert field.description, f"setting {name} has no docstring"

@@ -197,8 +197,34 @@ export class Api {
     });
   }
 
+  /**
+   * The password step: resolves to the user when the session has started, or to
+   * `{second_factor: "totp" | "enrol", ticket}` when a code or an enrolment must follow.
+   */
   async login(username, password) {
     const result = await this.post("/api/auth/login", { username, password });
+    if (result.second_factor) return result;
+    return this._keep(result);
+  }
+
+  /** The login's second step: a code from the authenticator app (or a recovery code) with the ticket. */
+  async loginCode(ticket, code) {
+    return this._keep(await this.post("/api/auth/login/second-factor", { ticket, code }));
+  }
+
+  /** A new TOTP secret for the login holding `ticket`, or (ticket null) for this session's user. */
+  startEnrolment(ticket) {
+    return this.post("/api/auth/second-factor/enrolment", ticket ? { ticket } : {});
+  }
+
+  /** Turn the factor on; with a ticket the login's session starts too. Resolves to {recovery_codes, login}. */
+  async confirmEnrolment(ticket, code) {
+    const result = await this.post("/api/auth/second-factor/confirm", ticket ? { ticket, code } : { code });
+    if (result.login) this._keep(result.login);
+    return result;
+  }
+
+  _keep(result) {
     // the token stays in the HttpOnly cookie the answer set; the page keeps only the session's id
     localStorage.setItem(this.storageKey, result.session);
     localStorage.setItem(`${this.storageKey}.user`, JSON.stringify(result.user));

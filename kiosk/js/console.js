@@ -26,6 +26,7 @@ import {
   fill,
   h,
   langButton,
+  enrolView,
   loginView,
   showError,
   showToast,
@@ -87,7 +88,20 @@ function showLogin() {
 function userBar() {
   const user = api.user;
   return [
-    user ? h("span", { class: "user-name", testid: "user-name" }, user.full_name || user.username) : null,
+    user
+      ? h(
+          "span",
+          { class: "user-name", testid: "user-name", dataset: { role: user.role } },
+          user.full_name || user.username,
+        )
+      : null,
+    user
+      ? h(
+          "button",
+          { class: "btn btn-ghost btn-small", type: "button", testid: "second-factor", onclick: showEnrolment },
+          t("tfa.open"),
+        )
+      : null,
     langButton(() => rerender()),
     h(
       "button",
@@ -105,6 +119,21 @@ function userBar() {
       t("common.logout"),
     ),
   ];
+}
+
+/** Enrol an authenticator app for the signed-in user (refused with a message when one is already set up). */
+function showEnrolment() {
+  rerender = showEnrolment;
+  stopLive();
+  fill(
+    root,
+    appBar(t("app.console"), ...userBar()),
+    h(
+      "main",
+      { class: "page" },
+      enrolView(api, null, () => route()),
+    ),
+  );
 }
 
 async function showMeetings() {

@@ -188,8 +188,10 @@ export function loginView(api, { subtitle, hint, onLoggedIn, onLang }) {
         submit.disabled = true;
         submit.textContent = t("login.busy");
         try {
-          const user = await api.login(username.value.trim(), password.value);
-          onLoggedIn(user);
+          const result = await api.login(username.value.trim(), password.value);
+          if (result.second_factor === "totp") form.replaceWith(codeForm(api, result.ticket, onLoggedIn));
+          else if (result.second_factor === "enrol") form.replaceWith(enrolView(api, result.ticket, onLoggedIn));
+          else onLoggedIn(result);
         } catch (failure) {
           error.textContent = failure.detail || failure.message;
           error.hidden = false;
@@ -220,6 +222,154 @@ export function loginView(api, { subtitle, hint, onLoggedIn, onLang }) {
   );
   setTimeout(() => username.focus(), 0);
   return page;
+}
+
+function formError(testid) {
+  return h("p", { class: "form-error", role: "alert", testid, hidden: true });
+}
+
+function showFailure(error, failure) {
+  error.textContent = failure.detail || failure.message;
+  error.hidden = false;
+}
+
+function codeInput(testid) {
+  return h("input", {
+    id: testid,
+    name: "code",
+    autocomplete: "one-time-code",
+    inputmode: "numeric",
+    autocapitalize: "none",
+    spellcheck: "false",
+    required: true,
+    maxlength: "32",
+    testid,
+  });
+}
+
+/** The login's second step: a code from the authenticator app, or a recovery code. */
+function codeForm(api, ticket, onLoggedIn) {
+  const code = codeInput("login-code");
+  const error = formError("login-code-error");
+  const submit = h(
+    "button",
+    { class: "btn btn-primary btn-block", type: "submit", testid: "login-code-submit" },
+    t("tfa.verify"),
+  );
+  const form = h(
+    "form",
+    {
+      class: "login-card card",
+      testid: "login-code-form",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        error.hidden = true;
+        submit.disabled = true;
+        try {
+          onLoggedIn(await api.loginCode(ticket, code.value.trim()));
+        } catch (failure) {
+          showFailure(error, failure);
+          code.select();
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    h("h1", {}, t("tfa.code_title")),
+    h("p", { class: "muted" }, t("tfa.code_hint")),
+    h("label", { for: "login-code" }, t("tfa.code")),
+    code,
+    error,
+    submit,
+  );
+  setTimeout(() => code.focus(), 0);
+  return form;
+}
+
+/** An SVG element from the server's QR code text (parsed as XML: never innerHTML). */
+function svgElement(text) {
+  const parsed = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+  return parsed.nodeName === "svg" ? document.importNode(parsed, true) : null;
+}
+
+/**
+ * Enrolment of an authenticator app: the QR code and the secret, a first code to confirm, then the
+ * recovery codes once. With a ticket (a login told to enrol) the session starts on confirmation and
+ * onDone(user) follows "continue"; without, it enrols the signed-in user.
+ */
+export function enrolView(api, ticket, onDone) {
+  const error = formError("enrol-error");
+  const card = h("section", { class: "login-card card", testid: "enrol" }, h("h1", {}, t("tfa.enrol_title")), error);
+  api.startEnrolment(ticket).then(
+    (enrolment) => {
+      const code = codeInput("enrol-code");
+      const submit = h(
+        "button",
+        { class: "btn btn-primary btn-block", type: "submit", testid: "enrol-confirm" },
+        t("tfa.confirm"),
+      );
+      const qr = svgElement(enrolment.qr_svg);
+      if (qr) qr.setAttribute("role", "img");
+      const form = h(
+        "form",
+        {
+          testid: "enrol-form",
+          onsubmit: async (event) => {
+            event.preventDefault();
+            error.hidden = true;
+            submit.disabled = true;
+            try {
+              const done = await api.confirmEnrolment(ticket, code.value.trim());
+              card.replaceWith(
+                recoveryCodes(done.recovery_codes, () => onDone(done.login ? done.login.user : api.user)),
+              );
+            } catch (failure) {
+              showFailure(error, failure);
+              code.select();
+            } finally {
+              submit.disabled = false;
+            }
+          },
+        },
+        h("label", { for: "enrol-code" }, t("tfa.code")),
+        code,
+        submit,
+      );
+      error.before(
+        h("p", { class: "muted" }, t("tfa.enrol_hint")),
+        h("div", { class: "enrol-qr", testid: "enrol-qr", "aria-label": t("tfa.enrol_title") }, qr),
+        h(
+          "p",
+          {},
+          `${t("tfa.secret")}: `,
+          h("code", { class: "enrol-secret", testid: "enrol-secret" }, enrolment.secret),
+        ),
+        form,
+      );
+      setTimeout(() => code.focus(), 0);
+    },
+    (failure) => showFailure(error, failure),
+  );
+  return card;
+}
+
+function recoveryCodes(codes, onContinue) {
+  return h(
+    "section",
+    { class: "login-card card", testid: "recovery" },
+    h("h1", {}, t("tfa.recovery_title")),
+    h("p", { class: "muted" }, t("tfa.recovery_hint")),
+    h(
+      "ol",
+      { class: "recovery-codes", testid: "recovery-codes" },
+      ...codes.map((code) => h("li", {}, h("code", {}, code))),
+    ),
+    h(
+      "button",
+      { class: "btn btn-primary btn-block", type: "button", testid: "enrol-continue", onclick: onContinue },
+      t("tfa.continue"),
+    ),
+  );
 }
 
 const CAUGHT_UP_MS = 4000;

@@ -11,16 +11,19 @@ from litestar.status_codes import HTTP_201_CREATED
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.auth.guards import admin_only, staff_only
+from server.auth.login_flow import LoginFlow, SessionStarted, StepNeeded
 from server.auth.middleware import COOKIE_NAME
 from server.auth.schemas import (
     LoginRequest,
     LoginResponse,
     MePublic,
+    SecondFactorStep,
     UserCreate,
     UserPublic,
     UserUpdate,
     user_public,
 )
+from server.auth.second_factor import SecondFactor
 from server.auth.service import AuthService, Principal, UserService, session_id
 from server.db import DbSession
 from server.meetings.controller import change_context
@@ -30,8 +33,45 @@ from server.meetings.renames import announce_rename
 def auth_service(request: Request, session: AsyncSession) -> AuthService:
     state = request.app.state
     return AuthService(
-        session, state.token_hasher, state.token_ttl, state.principals, state.login_guard, state.sessions
+        session,
+        state.token_hasher,
+        state.token_ttl,
+        state.principals,
+        state.login_guard,
+        state.sessions,
+        state.directory,
     )
+
+
+def login_flow(request: Request, session: AsyncSession) -> LoginFlow:
+    state = request.app.state
+    factor = SecondFactor(session, state.totp_box, state.token_hasher)
+    return LoginFlow(auth_service(request, session), factor, state.tickets, state.settings.require_2fa)
+
+
+def login_response(started: SessionStarted) -> LoginResponse:
+    return LoginResponse(
+        token=started.token,
+        session=session_id(started.row.token_hash),
+        expires_at=started.row.expires_at,
+        user=user_public(started.user),
+    )
+
+
+def session_cookie(request: Request, started: SessionStarted) -> Cookie:
+    return Cookie(
+        key=COOKIE_NAME,
+        value=started.token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        expires=int(started.row.expires_at.timestamp()),
+        path="/",
+    )
+
+
+def session_response(request: Request, started: SessionStarted) -> Response[LoginResponse]:
+    return Response(login_response(started), cookies=[session_cookie(request, started)])
 
 
 def client_address(request: Request) -> str:
@@ -49,23 +89,14 @@ class AuthController(Controller):
         request: Request,
         db_session: DbSession,
         data: JSONBody[LoginRequest],
-    ) -> Response[LoginResponse]:
-        """Exchange a username and password for a bearer token (also set as an HttpOnly cookie)."""
-        service = auth_service(request, db_session)
-        token, row, user = await service.login(data.username, data.password, client_address(request))
-        body = LoginResponse(
-            token=token, session=session_id(row.token_hash), expires_at=row.expires_at, user=user_public(user)
-        )
-        cookie = Cookie(
-            key=COOKIE_NAME,
-            value=token,
-            httponly=True,
-            samesite="strict",
-            secure=request.app.state.settings.cookie_secure,
-            expires=int(row.expires_at.timestamp()),
-            path="/",
-        )
-        return Response(body, cookies=[cookie])
+    ) -> Response[LoginResponse | SecondFactorStep]:
+        """Exchange a username and password (a local account's, or the organisation directory's) for a bearer
+        token, also set as an HttpOnly cookie; or, for who has or needs a second factor, for a ticket to the
+        next step."""
+        outcome = await login_flow(request, db_session).password(data.username, data.password, client_address(request))
+        if isinstance(outcome, StepNeeded):
+            return Response(SecondFactorStep(second_factor=outcome.step, ticket=outcome.ticket))
+        return Response(login_response(outcome), cookies=[session_cookie(request, outcome)])
 
     @post("/auth/logout", status_code=200)
     async def logout(self, request: Request, db_session: DbSession) -> Response[dict[str, bool]]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from server.auth.models import SystemRole
+from server.auth.models import SystemRole, UserSource
 
 
 class LoginRequest(BaseModel):
@@ -20,6 +21,8 @@ class UserPublic(BaseModel):
     full_name: str
     role: SystemRole
     is_active: bool
+    unit: str = ""
+    source: UserSource = UserSource.local
 
 
 class MePublic(UserPublic):
@@ -34,6 +37,52 @@ class LoginResponse(BaseModel):
     with it."""
     expires_at: datetime
     user: UserPublic
+
+
+class SecondFactorStep(BaseModel):
+    """The password was right, and a second step must follow before the session starts."""
+
+    second_factor: Literal["totp", "enrol"]
+    """``totp``: send a code from the authenticator app (or a recovery code) to ``/api/auth/login/second-factor``;
+    ``enrol``: a second factor is required and none is set up: enrol one (``/api/auth/second-factor/enrolment``)."""
+    ticket: str
+    """Proof of the password step, for a few minutes: send it back in the next step's body."""
+
+
+class SecondFactorLogin(BaseModel):
+    ticket: str = Field(min_length=1, max_length=300)
+    code: str = Field(min_length=1, max_length=32, description="Six digits from the app, or a recovery code")
+
+
+class EnrolmentRequest(BaseModel):
+    ticket: str | None = Field(default=None, max_length=300)
+    """From a login told to ``enrol``; without it, the caller's own session enrols."""
+
+
+class EnrolmentPublic(BaseModel):
+    secret: str
+    """The base32 secret, for typing into an app that cannot scan the code."""
+    uri: str
+    qr_svg: str
+    """The ``otpauth://`` URI as an SVG QR code, to put in the page as it is."""
+
+
+class EnrolmentConfirm(BaseModel):
+    ticket: str | None = Field(default=None, max_length=300)
+    code: str = Field(min_length=1, max_length=32)
+
+
+class EnrolmentDone(BaseModel):
+    recovery_codes: list[str]
+    """Ten single-use codes for a lost phone: shown this once, only their hashes are kept."""
+    login: LoginResponse | None = None
+    """With a ticket: the session the login now starts (also set as the cookie)."""
+
+
+class SecondFactorStatus(BaseModel):
+    enrolled: bool
+    required: bool
+    recovery_codes_left: int
 
 
 class UserCreate(BaseModel):

@@ -8,14 +8,15 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import bindparam, delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.audit import audit
-from server.auth.models import AuthToken, SystemRole, User
+from server.auth.directory_login import DirectoryLogin
+from server.auth.models import AuthToken, SystemRole, User, UserSource
 from server.auth.passwords import Hashing, password_problem
 from server.auth.schemas import UserCreate, UserUpdate
 from server.db import Database, utcnow
@@ -24,8 +25,10 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequest
 if TYPE_CHECKING:
     from server.audit_buffer import AuditBuffer
     from server.auth.cache import PrincipalCache
+    from server.auth.directory import Directory
     from server.auth.sessions import SessionWatch
     from server.auth.throttle import LoginThrottle
+
 
 # for callers without the app's (the CLI, the demo): one hash at a time
 DEFAULT_HASHING = Hashing(1)
@@ -129,6 +132,7 @@ class AuthService:
         principals: PrincipalCache | None = None,
         guard: LoginGuard | None = None,
         sessions: SessionWatch | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.session = session
         self.hash_token = hasher
@@ -136,36 +140,78 @@ class AuthService:
         self.principals = principals
         self.guard = guard
         self.sessions = sessions
+        self.directory = directory
+        self._rights_changed: set[int] = set()
 
-    async def login(self, username: str, password: str, address: str = "") -> tuple[str, AuthToken, User]:
-        """A new session for ``username``; refused (429) while the account or the address is throttled, and
-        every refusal is audited as ``auth.login_failed``."""
+    async def check_password(self, username: str, password: str, address: str = "") -> User:
+        """The user whose password this is: a local account by its argon2id hash, anyone else by the directory
+        (``directory``), created or updated from what the directory says. Refused (429) while the account or
+        the address is throttled; every refusal is audited as ``auth.login_failed``."""
+        await self.check_throttle(None, username, address)
         guard = self.guard
-        if guard is not None:
-            wait = await guard.throttle.retry_after(username, address)
-            if wait > 0:
-                self._failed(None, username, address, "throttled")
-                raise _too_many(wait)
         user = (await self.session.exec(select(User).where(User.username == username))).first()
+        if self.directory is not None and (user is None or user.source == UserSource.directory):
+            return await DirectoryLogin(self, self.directory).login(username, password, address)
         hashing = guard.hashing if guard is not None else DEFAULT_HASHING
         verified = await hashing.verify(user.password_hash if user else None, password)
         if not verified or user is None or not user.is_active:
             reason = "unknown_user" if user is None else "password" if not verified else "disabled"
-            self._failed(user, username, address, reason)
-            wait = await guard.throttle.failed(username, address) if guard is not None else 0
-            if reason == "disabled":
-                raise Unauthorized("This account is disabled", "Tài khoản đã bị khoá")
-            if wait > 0:
-                raise _too_many(wait)
-            raise Unauthorized("Wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
+            await self.refuse(user, username, address, reason)
         if guard is not None:
             await guard.throttle.succeeded(username)
+        assert user is not None
+        return user
+
+    async def check_throttle(self, user: User | None, username: str, address: str) -> None:
+        """Refuse (429, audited) while the account or the address is locked after failed logins."""
+        if self.guard is None:
+            return
+        wait = await self.guard.throttle.retry_after(username, address)
+        if wait > 0:
+            self._failed(user, username, address, "throttled")
+            raise _too_many(wait)
+
+    async def commit(self) -> None:
+        """Commit, then let caches and open sockets know of a directory user whose rights changed."""
+        await self.session.commit()
+        changed, self._rights_changed = self._rights_changed, set()
+        for user_id in changed:
+            if self.principals is not None:
+                self.principals.forget_user(user_id)
+            if self.sessions is not None:
+                self.sessions.rights_changed(user_id)
+
+    async def refuse(self, user: User | None, username: str, address: str, reason: str) -> NoReturn:
+        """Audit and count a failed login, and raise what the caller is told."""
+        self._failed(user, username, address, reason)
+        wait = await self.guard.throttle.failed(username, address) if self.guard is not None else 0
+        if reason == "disabled":
+            raise Unauthorized("This account is disabled", "Tài khoản đã bị khoá")
+        if reason == "no_role":
+            raise Unauthorized(
+                "Your directory account has no role in i-Cabinet",
+                "Tài khoản thư mục chưa được cấp quyền trong i-Cabinet",
+            )
+        if wait > 0:
+            raise _too_many(wait)
+        if reason == "code":
+            raise Unauthorized("Wrong or already used code", "Mã sai hoặc đã được dùng")
+        raise Unauthorized("Wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
+
+    async def open_session(self, user: User, factor: str = "password") -> tuple[str, AuthToken]:
+        """A new login token for ``user`` (audited as ``auth.login`` with the ``factor`` that completed it:
+        ``password``, ``totp`` or ``recovery``), committed."""
+        assert user.id is not None
         token = secrets.token_urlsafe(32)
         row = AuthToken(token_hash=self.hash_token(token), user_id=user.id, expires_at=utcnow() + self.token_ttl)
         self.session.add(row)
-        audit(self.session, user.id, "auth.login", "user", user.id)
-        await self.session.commit()
-        return token, row, user
+        audit(self.session, user.id, "auth.login", "user", user.id, source=str(user.source), factor=factor)
+        await self.commit()
+        return token, row
+
+    def rights_changed(self, user_id: int) -> None:
+        """``user_id``'s role changed in this transaction: caches and sockets are told after the commit."""
+        self._rights_changed.add(user_id)
 
     def _failed(self, user: User | None, username: str, address: str, reason: str) -> None:
         if self.guard is None:

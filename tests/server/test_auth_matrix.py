@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from docx import Document as read_docx
 from litestar.exceptions import WebSocketDisconnect
@@ -51,6 +52,8 @@ class Case:
     transcript_id: int = 0
     number: int = 1  # a minutes version
     minutes_content: dict[str, Any] = field(default_factory=dict)
+    ticket: str = ""  # a login's second-factor ticket
+    code: str = ""  # and a code that completes it
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,24 @@ def _approved_minutes(app: App, case: Case) -> None:
     app.users["chair"].ok("POST", f"/api/meetings/{case.meeting_id}/minutes/approve", json={"base_version": 1})
 
 
+def _second_factor_ticket(app: App, case: Case) -> None:
+    """A fresh user with a second factor, past the password step: the ticket, and one of their recovery codes."""
+    username = unique("tfa")
+    app.users["root"].ok("POST", "/api/users", json={"username": username, "password": PASSWORD})
+    client = app.login(username)
+    secret = client.ok("POST", "/api/auth/second-factor/enrolment", json={})["secret"]
+    codes = client.ok("POST", "/api/auth/second-factor/confirm", json={"code": pyotp.TOTP(secret).now()})
+    app.http.cookies.clear()
+    step = app.http.post("/api/auth/login", json={"username": username, "password": PASSWORD}).json()
+    case.ticket, case.code = step["ticket"], codes["recovery_codes"][0]
+
+
+def _enrolments_waiting(app: App, case: Case) -> None:
+    """Every role's user has an enrolment waiting for its first code."""
+    for role in EVERYONE:
+        app.users[role].ok("POST", "/api/auth/second-factor/enrolment", json={})
+
+
 DRAFT_READERS_ONLY = (("del1", 404), ("guest", 404))  # a draft is the chair's and secretary's: others see none
 
 
@@ -150,6 +171,28 @@ ROUTES = [
         body=lambda c: {"username": "del1", "password": PASSWORD},
     ),
     Route("POST", "/api/auth/logout", EVERYONE, meeting_scoped=False),
+    Route(
+        "POST",
+        "/api/auth/login/second-factor",
+        set(ROLES),  # whoever holds the ticket and a code: the session is the ticket's user's
+        meeting_scoped=False,
+        setup=_second_factor_ticket,
+        body=lambda c: {"ticket": c.ticket, "code": c.code},
+    ),
+    Route("GET", "/api/auth/second-factor", EVERYONE, meeting_scoped=False),
+    Route("POST", "/api/auth/second-factor/enrolment", EVERYONE, meeting_scoped=False, body=lambda c: {}),
+    Route(
+        # a code that is no code: each caller reaches their own waiting enrolment and is told so (the right code
+        # is tests/server/test_second_factor.py's)
+        "POST",
+        "/api/auth/second-factor/confirm",
+        set(),
+        meeting_scoped=False,
+        setup=_enrolments_waiting,
+        body=lambda c: {"code": "not-a-code"},
+        refused=tuple((role, 400) for role in sorted(EVERYONE)),
+    ),
+    Route("DELETE", "/api/users/{user_id}/second-factor", {"root"}, meeting_scoped=False),
     Route("GET", "/api/me", EVERYONE, meeting_scoped=False),
     Route("GET", "/api/users", STAFF, meeting_scoped=False),
     Route(
