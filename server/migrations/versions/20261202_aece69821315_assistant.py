@@ -39,9 +39,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_assistant_question_meeting_id"), ["meeting_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assistant_question_user_id"), ["user_id"], unique=False)
 
-    with op.batch_alter_table("document", schema=None) as batch_op:
-        # existing documents are reindexed on start, which sets it
-        batch_op.add_column(sa.Column("searchable", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # existing documents are reindexed on start, which sets it. A plain ADD COLUMN: in batch mode SQLite rebuilt
+    # "document", and dropping the old table cascaded to its versions, pages and readers
+    op.add_column("document", sa.Column("searchable", sa.Boolean(), nullable=False, server_default=sa.false()))
 
     # ### end Alembic commands ###
 

@@ -20,14 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user") as batch:
-        batch.add_column(
-            sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False, server_default="")
-        )
-        batch.add_column(sa.Column("source", sa.String(length=16), nullable=False, server_default="local"))
-    with op.batch_alter_table("user") as batch:  # the defaults filled existing rows; the models set their own
-        batch.alter_column("unit", server_default=None)
-        batch.alter_column("source", server_default=None)
+    # plain ADD COLUMNs, with defaults that fill the existing rows and stay: removing them would make SQLite
+    # rebuild "user" (copy, drop, rename), and dropping it would cascade to every row that refers to a user
+    op.add_column(
+        "user", sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False, server_default="")
+    )
+    op.add_column("user", sa.Column("source", sa.String(length=16), nullable=False, server_default="local"))
     op.create_table(
         "totp_factor",
         sa.Column("user_id", sa.Integer(), nullable=False),
