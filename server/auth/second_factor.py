@@ -49,10 +49,11 @@ def _recovery_code() -> str:
 
 
 def _qr_svg(uri: str) -> str:
-    """The URI as a standalone SVG element (with its namespace, so a page can parse it without innerHTML)."""
+    """The URI as a standalone SVG element (with its namespace, so a page can parse it without innerHTML) and a
+    viewBox in place of a size, so the page scales it whole rather than cutting its edge and quiet zone."""
     out = io.BytesIO()
     segno.make(uri, error="m").save(
-        out, kind="svg", xmldecl=False, svgns=True, nl=False, scale=5, dark="#111", light="#fff", title=ISSUER
+        out, kind="svg", xmldecl=False, svgns=True, nl=False, omitsize=True, dark="#111", light="#fff", title=ISSUER
     )
     return out.getvalue().decode()
 

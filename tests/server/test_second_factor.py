@@ -74,6 +74,8 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_needs_a_right_code(app: Ap
     }
     started = client.ok("POST", "/api/auth/second-factor/enrolment", json={})
     assert started["qr_svg"].startswith("<svg") and "<script" not in started["qr_svg"]
+    # a viewBox and no fixed size: the page scales the whole code, quiet zone included, to its box
+    assert 'viewBox="0 0 ' in started["qr_svg"] and ' width="' not in started["qr_svg"].split(">")[0]
     assert started["uri"].startswith("otpauth://totp/i-Cabinet:") and f"secret={started['secret']}" in started["uri"]
     totp = pyotp.TOTP(started["secret"])
     wrong = str((int(totp.now()) + 1) % 1_000_000).zfill(6)
