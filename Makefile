@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the browser tests need chromium; watermarks need a TTF with Vietnamese glyphs; the server
-# reads scanned pages with Tesseract (Vietnamese and English)
-APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng
+# reads scanned pages with Tesseract (Vietnamese and English); the speech tests speak their sentences with espeak-ng,
+# and ffmpeg's ffprobe is at hand to inspect a recording (the server decodes audio with PyAV's own FFmpeg)
+APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng espeak-ng ffmpeg
 
 .PHONY: serve test lint typecheck pytest bench clean venv system-deps node-deps kiosk-test
 
