@@ -23,7 +23,7 @@ from litestar.exceptions import WebSocketDisconnect
 from pypdf import PdfReader
 
 from tests.server.conftest import PASSWORD, App, unique
-from tests.support import pdfs
+from tests.support import pdfs, speech
 
 ROLES = ("anon", "outsider", "sec2", "guest", "del1", "chair", "sec", "root")
 PARTICIPANTS = {"guest", "del1", "chair", "sec"}
@@ -49,6 +49,9 @@ class Case:
     poll_id: int = 0
     option_id: int = 0  # the poll's "yes"
     transcript_id: int = 0
+    turn_id: int = 0  # the transcript's first turn
+    speaker_user_id: int = 0  # del1, whom a turn is reassigned to
+    recording_id: int = 0
     number: int = 1  # a minutes version
     minutes_content: dict[str, Any] = field(default_factory=dict)
 
@@ -114,6 +117,24 @@ TRANSCRIPT_READERS = VIEWERS - {"guest"}
 def _transcript(app: App, case: Case) -> None:
     path = f"/api/meetings/{case.meeting_id}/transcripts"
     case.transcript_id = app.users["sec"].ok("POST", path, files=TRANSCRIPT)["id"]
+
+
+def _turn(app: App, case: Case) -> None:
+    _transcript(app, case)
+    path = f"/api/meetings/{case.meeting_id}/transcripts/{case.transcript_id}"
+    case.turn_id = app.users["sec"].ok("GET", path)["turns"][0]["id"]
+    case.speaker_user_id = app.users["del1"].user["id"]
+
+
+RECORDING = {"file": ("phong-hop.wav", speech.silence_wav(), "audio/wav")}
+RECORDING_UPLOADERS = {"sec", "root"}  # the meeting's secretary and an administrator, not the chair
+
+
+def _recording(app: App, case: Case) -> None:
+    """A recording transcribed to the end, so no event of it lands between a test's two snapshots."""
+    path = f"/api/meetings/{case.meeting_id}/recordings"
+    case.recording_id = app.users["sec"].ok("POST", path, files=RECORDING)["id"]
+    speech.wait_transcribed(app.users["sec"], case.meeting_id, case.recording_id)
 
 
 def _minutes(app: App, case: Case) -> None:
@@ -284,6 +305,16 @@ ROUTES = [
     Route("GET", "/api/meetings/{meeting_id}/transcripts", TRANSCRIPT_READERS),
     Route("GET", "/api/meetings/{meeting_id}/transcripts/{transcript_id}", TRANSCRIPT_READERS, setup=_transcript),
     Route("DELETE", "/api/meetings/{meeting_id}/transcripts/{transcript_id}", MANAGERS, setup=_transcript),
+    Route(
+        "PATCH",
+        "/api/meetings/{meeting_id}/transcripts/{transcript_id}/turns/{turn_id}",
+        RECORDING_UPLOADERS,
+        setup=_turn,
+        body=lambda c: {"speaker_user_id": c.speaker_user_id},
+    ),
+    Route("POST", "/api/meetings/{meeting_id}/recordings", RECORDING_UPLOADERS, files=RECORDING),
+    Route("GET", "/api/meetings/{meeting_id}/recordings", TRANSCRIPT_READERS, setup=_recording),
+    Route("GET", "/api/meetings/{meeting_id}/recordings/{recording_id}", TRANSCRIPT_READERS, setup=_recording),
     Route("POST", "/api/meetings/{meeting_id}/minutes/draft", MANAGERS, body=lambda c: {}),
     Route("GET", "/api/meetings/{meeting_id}/minutes", MANAGERS, setup=_minutes, refused=DRAFT_READERS_ONLY),
     Route(

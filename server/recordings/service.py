@@ -1,0 +1,197 @@
+"""Recordings: the meeting's secretary (or an administrator) uploads one; whoever reads transcripts reads it.
+
+An upload is hostile input: it streams to a temp file with a size limit, its first seconds are decoded
+(PyAV) before anything is stored, and only then is it moved under the meeting and queued for the speech
+worker. The worker files its turns into a transcript of the existing store (``server/transcripts``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from assistant.speech import AudioInfo, InvalidAudio, probe_audio
+from documents.store import Upload
+from server.agenda.models import AgendaItem
+from server.audit import audit
+from server.auth.models import User
+from server.db import on_commit
+from server.documents.upload import ReceivedUpload
+from server.errors import Forbidden, Invalid, NotFound
+from server.events import RecordingChanged, TranscriptTurnChanged
+from server.live.context import ChangeContext
+from server.meetings.access import load_access
+from server.meetings.models import MeetingRole, Participant
+from server.recordings.models import Recording
+from server.recordings.schemas import RecordingPublic, recording_public
+from server.recordings.storage import RecordingStore
+from server.transcripts.models import Transcript, TranscriptTurn
+from server.transcripts.schemas import TurnPublic
+from server.transcripts.service import may_read_transcripts, transcript_audience
+
+
+def parse_item_id(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise Invalid("agenda_item_id must be a number", "agenda_item_id phải là số") from None
+
+
+def parse_recorded_at(value: str | None) -> datetime | None:
+    """``recorded_at``: when the audio starts (ISO 8601 with a time zone), so turns follow the floor."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Invalid(
+            "recorded_at must be a date and time with its time zone (ISO 8601)",
+            "recorded_at phải là ngày giờ kèm múi giờ (ISO 8601)",
+        )
+    return moment
+
+
+class RecordingService:
+    def __init__(self, ctx: ChangeContext, store: RecordingStore, queued: Callable[[], None]) -> None:
+        """``queued()`` wakes the speech worker once a new recording is committed."""
+        self.ctx = ctx
+        self.session = ctx.session
+        self.store = store
+        self.queued = queued
+
+    async def check_can_upload(self, meeting_id: int) -> None:
+        """The meeting's secretary or an administrator; refused before the body is read."""
+        access = await load_access(self.session, meeting_id, self.ctx.principal)
+        if not (self.ctx.principal.is_admin or access.meeting_role is MeetingRole.secretary):
+            raise Forbidden(
+                "Only the meeting's secretary uploads its recordings",
+                "Chỉ thư ký cuộc họp được tải lên bản ghi âm",
+            )
+        await self.session.rollback()  # no lock held while the file streams in
+
+    async def create(self, meeting_id: int, received: ReceivedUpload) -> RecordingPublic:
+        upload = received.upload
+        assert upload is not None
+        item_id = parse_item_id(received.value("agenda_item_id"))
+        recorded_at = parse_recorded_at(received.value("recorded_at"))
+        info = await self._probe(upload)
+        await self.check_can_upload(meeting_id)
+        if item_id is not None:
+            item = await self.session.get(AgendaItem, item_id)
+            if item is None or item.meeting_id != meeting_id:
+                raise NotFound("Agenda item", "mục chương trình", item_id)
+        filename = (received.filename or "recording")[-255:]
+        relative = self.store.keep(meeting_id, upload, filename)
+        on_commit(self.session, self.queued)
+        try:
+            recording = Recording(
+                meeting_id=meeting_id,
+                agenda_item_id=item_id,
+                filename=filename,
+                audio_path=relative,
+                size_bytes=upload.size,
+                format=info.format,
+                duration_ms=info.duration_ms,
+                recorded_at=recorded_at,
+                created_by=self.ctx.principal.id,
+            )
+            self.session.add(recording)
+            await self.session.flush()
+            assert recording.id is not None
+            public = recording_public(recording)
+            audience = await transcript_audience(self.session, meeting_id)
+            await self.ctx.emit(meeting_id, RecordingChanged(recording=public.model_dump(mode="json")), audience)
+            audit(
+                self.session,
+                self.ctx.principal.id,
+                "recording.add",
+                "recording",
+                recording.id,
+                meeting_id=meeting_id,
+                filename=filename,
+                bytes=upload.size,
+                agenda_item_id=item_id,
+            )
+            await self.session.commit()
+        except BaseException:
+            self.store.delete(relative)
+            raise
+        return public
+
+    async def _probe(self, upload: Upload) -> AudioInfo:
+        upload.close()  # flushed: the decoder reads what was received
+        try:
+            return await asyncio.to_thread(probe_audio, upload.path)
+        except InvalidAudio as exc:
+            raise Invalid(exc.message_en, exc.message_vi) from None
+
+    async def list(self, meeting_id: int) -> list[RecordingPublic]:
+        await self._readable(meeting_id)
+        rows = await self.session.exec(
+            select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id))
+        )
+        return [recording_public(recording) for recording in rows.all()]
+
+    async def get(self, meeting_id: int, recording_id: int) -> RecordingPublic:
+        await self._readable(meeting_id)
+        recording = await self.session.get(Recording, recording_id)
+        if recording is None or recording.meeting_id != meeting_id:
+            raise NotFound("Recording", "bản ghi âm", recording_id)
+        return recording_public(recording)
+
+    async def reassign(self, meeting_id: int, transcript_id: int, turn_id: int, user_id: int) -> TurnPublic:
+        """The secretary files a turn under another participant (audited; the search index follows)."""
+        await self.check_can_upload(meeting_id)
+        turn = await self.session.get(TranscriptTurn, turn_id)
+        transcript = await self.session.get(Transcript, transcript_id)
+        if turn is None or transcript is None or turn.transcript_id != transcript_id or turn.meeting_id != meeting_id:
+            raise NotFound("Transcript turn", "lượt phát biểu", turn_id)
+        participant = (
+            await self.session.exec(
+                select(Participant).where(Participant.meeting_id == meeting_id, Participant.user_id == user_id)
+            )
+        ).first()
+        user = await self.session.get(User, user_id)
+        if participant is None or user is None:
+            raise Invalid(
+                "The speaker must be a participant of the meeting", "Người phát biểu phải là thành viên cuộc họp"
+            )
+        before = (turn.speaker, turn.speaker_user_id)
+        turn.speaker, turn.speaker_user_id = user.display_name[:200], user_id
+        self.session.add(turn)
+        await self.session.flush()
+        public = TurnPublic.model_validate(turn, from_attributes=True)
+        audience = await transcript_audience(self.session, meeting_id)
+        event = TranscriptTurnChanged(transcript_id=transcript_id, turn=public.model_dump(mode="json"))
+        await self.ctx.emit(meeting_id, event, audience)
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            "transcript.speaker",
+            "transcript_turn",
+            turn_id,
+            meeting_id=meeting_id,
+            transcript_id=transcript_id,
+            speaker_before=before[0],
+            speaker_user_id_before=before[1],
+            speaker=turn.speaker,
+            speaker_user_id=user_id,
+        )
+        self.ctx.reindex_after_commit("transcript", transcript_id)
+        await self.session.commit()
+        return public
+
+    async def _readable(self, meeting_id: int) -> None:
+        access = await load_access(self.session, meeting_id, self.ctx.principal)
+        if not may_read_transcripts(access):
+            raise Forbidden(
+                "Guests do not read the meeting's recordings",
+                "Khách mời không được xem bản ghi âm của cuộc họp",
+            )

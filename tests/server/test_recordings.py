@@ -1,0 +1,196 @@
+"""Recordings over HTTP with real speech: espeak-ng's sentences come back as transcript turns, each under the
+speaker who had the floor and the item that was current; bad input is refused and nothing is stored."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from server.floor.models import SpeakerRequest
+from server.live.models import MeetingEvent
+from tests.server.conftest import App, build_app
+from tests.support import speech
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    with build_app(tmp_path_factory.mktemp("app")) as world:
+        yield world
+
+
+def upload(client: Any, meeting_id: int, name: str, body: bytes, **fields: str) -> Any:
+    return client.request(
+        "POST", f"/api/meetings/{meeting_id}/recordings", files={"file": (name, body, "audio/wav")}, data=fields
+    )
+
+
+def stored_files(app: App) -> list[Path]:
+    root = app.http.app.state.settings.recording_dir
+    return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+def backdate(app: App, meeting_id: int, start: datetime, items_at_ms: list[int], speeches_ms: list[tuple[int, int]]):
+    """Move the meeting's real agenda and floor history (made through the API a moment ago) to the times the
+    recording says they happened: the n-th ``agenda.current`` to ``start + items_at_ms[n]``, the n-th speech to
+    ``speeches_ms[n]``."""
+    db = app.http.app.state.db
+
+    async def move() -> None:
+        async with db.write() as session:
+            events = await session.exec(
+                select(MeetingEvent)
+                .where(MeetingEvent.meeting_id == meeting_id, MeetingEvent.name == "agenda.current")
+                .order_by(col(MeetingEvent.seq))
+            )
+            for event, offset in zip(events.all(), items_at_ms, strict=True):
+                event.created_at = start + timedelta(milliseconds=offset)
+                session.add(event)
+            requests = await session.exec(
+                select(SpeakerRequest).where(SpeakerRequest.meeting_id == meeting_id).order_by(col(SpeakerRequest.id))
+            )
+            for request, (begin, end) in zip(requests.all(), speeches_ms, strict=True):
+                request.started_at = start + timedelta(milliseconds=begin)
+                request.ended_at = start + timedelta(milliseconds=end)
+                session.add(request)
+            await session.commit()
+
+    app.http.blocking_portal.call(move)
+
+
+def speak_on_the_floor(app: App, meeting_id: int, username: str) -> None:
+    sec = app.users["sec"]
+    request = app.users[username].ok("POST", f"/api/meetings/{meeting_id}/speakers", json={})
+    sec.ok("POST", f"/api/meetings/{meeting_id}/speakers/{request['id']}/start")
+    sec.ok("POST", f"/api/meetings/{meeting_id}/speakers/{request['id']}/end")
+
+
+def test_speech_comes_back_as_turns_under_the_floor_and_the_item(app: App, tmp_path: Path) -> None:
+    meeting_id, (opening, report) = app.new_meeting(live=True)
+    sec, del1, guest = app.users["sec"], app.users["del1"], app.users["guest"]
+    spoken = speech.conversation(tmp_path, speech.SENTENCES[:3])
+    (s0, start0, end0), (s1, start1, end1), (s2, start2, end2) = spoken.sentences
+    # what happened in the room: the opening is current, del1 speaks, the chair goes on, the report is
+    # current and the secretary speaks
+    sec.ok("POST", f"/api/meetings/{meeting_id}/agenda/{opening}/current")
+    speak_on_the_floor(app, meeting_id, "del1")
+    sec.ok("POST", f"/api/meetings/{meeting_id}/agenda/{report}/current")
+    speak_on_the_floor(app, meeting_id, "sec")
+    recorded_at = datetime.now(UTC) - timedelta(hours=1)
+    pause = (start1 - end0) // 2
+    backdate(app, meeting_id, recorded_at, [0, end1 + pause], [(start0 - pause, end0 + pause), (end1 + pause, end2)])
+
+    response = upload(sec, meeting_id, "phong-hop.wav", spoken.path.read_bytes(), recorded_at=recorded_at.isoformat())
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["status"] in ("queued", "transcribing")
+    recording = speech.wait_transcribed(del1, meeting_id, created["id"])
+    assert recording["status"] == "done", recording["error"]
+    assert recording["error"] is None and recording["transcript_id"]
+
+    transcript = del1.ok("GET", f"/api/meetings/{meeting_id}/transcripts/{recording['transcript_id']}")
+    assert transcript["format"] == "audio" and transcript["turn_count"] == len(transcript["turns"])
+    expected = [(s0, "del1", opening), (s1, "chair", opening), (s2, "sec", report)]
+    heard: dict[str, list[str]] = {sentence: [] for sentence, _, _ in expected}
+    for turn in transcript["turns"]:
+        middle = (turn["start_ms"] + turn["end_ms"]) // 2
+        index = next(i for i, (_, _, end) in enumerate(spoken.sentences) if middle <= end + pause)
+        sentence, speaker, item = expected[index]
+        assert (turn["speaker"], turn["agenda_item_id"]) == (speaker, item), turn
+        heard[sentence].append(turn["text"])
+    for sentence, texts in heard.items():
+        assert speech.word_error_rate(sentence, " ".join(texts)) <= 0.2, (sentence, texts)
+    reference = " ".join(sentence for sentence, _, _ in spoken.sentences)
+    hypothesis = " ".join(turn["text"] for turn in transcript["turns"])
+    error_rate = speech.word_error_rate(reference, hypothesis)
+    print(f"word error rate of tiny.en on espeak-ng speech: {error_rate:.1%}")
+    assert error_rate <= 0.2
+
+    # readers of transcripts read recordings; guests read neither
+    assert [r["id"] for r in del1.ok("GET", f"/api/meetings/{meeting_id}/recordings")] == [created["id"]]
+    assert guest.request("GET", f"/api/meetings/{meeting_id}/recordings/{created['id']}").status_code == 403
+    # the audio is under the data directory with its meeting, readable by the server alone
+    [audio] = [path for path in stored_files(app) if path.parent.name == str(meeting_id)]
+    assert stat.S_IMODE(os.stat(audio).st_mode) == 0o600
+    actions = [e["action"] for e in app.users["root"].ok("GET", "/api/audit", params={"meeting_id": meeting_id})]
+    assert "recording.add" in actions
+
+
+def test_an_item_given_with_the_upload_files_every_turn_under_it(app: App, tmp_path: Path) -> None:
+    meeting_id, (_opening, report) = app.new_meeting()
+    sec = app.users["sec"]
+    spoken = speech.conversation(tmp_path, speech.SENTENCES)  # all eight: the word error rate over 70 words
+    response = upload(sec, meeting_id, "bao-cao.wav", spoken.path.read_bytes(), agenda_item_id=str(report))
+    assert response.status_code == 201, response.text
+    recording = speech.wait_transcribed(sec, meeting_id, response.json()["id"])
+    assert recording["status"] == "done" and recording["agenda_item_id"] == report
+    transcript = sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts/{recording['transcript_id']}")
+    assert transcript["turns"] and transcript["agenda_item_id"] == report
+    # no recording time: nobody's floor is known, so every turn is the chair's
+    assert {(t["speaker"], t["agenda_item_id"]) for t in transcript["turns"]} == {("chair", report)}
+    reference = " ".join(sentence for sentence, _, _ in spoken.sentences)
+    error_rate = speech.word_error_rate(reference, " ".join(t["text"] for t in transcript["turns"]))
+    print(f"word error rate of tiny.en on eight espeak-ng sentences: {error_rate:.1%}")
+    assert error_rate <= 0.2
+
+    # the secretary files a turn under the delegate who really spoke; audited, and the chair may not
+    turn = transcript["turns"][0]
+    del1_id = app.users["del1"].user["id"]
+    path = f"/api/meetings/{meeting_id}/transcripts/{transcript['id']}/turns/{turn['id']}"
+    assert app.users["chair"].request("PATCH", path, json={"speaker_user_id": del1_id}).status_code == 403
+    outsider = app.users["outsider"].user["id"]
+    assert sec.request("PATCH", path, json={"speaker_user_id": outsider}).status_code == 400
+    changed = sec.ok("PATCH", path, json={"speaker_user_id": del1_id})
+    assert (changed["speaker"], changed["speaker_user_id"]) == ("del1", del1_id)
+    again = sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts/{transcript['id']}")["turns"][0]
+    assert (again["speaker"], again["text"]) == ("del1", turn["text"])
+    entries = app.users["root"].ok("GET", "/api/audit", params={"meeting_id": meeting_id})
+    [entry] = [e for e in entries if e["action"] == "transcript.speaker"]
+    assert entry["target_id"] == turn["id"]
+
+
+def test_what_is_not_audio_is_refused_and_nothing_is_stored(app: App, tmp_path: Path) -> None:
+    meeting_id, items = app.new_meeting()
+    sec = app.users["sec"]
+    before = stored_files(app)
+    refusals = [
+        ("notes.wav", b"Chu toa: khai mac cuoc hop.\n" * 20, {}),  # a text file renamed .wav
+        ("empty.wav", b"", {}),
+        ("cut.wav", speech.silence_wav()[:30], {}),  # a WAV header cut short
+        ("scan.mp3", b"%PDF-1.7\n" + os.urandom(4000), {}),
+        ("ok.wav", speech.silence_wav(), {"agenda_item_id": "abc"}),
+        ("ok.wav", speech.silence_wav(), {"agenda_item_id": "999999"}),
+        ("ok.wav", speech.silence_wav(), {"recorded_at": "yesterday"}),
+    ]
+    for name, body, fields in refusals:
+        response = upload(sec, meeting_id, name, body, **fields)
+        assert response.status_code in (400, 404), (name, response.text)
+        assert response.json()["detail"], name
+    text = b"Chu toa: khai mac cuoc hop.\n" * 20
+    assert "không phải bản ghi âm" in upload(sec, meeting_id, "notes.wav", text).json()["detail"]
+    english = sec.request(
+        "POST",
+        f"/api/meetings/{meeting_id}/recordings",
+        files={"file": ("notes.wav", text, "audio/wav")},
+        headers={"Accept-Language": "en"},
+    )
+    assert "not an audio recording" in english.json()["detail"]
+    assert stored_files(app) == before
+    assert sec.ok("GET", f"/api/meetings/{meeting_id}/recordings") == []
+    assert sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts") == []
+
+
+def test_a_recording_too_large_is_refused_while_it_arrives(tmp_path: Path) -> None:
+    with build_app(tmp_path / "data", asr_max_upload_mb=1, asr=False) as small:
+        meeting_id, _ = small.new_meeting()
+        body = speech.silence_wav(seconds=40)  # 1.28 MB
+        response = upload(small.users["sec"], meeting_id, "long.wav", body)
+        assert response.status_code == 413, response.text
+        assert stored_files(small) == []
+        assert small.users["sec"].ok("GET", f"/api/meetings/{meeting_id}/recordings") == []
