@@ -194,3 +194,40 @@ def test_a_recording_too_large_is_refused_while_it_arrives(tmp_path: Path) -> No
         assert response.status_code == 413, response.text
         assert stored_files(small) == []
         assert small.users["sec"].ok("GET", f"/api/meetings/{meeting_id}/recordings") == []
+
+
+def transcribed_silence(world: App, meeting_id: int) -> dict[str, Any]:
+    response = upload(world.users["sec"], meeting_id, "im-lang.wav", speech.silence_wav())
+    assert response.status_code == 201, response.text
+    return speech.wait_transcribed(world.users["sec"], meeting_id, response.json()["id"])
+
+
+def sweep(world: App) -> int:
+    swept: int = world.http.blocking_portal.call(world.http.app.state.speech.sweep_audio)
+    return swept
+
+
+def test_audio_is_deleted_after_its_retention_days_and_the_transcript_stays(tmp_path: Path) -> None:
+    with build_app(tmp_path / "data", asr_audio_retention_days=0) as world:
+        meeting_id, _ = world.new_meeting()
+        recording = transcribed_silence(world, meeting_id)
+        assert recording["audio_kept"] and len(stored_files(world)) == 1
+        assert sweep(world) == 1
+        after = world.users["sec"].ok("GET", f"/api/meetings/{meeting_id}/recordings/{recording['id']}")
+        assert not after["audio_kept"] and after["status"] == "done"
+        assert stored_files(world) == []
+        assert world.users["sec"].ok("GET", f"/api/meetings/{meeting_id}/transcripts/{recording['transcript_id']}")
+
+
+def test_audio_is_kept_until_the_minutes_are_approved_when_so_set(tmp_path: Path) -> None:
+    with build_app(tmp_path / "data", asr_delete_audio_when_approved=True) as world:
+        sec, chair = world.users["sec"], world.users["chair"]
+        meeting_id, _ = world.new_meeting(live=True)
+        recording = transcribed_silence(world, meeting_id)
+        sec.ok("POST", f"/api/meetings/{meeting_id}/close")
+        sec.ok("POST", f"/api/meetings/{meeting_id}/minutes/draft", json={})
+        assert sweep(world) == 0, "a draft is not approved minutes"
+        chair.ok("POST", f"/api/meetings/{meeting_id}/minutes/approve", json={"base_version": 1})
+        assert sweep(world) == 1
+        after = sec.ok("GET", f"/api/meetings/{meeting_id}/recordings/{recording['id']}")
+        assert not after["audio_kept"] and stored_files(world) == []
