@@ -10,6 +10,7 @@ import { ConsolePolls } from "./polls.js";
 import { ConsoleConclusions, ConsoleOpinions, ConsoleTasks } from "./conduct.js";
 import { ConsoleFloor } from "./floor.js";
 import { ConsoleMinutes } from "./minutes.js";
+import { ConsoleRecordings } from "./recordings.js";
 import { ConsoleTranscripts } from "./transcripts.js";
 import { actor } from "./chair.js";
 import "./room-i18n.js";
@@ -245,6 +246,7 @@ class ConsoleMeetingView {
     this.tasksPanel = new ConsoleTasks(ctx);
     this.opinionsPanel = new ConsoleOpinions(ctx);
     this.transcriptsPanel = new ConsoleTranscripts(ctx);
+    this.recordingsPanel = new ConsoleRecordings(ctx);
     this.minutesPanel = new ConsoleMinutes(ctx);
     this.title = h("h1", { class: "meeting-title", testid: "meeting-title" }, t("common.loading"));
     this.meta = h("div");
@@ -278,6 +280,7 @@ class ConsoleMeetingView {
             this.tasksPanel.element,
             this.documentsPanel.element,
             this.transcriptsPanel.element,
+            this.recordingsPanel.element,
             this.minutesPanel.element,
             this.participantsEditor.element,
           ),
@@ -317,6 +320,7 @@ class ConsoleMeetingView {
     this.tasksPanel.render(state);
     this.opinionsPanel.render(state);
     this.transcriptsPanel.render(state);
+    this.recordingsPanel.render(state);
     this.minutesPanel.render(state);
     this.details.render(state);
   }

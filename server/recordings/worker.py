@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 10.0
 REINDEX_SECONDS = 5.0
-"""A long recording's transcript is re-read by the search index at most this often while it grows."""
+"""A long recording's transcript is re-read by the search index, and its progress told, at most this often."""
 SWEEP_SECONDS = 3600.0
 """How often audio past its retention is looked for."""
 
@@ -168,6 +168,7 @@ class RecordingWorker:
                     return  # the recording or its transcript was removed meanwhile
                 if time.monotonic() - reindexed >= REINDEX_SECONDS:
                     self._reindex(job.transcript_id)
+                    await self._announce(job.recording_id)
                     reindexed = time.monotonic()
         except Exception as exc:  # whatever this file does to the decoder or the model, it fails alone
             log.warning("transcribing recording %s failed: %s", recording_id, exc)
@@ -248,6 +249,18 @@ class RecordingWorker:
             session.add_all([transcript, recording])
             await session.commit()
         return True
+
+    async def _announce(self, recording_id: int) -> None:
+        """Tell the consoles how far a long recording has got (``recording.changed`` with its ``progress_ms``)."""
+        async with self.db.write() as session:
+            recording = await session.get(Recording, recording_id)
+            if recording is None:
+                await session.rollback()
+                return
+            audience = await transcript_audience(session, recording.meeting_id)
+            event = RecordingChanged(recording=recording_public(recording).model_dump(mode="json"))
+            await record_event(session, self.publish, recording.meeting_id, event, None, audience)
+            await session.commit()
 
     async def _finish(self, job: Job, status: RecordingStatus, error: str | None) -> None:
         async with self.db.write() as session:
