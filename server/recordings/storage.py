@@ -37,5 +37,17 @@ class RecordingStore:
     def delete(self, relative: str) -> None:
         self.path_of(relative).unlink(missing_ok=True)
 
+    def stored(self) -> list[str]:
+        """Every stored recording's path relative to the root (``<meeting_id>/<name>``)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            f"{folder.name}/{path.name}"
+            for folder in self.root.iterdir()
+            if folder.is_dir() and folder.name.isdigit()
+            for path in folder.iterdir()
+            if path.is_file()
+        )
+
     def sweep_temp(self) -> int:
         return self.uploads.sweep_temp()

@@ -47,6 +47,8 @@ REINDEX_SECONDS = 5.0
 """A long recording's transcript is re-read by the search index, and its progress told, at most this often."""
 SWEEP_SECONDS = 3600.0
 """How often audio past its retention is looked for."""
+ORPHAN_SECONDS = 3600.0
+"""Audio no recording names is deleted once its file is this old (an upload in flight is younger)."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,10 @@ class RecordingWorker:
             reindexed = time.monotonic()
             while (segment := await asyncio.to_thread(_next_segment, segments)) is not None:
                 if not await self._add_turn(job, segment, timeline):
-                    return  # the recording or its transcript was removed meanwhile
+                    # the secretary removed the transcript meanwhile (or the meeting is gone): stop here, and
+                    # do not start a new one at the next start-up
+                    await self._finish(job, RecordingStatus.failed, "the transcript was removed")
+                    return
                 if time.monotonic() - reindexed >= REINDEX_SECONDS:
                     self._reindex(job.transcript_id)
                     await self._announce(job.recording_id)
@@ -292,11 +297,13 @@ class RecordingWorker:
             await asyncio.sleep(SWEEP_SECONDS)
 
     async def sweep_audio(self) -> int:
-        """Delete the audio of transcribed recordings past their retention (the transcripts stay); how many."""
+        """Delete the audio of transcribed recordings past their retention (the transcripts stay), and audio
+        no recording names any more (its meeting was deleted); how many files."""
+        orphans = await self._delete_orphans()
         days = self.settings.asr_audio_retention_days
         when_approved = self.settings.asr_delete_audio_when_approved
         if days is None and not when_approved:
-            return 0
+            return orphans
         finished = (RecordingStatus.done, RecordingStatus.failed)
         async with self.db.write() as session:
             query = select(Recording).where(col(Recording.audio_path).is_not(None), col(Recording.status).in_(finished))
@@ -316,7 +323,20 @@ class RecordingWorker:
             await session.commit()
         for relative in paths:
             self.store.delete(relative)
-        return len(paths)
+        return orphans + len(paths)
+
+    async def _delete_orphans(self) -> int:
+        """Audio files no recording row names (a deleted draft meeting's), once older than an upload can be
+        between its move into place and its commit."""
+        async with self.db.read() as session:
+            named = set((await session.exec(select(Recording.audio_path))).all())
+        cutoff = time.time() - ORPHAN_SECONDS
+        removed = 0
+        for relative in self.store.stored():
+            if relative not in named and self.store.path_of(relative).stat().st_mtime < cutoff:
+                self.store.delete(relative)
+                removed += 1
+        return removed
 
 
 async def _minutes_approved(session: AsyncSession, meeting_id: int) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -231,3 +232,37 @@ def test_audio_is_kept_until_the_minutes_are_approved_when_so_set(tmp_path: Path
         assert sweep(world) == 1
         after = sec.ok("GET", f"/api/meetings/{meeting_id}/recordings/{recording['id']}")
         assert not after["audio_kept"] and stored_files(world) == []
+
+
+def test_audio_of_a_deleted_meeting_is_swept_and_audio_in_use_is_not(app: App) -> None:
+    sec = app.users["sec"]
+    kept_meeting, _ = app.new_meeting()
+    kept = transcribed_silence(app, kept_meeting)
+    gone_meeting, _ = app.new_meeting()
+    transcribed_silence(app, gone_meeting)
+    sec.ok("DELETE", f"/api/meetings/{gone_meeting}")
+    files = {path.parent.name: path for path in stored_files(app)}
+    assert sweep(app) == 0, "an orphan younger than an upload in flight can be is left alone"
+    hour_ago = time.time() - 2 * 3600
+    for path in files.values():
+        os.utime(path, (hour_ago, hour_ago))
+    assert sweep(app) == 1
+    assert files[str(kept_meeting)].exists() and not files[str(gone_meeting)].exists()
+    assert sec.ok("GET", f"/api/meetings/{kept_meeting}/recordings/{kept['id']}")["audio_kept"]
+
+
+def test_removing_the_transcript_mid_way_stops_the_recording(app: App, tmp_path: Path) -> None:
+    meeting_id, _ = app.new_meeting()
+    sec = app.users["sec"]
+    spoken = speech.conversation(tmp_path, speech.SENTENCES * 4)  # nearly three minutes: time to remove it
+    created = upload(sec, meeting_id, "dai.wav", spoken.path.read_bytes()).json()
+    path = f"/api/meetings/{meeting_id}/recordings/{created['id']}"
+    for _ in range(6000):
+        recording = sec.ok("GET", path)
+        if recording["progress_ms"] > 0:
+            break
+        time.sleep(0.02)
+    sec.ok("DELETE", f"/api/meetings/{meeting_id}/transcripts/{recording['transcript_id']}")
+    ended = speech.wait_transcribed(sec, meeting_id, created["id"])
+    assert (ended["status"], ended["error"], ended["transcript_id"]) == ("failed", "the transcript was removed", None)
+    assert sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts") == []
