@@ -59,11 +59,13 @@ def bundled_model_path() -> Path | None:
     return model if (model / "model.bin").is_file() else None
 
 
-def probe_audio(path: Path) -> AudioInfo:
+def probe_audio(path: Path, max_duration_ms: int | None = None) -> AudioInfo:
     """Open ``path`` as hostile input and decode its first seconds of sound; `InvalidAudio` if that fails.
 
-    A file with no audio stream (a text file, a PDF, a picture), a truncated or corrupt one, or one whose
-    sound cannot be decoded is refused here, before anything is stored.
+    A file with no audio stream (a text file, a PDF, a picture), a truncated or corrupt one, one whose
+    sound cannot be decoded, or one that says it lasts longer than ``max_duration_ms`` (a small compressed
+    file can hold hours of silence, all of which the transcriber would decode into memory) is refused here,
+    before anything is stored.
     """
     import av  # faster-whisper's own decoder (FFmpeg's libraries), imported late: a server without speech pays nothing
 
@@ -93,7 +95,14 @@ def probe_audio(path: Path) -> AudioInfo:
             raise InvalidAudio("The file holds no sound", "Tệp không chứa âm thanh nào")
         duration = container.duration  # in av.time_base (microseconds) units
         fmt = container.format.name
-    return AudioInfo(format=fmt[:32], duration_ms=round(duration / 1000) if duration else None)
+    duration_ms = round(duration / 1000) if duration else None
+    if max_duration_ms is not None and duration_ms is not None and duration_ms > max_duration_ms:
+        minutes = max_duration_ms // 60_000
+        raise InvalidAudio(
+            f"The recording is longer than {minutes} minutes",
+            f"Bản ghi âm dài quá {minutes} phút",
+        )
+    return AudioInfo(format=fmt[:32], duration_ms=duration_ms)
 
 
 class Transcriber:

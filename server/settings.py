@@ -158,6 +158,10 @@ class Settings(BaseSettings):
     asr_max_upload_mb: int = Field(default=1024, ge=1)
     """Largest recording accepted for upload (megabytes); a 3-hour meeting is about 350 MB as 16 kHz WAV."""
 
+    asr_max_minutes: int = Field(default=480, ge=1)
+    """Longest recording accepted (minutes), by what the file says of its length: the transcriber decodes a
+    whole recording into memory (about 230 MB an hour)."""
+
     asr_audio_retention_days: int | None = Field(default=None, ge=0)
     """Delete a recording's audio this many days after it was transcribed (its transcript stays). Unset: keep
     it (unless ``asr_delete_audio_when_approved``)."""

@@ -28,7 +28,9 @@ class TurnSpeaker(BaseModel):
 
 def recording_service(request: Request, db_session: DbSession) -> RecordingService:
     state = request.app.state
-    return RecordingService(change_context(request, db_session), state.recordings, state.recording_queued)
+    return RecordingService(
+        change_context(request, db_session), state.recordings, state.recording_queued, state.settings.asr_max_minutes
+    )
 
 
 class RecordingController(Controller):

@@ -59,8 +59,12 @@ def parse_recorded_at(value: str | None) -> datetime | None:
 
 
 class RecordingService:
-    def __init__(self, ctx: ChangeContext, store: RecordingStore, queued: Callable[[], None]) -> None:
-        """``queued()`` wakes the speech worker once a new recording is committed."""
+    def __init__(
+        self, ctx: ChangeContext, store: RecordingStore, queued: Callable[[], None], max_minutes: int | None = None
+    ) -> None:
+        """``queued()`` wakes the speech worker once a new recording is committed; a recording longer than
+        ``max_minutes`` is refused."""
+        self.max_duration_ms = max_minutes * 60_000 if max_minutes is not None else None
         self.ctx = ctx
         self.session = ctx.session
         self.store = store
@@ -128,7 +132,7 @@ class RecordingService:
     async def _probe(self, upload: Upload) -> AudioInfo:
         upload.close()  # flushed: the decoder reads what was received
         try:
-            return await asyncio.to_thread(probe_audio, upload.path)
+            return await asyncio.to_thread(probe_audio, upload.path, self.max_duration_ms)
         except InvalidAudio as exc:
             raise Invalid(exc.message_en, exc.message_vi) from None
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from server.floor.models import SpeakerRequest
 from server.live.models import MeetingEvent
+from tests.server.conduct_helpers import ready_document
 from tests.server.conftest import App, build_app
 from tests.support import speech
 
@@ -187,12 +188,15 @@ def test_what_is_not_audio_is_refused_and_nothing_is_stored(app: App, tmp_path: 
     assert sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts") == []
 
 
-def test_a_recording_too_large_is_refused_while_it_arrives(tmp_path: Path) -> None:
-    with build_app(tmp_path / "data", asr_max_upload_mb=1, asr=False) as small:
+def test_a_recording_too_large_or_too_long_is_refused(tmp_path: Path) -> None:
+    with build_app(tmp_path / "data", asr_max_upload_mb=1, asr_max_minutes=1, asr=False) as small:
         meeting_id, _ = small.new_meeting()
-        body = speech.silence_wav(seconds=40)  # 1.28 MB
-        response = upload(small.users["sec"], meeting_id, "long.wav", body)
-        assert response.status_code == 413, response.text
+        too_large = upload(small.users["sec"], meeting_id, "long.wav", speech.silence_wav(seconds=40))  # 1.28 MB
+        assert too_large.status_code == 413, too_large.text
+        # 61 s of 8 kHz silence is under 1 MB, and over the minute allowed
+        too_long = upload(small.users["sec"], meeting_id, "long.wav", speech.silence_wav(seconds=61, rate=8000))
+        assert too_long.status_code == 400, too_long.text
+        assert "1 phút" in too_long.json()["detail"]
         assert stored_files(small) == []
         assert small.users["sec"].ok("GET", f"/api/meetings/{meeting_id}/recordings") == []
 
@@ -266,3 +270,21 @@ def test_removing_the_transcript_mid_way_stops_the_recording(app: App, tmp_path:
     ended = speech.wait_transcribed(sec, meeting_id, created["id"])
     assert (ended["status"], ended["error"], ended["transcript_id"]) == ("failed", "the transcript was removed", None)
     assert sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts") == []
+
+
+def test_documents_are_read_while_a_long_recording_is_transcribed(app: App, tmp_path: Path) -> None:
+    meeting_id, _ = app.new_meeting()
+    sec = app.users["sec"]
+    spoken = speech.conversation(tmp_path, speech.SENTENCES * 4)
+    created = upload(sec, meeting_id, "dai.wav", spoken.path.read_bytes()).json()
+    path = f"/api/meetings/{meeting_id}/recordings/{created['id']}"
+    for _ in range(6000):
+        if sec.ok("GET", path)["progress_ms"] > 0:
+            break
+        time.sleep(0.02)
+    document = ready_document(app, meeting_id)  # uploaded, read and searchable
+    recording = sec.ok("GET", path)
+    assert recording["status"] == "transcribing", "the document should not have waited for the recording"
+    assert document["status"] == "ready"
+    sec.ok("DELETE", f"/api/meetings/{meeting_id}/transcripts/{recording['transcript_id']}")  # no need to finish
+    speech.wait_transcribed(sec, meeting_id, created["id"])
