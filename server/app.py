@@ -90,9 +90,15 @@ async def health(request: Request) -> Response[dict[str, object]]:
         "connections": len(state.live.connections),
         "instance": state.cluster.instance,
         # background work this process did since it started (several processes: each piece done by one)
-        "work": {"extracted": state.worker.extracted, "ocr_pages": state.ocr.pages_read},
+        "work": {
+            "extracted": state.worker.extracted,
+            "ocr_pages": state.ocr.pages_read,
+            "recordings_transcribed": state.speech.transcribed,
+        },
         "assistant": state.search_index.progress(),
     }
+    if state.speech.unavailable:  # served, but recordings wait: say why
+        body["speech"] = {"unavailable": state.speech.unavailable}
     if found:
         body["problems"] = found
     return Response(body, status_code=503 if found else 200)

@@ -288,3 +288,19 @@ def test_documents_are_read_while_a_long_recording_is_transcribed(app: App, tmp_
     assert document["status"] == "ready"
     sec.ok("DELETE", f"/api/meetings/{meeting_id}/transcripts/{recording['transcript_id']}")  # no need to finish
     speech.wait_transcribed(sec, meeting_id, created["id"])
+
+
+def test_without_a_speech_model_recordings_wait_queued_and_health_says_why(tmp_path: Path) -> None:
+    empty = tmp_path / "no-model"
+    empty.mkdir()
+    with build_app(tmp_path / "data", asr_model=empty) as world:
+        meeting_id, _ = world.new_meeting()
+        created = upload(world.users["sec"], meeting_id, "im-lang.wav", speech.silence_wav()).json()
+        for _ in range(6000):
+            health = world.anonymous().ok("GET", "/health")
+            if "speech" in health:
+                break
+            time.sleep(0.02)
+        assert "no CTranslate2 Whisper model" in health["speech"]["unavailable"]
+        recording = world.users["sec"].ok("GET", f"/api/meetings/{meeting_id}/recordings/{created['id']}")
+        assert recording["status"] == "queued" and recording["audio_kept"]
