@@ -114,6 +114,30 @@ def test_speech_comes_back_as_turns_under_the_floor_and_the_item(app: App, tmp_p
     print(f"word error rate of tiny.en on espeak-ng speech: {error_rate:.1%}")
     assert error_rate <= 0.2
 
+    # the turns join what the assistant and the minutes read, each under its item and speaker
+    for _ in range(6000):
+        if del1.ok("GET", f"/api/meetings/{meeting_id}/transcripts/{transcript['id']}")["searchable"]:
+            break
+        time.sleep(0.02)
+    found = del1.ok("GET", "/api/search", params={"q": "repair the bridge", "meeting_id": meeting_id})["hits"]
+    assert (found[0]["kind"], found[0]["transcript_id"]) == ("transcript", transcript["id"])
+    assert "repair the bridge" in found[0]["snippet"].lower()
+    drafted = sec.ok("POST", f"/api/meetings/{meeting_id}/minutes/draft", json={})
+    sections = {section["key"]: section["lines"] for section in drafted["content"]["sections"]}
+
+    def said(item: int, speaker: str) -> str:
+        """The minutes' line for ``speaker`` under ``item``, drawn from this transcript."""
+        return next(
+            line["text"]
+            for line in sections[f"item-{item}"]
+            if line["text"].startswith(speaker)
+            and any(e["kind"] == "transcript" and e["id"] == transcript["id"] for e in line["evidence"])
+        )
+
+    assert "budget for public parks" in said(opening, "del1").lower()
+    assert "bridge" in said(opening, "chair").lower()
+    assert "three more teachers" in said(report, "sec").lower()
+
     # readers of transcripts read recordings; guests read neither
     assert [r["id"] for r in del1.ok("GET", f"/api/meetings/{meeting_id}/recordings")] == [created["id"]]
     assert guest.request("GET", f"/api/meetings/{meeting_id}/recordings/{created['id']}").status_code == 403
