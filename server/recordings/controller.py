@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from pydantic import BaseModel
 
 from server.db import DbSession
 from server.documents.upload import receive_upload
 from server.meetings.controller import change_context
 from server.recordings.schemas import RecordingPublic
-from server.recordings.service import RecordingService
+from server.recordings.service import MAX_CHUNK_BYTES, RecordingService
 from server.transcripts.schemas import TurnPublic
 
 UPLOAD_DOC = (
@@ -24,6 +24,10 @@ UPLOAD_DOC = (
 
 class TurnSpeaker(BaseModel):
     speaker_user_id: int
+
+
+class LiveStart(BaseModel):
+    agenda_item_id: int | None = None
 
 
 def recording_service(request: Request, db_session: DbSession) -> RecordingService:
@@ -52,6 +56,35 @@ class RecordingController(Controller):
             return await service.create(meeting_id, received)
         finally:
             received.discard()
+
+    @post("/api/meetings/{meeting_id:int}/recordings/live", status_code=HTTP_201_CREATED)
+    async def start_live(
+        self, request: Request, db_session: DbSession, meeting_id: FromPath[int], data: JSONBody[LiveStart]
+    ) -> RecordingPublic:
+        """The meeting's secretary (or an administrator): start capturing the room's microphone (audited). Send
+        the sound to ``.../recordings/{id}/audio`` as it comes, then ``.../stop``."""
+        return await recording_service(request, db_session).start_live(meeting_id, data.agenda_item_id)
+
+    @post(
+        "/api/meetings/{meeting_id:int}/recordings/{recording_id:int}/audio",
+        status_code=HTTP_200_OK,
+        request_max_body_size=MAX_CHUNK_BYTES,
+        description="application/octet-stream: 16 kHz mono 16-bit little-endian PCM, at most 10 s a chunk.",
+        opt={"binary_body": True},  # sound, not JSON: server/input_guard.py lets its NUL bytes through
+    )
+    async def append_audio(
+        self, request: Request, db_session: DbSession, meeting_id: FromPath[int], recording_id: FromPath[int]
+    ) -> RecordingPublic:
+        """Add a chunk of the microphone's sound to a live recording."""
+        samples = await request.body()
+        return await recording_service(request, db_session).append(meeting_id, recording_id, samples)
+
+    @post("/api/meetings/{meeting_id:int}/recordings/{recording_id:int}/stop", status_code=HTTP_200_OK)
+    async def stop_live(
+        self, request: Request, db_session: DbSession, meeting_id: FromPath[int], recording_id: FromPath[int]
+    ) -> RecordingPublic:
+        """End a live capture; what was captured is transcribed in the background."""
+        return await recording_service(request, db_session).stop_live(meeting_id, recording_id)
 
     @get("/api/meetings/{meeting_id:int}/recordings")
     async def list_recordings(

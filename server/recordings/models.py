@@ -12,6 +12,7 @@ from server.db import UTCDateTime, utcnow
 
 
 class RecordingStatus(StrEnum):
+    capturing = "capturing"  # the console's microphone is sending it, chunk by chunk
     queued = "queued"  # stored, waiting for the speech worker
     transcribing = "transcribing"  # the worker is on it; ``progress_ms`` of the audio is in the transcript
     done = "done"

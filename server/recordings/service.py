@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -18,19 +18,33 @@ from documents.store import Upload
 from server.agenda.models import AgendaItem
 from server.audit import audit
 from server.auth.models import User
-from server.db import on_commit
+from server.db import on_commit, utcnow
 from server.documents.upload import ReceivedUpload
-from server.errors import Forbidden, Invalid, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.events import RecordingChanged, TranscriptTurnChanged
 from server.live.context import ChangeContext
 from server.meetings.access import load_access
 from server.meetings.models import MeetingRole, Participant
-from server.recordings.models import Recording
+from server.meetings.rules import require_open
+from server.recordings.models import Recording, RecordingStatus
 from server.recordings.schemas import RecordingPublic, recording_public
-from server.recordings.storage import RecordingStore
+from server.recordings.storage import LIVE_RATE, WAV_HEADER_BYTES, RecordingStore
 from server.transcripts.models import Transcript, TranscriptTurn
 from server.transcripts.schemas import TurnPublic
 from server.transcripts.service import may_read_transcripts, transcript_audience
+
+MAX_CHUNK_BYTES = 10 * 32_000
+"""A live chunk is at most 10 s of 16 kHz 16-bit sound (the console sends one a second)."""
+
+
+def finish_capture(recording: Recording) -> None:
+    """A capture ends: what was captured is queued for transcription (nothing captured: failed)."""
+    if recording.duration_ms:
+        recording.status = RecordingStatus.queued
+    else:
+        recording.status = RecordingStatus.failed
+        recording.error = "No sound was captured"
+        recording.finished_at = utcnow()
 
 
 def parse_item_id(value: str | None) -> int | None:
@@ -87,10 +101,7 @@ class RecordingService:
         recorded_at = parse_recorded_at(received.value("recorded_at"))
         info = await self._probe(upload)
         await self.check_can_upload(meeting_id)
-        if item_id is not None:
-            item = await self.session.get(AgendaItem, item_id)
-            if item is None or item.meeting_id != meeting_id:
-                raise NotFound("Agenda item", "mục chương trình", item_id)
+        await self._check_item(meeting_id, item_id)
         filename = (received.filename or "recording")[-255:]
         relative = self.store.keep(meeting_id, upload, filename)
         on_commit(self.session, self.queued)
@@ -128,6 +139,102 @@ class RecordingService:
             self.store.delete(relative)
             raise
         return public
+
+    async def start_live(self, meeting_id: int, agenda_item_id: int | None) -> RecordingPublic:
+        """Open a recording the console's microphone fills chunk by chunk (`append`), until `stop`."""
+        await self.check_can_upload(meeting_id)
+        access = await load_access(self.session, meeting_id, self.ctx.principal)
+        require_open(access.meeting)
+        await self._check_item(meeting_id, agenda_item_id)
+        relative = self.store.start_live(meeting_id)
+        try:
+            recording = Recording(
+                meeting_id=meeting_id,
+                agenda_item_id=agenda_item_id,
+                filename=f"ghi-am-truc-tiep-{utcnow():%Y%m%d-%H%M%S}.wav",
+                audio_path=relative,
+                size_bytes=WAV_HEADER_BYTES,
+                format="wav",
+                duration_ms=0,
+                status=RecordingStatus.capturing,
+                created_by=self.ctx.principal.id,
+            )
+            self.session.add(recording)
+            await self.session.flush()
+            assert recording.id is not None
+            public = await self._changed(recording)
+            audit(
+                self.session,
+                self.ctx.principal.id,
+                "recording.start",
+                "recording",
+                recording.id,
+                meeting_id=meeting_id,
+                agenda_item_id=agenda_item_id,
+            )
+            await self.session.commit()
+        except BaseException:
+            self.store.delete(relative)
+            raise
+        return public
+
+    async def append(self, meeting_id: int, recording_id: int, samples: bytes) -> RecordingPublic:
+        """Add a chunk of the microphone's sound (16 kHz mono 16-bit PCM) to a live recording."""
+        await self.check_can_upload(meeting_id)
+        recording = await self._capturing(meeting_id, recording_id)
+        if not samples or len(samples) % 2 or len(samples) > MAX_CHUNK_BYTES:
+            raise Invalid(
+                f"Send the sound as 16 kHz mono 16-bit PCM, at most {MAX_CHUNK_BYTES // 32_000} s a chunk",
+                f"Hãy gửi âm thanh dạng PCM 16 bit, 16 kHz, một kênh, mỗi đoạn tối đa {MAX_CHUNK_BYTES // 32_000} giây",
+            )
+        assert recording.audio_path is not None
+        data_bytes = await asyncio.to_thread(self.store.append, recording.audio_path, samples)
+        if recording.recorded_at is None:  # the first chunk: the capture began its length ago
+            recording.recorded_at = utcnow() - timedelta(milliseconds=len(samples) * 1000 // (2 * LIVE_RATE))
+        recording.size_bytes = WAV_HEADER_BYTES + data_bytes
+        recording.duration_ms = data_bytes * 1000 // (2 * LIVE_RATE)
+        self.session.add(recording)
+        await self.session.commit()
+        return recording_public(recording)
+
+    async def stop_live(self, meeting_id: int, recording_id: int) -> RecordingPublic:
+        """End the capture and queue what was captured for transcription."""
+        await self.check_can_upload(meeting_id)
+        recording = await self._capturing(meeting_id, recording_id)
+        finish_capture(recording)
+        public = await self._changed(recording)
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            "recording.stop",
+            "recording",
+            recording_id,
+            meeting_id=meeting_id,
+            duration_ms=recording.duration_ms,
+        )
+        on_commit(self.session, self.queued)
+        await self.session.commit()
+        return public
+
+    async def _capturing(self, meeting_id: int, recording_id: int) -> Recording:
+        recording = await self.session.get(Recording, recording_id, with_for_update=True)
+        if recording is None or recording.meeting_id != meeting_id:
+            raise NotFound("Recording", "bản ghi âm", recording_id)
+        if recording.status != RecordingStatus.capturing:
+            raise Conflict("The recording is no longer being captured", "Bản ghi âm đã dừng ghi")
+        return recording
+
+    async def _changed(self, recording: Recording) -> RecordingPublic:
+        public = recording_public(recording)
+        audience = await transcript_audience(self.session, recording.meeting_id)
+        await self.ctx.emit(recording.meeting_id, RecordingChanged(recording=public.model_dump(mode="json")), audience)
+        return public
+
+    async def _check_item(self, meeting_id: int, item_id: int | None) -> None:
+        if item_id is not None:
+            item = await self.session.get(AgendaItem, item_id)
+            if item is None or item.meeting_id != meeting_id:
+                raise NotFound("Agenda item", "mục chương trình", item_id)
 
     async def _probe(self, upload: Upload) -> AudioInfo:
         upload.close()  # flushed: the decoder reads what was received

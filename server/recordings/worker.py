@@ -33,6 +33,7 @@ from server.live.outbox import Publisher, record_event
 from server.minutes.models import Minutes, MinutesStatus
 from server.recordings.models import WAITING, Recording, RecordingStatus
 from server.recordings.schemas import recording_public
+from server.recordings.service import finish_capture
 from server.recordings.storage import RecordingStore
 from server.recordings.timeline import Timeline, load_timeline
 from server.settings import Settings
@@ -47,6 +48,8 @@ REINDEX_SECONDS = 5.0
 """A long recording's transcript is re-read by the search index, and its progress told, at most this often."""
 SWEEP_SECONDS = 3600.0
 """How often audio past its retention is looked for."""
+CAPTURE_IDLE_SECONDS = 60.0
+"""A live capture that has received no sound for this long is ended (its browser is gone) and transcribed."""
 ORPHAN_SECONDS = 3600.0
 """Audio no recording names is deleted once its file is this old (an upload in flight is younger)."""
 
@@ -289,12 +292,39 @@ class RecordingWorker:
             self.reindex("transcript", transcript_id)
 
     async def _sweep_audio_forever(self) -> None:
+        swept = -SWEEP_SECONDS
         while True:
             try:
-                await self.sweep_audio()
+                await self.end_silent_captures()
+                if time.monotonic() - swept >= SWEEP_SECONDS:
+                    await self.sweep_audio()
+                    swept = time.monotonic()
             except Exception:
-                log.warning("looking for recordings past their retention failed; trying again later", exc_info=True)
-            await asyncio.sleep(SWEEP_SECONDS)
+                log.warning("looking after stored recordings failed; trying again later", exc_info=True)
+            await asyncio.sleep(CAPTURE_IDLE_SECONDS / 2)
+
+    async def end_silent_captures(self, idle_seconds: float = CAPTURE_IDLE_SECONDS) -> int:
+        """Live captures that have received nothing for ``idle_seconds`` (the microphone's browser went away)
+        end as if stopped: what was captured is transcribed. How many."""
+        async with self.db.write() as session:
+            rows = await session.exec(select(Recording).where(Recording.status == RecordingStatus.capturing))
+            cutoff = time.time() - idle_seconds
+            ended = []
+            for recording in rows.all():
+                path = self.store.path_of(recording.audio_path) if recording.audio_path else None
+                if path is None or not path.exists() or path.stat().st_mtime < cutoff:
+                    finish_capture(recording)
+                    session.add(recording)
+                    ended.append(recording)
+            await session.flush()
+            for recording in ended:
+                audience = await transcript_audience(session, recording.meeting_id)
+                event = RecordingChanged(recording=recording_public(recording).model_dump(mode="json"))
+                await record_event(session, self.publish, recording.meeting_id, event, None, audience)
+            await session.commit()
+        if ended:
+            self.wake()
+        return len(ended)
 
     async def sweep_audio(self) -> int:
         """Delete the audio of transcribed recordings past their retention (the transcripts stay), and audio

@@ -69,6 +69,7 @@ class Route:
     setup: Callable[[App, Case], None] | None = None  # what must exist before the call (fills the case)
     refused: tuple[tuple[str, int], ...] = ()  # roles refused with another status than the usual one
     files: dict[str, Any] | None = None  # multipart files other than the small PDF
+    content: bytes | None = None  # a raw body (application/octet-stream)
 
 
 def _speaker_request(app: App, case: Case) -> None:
@@ -135,6 +136,11 @@ def _recording(app: App, case: Case) -> None:
     path = f"/api/meetings/{case.meeting_id}/recordings"
     case.recording_id = app.users["sec"].ok("POST", path, files=RECORDING)["id"]
     speech.wait_transcribed(app.users["sec"], case.meeting_id, case.recording_id)
+
+
+def _live_recording(app: App, case: Case) -> None:
+    path = f"/api/meetings/{case.meeting_id}/recordings/live"
+    case.recording_id = app.users["sec"].ok("POST", path, json={})["id"]
 
 
 def _minutes(app: App, case: Case) -> None:
@@ -314,6 +320,17 @@ ROUTES = [
     ),
     Route("POST", "/api/meetings/{meeting_id}/recordings", RECORDING_UPLOADERS, files=RECORDING),
     Route("GET", "/api/meetings/{meeting_id}/recordings", TRANSCRIPT_READERS, setup=_recording),
+    Route("POST", "/api/meetings/{meeting_id}/recordings/live", RECORDING_UPLOADERS, body=lambda c: {}),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/recordings/{recording_id}/audio",
+        RECORDING_UPLOADERS,
+        setup=_live_recording,
+        content=bytes(3200),  # 0.1 s of silence
+    ),
+    Route(
+        "POST", "/api/meetings/{meeting_id}/recordings/{recording_id}/stop", RECORDING_UPLOADERS, setup=_live_recording
+    ),
     Route("GET", "/api/meetings/{meeting_id}/recordings/{recording_id}", TRANSCRIPT_READERS, setup=_recording),
     Route("POST", "/api/meetings/{meeting_id}/minutes/draft", MANAGERS, body=lambda c: {}),
     Route("GET", "/api/meetings/{meeting_id}/minutes", MANAGERS, setup=_minutes, refused=DRAFT_READERS_ONLY),
@@ -441,6 +458,9 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
         kwargs["files"] = {"file": ("tai-lieu.pdf", small_pdf(), "application/pdf")}
     if route.files:
         kwargs["files"] = route.files
+    if route.content is not None:
+        kwargs["content"] = route.content
+        kwargs["headers"] = {"Content-Type": "application/octet-stream"}
     response = client.request(route.method, path, **kwargs)
     if role in route.allowed:
         assert response.status_code < 300, f"{role} {route.method} {path}: {response.status_code} {response.text}"

@@ -109,3 +109,13 @@ def wait_transcribed(client: Any, meeting_id: int, recording_id: int, attempts: 
             return recording
         time.sleep(0.05)
     raise AssertionError(f"recording {recording_id} still {recording['status']}")
+
+
+def pcm16k(wav: Path) -> bytes:
+    """The WAV file as a microphone sends it live: 16 kHz mono 16-bit little-endian PCM (ffmpeg converts)."""
+    result = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(wav), "-ar", "16000", "-ac", "1", "-f", "s16le", "-"],
+        check=True,
+        capture_output=True,
+    )
+    return result.stdout
