@@ -1,10 +1,11 @@
 // Recordings (bản ghi âm): the console's panel to upload a recording of the meeting or an item and follow its
 // transcription (queued, transcribing, done, failed), live from `recording.changed` events.
 
+import { MicCapture } from "./capture.js";
 import { DICTIONARIES, t } from "./i18n.js";
 import { filePicker } from "./pickers.js";
 import { clock, openTranscript } from "./transcripts.js";
-import { fill, h } from "./ui.js";
+import { fill, h, showError } from "./ui.js";
 
 Object.assign(DICTIONARIES.vi, {
   "recording.title": "Ghi âm và chuyển thành văn bản",
@@ -13,7 +14,11 @@ Object.assign(DICTIONARIES.vi, {
   "recording.item": "Gắn với mục",
   "recording.by_time": "Theo mục đang họp lúc nói",
   "recording.upload": "Tải bản ghi âm lên",
+  "recording.status.capturing": "Đang ghi âm",
   "recording.status.queued": "Đang chờ",
+  "recording.live_start": "Ghi âm trực tiếp",
+  "recording.live_stop": "Dừng ghi âm",
+  "recording.live_on": "Đang ghi âm phòng họp",
   "recording.status.transcribing": "Đang chuyển thành văn bản",
   "recording.status.done": "Đã xong",
   "recording.status.failed": "Lỗi",
@@ -32,7 +37,11 @@ Object.assign(DICTIONARIES.en, {
   "recording.item": "Attach to item",
   "recording.by_time": "By the item current when spoken",
   "recording.upload": "Upload recording",
+  "recording.status.capturing": "Recording",
   "recording.status.queued": "Queued",
+  "recording.live_start": "Record the room",
+  "recording.live_stop": "Stop recording",
+  "recording.live_on": "Recording the room",
   "recording.status.transcribing": "Transcribing",
   "recording.status.done": "Done",
   "recording.status.failed": "Failed",
@@ -70,10 +79,71 @@ export function recordingStatusText(recording) {
 }
 
 export class ConsoleRecordings {
+  /** The live capture's control: start, or a red dot and stop while the room is recorded. */
+  drawLive(allowed) {
+    this.live.hidden = !allowed && !this.capture;
+    if (this.capture) {
+      const stop = h(
+        "button",
+        { class: "btn btn-danger", type: "button", testid: "recording-live-stop", onclick: () => this.stopLive(stop) },
+        t("recording.live_stop"),
+      );
+      fill(
+        this.live,
+        h("span", { class: "recording-dot", "aria-hidden": "true" }),
+        h("span", { class: "recording-live-label", role: "status" }, t("recording.live_on")),
+        stop,
+      );
+      return;
+    }
+    const start = h(
+      "button",
+      {
+        class: "btn btn-secondary",
+        type: "button",
+        testid: "recording-live-start",
+        onclick: () => this.startLive(start),
+      },
+      h("span", { class: "recording-dot", "aria-hidden": "true" }),
+      t("recording.live_start"),
+    );
+    fill(this.live, start);
+  }
+
+  async startLive(button) {
+    button.disabled = true;
+    const capture = new MicCapture(this.ctx.api, this.meetingId);
+    capture.onError = (error) => showError(error);
+    try {
+      const recording = await capture.start();
+      this.capture = capture;
+      this.recordings = mergeRecording(this.recordings, recording);
+    } catch (error) {
+      showError(error);
+    } finally {
+      button.disabled = false;
+    }
+    this.draw();
+  }
+
+  async stopLive(button) {
+    button.disabled = true;
+    try {
+      const recording = await this.capture.stop();
+      this.recordings = mergeRecording(this.recordings, recording);
+    } catch (error) {
+      showError(error);
+    }
+    this.capture = null;
+    this.draw();
+  }
+
   constructor(ctx) {
     this.ctx = ctx;
     this.meetingId = null;
     this.recordings = new Map();
+    this.capture = null;
+    this.live = h("div", { class: "recording-live", testid: "recording-live" });
     this.list = h("ul", { class: "recording-list", testid: "console-recordings-list" });
     this.form = h("form", { class: "transcript-form recording-form", testid: "recording-form" });
     this.element = h(
@@ -81,6 +151,7 @@ export class ConsoleRecordings {
       { class: "card console-recordings", testid: "console-recordings" },
       h("h2", { class: "card-title" }, t("recording.title")),
       h("p", { class: "notice recording-language", testid: "recording-english-only" }, t("recording.english_only")),
+      this.live,
       this.list,
       this.form,
     );
@@ -157,6 +228,7 @@ export class ConsoleRecordings {
     );
     // the meeting's secretary and administrators upload; the chair manages the meeting but not its recordings
     const uploads = state.me.can_manage && state.me.meeting_role !== "chair";
+    this.drawLive(uploads && state.meeting.status !== "closed");
     this.form.hidden = !uploads;
     // built again only when the agenda changes: progress events come every few seconds and must not drop a
     // file the secretary has picked

@@ -34,3 +34,13 @@ test("a failure carries its reason; other states only their name", () => {
   assert.deepEqual(recordingProgress({ status: "queued" }), { key: "queued" });
   assert.deepEqual(recordingProgress({ status: "done" }), { key: "done" });
 });
+
+test("the microphone's float samples become little-endian 16-bit PCM, clipped", async () => {
+  const { pcm16 } = await import("../../kiosk/js/capture.js");
+  const bytes = new DataView(pcm16([new Float32Array([0, 1, -1]), new Float32Array([0.5, 2, -3])]));
+  assert.equal(bytes.byteLength, 12);
+  assert.deepEqual(
+    [0, 2, 4, 6, 8, 10].map((offset) => bytes.getInt16(offset, true)),
+    [0, 32767, -32768, 16383, 32767, -32768],
+  );
+});
