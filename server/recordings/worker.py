@@ -44,8 +44,10 @@ from server.transcripts.service import transcript_audience, transcript_public
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 10.0
-REINDEX_SECONDS = 5.0
-"""A long recording's transcript is re-read by the search index, and its progress told, at most this often."""
+REINDEX_SECONDS = 15.0
+"""A long recording's transcript is re-read by the search index, and its progress told, at most this often:
+each time the whole transcript so far is chunked again and its new passages encoded, on the cores the model
+transcribes with (every 5 s made an upload 1.5-2x slower than raw faster-whisper in bench/asr.py)."""
 SWEEP_SECONDS = 3600.0
 """How often audio past its retention is looked for."""
 CAPTURE_IDLE_SECONDS = 60.0

@@ -101,13 +101,16 @@ def silence_wav(seconds: float = 0.5, rate: int = 16_000) -> bytes:
     return buffer.getvalue()
 
 
-def wait_transcribed(client: Any, meeting_id: int, recording_id: int, attempts: int = 6000) -> dict[str, Any]:
-    """The recording once its transcription has ended (done or failed); the model loads on first use."""
+def wait_transcribed(
+    client: Any, meeting_id: int, recording_id: int, attempts: int = 6000, every: float = 0.05
+) -> dict[str, Any]:
+    """The recording once its transcription has ended (done or failed), asked every ``every`` seconds; the
+    model loads on first use."""
     for _ in range(attempts):
         recording: dict[str, Any] = client.ok("GET", f"/api/meetings/{meeting_id}/recordings/{recording_id}")
         if recording["status"] in ("done", "failed"):
             return recording
-        time.sleep(0.05)
+        time.sleep(every)
     raise AssertionError(f"recording {recording_id} still {recording['status']}")
 
 
