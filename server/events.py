@@ -339,6 +339,14 @@ class TranscriptTurnChanged(Event):
 
 
 @dataclass(frozen=True)
+class RecordingLive(Event):
+    """The room's microphone started or stopped being recorded; to everyone who sees the meeting (the red dot)."""
+
+    name: ClassVar[str] = "recording.live"
+    capturing: bool
+
+
+@dataclass(frozen=True)
 class RecordingChanged(Event):
     """A recording was uploaded, or its transcription moved on (queued, transcribing, done, failed); to those
     who read the meeting's transcripts."""

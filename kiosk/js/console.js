@@ -30,6 +30,7 @@ import {
   loginView,
   showError,
   showToast,
+  recordingChip,
   statusChip,
 } from "./ui.js";
 
@@ -308,7 +309,7 @@ class ConsoleMeetingView {
     document.title = `${state.meeting.title} · ${t("app.console")}`;
     this.title.textContent = state.meeting.title;
     fill(this.meta, meetingMeta(state.meeting));
-    fill(this.status, statusChip(state.meeting.status));
+    fill(this.status, statusChip(state.meeting.status), recordingChip(state));
     this.readOnly.hidden = state.me.can_manage;
     this.renderControls(state);
     this.agendaEditor.render(state);

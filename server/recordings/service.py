@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.speech import AudioInfo, InvalidAudio, probe_audio
 from documents.store import Upload
@@ -21,7 +22,7 @@ from server.auth.models import User
 from server.db import on_commit, utcnow
 from server.documents.upload import ReceivedUpload
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.events import RecordingChanged, TranscriptTurnChanged
+from server.events import RecordingChanged, RecordingLive, TranscriptTurnChanged
 from server.live.context import ChangeContext
 from server.meetings.access import load_access
 from server.meetings.models import MeetingRole, Participant
@@ -35,6 +36,14 @@ from server.transcripts.service import may_read_transcripts, transcript_audience
 
 MAX_CHUNK_BYTES = 10 * 32_000
 """A live chunk is at most 10 s of 16 kHz 16-bit sound (the console sends one a second)."""
+
+
+async def capturing_now(session: AsyncSession, meeting_id: int) -> bool:
+    """Whether the meeting's room is being recorded live (the snapshot's ``recording.capturing``)."""
+    found = await session.exec(
+        select(Recording.id).where(Recording.meeting_id == meeting_id, Recording.status == RecordingStatus.capturing)
+    )
+    return found.first() is not None
 
 
 def finish_capture(recording: Recording) -> None:
@@ -163,6 +172,7 @@ class RecordingService:
             await self.session.flush()
             assert recording.id is not None
             public = await self._changed(recording)
+            await self.ctx.emit(meeting_id, RecordingLive(capturing=True))
             audit(
                 self.session,
                 self.ctx.principal.id,
@@ -203,6 +213,8 @@ class RecordingService:
         recording = await self._capturing(meeting_id, recording_id)
         finish_capture(recording)
         public = await self._changed(recording)
+        await self.session.flush()
+        await self.ctx.emit(meeting_id, RecordingLive(capturing=await capturing_now(self.session, meeting_id)))
         audit(
             self.session,
             self.ctx.principal.id,

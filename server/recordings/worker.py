@@ -27,13 +27,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.speech import SpeechSegment, Transcriber, bundled_model_path
 from server.db import Database, utcnow
-from server.events import RecordingChanged, TranscriptAdded
+from server.events import RecordingChanged, RecordingLive, TranscriptAdded
 from server.leases import Leases
 from server.live.outbox import Publisher, record_event
 from server.minutes.models import Minutes, MinutesStatus
 from server.recordings.models import WAITING, Recording, RecordingStatus
 from server.recordings.schemas import recording_public
-from server.recordings.service import finish_capture
+from server.recordings.service import capturing_now, finish_capture
 from server.recordings.storage import RecordingStore
 from server.recordings.timeline import Timeline, load_timeline
 from server.settings import Settings
@@ -323,6 +323,9 @@ class RecordingWorker:
                 audience = await transcript_audience(session, recording.meeting_id)
                 event = RecordingChanged(recording=recording_public(recording).model_dump(mode="json"))
                 await record_event(session, self.publish, recording.meeting_id, event, None, audience)
+            for meeting_id in sorted({recording.meeting_id for recording in ended}):
+                live = RecordingLive(capturing=await capturing_now(session, meeting_id))
+                await record_event(session, self.publish, meeting_id, live, None, None)
             await session.commit()
         if ended:
             self.wake()

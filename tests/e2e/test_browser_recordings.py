@@ -4,11 +4,12 @@ the console records the room's (fake) microphone while the floor and the agenda 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir, demo_server are fixtures)
     CHROMIUM,
@@ -80,6 +81,7 @@ def wait_captured(secretary: Api, recording_id: int, duration_ms: int) -> None:
 
 
 def test_the_console_records_the_room_while_the_floor_and_the_agenda_move(
+    browser: Browser,  # noqa: F811
     demo_server: ServerProcess,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -96,28 +98,32 @@ def test_the_console_records_the_room_while_the_floor_and_the_agenda_move(
 
     args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
     args.append(f"--use-file-for-fake-audio-capture={spoken.path}%noloop")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            console = new_page(browser)
-            log_in(console, f"{demo_server.url}/console", "thuky", "thuky-demo-1")
-            console.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
-            console.get_by_test_id("recording-live-start").click()
-            expect(console.get_by_test_id("recording-live-stop")).to_be_visible()
-            row = console.locator("li.recording-row").first
-            expect(row).to_have_attribute("data-status", "capturing")
-            recording_id = int((row.get_attribute("data-testid") or "").rsplit("-", 1)[1])
+    # a Chromium of its own, whose microphone plays the WAV file (the suite's browser has none)
+    with contextlib.closing(browser.browser_type.launch(executable_path=CHROMIUM, args=args)) as mic_browser:
+        console = new_page(mic_browser)
+        log_in(console, f"{demo_server.url}/console", "thuky", "thuky-demo-1")
+        console.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
+        delegate = new_page(mic_browser)
+        log_in(delegate, f"{demo_server.url}/", "daibieu3", "daibieu-demo-3")
+        delegate.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
+        expect(delegate.get_by_test_id("meeting-status")).to_be_visible()
+        expect(delegate.get_by_test_id("recording-on")).to_have_count(0)
+        console.get_by_test_id("recording-live-start").click()
+        expect(console.get_by_test_id("recording-live-stop")).to_be_visible()
+        expect(delegate.get_by_test_id("recording-on")).to_be_visible()  # the red dot, live
+        row = console.locator("li.recording-row").first
+        expect(row).to_have_attribute("data-status", "capturing")
+        recording_id = int((row.get_attribute("data-testid") or "").rsplit("-", 1)[1])
 
-            wait_captured(secretary, recording_id, end_first + 1500)  # in the pause between the sentences
-            secretary.ok("POST", f"/api/meetings/{DEMO_MEETING}/agenda/{items[DIGITAL]}/current")
-            speech_two = room.ask_for_floor(demo_server.url, "daibieu2")
-            secretary.ok("POST", f"/api/meetings/{DEMO_MEETING}/speakers/{speech_two['id']}/start")
-            wait_captured(secretary, recording_id, end_second + 2000)
-            console.get_by_test_id("recording-live-stop").click()
-            expect(console.get_by_test_id("recording-live-start")).to_be_visible()
-            expect(row).to_have_attribute("data-status", "done", timeout=TRANSCRIBED_TIMEOUT_MS)
-        finally:
-            browser.close()
+        wait_captured(secretary, recording_id, end_first + 1500)  # in the pause between the sentences
+        secretary.ok("POST", f"/api/meetings/{DEMO_MEETING}/agenda/{items[DIGITAL]}/current")
+        speech_two = room.ask_for_floor(demo_server.url, "daibieu2")
+        secretary.ok("POST", f"/api/meetings/{DEMO_MEETING}/speakers/{speech_two['id']}/start")
+        wait_captured(secretary, recording_id, end_second + 2000)
+        console.get_by_test_id("recording-live-stop").click()
+        expect(console.get_by_test_id("recording-live-start")).to_be_visible()
+        expect(delegate.get_by_test_id("recording-on")).to_have_count(0)
+        expect(row).to_have_attribute("data-status", "done", timeout=TRANSCRIBED_TIMEOUT_MS)
     scene.secretary.close()
 
     recording = secretary.ok("GET", f"/api/meetings/{DEMO_MEETING}/recordings/{recording_id}")

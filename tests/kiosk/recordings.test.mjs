@@ -44,3 +44,12 @@ test("the microphone's float samples become little-endian 16-bit PCM, clipped", 
     [0, 32767, -32768, 16383, 32767, -32768],
   );
 });
+
+test("recording.live turns every screen's red dot on and off", async () => {
+  const { applyEvent } = await import("../../kiosk/js/live.js");
+  const state = { meeting: {}, agenda: [], documents: [], participants: [], recording: { capturing: false } };
+  applyEvent(state, "recording.live", { capturing: true });
+  assert.deepEqual(state.recording, { capturing: true });
+  applyEvent(state, "recording.live", { capturing: false });
+  assert.deepEqual(state.recording, { capturing: false });
+});

@@ -40,8 +40,12 @@ def test_a_live_capture_is_transcribed_under_the_floor_and_item_of_its_moment(ap
     (s0, start0, end0), (s1, start1, end1) = spoken.sentences
     base = f"/api/meetings/{meeting_id}/recordings"
     assert app.users["chair"].request("POST", f"{base}/live", json={}).status_code == 403
+    assert app.snapshot(meeting_id)["state"]["recording"] == {"capturing": False}
     live = sec.ok("POST", f"{base}/live", json={})
     assert live["status"] == "capturing"
+    # the red dot: everyone in the room, guests too, is told the room is being recorded
+    guest_view = app.users["guest"].ok("GET", f"/api/meetings/{meeting_id}/snapshot")["state"]
+    assert guest_view["recording"] == {"capturing": True}
     assert sec.request("POST", f"{base}/{live['id']}/audio", content=b"\x00\x01\x02").status_code == 400  # odd
     samples = speech.pcm16k(spoken.path)
     captured = send(sec, meeting_id, live["id"], samples)
@@ -58,6 +62,7 @@ def test_a_live_capture_is_transcribed_under_the_floor_and_item_of_its_moment(ap
 
     stopped = sec.ok("POST", f"{base}/{live['id']}/stop")
     assert stopped["status"] == "queued"
+    assert app.snapshot(meeting_id)["state"]["recording"] == {"capturing": False}
     assert sec.request("POST", f"{base}/{live['id']}/audio", content=bytes(CHUNK)).status_code == 409
     recording = speech.wait_transcribed(del1, meeting_id, live["id"])
     assert recording["status"] == "done", recording["error"]
@@ -78,7 +83,9 @@ def test_a_capture_whose_browser_went_away_keeps_what_was_captured(app: App, tmp
     send(sec, meeting_id, live["id"], speech.pcm16k(spoken.path))
     nothing = sec.ok("POST", f"/api/meetings/{meeting_id}/recordings/live", json={})  # opened, never sent to
     worker = app.http.app.state.speech
+    assert app.snapshot(meeting_id)["state"]["recording"] == {"capturing": True}
     assert app.http.blocking_portal.call(worker.end_silent_captures, 0.0) == 2
+    assert app.snapshot(meeting_id)["state"]["recording"] == {"capturing": False}
     recording = speech.wait_transcribed(sec, meeting_id, live["id"])
     assert recording["status"] == "done", recording["error"]
     turns = sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts/{recording['transcript_id']}")["turns"]
