@@ -21,7 +21,7 @@ from server.audit import audit
 from server.auth.models import User
 from server.db import on_commit, utcnow
 from server.documents.upload import ReceivedUpload
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from server.events import RecordingChanged, RecordingLive, TranscriptTurnChanged
 from server.live.context import ChangeContext
 from server.meetings.access import load_access
@@ -198,9 +198,16 @@ class RecordingService:
                 f"Hãy gửi âm thanh dạng PCM 16 bit, 16 kHz, một kênh, mỗi đoạn tối đa {MAX_CHUNK_BYTES // 32_000} giây",
             )
         assert recording.audio_path is not None
+        chunk_ms = len(samples) * 1000 // (2 * LIVE_RATE)
+        if self.max_duration_ms is not None and (recording.duration_ms or 0) + chunk_ms > self.max_duration_ms:
+            minutes = self.max_duration_ms // 60_000
+            raise TooLarge(
+                f"The recording has reached its {minutes} minutes: stop it and start another",
+                f"Bản ghi âm đã đủ {minutes} phút: hãy dừng và bắt đầu bản ghi khác",
+            )
         data_bytes = await asyncio.to_thread(self.store.append, recording.audio_path, samples)
         if recording.recorded_at is None:  # the first chunk: the capture began its length ago
-            recording.recorded_at = utcnow() - timedelta(milliseconds=len(samples) * 1000 // (2 * LIVE_RATE))
+            recording.recorded_at = utcnow() - timedelta(milliseconds=chunk_ms)
         recording.size_bytes = WAV_HEADER_BYTES + data_bytes
         recording.duration_ms = data_bytes * 1000 // (2 * LIVE_RATE)
         self.session.add(recording)

@@ -92,3 +92,19 @@ def test_a_capture_whose_browser_went_away_keeps_what_was_captured(app: App, tmp
     assert speech.word_error_rate(spoken.sentences[0][0], " ".join(t["text"] for t in turns)) <= 0.2
     empty = sec.ok("GET", f"/api/meetings/{meeting_id}/recordings/{nothing['id']}")
     assert (empty["status"], empty["error"]) == ("failed", "No sound was captured")
+
+
+def test_a_capture_stops_growing_at_the_longest_recording_allowed(tmp_path: Path) -> None:
+    with build_app(tmp_path / "data", asr_max_minutes=1, asr=False) as world:
+        meeting_id, _ = world.new_meeting()
+        sec = world.users["sec"]
+        live = sec.ok("POST", f"/api/meetings/{meeting_id}/recordings/live", json={})
+        path = f"/api/meetings/{meeting_id}/recordings/{live['id']}/audio"
+        ten_seconds = {"content": bytes(10 * CHUNK), "headers": {"Content-Type": "application/octet-stream"}}
+        for _ in range(6):
+            assert sec.request("POST", path, **ten_seconds).status_code == 200
+        refused = sec.request("POST", path, **ten_seconds)
+        assert refused.status_code == 413, refused.text
+        kept = sec.ok("GET", f"/api/meetings/{meeting_id}/recordings/{live['id']}")
+        assert (kept["status"], kept["duration_ms"]) == ("capturing", 60_000)
+        assert sec.ok("POST", f"/api/meetings/{meeting_id}/recordings/{live['id']}/stop")["status"] == "queued"
