@@ -34,26 +34,30 @@ export class MicCapture {
     return `/api/meetings/${this.meetingId}/recordings`;
   }
 
-  /** Ask for the microphone, open the capture on the server, and start sending; resolves to the recording. */
+  /** Open the capture on the server, then the microphone, and start sending; resolves to the recording. The
+   * microphone comes last, once everything that hears it is ready, so no sound falls before the recording's
+   * start (every turn's moment is counted from it). */
   async start(agendaItemId = null) {
-    this.stream = await navigator.mediaDevices.getUserMedia({
-      audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-    });
     try {
-      this.recording = await this.api.post(`${this.base}/live`, { agenda_item_id: agendaItemId });
       this.context = new AudioContext({ sampleRate: RATE });
       await this.context.audioWorklet.addModule("/static/js/capture-worklet.js");
-      const source = this.context.createMediaStreamSource(this.stream);
       this.node = new AudioWorkletNode(this.context, "pcm-capture");
       this.node.port.onmessage = (event) => this.blocks.push(event.data);
       // pulled by the destination through a silent gain, so the worklet runs without playing the room back
       const silent = this.context.createGain();
       silent.gain.value = 0;
-      source.connect(this.node).connect(silent).connect(this.context.destination);
+      this.node.connect(silent).connect(this.context.destination);
+      this.recording = await this.api.post(`${this.base}/live`, { agenda_item_id: agendaItemId });
+      this.stream = await navigator.mediaDevices.getUserMedia({
+        audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      });
+      this.context.createMediaStreamSource(this.stream).connect(this.node);
+      if (this.context.state === "suspended") await this.context.resume();
       this.timer = setInterval(() => this.flush(), SEND_EVERY_MS);
       return this.recording;
     } catch (error) {
       this.release();
+      if (this.recording) this.api.post(`${this.base}/${this.recording.id}/stop`).catch(() => {});
       throw error;
     }
   }
