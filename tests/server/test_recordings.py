@@ -299,7 +299,7 @@ def test_removing_the_transcript_mid_way_stops_the_recording(app: App, tmp_path:
 def test_documents_are_read_while_a_long_recording_is_transcribed(app: App, tmp_path: Path) -> None:
     meeting_id, _ = app.new_meeting()
     sec = app.users["sec"]
-    spoken = speech.conversation(tmp_path, speech.SENTENCES * 4)
+    spoken = speech.conversation(tmp_path, speech.SENTENCES * 8)  # about six minutes: far longer than a small PDF takes
     created = upload(sec, meeting_id, "dai.wav", spoken.path.read_bytes()).json()
     path = f"/api/meetings/{meeting_id}/recordings/{created['id']}"
     for _ in range(6000):
