@@ -7,9 +7,11 @@ APT_STAMP := $(VENV)/.apt-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the browser tests need chromium; watermarks need a TTF with Vietnamese glyphs; the server
 # reads scanned pages with Tesseract (Vietnamese and English); the directory-login tests start a real OpenLDAP
-# (slapd, with ldap-utils' tools) of their own, so slapd is told not to configure and start a system directory
+# (slapd, with ldap-utils' tools) of their own, so slapd is told not to configure and start a system directory;
+# the speech tests speak their sentences with espeak-ng, and ffmpeg's ffprobe is at hand to inspect a recording
+# (the server decodes audio with PyAV's own FFmpeg)
 APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng \
-  slapd ldap-utils
+  slapd ldap-utils espeak-ng ffmpeg
 
 .PHONY: serve test lint typecheck pytest bench clean venv system-deps node-deps kiosk-test
 

@@ -90,6 +90,15 @@ class Upload:
             self._done = True
             self.path.unlink(missing_ok=True)
 
+    def keep_at(self, target: Path) -> None:
+        """Flush and close the upload and move it to ``target`` (same file system: atomic, then made durable)."""
+        if self._done:
+            raise ValueError("this upload was already committed or discarded")
+        self.close()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._move_to(target)
+        _fsync_directory(target.parent)
+
     def _move_to(self, target: Path) -> None:
         """Rename the closed temp file to `target` (same file system, atomic); the upload is then done."""
         os.replace(self.path, target)

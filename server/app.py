@@ -64,6 +64,9 @@ from server.notes.controller import NoteController
 from server.openapi_ui import LocalSwaggerRenderPlugin
 from server.opinions.controller import OpinionController
 from server.privacy import keep_private, quiet_ballots
+from server.recordings.controller import RecordingController
+from server.recordings.storage import RecordingStore
+from server.recordings.worker import RecordingWorker
 from server.settings import Settings
 from server.transcripts.controller import TranscriptController
 from server.votes.ballots import BallotWriter
@@ -91,9 +94,15 @@ async def health(request: Request) -> Response[dict[str, object]]:
         "connections": len(state.live.connections),
         "instance": state.cluster.instance,
         # background work this process did since it started (several processes: each piece done by one)
-        "work": {"extracted": state.worker.extracted, "ocr_pages": state.ocr.pages_read},
+        "work": {
+            "extracted": state.worker.extracted,
+            "ocr_pages": state.ocr.pages_read,
+            "recordings_transcribed": state.speech.transcribed,
+        },
         "assistant": state.search_index.progress(),
     }
+    if state.speech.unavailable:  # served, but recordings wait: say why
+        body["speech"] = {"unavailable": state.speech.unavailable}
     if found:
         body["problems"] = found
     return Response(body, status_code=503 if found else 200)
@@ -184,6 +193,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cluster.tell("ocr.queued")  # idle OCR workers of the other processes share the pages
 
     worker.ocr_queued = ocr_queued
+    recordings = RecordingStore(settings.recording_dir)
+    speech = RecordingWorker(settings, db, recordings, publish, search_index.sync_record, leases=leases)
+    cluster.on("recording.queued", lambda args: speech.wake())
+
+    def recording_queued() -> None:
+        speech.wake()
+        cluster.tell("recording.queued")  # an idle speech worker of another process may take it
+
     cluster.on("ocr.queued", lambda args: ocr.wake())
     phraser = (
         ChatPhraser(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_seconds)
@@ -210,6 +227,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await worker.start()
         if settings.ocr:
             await ocr.start()
+        await speech.start()
         await tally.start()
         await ballots.start()
         try:
@@ -217,6 +235,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await ballots.stop()  # its last ballots are tallied by the tally's stop
             await tally.stop()
+            await speech.stop()
             await ocr.stop()
             await worker.stop()
             await search_index.stop()
@@ -240,6 +259,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "reader_copies": reader_copies,
             "worker": worker,
             "ocr": ocr,
+            "recordings": recordings,
+            "speech": speech,
+            "recording_queued": recording_queued,
             "search_index": search_index,
             "phraser": phraser,
             "audit": audit_buffer,
@@ -276,6 +298,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConclusionController,
             TaskController,
             TranscriptController,
+            RecordingController,
             MinutesController,
             MinutesVerifyController,
             list_audit,

@@ -330,6 +330,32 @@ class TranscriptAdded(Event):
 
 
 @dataclass(frozen=True)
+class TranscriptTurnChanged(Event):
+    """The secretary reassigned a turn's speaker; to participants other than guests."""
+
+    name: ClassVar[str] = "transcript.turn"
+    transcript_id: int
+    turn: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordingLive(Event):
+    """The room's microphone started or stopped being recorded; to everyone who sees the meeting (the red dot)."""
+
+    name: ClassVar[str] = "recording.live"
+    capturing: bool
+
+
+@dataclass(frozen=True)
+class RecordingChanged(Event):
+    """A recording was uploaded, or its transcription moved on (queued, transcribing, done, failed); to those
+    who read the meeting's transcripts."""
+
+    name: ClassVar[str] = "recording.changed"
+    recording: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class TranscriptRemoved(Event):
     """A transcript was removed; to participants other than guests."""
 

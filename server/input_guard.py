@@ -104,8 +104,11 @@ class InputGuard(ASGIMiddleware):
             if b"%00" in scope.get("query_string", b""):
                 raise Invalid("The address may not contain NUL characters", "Địa chỉ không được chứa ký tự NUL")
             request: Request[Any, Any, Any] = Request(scope, receive)
-            # every body but a form is read as JSON by the routes, whatever its declared type
-            if scope["method"] in BODY_METHODS and request.content_type[0] not in FORM_TYPES:
+            # every body but a form is read as JSON by the routes, whatever its declared type; a route marked
+            # ``opt={"binary_body": True}`` (live audio) reads raw bytes and checks them itself
+            handler = scope.get("route_handler")
+            binary = handler is not None and bool(handler.opt.get("binary_body"))
+            if scope["method"] in BODY_METHODS and request.content_type[0] not in FORM_TYPES and not binary:
                 problem = json_problem(await request.body())  # kept in the scope: the handler reads it again
                 if problem is not None:
                     raise problem

@@ -13,6 +13,7 @@ from server.meetings.models import Meeting, Participant
 from server.minutes.models import Minutes, MinutesVersion
 from server.notes.models import PrivateNote
 from server.opinions.models import Opinion, OpinionRequest
+from server.recordings.models import Recording
 from server.transcripts.models import Transcript, TranscriptTurn
 from server.votes.models import Poll, PollBallot, PollOption, PollVoter
 
@@ -40,6 +41,7 @@ __all__ = [
     "PollOption",
     "PollVoter",
     "PrivateNote",
+    "Recording",
     "SpeakerRequest",
     "Task",
     "Transcript",

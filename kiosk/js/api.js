@@ -104,6 +104,30 @@ export class Api {
     return this.request("POST", path, body);
   }
 
+  /** POST raw bytes (live audio) as application/octet-stream; resolves to the JSON answer. */
+  async postBytes(path, bytes) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method: "POST",
+        headers: { ...this._headers("application/json"), "Content-Type": "application/octet-stream" },
+        body: bytes,
+        credentials: "same-origin",
+      });
+    } catch {
+      throw new ApiError(0, t("errors.network"));
+    }
+    const text = await response.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null;
+    }
+    if (!response.ok) throw this._failed(response.status, data, path);
+    return data;
+  }
+
   patch(path, body) {
     return this.request("PATCH", path, body);
   }

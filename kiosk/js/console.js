@@ -10,6 +10,7 @@ import { ConsolePolls } from "./polls.js";
 import { ConsoleConclusions, ConsoleOpinions, ConsoleTasks } from "./conduct.js";
 import { ConsoleFloor } from "./floor.js";
 import { ConsoleMinutes } from "./minutes.js";
+import { ConsoleRecordings } from "./recordings.js";
 import { ConsoleTranscripts } from "./transcripts.js";
 import { actor } from "./chair.js";
 import "./room-i18n.js";
@@ -30,6 +31,7 @@ import {
   loginView,
   showError,
   showToast,
+  recordingChip,
   statusChip,
 } from "./ui.js";
 
@@ -274,6 +276,7 @@ class ConsoleMeetingView {
     this.tasksPanel = new ConsoleTasks(ctx);
     this.opinionsPanel = new ConsoleOpinions(ctx);
     this.transcriptsPanel = new ConsoleTranscripts(ctx);
+    this.recordingsPanel = new ConsoleRecordings(ctx);
     this.minutesPanel = new ConsoleMinutes(ctx);
     this.title = h("h1", { class: "meeting-title", testid: "meeting-title" }, t("common.loading"));
     this.meta = h("div");
@@ -307,6 +310,7 @@ class ConsoleMeetingView {
             this.tasksPanel.element,
             this.documentsPanel.element,
             this.transcriptsPanel.element,
+            this.recordingsPanel.element,
             this.minutesPanel.element,
             this.participantsEditor.element,
           ),
@@ -334,7 +338,7 @@ class ConsoleMeetingView {
     document.title = `${state.meeting.title} · ${t("app.console")}`;
     this.title.textContent = state.meeting.title;
     fill(this.meta, meetingMeta(state.meeting));
-    fill(this.status, statusChip(state.meeting.status));
+    fill(this.status, statusChip(state.meeting.status), recordingChip(state));
     this.readOnly.hidden = state.me.can_manage;
     this.renderControls(state);
     this.agendaEditor.render(state);
@@ -346,6 +350,7 @@ class ConsoleMeetingView {
     this.tasksPanel.render(state);
     this.opinionsPanel.render(state);
     this.transcriptsPanel.render(state);
+    this.recordingsPanel.render(state);
     this.minutesPanel.render(state);
     this.details.render(state);
   }

@@ -138,6 +138,9 @@ export function applyEvent(state, name, data) {
       state.presenting =
         data.document_id == null ? NOT_PRESENTING() : { document_id: data.document_id, page: data.page ?? 1 };
       break;
+    case "recording.live":
+      state.recording = { capturing: Boolean(data.capturing) };
+      break;
     case "participant.changed":
       if (data.action === "removed") {
         state.participants = state.participants.filter((p) => p.id !== data.participant.id);

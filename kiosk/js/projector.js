@@ -8,7 +8,7 @@ import { isViewable, PageImages, presentedPage, stepWidth } from "./documents.js
 import { currentAndNext } from "./meeting-view.js";
 import { projectorPoll, quorumLine } from "./polls.js";
 import { projectorSpeaker } from "./floor.js";
-import { connectionBanner, fill, h, langButton, loginView } from "./ui.js";
+import { connectionBanner, fill, h, langButton, loginView, recordingChip } from "./ui.js";
 
 const api = new Api("icabinet.session.projector", ["icabinet.session.console"]);
 const root = document.getElementById("app");
@@ -292,6 +292,7 @@ function render(screen, state) {
           },
           t(`status.${meeting.status}`),
         ),
+        recordingChip(state),
         h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())),
       ),
     ),

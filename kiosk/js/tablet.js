@@ -23,6 +23,7 @@ import {
   loginView,
   showError,
   showToast,
+  recordingChip,
   statusChip,
 } from "./ui.js";
 
@@ -325,7 +326,7 @@ class MeetingView {
     document.title = `${meeting.title} · i-Cabinet`;
     this.title.textContent = meeting.title;
     fill(this.meta, meetingMeta(meeting));
-    fill(this.status, statusChip(meeting.status));
+    fill(this.status, statusChip(meeting.status), recordingChip(state));
     this.renderAgenda(state);
     this.renderPresenting(state);
     this.renderCurrent(state);

@@ -410,6 +410,17 @@ export function connectionBanner(live, { offlineCopy = false } = {}) {
   return banner;
 }
 
+/** A red dot and "Đang ghi âm" while the room is being recorded (null otherwise): everyone in the room sees it. */
+export function recordingChip(state) {
+  if (!state.recording || !state.recording.capturing) return null;
+  return h(
+    "span",
+    { class: "chip chip-recording", testid: "recording-on", role: "status" },
+    h("span", { class: "recording-dot", "aria-hidden": "true" }),
+    t("recording.on"),
+  );
+}
+
 export function statusChip(status) {
   return h(
     "span",

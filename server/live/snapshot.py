@@ -15,6 +15,7 @@ from server.meetings.attendance import attendance_summary
 from server.meetings.schemas import meeting_public
 from server.meetings.service import list_participants
 from server.minutes.service import minutes_state
+from server.recordings.service import capturing_now
 from server.votes.reading import meeting_polls
 
 
@@ -32,6 +33,7 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
         polls = await meeting_polls(session, meeting_id, principal.id)
         conduct = await conduct_state(session, access, documents, db.settings.speaking_limit_seconds)
         minutes = await minutes_state(session, meeting_id)
+        capturing = await capturing_now(session, meeting_id)
     meeting = access.meeting
     visible_ids = {document.id for document in documents}
     presenting = meeting.presenting_document_id if meeting.presenting_document_id in visible_ids else None
@@ -50,6 +52,7 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
             "can_manage": access.can_manage,
         },
         "minutes": minutes,
+        "recording": {"capturing": capturing},
         **conduct,
     }
     return meeting.last_seq, state

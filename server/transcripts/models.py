@@ -34,6 +34,8 @@ class TranscriptTurn(SQLModel, table=True):
     agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id", ondelete="SET NULL")
     position: int  # 0-based order in the transcript
     speaker: str = Field(max_length=200)
+    # who the speaker is, when known (a recording's turns; a turn the secretary reassigned)
+    speaker_user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     start_ms: int | None = None
     end_ms: int | None = None
     text: str = Field(sa_column=Column(Text, nullable=False))

@@ -31,6 +31,8 @@ class TurnPublic(BaseModel):
     id: int
     position: int
     speaker: str
+    speaker_user_id: int | None = Field(default=None, description="The speaker as a user, when known")
+    agenda_item_id: int | None = Field(default=None, description="The agenda item the turn was spoken under")
     start_ms: int | None
     end_ms: int | None
     text: str

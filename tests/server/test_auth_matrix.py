@@ -24,7 +24,7 @@ from litestar.exceptions import WebSocketDisconnect
 from pypdf import PdfReader
 
 from tests.server.conftest import PASSWORD, App, unique
-from tests.support import pdfs
+from tests.support import pdfs, speech
 
 ROLES = ("anon", "outsider", "sec2", "guest", "del1", "chair", "sec", "root")
 PARTICIPANTS = {"guest", "del1", "chair", "sec"}
@@ -50,6 +50,9 @@ class Case:
     poll_id: int = 0
     option_id: int = 0  # the poll's "yes"
     transcript_id: int = 0
+    turn_id: int = 0  # the transcript's first turn
+    speaker_user_id: int = 0  # del1, whom a turn is reassigned to
+    recording_id: int = 0
     number: int = 1  # a minutes version
     minutes_content: dict[str, Any] = field(default_factory=dict)
     ticket: str = ""  # a login's second-factor ticket
@@ -69,6 +72,7 @@ class Route:
     setup: Callable[[App, Case], None] | None = None  # what must exist before the call (fills the case)
     refused: tuple[tuple[str, int], ...] = ()  # roles refused with another status than the usual one
     files: dict[str, Any] | None = None  # multipart files other than the small PDF
+    content: bytes | None = None  # a raw body (application/octet-stream)
 
 
 def _speaker_request(app: App, case: Case) -> None:
@@ -117,6 +121,29 @@ TRANSCRIPT_READERS = VIEWERS - {"guest"}
 def _transcript(app: App, case: Case) -> None:
     path = f"/api/meetings/{case.meeting_id}/transcripts"
     case.transcript_id = app.users["sec"].ok("POST", path, files=TRANSCRIPT)["id"]
+
+
+def _turn(app: App, case: Case) -> None:
+    _transcript(app, case)
+    path = f"/api/meetings/{case.meeting_id}/transcripts/{case.transcript_id}"
+    case.turn_id = app.users["sec"].ok("GET", path)["turns"][0]["id"]
+    case.speaker_user_id = app.users["del1"].user["id"]
+
+
+RECORDING = {"file": ("phong-hop.wav", speech.silence_wav(), "audio/wav")}
+RECORDING_UPLOADERS = {"sec", "root"}  # the meeting's secretary and an administrator, not the chair
+
+
+def _recording(app: App, case: Case) -> None:
+    """A recording transcribed to the end, so no event of it lands between a test's two snapshots."""
+    path = f"/api/meetings/{case.meeting_id}/recordings"
+    case.recording_id = app.users["sec"].ok("POST", path, files=RECORDING)["id"]
+    speech.wait_transcribed(app.users["sec"], case.meeting_id, case.recording_id)
+
+
+def _live_recording(app: App, case: Case) -> None:
+    path = f"/api/meetings/{case.meeting_id}/recordings/live"
+    case.recording_id = app.users["sec"].ok("POST", path, json={})["id"]
 
 
 def _minutes(app: App, case: Case) -> None:
@@ -327,6 +354,27 @@ ROUTES = [
     Route("GET", "/api/meetings/{meeting_id}/transcripts", TRANSCRIPT_READERS),
     Route("GET", "/api/meetings/{meeting_id}/transcripts/{transcript_id}", TRANSCRIPT_READERS, setup=_transcript),
     Route("DELETE", "/api/meetings/{meeting_id}/transcripts/{transcript_id}", MANAGERS, setup=_transcript),
+    Route(
+        "PATCH",
+        "/api/meetings/{meeting_id}/transcripts/{transcript_id}/turns/{turn_id}",
+        RECORDING_UPLOADERS,
+        setup=_turn,
+        body=lambda c: {"speaker_user_id": c.speaker_user_id},
+    ),
+    Route("POST", "/api/meetings/{meeting_id}/recordings", RECORDING_UPLOADERS, files=RECORDING),
+    Route("GET", "/api/meetings/{meeting_id}/recordings", TRANSCRIPT_READERS, setup=_recording),
+    Route("POST", "/api/meetings/{meeting_id}/recordings/live", RECORDING_UPLOADERS, body=lambda c: {}),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/recordings/{recording_id}/audio",
+        RECORDING_UPLOADERS,
+        setup=_live_recording,
+        content=bytes(3200),  # 0.1 s of silence
+    ),
+    Route(
+        "POST", "/api/meetings/{meeting_id}/recordings/{recording_id}/stop", RECORDING_UPLOADERS, setup=_live_recording
+    ),
+    Route("GET", "/api/meetings/{meeting_id}/recordings/{recording_id}", TRANSCRIPT_READERS, setup=_recording),
     Route("POST", "/api/meetings/{meeting_id}/minutes/draft", MANAGERS, body=lambda c: {}),
     Route("GET", "/api/meetings/{meeting_id}/minutes", MANAGERS, setup=_minutes, refused=DRAFT_READERS_ONLY),
     Route(
@@ -453,6 +501,9 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
         kwargs["files"] = {"file": ("tai-lieu.pdf", small_pdf(), "application/pdf")}
     if route.files:
         kwargs["files"] = route.files
+    if route.content is not None:
+        kwargs["content"] = route.content
+        kwargs["headers"] = {"Content-Type": "application/octet-stream"}
     response = client.request(route.method, path, **kwargs)
     if role in route.allowed:
         assert response.status_code < 300, f"{role} {route.method} {path}: {response.status_code} {response.text}"

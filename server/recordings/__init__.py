@@ -1,0 +1,1 @@
+"""Recordings (bản ghi âm) of a meeting, transcribed on the server into speaker turns."""
