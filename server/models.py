@@ -14,7 +14,7 @@ from server.minutes.models import Minutes, MinutesVersion
 from server.notes.models import PrivateNote
 from server.opinions.models import Opinion, OpinionRequest
 from server.recordings.models import Recording
-from server.transcripts.models import Transcript, TranscriptTurn
+from server.transcripts.models import Transcript, TranscriptTurn, TranscriptTurnRevision
 from server.votes.models import Poll, PollBallot, PollOption, PollVoter
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "Task",
     "Transcript",
     "TranscriptTurn",
+    "TranscriptTurnRevision",
     "User",
     "WorkLease",
 ]

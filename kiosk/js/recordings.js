@@ -187,6 +187,9 @@ export class ConsoleRecordings {
   draw() {
     const state = this.state;
     if (!state) return;
+    // the meeting's secretary and administrators upload and correct transcripts; the chair manages the meeting
+    // but not its recordings
+    const uploads = state.me.can_manage && state.me.meeting_role !== "chair";
     const titles = new Map((state.agenda || []).map((item) => [item.id, item.title]));
     const rows = [...this.recordings.values()].sort((a, b) => a.id - b.id);
     fill(
@@ -217,7 +220,10 @@ export class ConsoleRecordings {
                       class: "btn btn-ghost btn-small",
                       type: "button",
                       testid: `recording-open-${recording.id}`,
-                      onclick: () => openTranscript(this.ctx.api, state.meeting.id, recording.transcript_id, 0),
+                      onclick: () =>
+                        openTranscript(this.ctx.api, state.meeting.id, recording.transcript_id, 0, 0, {
+                          editable: uploads,
+                        }),
                     },
                     t("recording.open"),
                   )
@@ -226,8 +232,6 @@ export class ConsoleRecordings {
           )
         : [h("li", { class: "muted empty" }, t("recording.none"))]),
     );
-    // the meeting's secretary and administrators upload; the chair manages the meeting but not its recordings
-    const uploads = state.me.can_manage && state.me.meeting_role !== "chair";
     this.drawLive(uploads && state.meeting.status !== "closed");
     this.form.hidden = !uploads;
     // built again only when the agenda changes: progress events come every few seconds and must not drop a

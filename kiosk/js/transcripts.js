@@ -4,6 +4,7 @@
 import "./conduct-i18n.js"; // task statuses, in a record citation's label
 import { DICTIONARIES, t } from "./i18n.js";
 import { filePicker } from "./pickers.js";
+import { turnControls } from "./transcript-edit.js";
 import { confirmDialog, fill, h, showError } from "./ui.js";
 
 Object.assign(DICTIONARIES.vi, {
@@ -96,7 +97,16 @@ export function transcriptSpanLabel(citation) {
  * Open a transcript, read-only, in a dialog: every turn with its number, speaker and time, scrolled to the
  * turns `position` to `last` (0-based, inclusive), which are marked. The API checks that the reader may see it.
  */
-export async function openTranscript(api, meetingId, transcriptId, position, last = position) {
+/** The transcript in a dialog at turns `position`..`last`; `editable` (the secretary's console) adds each
+ * turn's correction controls. */
+export async function openTranscript(
+  api,
+  meetingId,
+  transcriptId,
+  position,
+  last = position,
+  { editable = false } = {},
+) {
   let transcript;
   try {
     transcript = await api.get(`/api/meetings/${meetingId}/transcripts/${transcriptId}`);
@@ -105,6 +115,12 @@ export async function openTranscript(api, meetingId, transcriptId, position, las
     return;
   }
   const cited = (turn) => turn.position >= position && turn.position <= last;
+  const base = `/api/meetings/${meetingId}/transcripts/${transcriptId}`;
+  const shown = new Map();
+  const words = (turn) => {
+    if (!shown.has(turn.id)) shown.set(turn.id, h("span", { class: "transcript-text" }, turn.text));
+    return shown.get(turn.id);
+  };
   const dialog = h("dialog", {
     class: "dialog transcript-dialog",
     testid: "transcript-dialog",
@@ -133,7 +149,8 @@ export async function openTranscript(api, meetingId, transcriptId, position, las
             ? h("span", { class: "transcript-time" }, clock(turn.start_ms))
             : null,
         ),
-        h("span", { class: "transcript-text" }, turn.text),
+        words(turn),
+        ...(editable ? turnControls(api, `${base}/turns/${turn.id}`, turn, words(turn)) : []),
       ),
     ),
   );
@@ -223,7 +240,10 @@ export class ConsoleTranscripts {
                   class: "btn btn-ghost",
                   type: "button",
                   testid: `transcript-open-${item.id}`,
-                  onclick: () => openTranscript(this.ctx.api, state.meeting.id, item.id, 0),
+                  onclick: () =>
+                    openTranscript(this.ctx.api, state.meeting.id, item.id, 0, 0, {
+                      editable: manage && state.me.meeting_role !== "chair",
+                    }),
                 },
                 item.filename,
               ),

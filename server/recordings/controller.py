@@ -1,8 +1,8 @@
-"""Routes for a meeting's recordings: upload, list, status; and reassigning a transcript turn's speaker."""
+"""Routes for a meeting's recordings: upload, list, status, and live capture."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from pydantic import BaseModel
@@ -12,7 +12,6 @@ from server.documents.upload import receive_upload
 from server.meetings.controller import change_context
 from server.recordings.schemas import RecordingPublic
 from server.recordings.service import MAX_CHUNK_BYTES, RecordingService
-from server.transcripts.schemas import TurnPublic
 
 UPLOAD_DOC = (
     "multipart/form-data: `file` (audio: WAV, MP3, M4A, OGG, WebM, FLAC), optional `agenda_item_id` (every turn "
@@ -20,10 +19,6 @@ UPLOAD_DOC = (
     "filed under the speaker who had the floor then and, without `agenda_item_id`, the item then current). "
     "Transcribed in the background: poll `GET .../recordings/{id}` or follow `recording.changed` events."
 )
-
-
-class TurnSpeaker(BaseModel):
-    speaker_user_id: int
 
 
 class LiveStart(BaseModel):
@@ -99,17 +94,3 @@ class RecordingController(Controller):
     ) -> RecordingPublic:
         """One recording: ``status`` queued | transcribing | done | failed, ``error``, ``transcript_id``."""
         return await recording_service(request, db_session).get(meeting_id, recording_id)
-
-    @patch("/api/meetings/{meeting_id:int}/transcripts/{transcript_id:int}/turns/{turn_id:int}")
-    async def reassign_turn(
-        self,
-        request: Request,
-        db_session: DbSession,
-        meeting_id: FromPath[int],
-        transcript_id: FromPath[int],
-        turn_id: FromPath[int],
-        data: JSONBody[TurnSpeaker],
-    ) -> TurnPublic:
-        """The meeting's secretary (or an administrator): file a turn under another participant (audited)."""
-        service = recording_service(request, db_session)
-        return await service.reassign(meeting_id, transcript_id, turn_id, data.speaker_user_id)

@@ -18,20 +18,17 @@ from assistant.speech import AudioInfo, InvalidAudio, probe_audio
 from documents.store import Upload
 from server.agenda.models import AgendaItem
 from server.audit import audit
-from server.auth.models import User
 from server.db import on_commit, utcnow
 from server.documents.upload import ReceivedUpload
 from server.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
-from server.events import RecordingChanged, RecordingLive, TranscriptTurnChanged
+from server.events import RecordingChanged, RecordingLive
 from server.live.context import ChangeContext
 from server.meetings.access import load_access
-from server.meetings.models import MeetingRole, Participant
+from server.meetings.models import MeetingRole
 from server.meetings.rules import require_open
 from server.recordings.models import Recording, RecordingStatus
 from server.recordings.schemas import RecordingPublic, recording_public
 from server.recordings.storage import LIVE_RATE, WAV_HEADER_BYTES, RecordingStore
-from server.transcripts.models import Transcript, TranscriptTurn
-from server.transcripts.schemas import TurnPublic
 from server.transcripts.service import may_read_transcripts, transcript_audience
 
 MAX_CHUNK_BYTES = 10 * 32_000
@@ -275,48 +272,6 @@ class RecordingService:
         if recording is None or recording.meeting_id != meeting_id:
             raise NotFound("Recording", "bản ghi âm", recording_id)
         return recording_public(recording)
-
-    async def reassign(self, meeting_id: int, transcript_id: int, turn_id: int, user_id: int) -> TurnPublic:
-        """The secretary files a turn under another participant (audited; the search index follows)."""
-        await self.check_can_upload(meeting_id)
-        turn = await self.session.get(TranscriptTurn, turn_id)
-        transcript = await self.session.get(Transcript, transcript_id)
-        if turn is None or transcript is None or turn.transcript_id != transcript_id or turn.meeting_id != meeting_id:
-            raise NotFound("Transcript turn", "lượt phát biểu", turn_id)
-        participant = (
-            await self.session.exec(
-                select(Participant).where(Participant.meeting_id == meeting_id, Participant.user_id == user_id)
-            )
-        ).first()
-        user = await self.session.get(User, user_id)
-        if participant is None or user is None:
-            raise Invalid(
-                "The speaker must be a participant of the meeting", "Người phát biểu phải là thành viên cuộc họp"
-            )
-        before = (turn.speaker, turn.speaker_user_id)
-        turn.speaker, turn.speaker_user_id = user.display_name[:200], user_id
-        self.session.add(turn)
-        await self.session.flush()
-        public = TurnPublic.model_validate(turn, from_attributes=True)
-        audience = await transcript_audience(self.session, meeting_id)
-        event = TranscriptTurnChanged(transcript_id=transcript_id, turn=public.model_dump(mode="json"))
-        await self.ctx.emit(meeting_id, event, audience)
-        audit(
-            self.session,
-            self.ctx.principal.id,
-            "transcript.speaker",
-            "transcript_turn",
-            turn_id,
-            meeting_id=meeting_id,
-            transcript_id=transcript_id,
-            speaker_before=before[0],
-            speaker_user_id_before=before[1],
-            speaker=turn.speaker,
-            speaker_user_id=user_id,
-        )
-        self.ctx.reindex_after_commit("transcript", transcript_id)
-        await self.session.commit()
-        return public
 
     async def _readable(self, meeting_id: int) -> None:
         access = await load_access(self.session, meeting_id, self.ctx.principal)

@@ -1,19 +1,20 @@
-"""Routes for a meeting's transcripts: upload, list, read the turns, remove."""
+"""Routes for a meeting's transcripts: upload, list, read the turns, correct a turn, remove."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.db import DbSession
 from server.errors import Invalid
 from server.meetings.controller import change_context
-from server.transcripts.schemas import TranscriptDetail, TranscriptPublic
+from server.transcripts.corrections import TurnEdit, TurnEditor, TurnRevisionPublic
+from server.transcripts.schemas import TranscriptDetail, TranscriptPublic, TurnPublic
 from server.transcripts.service import MAX_TRANSCRIPT_BYTES, TranscriptService
 
 UPLOAD_DOC = (
@@ -91,3 +92,33 @@ class TranscriptController(Controller):
     ) -> None:
         """Chair or secretary: remove a transcript and its turns."""
         await transcript_service(request, db_session).remove(meeting_id, transcript_id)
+
+    @patch("/{transcript_id:int}/turns/{turn_id:int}")
+    async def edit_turn(
+        self,
+        request: Request,
+        db_session: DbSession,
+        meeting_id: FromPath[int],
+        transcript_id: FromPath[int],
+        turn_id: FromPath[int],
+        data: JSONBody[TurnEdit],
+    ) -> TurnPublic:
+        """The meeting's secretary (or an administrator): correct a turn's speaker (a participant) and/or text;
+        the turn as it was is kept (``.../revisions``), the change audited and sent as ``transcript.turn``."""
+        return await TurnEditor(db_session, change_context(request, db_session)).edit(
+            meeting_id, transcript_id, turn_id, data
+        )
+
+    @get("/{transcript_id:int}/turns/{turn_id:int}/revisions")
+    async def turn_revisions(
+        self,
+        request: Request,
+        db_session: DbSession,
+        meeting_id: FromPath[int],
+        transcript_id: FromPath[int],
+        turn_id: FromPath[int],
+    ) -> list[TurnRevisionPublic]:
+        """A turn's texts before each correction, the original first (those who read the transcript)."""
+        return await TurnEditor(db_session, change_context(request, db_session)).revisions(
+            meeting_id, transcript_id, turn_id
+        )

@@ -39,3 +39,19 @@ class TranscriptTurn(SQLModel, table=True):
     start_ms: int | None = None
     end_ms: int | None = None
     text: str = Field(sa_column=Column(Text, nullable=False))
+    edits: int = 0
+    """How many times the secretary corrected the text; each earlier text is a TranscriptTurnRevision."""
+
+
+class TranscriptTurnRevision(SQLModel, table=True):
+    """A turn's text (and speaker) as it was before a correction: the first one of a turn is what the
+    transcriber or the imported file said, kept whatever the corrections after it."""
+
+    __tablename__ = "transcript_turn_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    turn_id: int = Field(foreign_key="transcript_turn.id", index=True, ondelete="CASCADE")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    speaker: str = Field(max_length=200)
+    edited_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    edited_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -36,6 +36,7 @@ class TurnPublic(BaseModel):
     start_ms: int | None
     end_ms: int | None
     text: str
+    edits: int = Field(default=0, description="Corrections made; GET .../turns/{id}/revisions gives the texts before")
 
 
 class TranscriptDetail(TranscriptPublic):

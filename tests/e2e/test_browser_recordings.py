@@ -69,6 +69,19 @@ def test_the_console_uploads_a_recording_and_shows_its_words(
     expect(turns).to_contain_text("budget for public parks")
     expect(turns).to_contain_text("bridge")
 
+    # the secretary corrects what the recogniser heard; the original stays readable under "Các bản trước"
+    first = console.get_by_test_id("transcript-turn-0")
+    heard = first.locator(".transcript-text").inner_text()
+    console.get_by_test_id("turn-edit-0").click()
+    console.get_by_test_id("turn-text-0").fill("Đề nghị tăng ngân sách cho công viên công cộng.")
+    console.get_by_test_id("turn-save-0").click()
+    expect(first.locator(".transcript-text")).to_have_text("Đề nghị tăng ngân sách cho công viên công cộng.")
+    expect(console.get_by_test_id("turn-edited-0")).to_have_text("Đã sửa 1 lần")
+    console.get_by_test_id("turn-show-history-0").click()
+    expect(console.get_by_test_id("turn-history-0")).to_contain_text(
+        f"Bản gốc ({first.locator('.transcript-speaker').inner_text()}) {heard}"
+    )
+
 
 def wait_captured(secretary: Api, recording_id: int, duration_ms: int) -> None:
     """Until the server holds ``duration_ms`` of the microphone's sound (the fake device plays in real time)."""

@@ -177,7 +177,7 @@ def test_an_item_given_with_the_upload_files_every_turn_under_it(app: App, tmp_p
     again = sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts/{transcript['id']}")["turns"][0]
     assert (again["speaker"], again["text"]) == ("del1", turn["text"])
     entries = app.users["root"].ok("GET", "/api/audit", params={"meeting_id": meeting_id})
-    [entry] = [e for e in entries if e["action"] == "transcript.speaker"]
+    [entry] = [e for e in entries if e["action"] == "transcript.turn"]
     assert entry["target_id"] == turn["id"]
 
 

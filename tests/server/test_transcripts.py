@@ -97,3 +97,47 @@ def test_bad_uploads_change_nothing(app: App) -> None:
     no_file = sec.request("POST", f"/api/meetings/{meeting_id}/transcripts", data={"agenda_item_id": str(items[0])})
     assert no_file.status_code == 400
     assert sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts") == []
+
+
+def test_the_secretary_corrects_a_turns_text_and_the_original_is_kept(app: App) -> None:
+    meeting_id, _items = app.new_meeting()
+    sec, chair, del1, guest = (app.users[name] for name in ("sec", "chair", "del1", "guest"))
+    transcript = upload(sec, meeting_id, "hop.vtt", VTT.encode()).json()
+    path = f"/api/meetings/{meeting_id}/transcripts/{transcript['id']}"
+    turn = sec.ok("GET", path)["turns"][1]
+    edit = f"{path}/turns/{turn['id']}"
+    original = "Phí gửi xe đề xuất tăng lên 10.000 đồng. Áp dụng từ tháng sau."
+    assert turn["text"] == original and turn["edits"] == 0
+
+    # refused, and nothing changes: not the secretary, nothing to change, an empty text, a turn of another meeting
+    other_meeting, _ = app.new_meeting()
+    for client, body, status, where in (
+        (chair, {"text": "Phí gửi xe tăng lên 12.000 đồng."}, 403, edit),
+        (del1, {"text": "Phí gửi xe tăng lên 12.000 đồng."}, 403, edit),
+        (sec, {}, 400, edit),
+        (sec, {"text": "  \n "}, 400, edit),
+        (sec, {"text": "x" * 20_001}, 400, edit),
+        (sec, {"text": "Phí"}, 404, f"/api/meetings/{other_meeting}/transcripts/{transcript['id']}/turns/{turn['id']}"),
+    ):
+        response = client.request("PATCH", where, json=body)
+        assert response.status_code == status, (body, response.text)
+        assert response.json()["detail"]
+    assert sec.ok("GET", path)["turns"][1]["text"] == original
+    assert sec.ok("GET", f"{edit}/revisions") == []
+
+    corrected = sec.ok("PATCH", edit, json={"text": "Phí gửi xe đề xuất tăng lên  12.000 đồng.\nÁp dụng từ tháng sau."})
+    assert corrected["text"] == "Phí gửi xe đề xuất tăng lên 12.000 đồng. Áp dụng từ tháng sau."
+    assert corrected["edits"] == 1 and corrected["speaker"] == "Giám đốc Sở"
+    again = sec.ok("PATCH", edit, json={"text": "Phí gửi xe đề xuất tăng lên 12.000 đồng một lượt."})
+    assert again["edits"] == 2
+    unchanged = sec.ok("PATCH", edit, json={"text": again["text"]})  # the same words: no new version
+    assert unchanged["edits"] == 2
+    assert del1.ok("GET", path)["turns"][1]["text"] == again["text"]
+
+    # every earlier version, the original first, for those who read the transcript; not for guests
+    revisions = del1.ok("GET", f"{edit}/revisions")
+    assert [r["text"] for r in revisions] == [original, corrected["text"]]
+    assert {r["edited_by"] for r in revisions} == {sec.user["full_name"] or "sec"}
+    assert guest.request("GET", f"{edit}/revisions").status_code == 403
+    entries = app.users["root"].ok("GET", "/api/audit", params={"meeting_id": meeting_id})
+    assert len([e for e in entries if e["action"] == "transcript.turn" and e["target_id"] == turn["id"]]) == 2
