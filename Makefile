@@ -7,9 +7,10 @@ APT_STAMP := $(VENV)/.apt-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the browser tests need chromium; watermarks need a TTF with Vietnamese glyphs; the server
 # reads scanned pages with Tesseract (Vietnamese and English); the directory-login tests start a real OpenLDAP
-# (slapd, with ldap-utils' tools) of their own, so slapd is told not to configure and start a system directory
+# (slapd, with ldap-utils' tools) of their own, so slapd is told not to configure and start a system directory;
+# the minutes-signing tests keep the secretary's and chair's keys on SoftHSM2 tokens (softhsm2)
 APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng \
-  slapd ldap-utils
+  slapd ldap-utils softhsm2
 
 .PHONY: serve test lint typecheck pytest bench clean venv system-deps node-deps kiosk-test
 

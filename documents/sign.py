@@ -130,7 +130,7 @@ def load_identity(key_path: Path, cert_path: Path, password: bytes | None = None
     Raises `InvalidIdentity` when either file cannot be read or the password is wrong.
     """
     identity = SigningIdentity(key_path, cert_path, password)
-    _signer(identity)
+    key_file_signer(identity)
     return identity
 
 
@@ -147,7 +147,7 @@ def sign_pdf(pdf: bytes, identity: SigningIdentity, *, reason: str, location: st
         name=name,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    output: BytesIO = signers.PdfSigner(metadata, signer=_signer(identity)).sign_pdf(writer)
+    output: BytesIO = signers.PdfSigner(metadata, signer=key_file_signer(identity)).sign_pdf(writer)
     return output.getvalue()
 
 
@@ -180,13 +180,14 @@ def verify_pdf(pdf: bytes, trusted_cert_pem: bytes | None) -> Verification:
             return Verification(valid=False, intact=False, signer="", signed_at=None, reason="")
         intact = intact and status.intact
         valid = valid and status.bottom_line
-        signer = _common_name(status.signing_cert.subject.native)
+        signer = common_name(status.signing_cert.subject.native)
         signed_at = status.signer_reported_dt
         reason = str(signature.sig_object.get("/Reason", ""))
     return Verification(valid=valid, intact=intact, signer=signer, signed_at=signed_at, reason=reason)
 
 
-def _signer(identity: SigningIdentity) -> signers.SimpleSigner:
+def key_file_signer(identity: SigningIdentity) -> signers.SimpleSigner:
+    """pyHanko's signer for the key and certificate files of `identity` (`InvalidIdentity` when unreadable)."""
     # SimpleSigner.load logs and returns None (rather than raising) when a file cannot be used.
     signer: signers.SimpleSigner | None = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
         str(identity.key_path), str(identity.cert_path), key_passphrase=identity.password
@@ -196,7 +197,8 @@ def _signer(identity: SigningIdentity) -> signers.SimpleSigner:
     return signer
 
 
-def _common_name(subject: object) -> str:
+def common_name(subject: object) -> str:
+    """The common name (else the organisation) of a certificate subject as asn1crypto's `native` dict."""
     if isinstance(subject, dict):
         return str(subject.get("common_name") or subject.get("organization_name") or "")
     return ""
