@@ -360,15 +360,21 @@ class MinutesService:
 
     # ---------------------------------------------------------------------------------- personal signing
 
-    async def _signing_field(self, access: MeetingAccess, minutes: Minutes | None, signed: list[str]) -> str:
-        """The field this caller signs now: the secretary's first, then the chair's; anything else refused."""
-        role = access.meeting_role
-        if role not in (MeetingRole.secretary, MeetingRole.chair):
-            raise Forbidden(
-                "Only the meeting's secretary and then its chair sign the minutes",
-                "Chỉ thư ký rồi đến chủ tọa của cuộc họp mới được ký biên bản",
-            )
-        field = SECRETARY_FIELD if role == MeetingRole.secretary else CHAIR_FIELD
+    @staticmethod
+    def _signing_field(access: MeetingAccess) -> str:
+        """The field this caller signs: the secretary's or the chair's; anyone else is refused."""
+        if access.meeting_role == MeetingRole.secretary:
+            return SECRETARY_FIELD
+        if access.meeting_role == MeetingRole.chair:
+            return CHAIR_FIELD
+        raise Forbidden(
+            "Only the meeting's secretary and then its chair sign the minutes",
+            "Chỉ thư ký rồi đến chủ tọa của cuộc họp mới được ký biên bản",
+        )
+
+    @staticmethod
+    def _check_turn(field: str, signed: list[str]) -> None:
+        """The secretary's signature first, then the chair's, each once."""
         if field in signed:
             raise Conflict("You have signed these minutes already", "Bạn đã ký biên bản này rồi")
         if field == CHAIR_FIELD and SECRETARY_FIELD not in signed:
@@ -376,10 +382,11 @@ class MinutesService:
                 "The secretary signs the minutes first, then the chair",
                 "Thư ký ký biên bản trước, sau đó chủ tọa mới ký",
             )
-        return field
 
-    async def _signable(self, meeting_id: int) -> tuple[MeetingAccess, Minutes, MinutesVersion, bytes]:
+    async def _signable(self, meeting_id: int) -> tuple[MeetingAccess, str, Minutes, MinutesVersion, bytes]:
+        """The meeting, the caller's field, the approved minutes and the PDF they sign now."""
         access = await load_access(self.session, meeting_id, self.ctx.principal)
+        field = self._signing_field(access)
         minutes = await self._minutes(meeting_id)
         if minutes is None or minutes.status != MinutesStatus.approved:
             raise Conflict("The minutes are not approved yet", "Biên bản chưa được duyệt")
@@ -389,19 +396,18 @@ class MinutesService:
                 "These minutes were signed with the organisation's key at approval; personal signatures are off",
                 "Biên bản đã được ký bằng khóa của cơ quan khi duyệt; chế độ ký cá nhân đang tắt",
             )
-        return access, minutes, version, version.signed_pdf
+        return access, field, minutes, version, version.signed_pdf
 
     async def sign(self, meeting_id: int, data: MinutesSign) -> MinutesPublic:
         """The secretary, then the chair: sign the approved minutes' PDF in their signature block (PAdES, an
         incremental update), with their token (the PIN in `data`, used once) or the organisation's key.
 
         A refusal (wrong person, wrong order, wrong PIN) changes nothing and is audited."""
-        access, minutes, version, pdf = await self._signable(meeting_id)
-        signed = await anyio.to_thread.run_sync(signed_fields, pdf)
+        access, field, minutes, version, pdf = await self._signable(meeting_id)
         try:
-            field = await self._signing_field(access, minutes, signed)
+            self._check_turn(field, await anyio.to_thread.run_sync(signed_fields, pdf))
         except AppError as exc:
-            await self._refused(minutes, "role_or_order", exc)
+            await self._refused(minutes, "out_of_turn", exc, field=field)
         user = self.ctx.principal.user
         signer = signer_for(self.settings, user.username, data.pin.get_secret_value() if data.pin else None)
         role_vi = "thư ký" if field == SECRETARY_FIELD else "chủ tọa"
@@ -417,7 +423,7 @@ class MinutesService:
             log.warning("minutes %s: signing as %s failed: %s %s", meeting_id, field, exc.code, exc.detail)
             await self._refused(minutes, exc.code, Invalid(exc.message_en, exc.message_vi), field=field)
         self.session.expire_all()
-        access, minutes, version, current = await self._signable(meeting_id)
+        access, field, minutes, version, current = await self._signable(meeting_id)
         if current != pdf:
             raise Conflict(
                 "The minutes were signed or reopened meanwhile; reload", "Biên bản vừa được ký hoặc mở lại; hãy tải lại"
