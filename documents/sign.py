@@ -198,7 +198,8 @@ def verify_pdf(pdf: bytes, trusted_cert_pem: bytes | None) -> Verification:
         ) from exc
     if not signatures:
         return Verification(valid=False, intact=False, signer="", signed_at=None, reason="")
-    roots = load_certs_from_pemder_data(trusted_cert_pem) if trusted_cert_pem else []
+    # a generator: listed once, or only the first signature would be checked against them
+    roots = list(load_certs_from_pemder_data(trusted_cert_pem)) if trusted_cert_pem else []
     reports = []
     for signature in signatures:
         context = ValidationContext(trust_roots=list(roots), allow_fetching=False)

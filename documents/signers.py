@@ -22,13 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pkcs11
 from pyhanko.config.pkcs11 import TokenCriteria
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
@@ -115,7 +116,7 @@ def sign_with(
     )
     stamp = TextStampStyle(stamp_text=STAMP_TEXT, border_width=0)
     if font is not None:  # pyHanko's default Courier has no Vietnamese letters
-        box = TextBoxStyle(font=GlyphAccumulatorFactory(str(font)), font_size=9)
+        box = TextBoxStyle(font=_FontFile(str(font)), font_size=9)
         stamp = TextStampStyle(stamp_text=STAMP_TEXT, border_width=0, text_box_style=box)
     pdf_signer = signers.PdfSigner(metadata, signer=signer, stamp_style=stamp)
     output: BytesIO = pdf_signer.sign_pdf(reader)
@@ -123,6 +124,24 @@ def sign_with(
     if certificate is None:
         raise SigningFailed("no_key", "The signer has no certificate", "Người ký không có chứng thư số")
     return SignedPdf(output.getvalue(), common_name(certificate.subject.native), certificate.dump())
+
+
+class _FontFile(GlyphAccumulatorFactory):
+    """pyHanko's TTF embedding, reading the file into memory: its own factory leaves the file open."""
+
+    def create_font_engine(self, writer: BasePdfFileWriter, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()  # type: ignore[no-untyped-call]
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=BytesIO(Path(self.font_file).read_bytes()),
+            font_size=self.font_size,
+            ot_script_tag=self.ot_script_tag,
+            ot_language_tag=self.ot_language_tag,
+            writing_direction=self.writing_direction,
+            bcp47_lang_code=self.bcp47_lang_code,
+            obj_stream=obj_stream,
+        )
 
 
 @dataclass(frozen=True)

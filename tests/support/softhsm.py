@@ -41,7 +41,7 @@ class Token:
 
 
 @dataclass(frozen=True)
-class TestPki:
+class SigningPki:
     module: Path
     ca_certificate: x509.Certificate
     ca_path: Path
@@ -141,7 +141,7 @@ def _make_key(ca_key: rsa.RSAPrivateKey, ca: x509.Certificate, username: str, na
 
 
 @contextmanager
-def softhsm_tokens(directory: Path, people: dict[str, str]) -> Iterator[TestPki]:
+def softhsm_tokens(directory: Path, people: dict[str, str]) -> Iterator[SigningPki]:
     """Tokens for `people` (username -> name on the certificate) under `directory`, with SOFTHSM2_CONF set
     while the context lasts. Once per process: SoftHSM reads the configuration when the module is first
     initialised, and python-pkcs11 loads it once."""
@@ -159,7 +159,7 @@ def softhsm_tokens(directory: Path, people: dict[str, str]) -> Iterator[TestPki]
         for user in people:
             _init_token(user)
         tokens = {user: _make_key(ca_key, ca, user, name) for user, name in people.items()}
-        yield TestPki(MODULE, ca, ca_path, tokens)
+        yield SigningPki(MODULE, ca, ca_path, tokens)
     finally:
         if before is None:
             os.environ.pop("SOFTHSM2_CONF", None)
