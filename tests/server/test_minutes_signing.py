@@ -16,22 +16,22 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from tests.conftest import SIGNERS
 from tests.server.conftest import App, build_app
-from tests.support.softhsm import SigningPki, softhsm_tokens
+from tests.support.softhsm import SigningPki
 
-PEOPLE = {"sec": "Nguyễn Thị Thư Ký", "chair": "Trần Văn Chủ Tọa"}
+PEOPLE = {user: SIGNERS[user] for user in ("sec", "chair")}
 CA_NAME = "CA Thử nghiệm Chính phủ"
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SigningPki]:
-    with softhsm_tokens(tmp_path_factory.mktemp("softhsm"), PEOPLE) as made:
-        yield made
+def pki(signing_pki: SigningPki) -> SigningPki:
+    return signing_pki
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, pki: SigningPki) -> Iterator[App]:
-    keys = {user: {"token_label": token.label, "key_label": token.key_label} for user, token in pki.tokens.items()}
+    keys = {user: {"token_label": pki.tokens[user].label, "key_label": pki.tokens[user].key_label} for user in PEOPLE}
     with build_app(
         tmp_path_factory.mktemp("app"),
         personal_signatures=True,
