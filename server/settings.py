@@ -343,6 +343,19 @@ class Settings(BaseSettings):
             raise ValueError(f"directory login (ICABINET_LDAP_*): {problem}")
         return self
 
+    @model_validator(mode="after")
+    def _signing_settings_fit(self) -> Settings:
+        """A token module or trust anchor that is not there stops the server at start, not at the first
+        signature or check."""
+        if self.pkcs11_keys and self.pkcs11_module is None:
+            raise ValueError("ICABINET_PKCS11_KEYS names tokens, but ICABINET_PKCS11_MODULE is not set")
+        if self.pkcs11_module is not None and not self.pkcs11_module.is_file():
+            raise ValueError(f"ICABINET_PKCS11_MODULE {str(self.pkcs11_module)!r} is not a readable file")
+        for path in self.signing_trust_anchors:
+            if not path.is_file():
+                raise ValueError(f"ICABINET_SIGNING_TRUST_ANCHORS: {str(path)!r} is not a readable file")
+        return self
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
+from pydantic import ValidationError
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from server.settings import Settings
 from tests.conftest import SIGNERS
 from tests.server.conftest import App, build_app
 from tests.support.softhsm import SigningPki
@@ -192,3 +194,16 @@ def test_someone_without_a_token_signs_with_the_organisation_key(tmp_path: Path,
         # no trust anchor configured: the secretary's token certificate is not trusted, the organisation's is
         assert not first["trusted"] and not check["valid"] and first["intact"]
         assert second["trusted"] and "i-Cabinet" in second["signer"] and second["valid"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"pkcs11_module": "/nonexistent/libtoken.so"}, "ICABINET_PKCS11_MODULE"),
+        ({"pkcs11_keys": {"sec": {"token_label": "t", "key_label": "k"}}}, "ICABINET_PKCS11_MODULE is not set"),
+        ({"signing_trust_anchors": ["/nonexistent/ca.pem"]}, "ICABINET_SIGNING_TRUST_ANCHORS"),
+    ],
+)
+def test_signing_settings_that_cannot_work_stop_the_start(tmp_path: Path, settings: dict[str, Any], named: str) -> None:
+    with pytest.raises(ValidationError, match=named):
+        Settings(data_dir=tmp_path, **settings)
