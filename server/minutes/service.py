@@ -116,7 +116,10 @@ class MinutesService:
         approved_pdf = version.signed_pdf if minutes.status == MinutesStatus.approved and whole else None
         signatures = await anyio.to_thread.run_sync(signed_fields, approved_pdf) if approved_pdf else []
         awaiting = [name for name in SIGNING_ORDER if name not in signatures]
-        personal = approved_pdf is not None and self.settings.personal_signatures
+        # minutes signed with the organisation's key before personal signatures were turned on stay as they are
+        personal = (
+            approved_pdf is not None and self.settings.personal_signatures and set(signatures) <= {*SIGNING_ORDER}
+        )
         return MinutesPublic(
             meeting_id=minutes.meeting_id,
             status=minutes.status,
@@ -403,11 +406,14 @@ class MinutesService:
         incremental update), with their token (the PIN in `data`, used once) or the organisation's key.
 
         A refusal (wrong person, wrong order, wrong PIN) changes nothing and is audited."""
-        access, field, minutes, version, pdf = await self._signable(meeting_id)
+        try:
+            access, field, minutes, version, pdf = await self._signable(meeting_id)
+        except Forbidden as exc:  # someone in the meeting who is neither its secretary nor its chair
+            await self._refused(meeting_id, await self._minutes(meeting_id), "not_a_signer", exc)
         try:
             self._check_turn(field, await anyio.to_thread.run_sync(signed_fields, pdf))
         except AppError as exc:
-            await self._refused(minutes, "out_of_turn", exc, field=field)
+            await self._refused(meeting_id, minutes, "out_of_turn", exc, field=field)
         user = self.ctx.principal.user
         signer = signer_for(self.settings, user.username, data.pin.get_secret_value() if data.pin else None)
         role_vi = "thư ký" if field == SECRETARY_FIELD else "chủ tọa"
@@ -421,7 +427,7 @@ class MinutesService:
             result = await anyio.to_thread.run_sync(signer.sign, pdf, field, text)
         except SigningFailed as exc:
             log.warning("minutes %s: signing as %s failed: %s %s", meeting_id, field, exc.code, exc.detail)
-            await self._refused(minutes, exc.code, Invalid(exc.message_en, exc.message_vi), field=field)
+            await self._refused(meeting_id, minutes, exc.code, Invalid(exc.message_en, exc.message_vi), field=field)
         self.session.expire_all()
         access, field, minutes, version, current = await self._signable(meeting_id)
         if current != pdf:
@@ -443,16 +449,18 @@ class MinutesService:
             certificate_serial=format(certificate.serial_number, "x"),
         )
 
-    async def _refused(self, minutes: Minutes, reason: str, error: AppError, **fields: Any) -> NoReturn:
+    async def _refused(
+        self, meeting_id: int, minutes: Minutes | None, reason: str, error: AppError, **fields: Any
+    ) -> NoReturn:
         """Audit a refused signing (nothing else changes) and raise `error`."""
         audit(
             self.session,
             self.ctx.principal.id,
             "minutes.sign_refused",
             "minutes",
-            minutes.id,
-            meeting_id=minutes.meeting_id,
-            version=minutes.version,
+            minutes.id if minutes else None,
+            meeting_id=meeting_id,
+            version=minutes.version if minutes else None,
             reason=reason,
             **fields,
         )
