@@ -9,9 +9,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # reads scanned pages with Tesseract (Vietnamese and English); the directory-login tests start a real OpenLDAP
 # (slapd, with ldap-utils' tools) of their own, so slapd is told not to configure and start a system directory;
 # the speech tests speak their sentences with espeak-ng, and ffmpeg's ffprobe is at hand to inspect a recording
-# (the server decodes audio with PyAV's own FFmpeg)
+# (the server decodes audio with PyAV's own FFmpeg); the minutes-signing tests keep the secretary's and chair's
+# keys on SoftHSM2 tokens (softhsm2)
 APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng \
-  slapd ldap-utils espeak-ng ffmpeg
+  slapd ldap-utils espeak-ng ffmpeg softhsm2
 
 .PHONY: serve test lint typecheck pytest bench clean venv system-deps node-deps kiosk-test
 

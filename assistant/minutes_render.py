@@ -13,6 +13,7 @@ import io
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -33,7 +34,14 @@ from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
-from reportlab.platypus import HRFlowable, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
+from reportlab.platypus import (  # type: ignore[import-untyped]
+    Flowable,
+    HRFlowable,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus import Paragraph as PdfParagraph
 
 from assistant.minutes_content import Line, MinutesContent
@@ -236,12 +244,28 @@ def _docx_line(paragraph: Paragraph, line: Line) -> None:
 # ----------------------------------------------------------------------------------------------- PDF
 
 
+@dataclass(frozen=True)
+class SignatureBox:
+    """Where a signature block's blank space (for the hand signature and seal) fell in the PDF: its page
+    (0-based) and rectangle in PDF points (x1, y1, x2, y2), in the order of `content.signatures`."""
+
+    page: int
+    box: tuple[int, int, int, int]
+
+
 def to_pdf(content: MinutesContent) -> bytes:
     """The minutes as an A4 PDF in the same layout as `to_docx`, with an embedded serif TTF.
 
     Raises `MissingFont` when no serif font with Vietnamese glyphs is installed. The PDF's title is the
     header's title and its language `content.language`.
     """
+    return to_pdf_with_signature_boxes(content)[0]
+
+
+def to_pdf_with_signature_boxes(content: MinutesContent) -> tuple[bytes, list[SignatureBox]]:
+    """`to_pdf`, and where each signature block's blank space fell: a digital signature's field goes
+    there (documents.signers.add_signature_fields)."""
+    boxes: dict[int, SignatureBox] = {}
     _register_fonts()
     story: list[object] = [_pdf_header(content), Spacer(1, 8 * mm)]
     story.append(PdfParagraph(_markup(content.header.kind, bold=True), _style(14, TA_CENTER)))
@@ -256,7 +280,7 @@ def to_pdf(content: MinutesContent) -> bytes:
             text = f"- {line.text}" if line.style == "bullet" else line.text
             story.append(PdfParagraph(_markup(text, italic=line.style == "quote"), body))
     if content.signatures:
-        story += [Spacer(1, 6 * mm), _pdf_signatures(content)]
+        story += [Spacer(1, 6 * mm), _pdf_signatures(content, boxes)]
     if content.recipients:
         story.append(Spacer(1, 10 * mm))
         story.append(PdfParagraph(_markup(content.recipients_heading, bold=True, italic=True), _style(12)))
@@ -278,7 +302,7 @@ def to_pdf(content: MinutesContent) -> bytes:
     )
     with _BUILD_LOCK:
         document.build(story, onLaterPages=_page_number)
-    return buffer.getvalue()
+    return buffer.getvalue(), [boxes[index] for index in sorted(boxes)]
 
 
 def _page_number(canvas: Canvas, document: SimpleDocTemplate) -> None:
@@ -308,18 +332,38 @@ def _pdf_header(content: MinutesContent) -> Table:
     return table
 
 
-def _pdf_signatures(content: MinutesContent) -> Table:
+class _SignatureSpace(Flowable):  # type: ignore[misc]
+    """Four blank lines for the hand signature and seal that note where on which page they were drawn."""
+
+    def __init__(self, width: float, index: int, boxes: dict[int, SignatureBox]) -> None:
+        super().__init__()
+        self.width, self.height = width, 4 * BODY_PT * 1.3
+        self.index, self.boxes = index, boxes
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        # a table cell draws its flowables in translated coordinates: ask the canvas where (0, 0) is
+        x1, y1 = self.canv.absolutePosition(0, 0)
+        x2, y2 = self.canv.absolutePosition(self.width, self.height)
+        page = self.canv.getPageNumber() - 1
+        self.boxes[self.index] = SignatureBox(page, (round(x1), round(y1), round(x2), round(y2)))
+
+
+def _pdf_signatures(content: MinutesContent, boxes: dict[int, SignatureBox]) -> Table:
     centre = _style(BODY_PT, TA_CENTER)
+    column = TEXT_WIDTH_MM * mm / len(content.signatures)
     blocks = [
         [
             PdfParagraph(_markup(signature.role.upper(), bold=True), centre),
             PdfParagraph(_markup(signature.note, italic=True), centre),
-            Spacer(1, 4 * BODY_PT * 1.3),  # four blank lines for the hand signature and seal
+            _SignatureSpace(column - 4 * mm, index, boxes),
             PdfParagraph(_markup(signature.name, bold=True), centre),
         ]
-        for signature in content.signatures
+        for index, signature in enumerate(content.signatures)
     ]
-    table = Table([blocks], colWidths=[TEXT_WIDTH_MM * mm / len(blocks)] * len(blocks))
+    table = Table([blocks], colWidths=[column] * len(blocks))
     table.setStyle(_NO_PADDING)
     return table
 

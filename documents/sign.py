@@ -2,8 +2,8 @@
 
 The embedded default signs with a self-signed certificate for the organisation, made on first use
 (`ensure_certificate`); a real certificate from a settings path is loaded with `load_identity`.
-`verify_pdf` trusts the one certificate it is given, so a copy signed by anyone else, or changed after
-signing, does not validate.
+`verify_pdf` trusts only the certificates it is given (the organisation's, and the CAs it configures), so
+a copy signed by anyone else, or changed after signing, does not validate; it reports each signature.
 
 pyHanko's synchronous calls run their own event loop (`asyncio.run`): from async code, call `sign_pdf`
 and `verify_pdf` in a worker thread.
@@ -24,7 +24,9 @@ from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from documents.errors import InvalidDocument
@@ -54,12 +56,36 @@ class SigningIdentity:
 
 
 @dataclass(frozen=True)
+class SignatureReport:
+    """One signature of a PDF, as checked.
+
+    `field`: the signature field's name; `signer`: the common name on the signing certificate; `chain`: the
+    common names from the signer's certificate to the trust anchor it chains to (just the signer's when it
+    chains to none); `trusted`: the chain ends at a trusted certificate; `intact`: the bytes it signed are
+    unchanged; `modified_after`: the file goes on after this signature's revision (a later signature, or
+    anything else); `changes_allowed`: what follows is only filling signature fields (or nothing);
+    `valid`: pyHanko's bottom line, all of these together.
+    """
+
+    field: str
+    signer: str
+    signed_at: dt.datetime | None
+    reason: str
+    chain: tuple[str, ...]
+    trusted: bool
+    intact: bool
+    modified_after: bool
+    changes_allowed: bool
+    valid: bool
+
+
+@dataclass(frozen=True)
 class Verification:
     """What checking a PDF's signatures found.
 
-    `valid`: every signature is intact, made by the trusted certificate and followed by no unsafe change;
+    `valid`: every signature is intact, made by a trusted certificate and followed by no unsafe change;
     `intact`: the signed bytes are unchanged (whoever signed them). `signer`, `signed_at` and `reason`
-    describe the last signature ("" and None when there is none).
+    describe the last signature ("" and None when there is none); `signatures` each, in signing order.
     """
 
     valid: bool
@@ -67,6 +93,7 @@ class Verification:
     signer: str
     signed_at: dt.datetime | None
     reason: str
+    signatures: tuple[SignatureReport, ...] = ()
 
 
 def ensure_certificate(directory: Path, organisation: str) -> SigningIdentity:
@@ -130,7 +157,7 @@ def load_identity(key_path: Path, cert_path: Path, password: bytes | None = None
     Raises `InvalidIdentity` when either file cannot be read or the password is wrong.
     """
     identity = SigningIdentity(key_path, cert_path, password)
-    _signer(identity)
+    key_file_signer(identity)
     return identity
 
 
@@ -147,16 +174,18 @@ def sign_pdf(pdf: bytes, identity: SigningIdentity, *, reason: str, location: st
         name=name,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    output: BytesIO = signers.PdfSigner(metadata, signer=_signer(identity)).sign_pdf(writer)
+    output: BytesIO = signers.PdfSigner(metadata, signer=key_file_signer(identity)).sign_pdf(writer)
     return output.getvalue()
 
 
 def verify_pdf(pdf: bytes, trusted_cert_pem: bytes | None) -> Verification:
-    """Check every signature of `pdf` against the one certificate `trusted_cert_pem` (PEM or DER).
+    """Check every signature of `pdf` against the certificates in `trusted_cert_pem` (one or several, PEM or
+    DER): the organisation's own and the certification authorities it trusts.
 
-    A PDF without a signature, one changed after signing, or one signed by another certificate gives
-    `valid=False`; with `trusted_cert_pem=None` nothing is trusted, so `valid` is False and `intact` still
-    says whether the signed bytes are unchanged. Bytes that are not a PDF raise `InvalidDocument("not_pdf")`.
+    A PDF without a signature, one changed after signing, or one signed by a certificate that chains to none
+    of them gives `valid=False`; with `trusted_cert_pem=None` nothing is trusted, so `valid` is False and
+    `intact` still says whether the signed bytes are unchanged. Bytes that are not a PDF raise
+    `InvalidDocument("not_pdf")`.
     """
     try:
         signatures = PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures
@@ -169,24 +198,49 @@ def verify_pdf(pdf: bytes, trusted_cert_pem: bytes | None) -> Verification:
         ) from exc
     if not signatures:
         return Verification(valid=False, intact=False, signer="", signed_at=None, reason="")
-    roots = load_certs_from_pemder_data(trusted_cert_pem) if trusted_cert_pem else []
-    valid = intact = True
-    signer, signed_at, reason = "", None, ""
+    # a generator: listed once, or only the first signature would be checked against them
+    roots = list(load_certs_from_pemder_data(trusted_cert_pem)) if trusted_cert_pem else []
+    reports = []
     for signature in signatures:
         context = ValidationContext(trust_roots=list(roots), allow_fetching=False)
         try:
             status = validate_pdf_signature(signature, context)
         except Exception:  # a damaged signature dictionary or CMS blob is a failed check, not a crash
             return Verification(valid=False, intact=False, signer="", signed_at=None, reason="")
-        intact = intact and status.intact
-        valid = valid and status.bottom_line
-        signer = _common_name(status.signing_cert.subject.native)
-        signed_at = status.signer_reported_dt
-        reason = str(signature.sig_object.get("/Reason", ""))
-    return Verification(valid=valid, intact=intact, signer=signer, signed_at=signed_at, reason=reason)
+        reports.append(_report(signature.field_name, str(signature.sig_object.get("/Reason", "")), status))
+    last = reports[-1]
+    return Verification(
+        valid=all(report.valid for report in reports),
+        intact=all(report.intact for report in reports),
+        signer=last.signer,
+        signed_at=last.signed_at,
+        reason=last.reason,
+        signatures=tuple(reports),
+    )
 
 
-def _signer(identity: SigningIdentity) -> signers.SimpleSigner:
+def _report(field: str, reason: str, status: PdfSignatureStatus) -> SignatureReport:
+    if status.validation_path is not None:
+        chain = tuple(common_name(cert.subject.native) for cert in status.validation_path.iter_certs(True))[::-1]
+    else:
+        chain = (common_name(status.signing_cert.subject.native),)
+    level = status.modification_level
+    return SignatureReport(
+        field=field,
+        signer=common_name(status.signing_cert.subject.native),
+        signed_at=status.signer_reported_dt,
+        reason=reason,
+        chain=chain,
+        trusted=status.trusted,
+        intact=status.intact,
+        modified_after=status.coverage != SignatureCoverageLevel.ENTIRE_FILE,
+        changes_allowed=status.docmdp_ok is not False and (level is None or level <= ModificationLevel.FORM_FILLING),
+        valid=status.bottom_line,
+    )
+
+
+def key_file_signer(identity: SigningIdentity) -> signers.SimpleSigner:
+    """pyHanko's signer for the key and certificate files of `identity` (`InvalidIdentity` when unreadable)."""
     # SimpleSigner.load logs and returns None (rather than raising) when a file cannot be used.
     signer: signers.SimpleSigner | None = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
         str(identity.key_path), str(identity.cert_path), key_passphrase=identity.password
@@ -196,7 +250,8 @@ def _signer(identity: SigningIdentity) -> signers.SimpleSigner:
     return signer
 
 
-def _common_name(subject: object) -> str:
+def common_name(subject: object) -> str:
+    """The common name (else the organisation) of a certificate subject as asn1crypto's `native` dict."""
     if isinstance(subject, dict):
         return str(subject.get("common_name") or subject.get("organization_name") or "")
     return ""

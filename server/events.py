@@ -285,7 +285,7 @@ class ConclusionSet(Event):
 
 @dataclass(frozen=True)
 class MinutesUpdated(Event):
-    """The minutes were drafted, edited, approved or reopened (``action``); ``version`` is now current.
+    """The minutes were drafted, edited, approved, signed or reopened (``action``); ``version`` is now current.
 
     A notice only: the content is fetched over HTTP, where drafts are shown to the chair and secretary only.
     """

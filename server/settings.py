@@ -11,8 +11,16 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Pkcs11Key(BaseModel):
+    """Where one person's signing key is: the token's label, the key's and its certificate's labels."""
+
+    token_label: str = Field(min_length=1, max_length=32)
+    key_label: str = Field(min_length=1, max_length=128)
+    cert_label: str | None = Field(default=None, max_length=128)
 
 
 class Settings(BaseSettings):
@@ -229,6 +237,26 @@ class Settings(BaseSettings):
     signing_key_password: str | None = None
     """Password of ``signing_key_path``, if it is encrypted."""
 
+    personal_signatures: bool = False
+    """Approved minutes are signed by the people who sign them: the secretary (người ghi biên bản), then the
+    chair (chủ tọa), each in their signature block (``POST /api/meetings/{id}/minutes/sign``), with the key on
+    their PKCS#11 token (``pkcs11_keys``) or, for someone without one, the organisation's key. Off: approval
+    signs once with the organisation's key."""
+
+    pkcs11_module: Path | None = None
+    """The PKCS#11 module (``.so``) of the tokens or HSM holding officials' keys, on the server, e.g. the
+    token vendor's library or ``/usr/lib/softhsm/libsofthsm2.so``. Unset: nobody signs with a token."""
+
+    pkcs11_keys: dict[str, Pkcs11Key] = Field(default_factory=dict)
+    """Username -> where that person's key is, as JSON:
+    ``{"binh.tran": {"token_label": "BINH TRAN", "key_label": "sign", "cert_label": null}}``
+    (``cert_label`` defaults to ``key_label``). The token's PIN is typed at each signing and never stored."""
+
+    signing_trust_anchors: list[Path] = Field(default_factory=list)
+    """CA certificate files (PEM or DER; a file may hold several) that signatures on the minutes must chain to,
+    as JSON: ``["/etc/icabinet/ca/root-ca-gov.pem"]``: the government CA that issued officials' certificates.
+    The organisation's own signing certificate is always trusted besides."""
+
     # --- logins and browser hardening (docs/security.md) ---
 
     login_account_free_attempts: int = Field(default=5, ge=1, le=1000)
@@ -342,6 +370,19 @@ class Settings(BaseSettings):
         problem = directory_settings_problem(self)
         if problem is not None:
             raise ValueError(f"directory login (ICABINET_LDAP_*): {problem}")
+        return self
+
+    @model_validator(mode="after")
+    def _signing_settings_fit(self) -> Settings:
+        """A token module or trust anchor that is not there stops the server at start, not at the first
+        signature or check."""
+        if self.pkcs11_keys and self.pkcs11_module is None:
+            raise ValueError("ICABINET_PKCS11_KEYS names tokens, but ICABINET_PKCS11_MODULE is not set")
+        if self.pkcs11_module is not None and not self.pkcs11_module.is_file():
+            raise ValueError(f"ICABINET_PKCS11_MODULE {str(self.pkcs11_module)!r} is not a readable file")
+        for path in self.signing_trust_anchors:
+            if not path.is_file():
+                raise ValueError(f"ICABINET_SIGNING_TRUST_ANCHORS: {str(path)!r} is not a readable file")
         return self
 
     @property

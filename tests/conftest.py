@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.api import Api
 from tests.support.server import ServerProcess, run_cli
+from tests.support.softhsm import SigningPki, softhsm_tokens
 
 PASSWORD = "correct-horse-42"
 
@@ -85,3 +86,20 @@ def world(server: ServerProcess, tmp_path: Path) -> Iterator[MeetingWorld]:
     built = make_world(server, tmp_path / "data")
     yield built
     built.close()
+
+
+# SoftHSM reads its configuration once per process, when python-pkcs11 first loads it: one set of tokens for
+# the whole run, one per person the signing tests sign as (test users and the demo's)
+SIGNERS = {
+    "sec": "Nguyễn Thị Thư Ký",
+    "chair": "Trần Văn Chủ Tọa",
+    "thuky": "Nguyễn Thị Thu",
+    "chutich": "Trần Văn Minh",
+}
+
+
+@pytest.fixture(scope="session")
+def signing_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SigningPki]:
+    """SoftHSM2 tokens for SIGNERS with certificates a test CA issued (tests/support/softhsm.py)."""
+    with softhsm_tokens(tmp_path_factory.mktemp("softhsm"), SIGNERS) as pki:
+        yield pki

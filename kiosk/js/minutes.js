@@ -6,6 +6,7 @@
 
 import { DICTIONARIES, formatDateTime, t } from "./i18n.js";
 import { hasEdits, mergeMinutes } from "./minutes-merge.js";
+import { signingView, verifyView } from "./minutes-signing.js";
 import { openTranscript } from "./transcripts.js";
 import { confirmDialog, fill, h, showError, showToast } from "./ui.js";
 
@@ -303,7 +304,9 @@ export class ConsoleMinutes {
       minutes.extract ? h("p", { class: "muted small", testid: "minutes-extract" }, t("minutes.extract")) : null,
       h("div", { class: "minutes-sections", testid: "minutes-sections" }, ...sections),
       actions.length ? h("div", { class: "control-buttons minutes-actions" }, ...actions) : null,
+      signingView(this.ctx, state, minutes, this.base(state), (value) => this.adopt(state, value)),
       exports,
+      approved && !minutes.extract ? verifyView(this.ctx, `/api/meetings/${state.meeting.id}/minutes.pdf`) : null,
       history,
     );
     const again = caret && caret.testid ? this.body.querySelector(`[data-testid="${caret.testid}"]`) : null;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 import anyio
@@ -22,10 +23,13 @@ from server.minutes.schemas import (
     MinutesEdit,
     MinutesPublic,
     MinutesReopen,
+    MinutesSign,
     MinutesVersionPublic,
     SignatureCheck,
+    SignatureReportPublic,
 )
-from server.minutes.service import MinutesService, verify_signed
+from server.minutes.service import MinutesService
+from server.minutes.signing import verify_signed
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_VERIFY_BYTES = 50 * 1024 * 1024
@@ -88,6 +92,14 @@ class MinutesController(Controller):
         """The chair: approve the current version; it becomes read-only and its PDF is signed (PAdES)."""
         return await minutes_service(request, db_session).approve(meeting_id, data)
 
+    @post("/minutes/sign", status_code=HTTP_200_OK)
+    async def sign(
+        self, request: Request, db_session: DbSession, meeting_id: FromPath[int], data: JSONBody[MinutesSign]
+    ) -> MinutesPublic:
+        """With personal signatures: the secretary, then the chair, sign the approved minutes in their block
+        (their token's PIN in the body; 400 when wrong, 403 for anyone else, 409 out of order)."""
+        return await minutes_service(request, db_session).sign(meeting_id, data)
+
     @post("/minutes/reopen", status_code=HTTP_200_OK)
     async def reopen(
         self, request: Request, db_session: DbSession, meeting_id: FromPath[int], data: JSONBody[MinutesReopen]
@@ -116,8 +128,8 @@ class MinutesVerifyController(Controller):
     async def verify(
         self, request: Request, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
     ) -> SignatureCheck:
-        """Anyone signed in: check a minutes PDF (multipart `file`) was signed by this organisation and not
-        changed since."""
+        """Anyone signed in: check a minutes PDF (multipart `file`): each signature's signer, time, chain to
+        the organisation's certificate or a configured CA, and whether the file changed after it."""
         upload = data.get("file")
         if not isinstance(upload, UploadFile):
             raise Invalid("Send the PDF in a 'file' field", "Hãy gửi tệp PDF trong trường 'file'")
@@ -133,4 +145,5 @@ class MinutesVerifyController(Controller):
             signer=result.signer,
             signed_at=result.signed_at,
             reason=result.reason,
+            signatures=[SignatureReportPublic(**dataclasses.asdict(report)) for report in result.signatures],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from server.minutes.models import MinutesStatus, VersionKind
 
@@ -25,6 +25,15 @@ class MinutesEdit(BaseModel):
 
 class MinutesApprove(BaseModel):
     base_version: int = Field(description="The version the chair read and approves")
+
+
+class MinutesSign(BaseModel):
+    pin: SecretStr | None = Field(
+        default=None,
+        max_length=64,
+        description="The PIN of the caller's signing token, used for this signing only (never stored or logged); "
+        "not needed by someone who signs with the organisation's key",
+    )
 
 
 class MinutesReopen(BaseModel):
@@ -47,7 +56,14 @@ class MinutesPublic(BaseModel):
     approved_by_name: str | None
     approved_at: datetime | None
     signed: bool = Field(
-        description="GET .../minutes.pdf is the signed PDF: the version is approved and the caller reads every line"
+        description="GET .../minutes.pdf is the signed PDF: the version is approved, the caller reads every line "
+        "and, with personal signatures, the secretary and the chair have both signed"
+    )
+    signatures: list[str] = Field(
+        default_factory=list, description="The signature fields filled so far, in order (secretary, chair)"
+    )
+    next_signer: str | None = Field(
+        default=None, description="With personal signatures: who signs next (POST .../minutes/sign); None when done"
     )
 
 
@@ -61,9 +77,23 @@ class MinutesVersionPublic(BaseModel):
     approved_at: datetime | None
 
 
+class SignatureReportPublic(BaseModel):
+    field: str = Field(description="The signature field: secretary, chair, or Signature1 (the organisation's)")
+    signer: str = Field(description="The common name on the signing certificate")
+    signed_at: datetime | None = Field(description="The signing time the signer's software reported")
+    reason: str
+    chain: list[str] = Field(description="Common names from the signer's certificate to the trust anchor")
+    trusted: bool = Field(description="The chain ends at the organisation's certificate or a configured CA")
+    intact: bool = Field(description="The bytes this signature covers are unchanged")
+    modified_after: bool = Field(description="The file goes on after this signature (a later signature or more)")
+    changes_allowed: bool = Field(description="What follows this signature only fills signature fields")
+    valid: bool = Field(description="All of the above hold: pyHanko's judgement of this signature")
+
+
 class SignatureCheck(BaseModel):
-    valid: bool = Field(description="Signed by the organisation's certificate and unchanged since")
+    valid: bool = Field(description="Every signature is valid: trusted, intact, followed by no unsafe change")
     intact: bool = Field(description="The signed bytes are unchanged (whoever signed them)")
-    signer: str
+    signer: str = Field(description="The last signature's signer")
     signed_at: datetime | None
     reason: str
+    signatures: list[SignatureReportPublic] = Field(default_factory=list, description="Each, in signing order")

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 import anyio
+from cryptography import x509
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.minutes import draft as draft_minutes
 from assistant.minutes_content import InvalidMinutes, MinutesContent
 from assistant.minutes_render import to_docx, to_pdf
-from documents.sign import SigningIdentity, Verification, ensure_certificate, load_identity, sign_pdf, verify_pdf
+from documents.sign import sign_pdf
+from documents.signers import SignatureText, SigningFailed
 from server.assistant.llm import ChatPhraser
 from server.assistant.records import minutes_sources
 from server.audit import audit
 from server.auth.models import User
 from server.db import utcnow
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from server.events import MinutesUpdated
 from server.live.context import ChangeContext
 from server.meetings.access import MeetingAccess, load_access
@@ -41,25 +43,22 @@ from server.minutes.schemas import (
     MinutesEdit,
     MinutesPublic,
     MinutesReopen,
+    MinutesSign,
     MinutesVersionPublic,
+)
+from server.minutes.signing import (
+    CHAIR_FIELD,
+    SECRETARY_FIELD,
+    SIGNING_ORDER,
+    prepare_for_signatures,
+    signed_fields,
+    signer_for,
+    signing_identity,
 )
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
 DRAFT_MARK = {"vi": " (DỰ THẢO)", "en": " (DRAFT)"}
-
-
-def signing_identity(settings: Settings) -> SigningIdentity:
-    """The configured certificate, or the organisation's self-signed one (made on first use)."""
-    if settings.signing_key_path and settings.signing_cert_path:
-        password = settings.signing_key_password.encode() if settings.signing_key_password else None
-        return load_identity(settings.signing_key_path, settings.signing_cert_path, password)
-    return ensure_certificate(settings.data_dir / "signing", settings.organisation_name)
-
-
-def verify_signed(settings: Settings, pdf: bytes) -> Verification:
-    """Check `pdf` against the organisation's certificate."""
-    return verify_pdf(pdf, signing_identity(settings).certificate_pem())
 
 
 async def minutes_state(session: AsyncSession, meeting_id: int) -> dict[str, Any] | None:
@@ -114,6 +113,13 @@ class MinutesService:
 
     async def _public(self, access: MeetingAccess, minutes: Minutes, version: MinutesVersion) -> MinutesPublic:
         content, whole = await self._shown(access, version)
+        approved_pdf = version.signed_pdf if minutes.status == MinutesStatus.approved and whole else None
+        signatures = await anyio.to_thread.run_sync(signed_fields, approved_pdf) if approved_pdf else []
+        awaiting = [name for name in SIGNING_ORDER if name not in signatures]
+        # minutes signed with the organisation's key before personal signatures were turned on stay as they are
+        personal = (
+            approved_pdf is not None and self.settings.personal_signatures and set(signatures) <= {*SIGNING_ORDER}
+        )
         return MinutesPublic(
             meeting_id=minutes.meeting_id,
             status=minutes.status,
@@ -127,7 +133,9 @@ class MinutesService:
             approved_by=minutes.approved_by,
             approved_by_name=await self._name(minutes.approved_by),
             approved_at=minutes.approved_at,
-            signed=minutes.status == MinutesStatus.approved and version.signed_pdf is not None and whole,
+            signed=bool(signatures) and (not personal or not awaiting),
+            signatures=signatures,
+            next_signer=awaiting[0] if personal and awaiting else None,
         )
 
     async def get(self, meeting_id: int) -> MinutesPublic:
@@ -319,6 +327,8 @@ class MinutesService:
         settings = self.settings
 
         def render_and_sign() -> bytes:
+            if settings.personal_signatures:  # the secretary and the chair sign it next (self.sign)
+                return prepare_for_signatures(content)
             identity = signing_identity(settings)
             return sign_pdf(to_pdf(content), identity, reason=reason, location=settings.organisation_place, name=chair)
 
@@ -350,3 +360,109 @@ class MinutesService:
             meeting_id, minutes, approved.content, VersionKind.reopened, data.reason.strip()
         )
         return await self._finish(access, minutes, version, "reopened", reason=data.reason.strip())
+
+    # ---------------------------------------------------------------------------------- personal signing
+
+    @staticmethod
+    def _signing_field(access: MeetingAccess) -> str:
+        """The field this caller signs: the secretary's or the chair's; anyone else is refused."""
+        if access.meeting_role == MeetingRole.secretary:
+            return SECRETARY_FIELD
+        if access.meeting_role == MeetingRole.chair:
+            return CHAIR_FIELD
+        raise Forbidden(
+            "Only the meeting's secretary and then its chair sign the minutes",
+            "Chỉ thư ký rồi đến chủ tọa của cuộc họp mới được ký biên bản",
+        )
+
+    @staticmethod
+    def _check_turn(field: str, signed: list[str]) -> None:
+        """The secretary's signature first, then the chair's, each once."""
+        if field in signed:
+            raise Conflict("You have signed these minutes already", "Bạn đã ký biên bản này rồi")
+        if field == CHAIR_FIELD and SECRETARY_FIELD not in signed:
+            raise Conflict(
+                "The secretary signs the minutes first, then the chair",
+                "Thư ký ký biên bản trước, sau đó chủ tọa mới ký",
+            )
+
+    async def _signable(self, meeting_id: int) -> tuple[MeetingAccess, str, Minutes, MinutesVersion, bytes]:
+        """The meeting, the caller's field, the approved minutes and the PDF they sign now."""
+        access = await load_access(self.session, meeting_id, self.ctx.principal)
+        field = self._signing_field(access)
+        minutes = await self._minutes(meeting_id)
+        if minutes is None or minutes.status != MinutesStatus.approved:
+            raise Conflict("The minutes are not approved yet", "Biên bản chưa được duyệt")
+        version = await self._version(minutes, minutes.version)
+        if not self.settings.personal_signatures or version.signed_pdf is None:
+            raise Conflict(
+                "These minutes were signed with the organisation's key at approval; personal signatures are off",
+                "Biên bản đã được ký bằng khóa của cơ quan khi duyệt; chế độ ký cá nhân đang tắt",
+            )
+        return access, field, minutes, version, version.signed_pdf
+
+    async def sign(self, meeting_id: int, data: MinutesSign) -> MinutesPublic:
+        """The secretary, then the chair: sign the approved minutes' PDF in their signature block (PAdES, an
+        incremental update), with their token (the PIN in `data`, used once) or the organisation's key.
+
+        A refusal (wrong person, wrong order, wrong PIN) changes nothing and is audited."""
+        try:
+            access, field, minutes, version, pdf = await self._signable(meeting_id)
+        except Forbidden as exc:  # someone in the meeting who is neither its secretary nor its chair
+            await self._refused(meeting_id, await self._minutes(meeting_id), "not_a_signer", exc)
+        try:
+            self._check_turn(field, await anyio.to_thread.run_sync(signed_fields, pdf))
+        except AppError as exc:
+            await self._refused(meeting_id, minutes, "out_of_turn", exc, field=field)
+        user = self.ctx.principal.user
+        signer = signer_for(self.settings, user.username, data.pin.get_secret_value() if data.pin else None)
+        role_vi = "thư ký" if field == SECRETARY_FIELD else "chủ tọa"
+        text = SignatureText(
+            reason=f"Ký biên bản với tư cách {role_vi} / signed as {field}: {access.meeting.title}"[:200],
+            location=self.settings.organisation_place,
+            name=user.display_name,
+        )
+        await self.session.commit()  # as approve: no write lock held while the token signs
+        try:
+            result = await anyio.to_thread.run_sync(signer.sign, pdf, field, text)
+        except SigningFailed as exc:
+            log.warning("minutes %s: signing as %s failed: %s %s", meeting_id, field, exc.code, exc.detail)
+            await self._refused(meeting_id, minutes, exc.code, Invalid(exc.message_en, exc.message_vi), field=field)
+        self.session.expire_all()
+        access, field, minutes, version, current = await self._signable(meeting_id)
+        if current != pdf:
+            raise Conflict(
+                "The minutes were signed or reopened meanwhile; reload", "Biên bản vừa được ký hoặc mở lại; hãy tải lại"
+            )
+        version.signed_pdf = result.pdf
+        self.session.add(version)
+        certificate = x509.load_der_x509_certificate(result.certificate_der)
+        return await self._finish(
+            access,
+            minutes,
+            version,
+            "signed",
+            field=field,
+            signer=result.signer,
+            certificate_subject=certificate.subject.rfc4514_string(),
+            certificate_issuer=certificate.issuer.rfc4514_string(),
+            certificate_serial=format(certificate.serial_number, "x"),
+        )
+
+    async def _refused(
+        self, meeting_id: int, minutes: Minutes | None, reason: str, error: AppError, **fields: Any
+    ) -> NoReturn:
+        """Audit a refused signing (nothing else changes) and raise `error`."""
+        audit(
+            self.session,
+            self.ctx.principal.id,
+            "minutes.sign_refused",
+            "minutes",
+            minutes.id if minutes else None,
+            meeting_id=meeting_id,
+            version=minutes.version if minutes else None,
+            reason=reason,
+            **fields,
+        )
+        await self.session.commit()
+        raise error

@@ -408,6 +408,16 @@ ROUTES = [
         setup=_approved_minutes,
         body=lambda c: {"reason": "Bổ sung ý kiến"},
     ),
+    Route(
+        # this app approves with the organisation's key (personal signatures off): the secretary and the chair
+        # are told so; personal signing by role and turn: tests/server/test_minutes_signing.py
+        "POST",
+        "/api/meetings/{meeting_id}/minutes/sign",
+        set(),
+        setup=_approved_minutes,
+        body=lambda c: {"pin": "123456"},
+        refused=(("sec", 409), ("chair", 409)),
+    ),
     Route("POST", "/api/minutes/verify", EVERYONE, meeting_scoped=False, upload=True),
     Route("GET", "/api/meetings/{meeting_id}/attendance", VIEWERS),
     Route("GET", "/api/meetings/{meeting_id}/polls", VIEWERS, setup=_draft_poll),
