@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import MeetingWorld
 from tests.support.live import Tablet
 from tests.support.server import ServerProcess
+from tests.support.services import fresh_database, pg_problem, redis_problem, require, shared_redis
 
 pytestmark = pytest.mark.e2e
 
@@ -27,19 +28,45 @@ VIEWERS = ("sec", "chair", "del1", "del2", "guest")
 (del2), and a guest."""
 
 
+QUIET = {"ws_heartbeat_seconds": "3600", "ws_idle_timeout_seconds": "7200"}
+"""No heartbeat: the tablet that keeps the meeting's room open is not read while the test works."""
+
+
+@pytest.fixture(params=["sqlite", "postgresql-two-processes"])
+def processes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """The process changes go through, and the one tablets connect to: one SQLite process, or two processes
+    on PostgreSQL and Redis (a part cached in one must follow changes made through the other)."""
+    if request.param == "sqlite":
+        process = ServerProcess(tmp_path / "data", **QUIET).start(timeout=180)
+        try:
+            yield process, process
+        finally:
+            process.stop()
+        return
+    require(pg_problem(), redis_problem())
+    with fresh_database() as url:
+        settings = dict(database_url=url, dense_search="false", ocr="false", **shared_redis(), **QUIET)
+        first = ServerProcess(tmp_path / "data", **settings).start(timeout=180)
+        second = ServerProcess(tmp_path / "data", **settings).start(timeout=180)
+        try:
+            yield first, second
+        finally:
+            first.stop()
+            second.stop()
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    """No heartbeat: the tablet that keeps the meeting's room open is not read while the test works."""
-    process = ServerProcess(tmp_path / "data", ws_heartbeat_seconds="3600", ws_idle_timeout_seconds="7200")
-    process.start(timeout=180)
-    try:
-        yield process
-    finally:
-        process.stop()
+def server(processes: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+    return processes[0]
 
 
-async def connected_snapshot(world: MeetingWorld, username: str) -> dict[str, Any]:
-    tablet = await Tablet(world.server.ws_url, world.meeting_id, world[username].token).connect()
+@pytest.fixture
+def tablet_url(processes: tuple[ServerProcess, ServerProcess]) -> str:
+    return processes[1].ws_url
+
+
+async def connected_snapshot(world: MeetingWorld, tablet_url: str, username: str) -> dict[str, Any]:
+    tablet = await Tablet(tablet_url, world.meeting_id, world[username].token).connect()
     try:
         message = await tablet.receive(within=60)
     finally:
@@ -48,12 +75,12 @@ async def connected_snapshot(world: MeetingWorld, username: str) -> dict[str, An
     return message
 
 
-async def check_every_viewer(world: MeetingWorld, change: str) -> None:
+async def check_every_viewer(world: MeetingWorld, tablet_url: str, change: str) -> None:
     """Each viewer's websocket snapshot equals a fresh one of the same seq (background events such as a
     document's processing may move the seq between the two reads: then both are read again)."""
     for username in VIEWERS:
         for _ in range(10):
-            shared = await connected_snapshot(world, username)
+            shared = await connected_snapshot(world, tablet_url, username)
             fresh = world[username].ok("GET", f"/api/meetings/{world.meeting_id}/snapshot")
             if shared["seq"] == fresh["seq"]:
                 assert shared["state"] == fresh["state"], f"after {change}, as {username}"
@@ -75,10 +102,10 @@ def wait_processed(world: MeetingWorld, document_id: int) -> None:
     raise AssertionError(f"document {document_id} still processing")
 
 
-async def test_each_change_reaches_a_snapshot_shared_at_its_seq(world: MeetingWorld) -> None:
+async def test_each_change_reaches_a_snapshot_shared_at_its_seq(world: MeetingWorld, tablet_url: str) -> None:
     sec, root = world["sec"], world["root"]
     base = f"/api/meetings/{world.meeting_id}"
-    keeper = await Tablet(world.server.ws_url, world.meeting_id, root.token).connect()
+    keeper = await Tablet(tablet_url, world.meeting_id, root.token).connect()
     await keeper.receive(within=60)
     confidential: dict[str, Any] = {}
     poll: dict[str, Any] = {}
@@ -156,9 +183,9 @@ async def test_each_change_reaches_a_snapshot_shared_at_its_seq(world: MeetingWo
         ("rename after the close", lambda: rename("chair", "Chủ Tọa Mới")),
     ]
     try:
-        await check_every_viewer(world, "nothing")
+        await check_every_viewer(world, tablet_url, "nothing")
         for change, apply in changes:
             apply()
-            await check_every_viewer(world, change)
+            await check_every_viewer(world, tablet_url, change)
     finally:
         await keeper.close()
