@@ -110,6 +110,7 @@ async def test_each_change_reaches_a_snapshot_shared_at_its_seq(world: MeetingWo
     confidential: dict[str, Any] = {}
     poll: dict[str, Any] = {}
     speech: dict[str, Any] = {}
+    chair_id = world["chair"].user["id"]  # assigned a task, renamed after the close: both rows carry the name
 
     def upload() -> None:
         confidential.update(
@@ -177,7 +178,7 @@ async def test_each_change_reaches_a_snapshot_shared_at_its_seq(world: MeetingWo
             "conclusion",
             lambda: sec.ok("PUT", f"{base}/agenda/{world.item_ids[0]}/conclusion", json={"text": "Thống nhất."}),
         ),
-        ("task", lambda: sec.ok("POST", f"{base}/tasks", json={"title": "Báo cáo lại", "assigned_unit": "Văn phòng"})),
+        ("task", lambda: sec.ok("POST", f"{base}/tasks", json={"title": "Báo cáo lại", "assignee_id": chair_id})),
         ("close", lambda: sec.ok("POST", f"{base}/close")),
         ("minutes drafted", lambda: sec.ok("POST", f"{base}/minutes/draft", json={})),
         ("rename after the close", lambda: rename("chair", "Chủ Tọa Mới")),
