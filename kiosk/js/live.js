@@ -7,8 +7,14 @@
 import { applyConductEvent } from "./conduct-state.js";
 import { applyVotesEvent } from "./polls-state.js";
 
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 5000;
+// A room's tablets lose the server together (its Wi-Fi blinks, a server restarts): their first retries are
+// spread over RETRY_MIN_MS..RETRY_FIRST_MS so the server does not take them in one instant, and no tablet
+// ever waits more than RETRY_MAX_MS between tries.
+export const RETRY_MIN_MS = 250;
+export const RETRY_FIRST_MS = 1500;
+export const RETRY_MAX_MS = 5000;
+// the network coming back reaches every tablet of a room at once too: spread the retries it wakes
+export const WAKE_SPREAD_MS = 750;
 // the server pings every ~20 s; silence this long means a half-open socket
 const SILENCE_PING_MS = 30000;
 const SILENCE_DROP_MS = 40000;
@@ -21,6 +27,17 @@ export const CLOSE_RIGHTS = 4409;
 export const CLOSE_TOO_MANY = 4429;
 
 const byPositionThenId = (a, b) => a.position - b.position || a.id - b.id;
+
+/** Milliseconds before retry number `attempt` (0 first): uniform up to a ceiling that doubles each attempt. */
+export function retryDelay(attempt, random = Math.random) {
+  const ceiling = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt);
+  return RETRY_MIN_MS + random() * (ceiling - RETRY_MIN_MS);
+}
+
+/** Milliseconds before the retry the network's return wakes (every tablet of a room hears it together). */
+export function wakeDelay(random = Math.random) {
+  return random() * WAKE_SPREAD_MS;
+}
 
 /** Items in reading order: top level by position then id, each followed by its children. */
 export function sortAgenda(items) {
@@ -223,9 +240,14 @@ export class LiveMeeting {
     this._wake = () => {
       if (this.status === "reconnecting") this._retryNow();
     };
+    this._online = () => {
+      if (this.status !== "reconnecting" || this.socket) return;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this._retryNow(), wakeDelay());
+    };
     // the browser knows the network is gone before a half-open socket does
     this._offline = () => this._drop();
-    window.addEventListener("online", this._wake);
+    window.addEventListener("online", this._online);
     window.addEventListener("offline", this._offline);
     document.addEventListener("visibilitychange", this._wake);
     return this;
@@ -235,7 +257,7 @@ export class LiveMeeting {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.silenceTimer);
-    window.removeEventListener("online", this._wake);
+    window.removeEventListener("online", this._online);
     window.removeEventListener("offline", this._offline);
     document.removeEventListener("visibilitychange", this._wake);
     if (this.socket) {
@@ -361,8 +383,7 @@ export class LiveMeeting {
   _scheduleRetry() {
     this._setStatus("reconnecting");
     this._useFallback();
-    const ceiling = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempt);
-    const delay = RETRY_MIN_MS + Math.random() * (ceiling - RETRY_MIN_MS);
+    const delay = retryDelay(this.attempt);
     this.attempt += 1;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this._connect(), delay);

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.auth.guards import admin_only, staff_only
 from server.auth.login_flow import LoginFlow, SessionStarted, StepNeeded
 from server.auth.middleware import COOKIE_NAME
+from server.auth.models import User
 from server.auth.schemas import (
     LoginRequest,
     LoginResponse,
@@ -25,7 +26,8 @@ from server.auth.schemas import (
 )
 from server.auth.second_factor import SecondFactor
 from server.auth.service import AuthService, Principal, UserService, session_id
-from server.db import DbSession
+from server.db import DbSession, utcnow
+from server.live.context import ChangeContext
 from server.meetings.controller import change_context
 from server.meetings.renames import announce_rename
 
@@ -40,7 +42,25 @@ def auth_service(request: Request, session: AsyncSession) -> AuthService:
         state.login_guard,
         state.sessions,
         state.directory,
+        renamed=partial(renamed_by_directory, request, session),
     )
+
+
+async def renamed_by_directory(request: Request, session: AsyncSession, user_id: int) -> None:
+    """The directory gave a user another name at their login: their meetings hear of it as of any rename,
+    the user themself the actor (no one is logged in yet)."""
+    user = await session.get(User, user_id)
+    assert user is not None
+    state = request.app.state
+    index = getattr(state, "search_index", None)
+    ctx = ChangeContext(
+        session=session,
+        principal=Principal(user=user, token_expires_at=utcnow()),
+        publish=state.publish,
+        reindex=index.sync_record if index is not None else None,
+        timezone=state.settings.timezone,
+    )
+    await announce_rename(ctx, user_id)
 
 
 def login_flow(request: Request, session: AsyncSession) -> LoginFlow:

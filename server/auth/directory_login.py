@@ -84,6 +84,9 @@ class DirectoryLogin:
             assert user.id is not None
             if rights_change:
                 self.auth.rights_changed(user.id)
+            if "full_name" in changed and self.auth.renamed is not None:
+                await self.auth.session.flush()
+                await self.auth.renamed(user.id)
         return user
 
     async def _end_sessions(self, user: User) -> None:

@@ -133,6 +133,7 @@ class AuthService:
         guard: LoginGuard | None = None,
         sessions: SessionWatch | None = None,
         directory: Directory | None = None,
+        renamed: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.session = session
         self.hash_token = hasher
@@ -141,6 +142,8 @@ class AuthService:
         self.guard = guard
         self.sessions = sessions
         self.directory = directory
+        self.renamed = renamed
+        """Announces a user's new name in this transaction (``announce_rename``): the directory may give one."""
         self._rights_changed: set[int] = set()
 
     async def check_password(self, username: str, password: str, address: str = "") -> User:

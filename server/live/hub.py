@@ -33,7 +33,7 @@ from server.auth.sessions import Ending
 from server.db import Database, utcnow
 from server.live.eager import run_eagerly
 from server.live.models import MeetingEvent
-from server.live.snapshot import build_snapshot
+from server.live.snapshot import SharedParts, snapshot_message
 from server.live.wire import Published, channel_name, decode_published, encode_published, logged_event
 from server.meetings.models import Meeting
 from server.tasks import cancel
@@ -79,6 +79,7 @@ class Connection:
         "set_aside",
         "room",
         "expiry",
+        "shared_parts",
     )
 
     def __init__(
@@ -89,6 +90,7 @@ class Connection:
         db: Database,
         resume_max_events: int,
         max_backlog: int = 500,
+        shared_parts: SharedParts | None = None,
     ) -> None:
         self.socket = socket
         self.principal = principal
@@ -105,6 +107,7 @@ class Connection:
         self.set_aside: bytes | None = None  # the newest message not yet started
         self.room: Room | None = None  # set by LiveHub.join
         self.expiry: asyncio.TimerHandle | None = None  # closes the socket when the token expires (LiveHub.join)
+        self.shared_parts = shared_parts if shared_parts is not None else SharedParts(max_meetings=1)
 
     def offer(self, message: bytes) -> None:
         """Deliver a published message now, or set it aside while the socket is not ready or is stalled."""
@@ -167,8 +170,8 @@ class Connection:
             await self.socket.close(code=code, reason=reason)
 
     async def send_snapshot(self) -> None:
-        seq, state = await build_snapshot(self.db, self.meeting_id, self.principal)
-        await self.send(msgspec.json.encode({"type": "snapshot", "seq": seq, "state": state}).decode())
+        seq, text = await snapshot_message(self.db, self.meeting_id, self.principal, self.shared_parts)
+        await self.send(text)
         self.last_seq = seq
 
     async def resume(self, since: int) -> None:
@@ -332,6 +335,8 @@ class LiveHub:
         self._catching_up: asyncio.Task[None] | None = None
         self.caught_up = 0
         """Events this process took from the log because no channel brought them (for tests and /health)."""
+        self.shared_parts = SharedParts()
+        """The meetings' shared snapshot parts, one build per meeting and seq for all tablets connecting."""
 
     @property
     def connections(self) -> list[Connection]:
@@ -381,6 +386,7 @@ class LiveHub:
         room.connections.discard(connection)
         if not room.connections:
             del self.rooms[connection.meeting_id]
+            self.shared_parts.forget(connection.meeting_id)
             if room.feed is not None:
                 room.feed.cancel()
 

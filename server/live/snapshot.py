@@ -1,49 +1,73 @@
-"""The whole meeting as one user may see it, with the seq it is current at."""
+"""The whole meeting as one user may see it, with the seq it is current at.
+
+A snapshot has two parts. The meeting's own part (the meeting, agenda, participants, attendance, minutes,
+floor, conclusions, tasks) is the same for every viewer and changes only with an event of the meeting, so it
+is built and serialised once per seq (``SharedParts``) and handed to every tablet that connects at that seq.
+The viewer's part (``me``, the documents they may read and what hangs on them: presenting, opinions, notes;
+their ballots) is read per connection in the same transaction, so both parts are of one state.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+import msgspec
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.agenda.service import list_agenda
 from server.auth.service import Principal
-from server.conduct import conduct_state
+from server.conclusions.service import conclusions_state
+from server.conclusions.tasks import tasks_state
 from server.db import Database
 from server.documents.access import visible_documents
 from server.documents.schemas import document_public
-from server.meetings.access import load_access
+from server.floor.service import floor_state
+from server.meetings.access import MeetingAccess, load_access
 from server.meetings.attendance import attendance_summary
+from server.meetings.models import Meeting
 from server.meetings.schemas import meeting_public
 from server.meetings.service import list_participants
 from server.minutes.service import minutes_state
 from server.recordings.service import capturing_now
+from server.notes.service import note_counts
+from server.opinions.service import opinions_state
 from server.votes.reading import meeting_polls
 
+_encode = msgspec.json.encode
 
-async def build_snapshot(db: Database, meeting_id: int, principal: Principal) -> tuple[int, dict[str, Any]]:
-    """Read state and seq in one transaction, so events after seq apply cleanly on top.
 
-    Raises NotFound when the user may not see the meeting.
-    """
-    async with db.snapshot_read() as session, session.begin():
-        access = await load_access(session, meeting_id, principal)
-        agenda = await list_agenda(session, meeting_id)
-        participants = await list_participants(session, meeting_id)
-        documents = await visible_documents(session, access)
-        attendance = await attendance_summary(session, access.meeting)
-        polls = await meeting_polls(session, meeting_id, principal.id)
-        conduct = await conduct_state(session, access, documents, db.settings.speaking_limit_seconds)
-        minutes = await minutes_state(session, meeting_id)
-        capturing = await capturing_now(session, meeting_id)
-    meeting = access.meeting
-    visible_ids = {document.id for document in documents}
-    presenting = meeting.presenting_document_id if meeting.presenting_document_id in visible_ids else None
-    state = {
+async def shared_state(session: AsyncSession, meeting: Meeting, default_limit_seconds: int) -> dict[str, Any]:
+    """The fields of a snapshot that do not depend on who asks (every change to them is an event)."""
+    assert meeting.id is not None
+    floor = await floor_state(session, meeting.id)
+    floor["default_limit_seconds"] = default_limit_seconds or None
+    return {
         "meeting": meeting_public(meeting).model_dump(mode="json", exclude={"last_seq"}),
         "current_item_id": meeting.current_item_id,
-        "agenda": [item.model_dump(mode="json") for item in agenda],
-        "participants": [participant.model_dump(mode="json") for participant in participants],
+        "agenda": [item.model_dump(mode="json") for item in await list_agenda(session, meeting.id)],
+        "participants": [p.model_dump(mode="json") for p in await list_participants(session, meeting.id)],
+        "attendance": await attendance_summary(session, meeting),
+        "minutes": await minutes_state(session, meeting.id),
+        "floor": floor,
+        "conclusions": await conclusions_state(session, meeting.id),
+        "tasks": await tasks_state(session, meeting.id),
+        "recording": {"capturing": await capturing_now(session, meeting.id)},
+    }
+
+
+async def viewer_state(session: AsyncSession, access: MeetingAccess) -> dict[str, Any]:
+    """The fields of a snapshot that are this viewer's own: their access, documents, ballots and notes."""
+    meeting, principal = access.meeting, access.principal
+    assert meeting.id is not None
+    documents = await visible_documents(session, access)
+    readable = {document.id for document in documents if document.id is not None}
+    presenting = meeting.presenting_document_id if meeting.presenting_document_id in readable else None
+    polls = await meeting_polls(session, meeting.id, principal.id)
+    return {
         "documents": [document_public(document).model_dump(mode="json") for document in documents],
-        "attendance": attendance,
         "polls": [poll.model_dump(mode="json") for poll in polls],
         "presenting": {"document_id": presenting, "page": meeting.presenting_page if presenting else None},
         "me": {
@@ -51,8 +75,101 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
             "meeting_role": str(access.meeting_role) if access.meeting_role else None,
             "can_manage": access.can_manage,
         },
-        "minutes": minutes,
-        "recording": {"capturing": capturing},
-        **conduct,
+        "opinions": await opinions_state(session, access, readable),
+        "my_notes": await note_counts(session, principal.id, readable),
     }
-    return meeting.last_seq, state
+
+
+async def build_snapshot(db: Database, meeting_id: int, principal: Principal) -> tuple[int, dict[str, Any]]:
+    """Read state and seq in one transaction, so events after seq apply cleanly on top (nothing cached).
+
+    Raises NotFound when the user may not see the meeting.
+    """
+    async with db.snapshot_read() as session, session.begin():
+        access = await load_access(session, meeting_id, principal)
+        mine = await viewer_state(session, access)
+        shared = await shared_state(session, access.meeting, db.settings.speaking_limit_seconds)
+    return access.meeting.last_seq, {**shared, **mine}
+
+
+class SharedParts:
+    """Each meeting's shared part, as JSON text, at the newest seq this process built it for.
+
+    Keyed by seq, which the reader took from the same transaction as the rest of its state: an entry can
+    only be handed to a reader at exactly that seq, so one process never serves another's older state and
+    several processes need not agree. Connections arriving together at one seq wait for a single build.
+    Only the newest seq of each meeting is kept, and at most ``max_meetings`` meetings.
+    """
+
+    def __init__(self, max_meetings: int = 256) -> None:
+        self.max_meetings = max_meetings
+        self._parts: OrderedDict[int, tuple[int, asyncio.Future[str]]] = OrderedDict()
+        self.builds = 0
+        """Shared parts built (for tests and benchmarks: connects at one seq build it once)."""
+
+    async def get(self, meeting_id: int, seq: int, build: Callable[[], Awaitable[dict[str, Any]]]) -> str:
+        """The shared part of ``meeting_id`` at ``seq``, as a JSON object's text; ``build`` reads it if needed."""
+        held = self._parts.get(meeting_id)
+        if held is not None and held[0] == seq:
+            self._parts.move_to_end(meeting_id)
+            try:
+                return await asyncio.shield(held[1])
+            except asyncio.CancelledError:
+                if not held[1].cancelled():
+                    raise  # this reader was cancelled, not the build
+            except Exception:  # noqa: S110 - the build failed for its reader: this one reads on its own
+                pass
+            return await self._build(build)
+        if held is not None and held[0] > seq:  # a reader behind the newest state: not worth keeping
+            return await self._build(build)
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_consume)
+        self._parts[meeting_id] = (seq, future)
+        self._parts.move_to_end(meeting_id)
+        while len(self._parts) > self.max_meetings:
+            self._parts.popitem(last=False)
+        try:
+            text = await self._build(build)
+        except BaseException as exc:
+            if self._parts.get(meeting_id) == (seq, future):
+                del self._parts[meeting_id]
+            if isinstance(exc, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(exc)
+            raise
+        future.set_result(text)
+        return text
+
+    async def _build(self, build: Callable[[], Awaitable[dict[str, Any]]]) -> str:
+        self.builds += 1
+        return _encode(await build()).decode()
+
+    def forget(self, meeting_id: int) -> None:
+        """Drop a meeting's entry (its last tablet left this process)."""
+        self._parts.pop(meeting_id, None)
+
+
+def _consume(future: asyncio.Future[str]) -> None:
+    """Mark a failed build's exception as seen: its own reader re-raises it, waiters read on their own."""
+    if not future.cancelled():
+        future.exception()
+
+
+async def snapshot_message(db: Database, meeting_id: int, principal: Principal, parts: SharedParts) -> tuple[int, str]:
+    """The ``snapshot`` message's text for this viewer and its seq, the shared part taken from ``parts``.
+
+    Raises NotFound when the user may not see the meeting.
+    """
+    async with db.snapshot_read() as session, session.begin():
+        access = await load_access(session, meeting_id, principal)
+        meeting = access.meeting
+        mine = _encode(await viewer_state(session, access)).decode()
+        shared = await parts.get(
+            meeting_id,
+            meeting.last_seq,
+            lambda: shared_state(session, meeting, db.settings.speaking_limit_seconds),
+        )
+    # two JSON objects with distinct keys joined into one: {shared..., mine...}
+    state = f"{shared[:-1]},{mine[1:]}" if len(shared) > 2 else mine
+    return meeting.last_seq, f'{{"type":"snapshot","seq":{meeting.last_seq},"state":{state}}}'

@@ -54,7 +54,13 @@ async def meeting_socket(socket: WebSocket, meeting_id: FromPath[int]) -> None:
         return
     hub: LiveHub = state.live
     connection = Connection(
-        socket, principal, meeting_id, state.db, state.settings.resume_max_events, state.settings.ws_max_backlog
+        socket,
+        principal,
+        meeting_id,
+        state.db,
+        state.settings.resume_max_events,
+        state.settings.ws_max_backlog,
+        hub.shared_parts,
     )
     # join the meeting's fan-out before reading the snapshot, so nothing published in between is missed
     try:

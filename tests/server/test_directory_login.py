@@ -130,6 +130,25 @@ def test_a_group_change_in_the_directory_counts_at_the_next_login(app: App, dire
     assert login(app, "chi.le", password_of("chi.le")).json()["user"]["role"] == "member"
 
 
+def test_a_name_changed_in_the_directory_reaches_the_meetings_at_the_next_login(app: App, directory: Directory) -> None:
+    first = login(app, "binh.tran", password_of("binh.tran")).json()["user"]
+    sec = app.users["sec"]
+    meeting_id, _ = app.new_meeting()
+    sec.ok("POST", f"/api/meetings/{meeting_id}/participants", json={"username": "binh.tran", "role": "delegate"})
+    before = app.snapshot(meeting_id)["seq"]
+    directory.rename("binh.tran", "Trần Thị Bình Minh")
+    try:
+        assert login(app, "binh.tran", password_of("binh.tran")).json()["user"]["full_name"] == "Trần Thị Bình Minh"
+        after = app.snapshot(meeting_id)
+        # an event of the meeting: tablets connected hear of it, and a snapshot cached at the old seq is not served
+        assert after["seq"] == before + 1
+        names = {p["user_id"]: p["full_name"] for p in after["state"]["participants"]}
+        assert names[first["id"]] == "Trần Thị Bình Minh"
+    finally:
+        directory.rename("binh.tran", "Trần Thị Bình")
+        login(app, "binh.tran", password_of("binh.tran"))
+
+
 def test_an_account_switched_off_in_the_directory_loses_its_open_sessions(app: App, directory: Directory) -> None:
     session = app.login("giang.vo", password_of("giang.vo"))
     assert session.request("GET", "/api/me").status_code == 200

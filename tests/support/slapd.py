@@ -117,6 +117,22 @@ class Directory:
             finally:
                 conn.unbind()
 
+    def rename(self, uid: str, display_name: str) -> None:
+        """Give ``uid`` another display name, as the directory's administrator."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # ldap3's imports of pyasn1 names
+            from ldap3 import MODIFY_REPLACE, Connection, Server, Tls
+
+            tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(self.ca_file))
+            conn = Connection(Server(self.url, tls=tls), user=ADMIN_DN, password=ADMIN_PASSWORD)
+            conn.open()
+            conn.start_tls()
+            try:
+                assert conn.bind(), conn.result
+                assert conn.modify(user_dn(uid), {"displayName": [(MODIFY_REPLACE, [display_name])]}), conn.result
+            finally:
+                conn.unbind()
+
     def env(self, **more: object) -> dict[str, str]:
         """The same as ``ICABINET_*`` values (without the prefix), for a server process."""
         return {
