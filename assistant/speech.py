@@ -150,3 +150,47 @@ class Transcriber:
                     end_ms=start_ms + round(segment.end * 1000),
                     text=text,
                 )
+
+
+MAX_EXCERPT_MS = 5 * 60_000
+"""A turn's sound is sent at most this long: a turn with no end (or a long speech) plays its first minutes."""
+UNTIMED_EXCERPT_MS = 60_000
+"""How much is sent from a turn's start when its end is not known."""
+
+
+def excerpt_wav(path: Path, start_ms: int, end_ms: int | None) -> bytes:
+    """The sound of ``path`` from ``start_ms`` to ``end_ms`` (None: UNTIMED_EXCERPT_MS on; at most
+    MAX_EXCERPT_MS) as a 16 kHz mono WAV: what a browser plays for one transcript turn. The file is sought,
+    not decoded from its start, so a turn three hours into a recording costs what a turn at its start does."""
+    import wave
+    from io import BytesIO
+
+    import av
+
+    start_ms = max(0, start_ms)
+    stop_ms = start_ms + min(MAX_EXCERPT_MS, max(0, (end_ms or 0) - start_ms) or UNTIMED_EXCERPT_MS)
+    first, last = start_ms * SAMPLE_RATE // 1000, stop_ms * SAMPLE_RATE // 1000
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    pcm = bytearray()
+    with av.open(str(path), mode="r") as container:
+        stream = container.streams.audio[0]
+        container.seek(start_ms * 1000)  # microseconds (av.time_base); lands on or before start_ms
+        at: int | None = None  # the sample (16 kHz) the next resampled frame starts at
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                if at is None:
+                    at = round(float(out.time or 0.0) * SAMPLE_RATE)
+                data = bytes(out.planes[0])[: out.samples * 2]
+                begin, end = max(first, at), min(last, at + out.samples)
+                if end > begin:
+                    pcm += data[(begin - at) * 2 : (end - at) * 2]
+                at += out.samples
+            if at is not None and at >= last:
+                break
+    out_file = BytesIO()
+    with wave.open(out_file, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(bytes(pcm))
+    return out_file.getvalue()

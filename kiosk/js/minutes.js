@@ -498,7 +498,8 @@ export class ConsoleMinutes {
       return;
     }
     if (evidence.kind === "transcript") {
-      openTranscript(this.ctx.api, state.meeting.id, evidence.id, Math.max(0, (evidence.page || 1) - 1));
+      const turn = Math.max(0, (evidence.page || 1) - 1);
+      openTranscript(this.ctx.api, state.meeting.id, evidence.id, turn, turn, { play: true });
       return;
     }
     const target = {

@@ -4,6 +4,7 @@
 import "./conduct-i18n.js"; // task statuses, in a record citation's label
 import { DICTIONARIES, t } from "./i18n.js";
 import { filePicker } from "./pickers.js";
+import { turnPlayer } from "./transcript-audio.js";
 import { turnControls } from "./transcript-edit.js";
 import { confirmDialog, fill, h, showError } from "./ui.js";
 
@@ -117,6 +118,12 @@ export async function openTranscript(
   const cited = (turn) => turn.position >= position && turn.position <= last;
   const base = `/api/meetings/${meetingId}/transcripts/${transcriptId}`;
   const shown = new Map();
+  const players = new Map();
+  const player = (turn) => {
+    if (!transcript.audio || turn.start_ms === null || turn.start_ms === undefined) return null;
+    if (!players.has(turn.id)) players.set(turn.id, turnPlayer(api, `${base}/turns/${turn.id}/audio`, turn.position));
+    return players.get(turn.id);
+  };
   const words = (turn) => {
     if (!shown.has(turn.id)) shown.set(turn.id, h("span", { class: "transcript-text" }, turn.text));
     return shown.get(turn.id);
@@ -150,11 +157,13 @@ export async function openTranscript(
             : null,
         ),
         words(turn),
+        player(turn)?.element,
         ...(editable ? turnControls(api, `${base}/turns/${turn.id}`, turn, words(turn)) : []),
       ),
     ),
   );
   const close = () => {
+    for (const each of players.values()) each.release();
     dialog.close();
     dialog.remove();
   };
@@ -178,6 +187,8 @@ export async function openTranscript(
   dialog.showModal();
   const first = dialog.querySelector(".is-cited");
   if (first) first.scrollIntoView({ block: "start" });
+  const citedTurn = transcript.turns.find((turn) => turn.position === position);
+  if (play && citedTurn) player(citedTurn)?.start();
 }
 
 /** The console's panel: upload (to the meeting or an item), list, open and remove transcripts. */

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from pydantic import BaseModel
@@ -94,3 +94,20 @@ class RecordingController(Controller):
     ) -> RecordingPublic:
         """One recording: ``status`` queued | transcribing | done | failed, ``error``, ``transcript_id``."""
         return await recording_service(request, db_session).get(meeting_id, recording_id)
+
+    @get(
+        "/api/meetings/{meeting_id:int}/transcripts/{transcript_id:int}/turns/{turn_id:int}/audio",
+        media_type="audio/wav",
+    )
+    async def turn_audio(
+        self,
+        request: Request,
+        db_session: DbSession,
+        meeting_id: FromPath[int],
+        transcript_id: FromPath[int],
+        turn_id: FromPath[int],
+    ) -> Response[bytes]:
+        """The sound of one turn of a recorded transcript (16 kHz mono WAV, from its start to its end, at most
+        five minutes), to those who read the meeting's transcripts; 404 when no sound is kept for it."""
+        audio = await recording_service(request, db_session).turn_audio(meeting_id, transcript_id, turn_id)
+        return Response(audio, media_type="audio/wav", headers={"Cache-Control": "private, no-store"})

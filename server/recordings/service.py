@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from assistant.speech import AudioInfo, InvalidAudio, probe_audio
+from assistant.speech import AudioInfo, InvalidAudio, excerpt_wav, probe_audio
 from documents.store import Upload
 from server.agenda.models import AgendaItem
 from server.audit import audit
@@ -29,6 +29,7 @@ from server.meetings.rules import require_open
 from server.recordings.models import Recording, RecordingStatus
 from server.recordings.schemas import RecordingPublic, recording_public
 from server.recordings.storage import LIVE_RATE, WAV_HEADER_BYTES, RecordingStore
+from server.transcripts.models import TranscriptTurn
 from server.transcripts.service import may_read_transcripts, transcript_audience
 
 MAX_CHUNK_BYTES = 10 * 32_000
@@ -272,6 +273,26 @@ class RecordingService:
         if recording is None or recording.meeting_id != meeting_id:
             raise NotFound("Recording", "bản ghi âm", recording_id)
         return recording_public(recording)
+
+    async def turn_audio(self, meeting_id: int, transcript_id: int, turn_id: int) -> bytes:
+        """The sound of one turn of a recorded transcript as a WAV, to those who read the meeting's transcripts;
+        NotFound when the transcript was not recorded here or its sound is no longer kept (retention)."""
+        await self._readable(meeting_id)
+        turn = await self.session.get(TranscriptTurn, turn_id)
+        if turn is None or turn.transcript_id != transcript_id or turn.meeting_id != meeting_id:
+            raise NotFound("Transcript turn", "lượt phát biểu", turn_id)
+        recording = (
+            await self.session.exec(
+                select(Recording).where(
+                    Recording.transcript_id == transcript_id, col(Recording.audio_path).is_not(None)
+                )
+            )
+        ).first()
+        if recording is None or recording.audio_path is None or turn.start_ms is None:
+            raise NotFound("Sound of transcript turn", "âm thanh của lượt phát biểu", turn_id)
+        path, start_ms, end_ms = self.store.path_of(recording.audio_path), turn.start_ms, turn.end_ms
+        await self.session.rollback()  # no transaction held while the file is read (the rows are expired now)
+        return await asyncio.to_thread(excerpt_wav, path, start_ms, end_ms)
 
     async def _readable(self, meeting_id: int) -> None:
         access = await load_access(self.session, meeting_id, self.ctx.principal)

@@ -41,3 +41,6 @@ class TurnPublic(BaseModel):
 
 class TranscriptDetail(TranscriptPublic):
     turns: list[TurnPublic]
+    audio: bool = Field(
+        default=False, description="Its sound is kept: each timed turn plays from GET .../turns/{id}/audio"
+    )

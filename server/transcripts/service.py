@@ -19,6 +19,7 @@ from server.events import TranscriptAdded, TranscriptRemoved
 from server.live.context import ChangeContext
 from server.meetings.access import MeetingAccess, load_access, load_managed
 from server.meetings.models import MeetingRole, Participant
+from server.recordings.models import Recording
 from server.transcripts.models import Transcript, TranscriptTurn
 from server.transcripts.schemas import TranscriptDetail, TranscriptPublic, TurnPublic
 
@@ -160,7 +161,11 @@ class TranscriptService:
             .order_by(col(TranscriptTurn.position))
         )
         turns = [TurnPublic.model_validate(t, from_attributes=True) for t in rows.all()]
-        return TranscriptDetail(**transcript_public(transcript).model_dump(), turns=turns)
+        recorded = await self.session.exec(
+            select(Recording.id).where(Recording.transcript_id == transcript_id, col(Recording.audio_path).is_not(None))
+        )
+        audio = recorded.first() is not None
+        return TranscriptDetail(**transcript_public(transcript).model_dump(), turns=turns, audio=audio)
 
     async def remove(self, meeting_id: int, transcript_id: int) -> None:
         await load_managed(self.session, meeting_id, self.ctx.principal)

@@ -82,6 +82,12 @@ def test_the_console_uploads_a_recording_and_shows_its_words(
         f"Bản gốc ({first.locator('.transcript-speaker').inner_text()}) {heard}"
     )
 
+    # each recorded turn plays its own sound in place
+    console.get_by_test_id("turn-listen-1").click()
+    player = console.get_by_test_id("turn-player-1")
+    expect(player).to_be_visible()
+    assert (player.get_attribute("src") or "").startswith("blob:")  # fetched with the session, no token in a URL
+
 
 def wait_captured(secretary: Api, recording_id: int, duration_ms: int) -> None:
     """Until the server holds ``duration_ms`` of the microphone's sound (the fake device plays in real time)."""

@@ -141,6 +141,23 @@ def _recording(app: App, case: Case) -> None:
     speech.wait_transcribed(app.users["sec"], case.meeting_id, case.recording_id)
 
 
+@functools.cache
+def _spoken_sentence() -> bytes:
+    """One sentence of espeak-ng speech as a WAV, made once for the matrix."""
+    with tempfile.TemporaryDirectory() as folder:
+        return speech.conversation(Path(folder), speech.SENTENCES[:1], name="cau-noi.wav").path.read_bytes()
+
+
+def _recorded_turn(app: App, case: Case) -> None:
+    """A recording of one spoken sentence, transcribed: its transcript and first turn (which has sound)."""
+    path = f"/api/meetings/{case.meeting_id}/recordings"
+    files = {"file": ("cau-noi.wav", _spoken_sentence(), "audio/wav")}
+    recording_id = app.users["sec"].ok("POST", path, files=files)["id"]
+    case.transcript_id = speech.wait_transcribed(app.users["sec"], case.meeting_id, recording_id)["transcript_id"]
+    detail = app.users["sec"].ok("GET", f"/api/meetings/{case.meeting_id}/transcripts/{case.transcript_id}")
+    case.turn_id = detail["turns"][0]["id"]
+
+
 def _live_recording(app: App, case: Case) -> None:
     path = f"/api/meetings/{case.meeting_id}/recordings/live"
     case.recording_id = app.users["sec"].ok("POST", path, json={})["id"]
@@ -366,6 +383,12 @@ ROUTES = [
         "/api/meetings/{meeting_id}/transcripts/{transcript_id}/turns/{turn_id}/revisions",
         TRANSCRIPT_READERS,
         setup=_turn,
+    ),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/transcripts/{transcript_id}/turns/{turn_id}/audio",
+        TRANSCRIPT_READERS,
+        setup=_recorded_turn,
     ),
     Route("POST", "/api/meetings/{meeting_id}/recordings", RECORDING_UPLOADERS, files=RECORDING),
     Route("GET", "/api/meetings/{meeting_id}/recordings", TRANSCRIPT_READERS, setup=_recording),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import time
+import wave
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from assistant.speech import Transcriber, bundled_model_path
 from server.floor.models import SpeakerRequest
 from server.live.models import MeetingEvent
 from tests.server.conduct_helpers import ready_document
@@ -164,6 +166,30 @@ def test_an_item_given_with_the_upload_files_every_turn_under_it(app: App, tmp_p
     error_rate = speech.word_error_rate(reference, " ".join(t["text"] for t in transcript["turns"]))
     print(f"word error rate of tiny.en on eight espeak-ng sentences: {error_rate:.1%}")
     assert error_rate <= 0.2
+
+    # each turn plays its own sound: the excerpt, heard again by the same model, says the turn's words
+    assert transcript["audio"] is True
+    turn = transcript["turns"][-1]
+    sound = f"/api/meetings/{meeting_id}/transcripts/{transcript['id']}/turns/{turn['id']}/audio"
+    played = app.users["del1"].request("GET", sound)
+    assert played.status_code == 200 and played.headers["content-type"] == "audio/wav"
+    excerpt = tmp_path / "turn.wav"
+    excerpt.write_bytes(played.content)
+    with wave.open(str(excerpt)) as heard:
+        assert heard.getframerate() == 16_000
+        assert abs(heard.getnframes() / 16 - (turn["end_ms"] - turn["start_ms"])) < 50
+    again = " ".join(s.text for s in Transcriber(bundled_model_path()).segments(excerpt))  # type: ignore[arg-type]
+    assert speech.word_error_rate(turn["text"], again) <= 0.3, (turn["text"], again)
+    assert app.users["guest"].request("GET", sound).status_code == 403
+    imported = sec.ok(
+        "POST",
+        f"/api/meetings/{meeting_id}/transcripts",
+        files={"file": ("hop.txt", b"Chair: We open the meeting.\n", "text/plain")},
+    )
+    imported_turn = sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts/{imported['id']}")
+    assert imported_turn["audio"] is False
+    no_sound = f"/api/meetings/{meeting_id}/transcripts/{imported['id']}/turns/{imported_turn['turns'][0]['id']}/audio"
+    assert sec.request("GET", no_sound).status_code == 404
 
     # the secretary files a turn under the delegate who really spoke; audited, and the chair may not
     turn = transcript["turns"][0]
