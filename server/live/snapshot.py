@@ -31,9 +31,9 @@ from server.meetings.models import Meeting
 from server.meetings.schemas import meeting_public
 from server.meetings.service import list_participants
 from server.minutes.service import minutes_state
-from server.recordings.service import capturing_now
 from server.notes.service import note_counts
 from server.opinions.service import opinions_state
+from server.recordings.service import capturing_now
 from server.votes.reading import meeting_polls
 
 _encode = msgspec.json.encode
