@@ -39,6 +39,12 @@ passages reach 0.36 ("How much does a kilogram of rice cost at the market?" agai
 of costs and markets) while their word coverage reaches 0.48, so words alone cannot tell them apart. At 0.36
 that passage was shown as "may help" (1 of 648 asks); at 0.37 none is, and 3 of 166 questions lose a cited
 passage that reached an answering turn."""
+LEXICAL_BEARS = 0.7
+"""Coverage at which a passage bears on an English question whatever its cosine: MiniLM reads a long window of
+talk poorly, and 26 of the 33 questions left "not in the materials" on 48 QMSum meetings had an answering
+passage in their top 5, some holding every word of the subject ("What did the team think about DAT?", cosine
+0.26). The 1,296 unrelated asks on those meetings reach 0.64 at most ("exchange rate" in a committee's talk of
+rates and exchanges); at 0.7, 7 of the 26 are shown and no unrelated ask is."""
 PASSAGES = 3
 """Passages read for the answer and cited."""
 ALSO_CITED = 0.2
@@ -197,10 +203,11 @@ def _cite(passage: Passage, quoted: str) -> Citation:
 def bears(passage: Passage, *, semantic: bool = False) -> bool:
     """Whether `passage` bears on the question enough to be shown: it covers BEARS of the question's words;
     for an English question (`semantic`: the model reads it well) with the passage's vector at hand, its
-    cosine is DENSE_BEARS or more instead, and it holds at least one of the question's words."""
+    cosine is DENSE_BEARS or more instead and it holds at least one of the question's words, or it covers
+    LEXICAL_BEARS."""
     hit = passage.hit
     if semantic and hit.dense != 0.0:
-        return hit.dense >= DENSE_BEARS and hit.coverage > 0
+        return hit.dense >= DENSE_BEARS and hit.coverage > 0 or hit.coverage >= LEXICAL_BEARS
     return hit.coverage >= BEARS
 
 

@@ -103,18 +103,20 @@ class Tally:
     took_ms: list[float] = field(default_factory=list)
 
 
-def load(folder: Path, limit: int | None, only: set[str] | None = None, kinds: set[str] | None = None) -> list[Meeting]:
-    """The first `limit` meetings of each kind (None: all) of `kinds` (None: all), or the meetings named in
-    `only`."""
+def load(
+    folder: Path, limit: int | None, only: set[str] | None = None, kinds: set[str] | None = None, skip: int = 0
+) -> list[Meeting]:
+    """The first `limit` meetings of each kind (None: all) of `kinds` (None: all) after the first `skip` of
+    each, or the meetings named in `only`."""
     meetings: list[Meeting] = []
     taken: dict[str, int] = {}
     for path in sorted(folder.glob("*.json")):
         kind = kind_of(path.stem)
         if only is not None and path.stem not in only or kinds is not None and kind not in kinds:
             continue
-        if only is None and limit is not None and taken.get(kind, 0) >= limit:
-            continue
         taken[kind] = taken.get(kind, 0) + 1
+        if only is None and (taken[kind] <= skip or limit is not None and taken[kind] > skip + limit):
+            continue
         data = json.loads(path.read_text(encoding="utf-8"))
         lines = [
             f"{' '.join(t['speaker'].split())}: {' '.join(t['content'].split())}" for t in data["meeting_transcripts"]
@@ -235,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kinds", default=None, help="comma-separated meeting kinds to take (product,research,committee; default all)"
     )
+    parser.add_argument(
+        "--skip", type=int, default=0, help="leave out the first N meetings of each kind (a set not tuned on)"
+    )
     parser.add_argument("--misses", action="store_true", help="print the questions whose citations miss")
     parser.add_argument("--sweep", action="store_true", help="also rank with each dense weight (retrieval alone)")
     args = parser.parse_args(argv)
@@ -246,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         args.limit,
         set(json.loads(kept.read_text())) if kept and kept.is_file() else None,
         set(args.kinds.split(",")) if args.kinds else None,
+        args.skip,
     )
     print(f"{len(meetings)} meetings, {sum(len(m.lines) for m in meetings)} turns, ", end="")
     print(f"{sum(len(m.questions) for m in meetings)} specific questions")
