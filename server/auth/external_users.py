@@ -75,7 +75,7 @@ async def end_sessions(auth: AuthService, user: User, reason: str) -> None:
     them off."""
     user_id = user.id
     assert user_id is not None
-    await auth.session.exec(delete(AuthToken).where(col(AuthToken.user_id) == user_id))  # type: ignore[call-overload]
+    await auth.session.exec(delete(AuthToken).where(col(AuthToken.user_id) == user_id))
     audit(auth.session, None, "auth.sessions_ended", "user", user_id, reason=reason)
     if auth.principals is not None:
         auth.principals.forget_user(user_id)

@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 import httpx2
-from authlib.common.errors import AuthlibBaseError
-from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.common.errors import AuthlibBaseError  # type: ignore[import-untyped]
+from authlib.common.security import generate_token  # type: ignore[import-untyped]
+from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[import-untyped]
 from cryptography.exceptions import InvalidTag
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError

@@ -6,19 +6,30 @@ Who is in which group: ``tests/support/oidc_provider.py``.
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+import click
 import pytest
+from joserfc import jwt
+from joserfc.jwk import OctKey, RSAKey
 from litestar.testing import TestClient
 from pydantic import ValidationError
 
 from server.app import create_app
+from server.auth.oidc import OpenIdProvider as SingleSignOnProvider
+from server.auth.oidc import SignInRefused
+from server.cli import check_single_sign_on
 from server.settings import Settings
 from tests.server.conftest import PASSWORD, App, build_app
 from tests.support.oidc_provider import OpenIdProvider, provider_available, running_provider
+from tests.support.server import free_port
 
 pytestmark = pytest.mark.skipif(not provider_available(), reason="Node.js or oidc-provider missing (make node-deps)")
 
@@ -248,3 +259,40 @@ def test_without_single_sign_on_its_routes_are_not_there(tmp_path: Path) -> None
     with build_app(tmp_path / "data") as world:
         assert world.anonymous().ok("GET", "/api/auth/methods")["single_sign_on"] is None
         assert world.http.get("/api/auth/oidc/start", follow_redirects=False).status_code == 404
+
+
+def test_an_id_token_not_signed_by_the_provider_is_refused(provider: OpenIdProvider, tmp_path: Path) -> None:
+    """Signed by a key of one's own (under a key id the provider never published), or with an HMAC keyed by the
+    client secret, or not at all: refused, whatever the claims say."""
+    settings = Settings(data_dir=tmp_path, **provider.settings())  # type: ignore[arg-type]
+    single_sign_on = SingleSignOnProvider(settings)
+    now = int(time.time())
+    claims = {"iss": provider.issuer, "aud": "icabinet", "sub": "an.nguyen", "iat": now, "exp": now + 300}
+    claims |= {"nonce": "n-0123456789", "preferred_username": "an.nguyen", "groups": ["icabinet-admins"]}
+    own_key = RSAKey.generate_key(2048, parameters={"kid": "not-the-providers"})
+    forged = [
+        jwt.encode({"alg": "RS256", "kid": "not-the-providers"}, claims, own_key),
+        jwt.encode({"alg": "HS256"}, claims, OctKey.import_key(provider.client_secret.encode())),
+    ]
+    header, payload = (base64url({"alg": "none"}), base64url(claims))
+    forged.append(f"{header}.{payload}.")
+    for token in forged:
+        with pytest.raises(SignInRefused) as refused:
+            asyncio.run(single_sign_on.claims(token, "n-0123456789"))
+        assert refused.value.reason == "id_token"
+
+
+def base64url(value: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+def test_a_provider_that_names_another_issuer_stops_the_server_at_start(
+    provider: OpenIdProvider, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = Settings(data_dir=tmp_path, **provider.settings(oidc_issuer=provider.issuer + "/"))  # type: ignore[arg-type]
+    with pytest.raises(click.ClickException, match="names the issuer"):
+        check_single_sign_on(wrong)
+    away = Settings(data_dir=tmp_path, **provider.settings(oidc_issuer=f"http://127.0.0.1:{free_port()}"))  # type: ignore[arg-type]
+    check_single_sign_on(away)  # password logins still work: only a warning
+    assert "cannot be reached" in capsys.readouterr().err
+    check_single_sign_on(Settings(data_dir=tmp_path, **provider.settings()))  # type: ignore[arg-type]
