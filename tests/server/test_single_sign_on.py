@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from server.app import create_app
 from server.auth.oidc import OpenIdProvider as SingleSignOnProvider
 from server.auth.oidc import SignInRefused
 from server.cli import check_single_sign_on
+from server.log_redaction import RedactTokens
 from server.settings import Settings
 from tests.server.conftest import PASSWORD, App, build_app
 from tests.support.oidc_provider import OpenIdProvider, provider_available, running_provider
@@ -296,3 +298,20 @@ def test_a_provider_that_names_another_issuer_stops_the_server_at_start(
     check_single_sign_on(away)  # password logins still work: only a warning
     assert "cannot be reached" in capsys.readouterr().err
     check_single_sign_on(Settings(data_dir=tmp_path, **provider.settings()))  # type: ignore[arg-type]
+
+
+def test_a_provider_out_of_reach_sends_the_browser_back_with_a_reason(tmp_path: Path) -> None:
+    away = f"http://127.0.0.1:{free_port()}"
+    settings = {"oidc_issuer": away, "oidc_client_id": "icabinet", "oidc_client_secret": "not-used-here"}
+    with build_app(tmp_path / "data", **settings) as world:
+        back = world.http.get("/api/auth/oidc/start", params={"next": "/console"}, follow_redirects=False)
+        assert back.status_code == 303
+        assert back.headers["location"] == "/console?sso_error=unavailable"
+        assert "icabinet_oidc" not in back.cookies
+
+
+def test_the_authorization_code_is_masked_in_the_access_log() -> None:
+    line = ("127.0.0.1:5000", "GET", "/api/auth/oidc/callback?code=the-code-itself&state=s", "1.1", 303)
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d', line, None)
+    RedactTokens().filter(record)
+    assert "the-code-itself" not in record.getMessage() and "code=[redacted]" in record.getMessage()
