@@ -16,8 +16,9 @@ APT_PACKAGES := chromium fonts-noto-core fonts-dejavu-core tesseract-ocr tessera
 
 .PHONY: serve test lint typecheck pytest bench clean venv system-deps node-deps kiosk-test
 
-# npm packages: the kiosk's linter and formatter (Biome) and what the browser tests inject into the kiosk pages
-# (axe-core); the kiosk itself needs none
+# npm packages: the kiosk's linter and formatter (Biome), what the browser tests inject into the kiosk pages
+# (axe-core), and the OpenID provider the single sign-on tests run with Node.js (oidc-provider); the kiosk itself
+# needs none
 NPM_STAMP := node_modules/.installed
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -33,6 +33,8 @@ from server.auth.cache import PrincipalCache
 from server.auth.controller import AuthController
 from server.auth.directory import Directory
 from server.auth.middleware import TokenAuthMiddleware
+from server.auth.oidc import OpenIdProvider, SealedCookies
+from server.auth.oidc_controller import SingleSignOnController
 from server.auth.passwords import Hashing
 from server.auth.sealing import SecretBox
 from server.auth.second_factor_controller import SecondFactorController
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     secret_key = settings.resolved_secret_key()
     token_hasher = TokenHasher(secret_key)
     directory = Directory(settings) if settings.ldap_url else None
+    single_sign_on = OpenIdProvider(settings) if settings.oidc_issuer else None
     channels = ChannelsPlugin(
         # several processes: Redis, so an event published by one reaches the sockets of all
         backend=(
@@ -278,6 +281,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "directory": directory,
             "tickets": Tickets(token_hasher),
             "totp_box": SecretBox(secret_key, "totp"),
+            "oidc": single_sign_on,
+            "oidc_cookies": SealedCookies(secret_key),
             "health": health_probe,
         }
     )
@@ -286,6 +291,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             AuthController,
             SecondFactorController,
+            SingleSignOnController,
             MeetingController,
             AgendaController,
             DocumentController,

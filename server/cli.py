@@ -47,6 +47,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     settings = read_settings()
     check_data_dir(settings)
     check_directory(settings)
+    check_single_sign_on(settings)
     if workers > 1:
         check_scale_out(settings)
     uvicorn.run(
@@ -103,6 +104,21 @@ def check_directory(settings: Settings) -> None:
                 f"directory login (ICABINET_LDAP_*): TLS with the directory failed: {exc} (ICABINET_LDAP_CA_FILE?)"
             ) from None
         click.echo(f"warning: the directory cannot be reached now: {exc}", err=True)
+
+
+def check_single_sign_on(settings: Settings) -> None:
+    """A provider whose discovery names another issuer or offers no PKCE S256 stops the server with one line; one
+    that cannot be reached now only warns (password logins still work; sign-ins are sent back until it is)."""
+    if settings.oidc_issuer is None:
+        return
+    from server.auth.oidc import OpenIdProvider, ProviderUnavailable, WrongProvider
+
+    try:
+        asyncio.run(OpenIdProvider(settings).metadata())
+    except WrongProvider as exc:
+        raise click.ClickException(f"single sign-on (ICABINET_OIDC_*): {exc}") from None
+    except ProviderUnavailable as exc:
+        click.echo(f"warning: the OpenID provider cannot be reached now: {exc}", err=True)
 
 
 def check_scale_out(settings: Settings) -> None:

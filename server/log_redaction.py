@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import re
 
-TOKEN_IN_URL = re.compile(r"(?i)([?&](?:token|access_token)=)[^&\s\"']+")
+# also the authorization code an OpenID provider sends back to /api/auth/oidc/callback: single-use and bound to
+# the sign-in's PKCE verifier, but a credential until it is exchanged
+TOKEN_IN_URL = re.compile(r"(?i)([?&](?:token|access_token|code)=)[^&\s\"']+")
 REDACTED = r"\1[redacted]"
 LOGGERS = ("uvicorn.access", "uvicorn.error")
 

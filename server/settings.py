@@ -10,8 +10,9 @@ import os
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -357,6 +358,53 @@ class Settings(BaseSettings):
     ldap_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     """How long a login waits for the directory (connect and each operation) before it is refused."""
 
+    # --- single sign-on with OpenID Connect (docs/settings.md "Single sign-on") ---
+
+    oidc_issuer: str | None = None
+    """The OpenID provider's issuer URL, e.g. ``https://sso.example.gov.vn/realms/icabinet`` (Keycloak) or a
+    national identity provider's; its ``/.well-known/openid-configuration`` is read for the endpoints and keys.
+    Unset: no single sign-on. ``https://`` only (``http://`` for a provider on this machine alone)."""
+
+    oidc_client_id: str | None = None
+    """The client id i-Cabinet is registered with at the provider (a confidential client)."""
+
+    oidc_client_secret: SecretStr | None = None
+    """The client's secret: sent only to the provider's token endpoint (HTTP Basic), never logged."""
+
+    oidc_scopes: str = Field(default="openid profile", pattern=r"^openid( \S+)*$")
+    """Scopes asked for, separated by spaces, ``openid`` first; add the scope that brings the unit and groups
+    claims if the provider keeps them in one (e.g. ``openid profile groups``)."""
+
+    oidc_display_name: str = Field(default="SSO", min_length=1, max_length=60)
+    """The provider's name on the login page's button ("Sign in with ...")."""
+
+    oidc_redirect_uri: str | None = None
+    """The callback URL registered at the provider, e.g. ``https://hop.example.gov.vn/api/auth/oidc/callback``.
+    Unset: built from the address the browser used (set it behind a proxy that rewrites the host)."""
+
+    oidc_username_claim: str = Field(default="preferred_username", min_length=1)
+    """ID token claim that names the local account (lower-cased). Choose one the provider controls, not one
+    people may edit themselves."""
+
+    oidc_name_claim: str = Field(default="name", min_length=1)
+    """ID token claim holding the person's full name."""
+
+    oidc_unit_claim: str = Field(default="unit", min_length=1)
+    """ID token claim holding the person's unit (đơn vị); empty when the token has none."""
+
+    oidc_groups_claim: str = Field(default="groups", min_length=1)
+    """ID token claim holding the person's groups (a list of names, or one name)."""
+
+    oidc_role_groups: dict[str, Literal["admin", "secretary", "member"]] = Field(default_factory=dict)
+    """Group -> system role, as JSON, as ``ldap_role_groups``: ``{"icabinet-admins": "admin"}`` (Keycloak's
+    group paths, ``/icabinet-admins``, match too). Several mapped groups: the highest role, set at each login."""
+
+    oidc_unmapped: Literal["member", "refuse"] = "member"
+    """A person in no group of ``oidc_role_groups``: signs in as a ``member``, or is refused."""
+
+    oidc_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    """How long a sign-in waits for the provider (discovery, keys, token exchange)."""
+
     require_2fa: bool = False
     """Administrators and chairs (a chair of any meeting) must use a second factor (a TOTP authenticator app):
     one who has none is sent to enrol it right after the password, before the session starts."""
@@ -370,6 +418,14 @@ class Settings(BaseSettings):
         problem = directory_settings_problem(self)
         if problem is not None:
             raise ValueError(f"directory login (ICABINET_LDAP_*): {problem}")
+        return self
+
+    @model_validator(mode="after")
+    def _single_sign_on_settings_fit(self) -> Settings:
+        """Half-set single sign-on stops the server at start with what is missing, not at the first sign-in."""
+        problem = single_sign_on_settings_problem(self)
+        if problem is not None:
+            raise ValueError(f"single sign-on (ICABINET_OIDC_*): {problem}")
         return self
 
     @model_validator(mode="after")
@@ -473,3 +529,26 @@ def directory_settings_problem(settings: Settings) -> str | None:
     if settings.ldap_ca_file is not None and not settings.ldap_ca_file.is_file():
         return f"ICABINET_LDAP_CA_FILE {str(settings.ldap_ca_file)!r} is not a readable file"
     return None
+
+
+def single_sign_on_settings_problem(settings: Settings) -> str | None:
+    """What makes the ``oidc_*`` settings unusable, or None (also None when single sign-on is off)."""
+    given = [name for name in ("oidc_issuer", "oidc_client_id", "oidc_client_secret") if getattr(settings, name)]
+    if not given:
+        return None
+    if len(given) < 3:
+        missing = sorted({"oidc_issuer", "oidc_client_id", "oidc_client_secret"} - set(given))
+        return "set " + " and ".join(f"ICABINET_{name.upper()}" for name in missing) + " too"
+    for name in ("oidc_issuer", "oidc_redirect_uri"):
+        url = getattr(settings, name)
+        if url is not None and not _safe_url(url):
+            return f"ICABINET_{name.upper()} must be an https:// URL (http:// only on this machine), not {url!r}"
+    return None
+
+
+def _safe_url(url: str) -> bool:
+    """An https URL, or an http one to this machine (a provider or a server being tried out locally)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")

@@ -21,6 +21,11 @@ function detailText(body, status) {
   return t("errors.generic", { status });
 }
 
+/** A step of a login (a refusal there says nothing of a session this page holds). */
+function isLoginStep(path) {
+  return path.startsWith("/api/auth/login") || path.startsWith("/api/auth/oidc/");
+}
+
 export class Api {
   /**
    * @param {string} storageKey where this page kind keeps its session id and user (never the token)
@@ -87,7 +92,7 @@ export class Api {
     }
     if (!response.ok) {
       const error = new ApiError(response.status, detailText(data, response.status), data);
-      if (response.status === 401 && !path.startsWith("/api/auth/login")) {
+      if (response.status === 401 && !isLoginStep(path)) {
         this.forget();
         this.onUnauthorized(error);
       }
@@ -145,7 +150,7 @@ export class Api {
 
   _failed(status, data, path) {
     const error = new ApiError(status, detailText(data, status), data);
-    if (status === 401 && !path.startsWith("/api/auth/login")) {
+    if (status === 401 && !isLoginStep(path)) {
       this.forget();
       this.onUnauthorized(error);
     }
@@ -227,6 +232,21 @@ export class Api {
    */
   async login(username, password) {
     const result = await this.post("/api/auth/login", { username, password });
+    if (result.second_factor) return result;
+    return this._keep(result);
+  }
+
+  /** How one may sign in here: `{password, single_sign_on: {name, start} | null}`. */
+  loginMethods() {
+    return this.get("/api/auth/methods");
+  }
+
+  /**
+   * End a single sign-on the provider sent this page back from: resolves as `login` does (the user, or
+   * `{second_factor, ticket}` when a code or an enrolment must follow).
+   */
+  async finishSingleSignOn() {
+    const result = await this.post("/api/auth/oidc/finish");
     if (result.second_factor) return result;
     return this._keep(result);
   }

@@ -188,10 +188,7 @@ export function loginView(api, { subtitle, hint, onLoggedIn, onLang }) {
         submit.disabled = true;
         submit.textContent = t("login.busy");
         try {
-          const result = await api.login(username.value.trim(), password.value);
-          if (result.second_factor === "totp") form.replaceWith(codeForm(api, result.ticket, onLoggedIn));
-          else if (result.second_factor === "enrol") form.replaceWith(enrolView(api, result.ticket, onLoggedIn));
-          else onLoggedIn(result);
+          outcome(await api.login(username.value.trim(), password.value));
         } catch (failure) {
           error.textContent = failure.detail || failure.message;
           error.hidden = false;
@@ -212,7 +209,14 @@ export function loginView(api, { subtitle, hint, onLoggedIn, onLang }) {
     password,
     error,
     submit,
+    singleSignOn(api),
   );
+  const outcome = (result) => {
+    if (result.second_factor === "totp") form.replaceWith(codeForm(api, result.ticket, onLoggedIn));
+    else if (result.second_factor === "enrol") form.replaceWith(enrolView(api, result.ticket, onLoggedIn));
+    else onLoggedIn(result);
+  };
+  returnFromProvider(api, { error, submit, outcome });
   const page = h(
     "main",
     { class: "login-page" },
@@ -222,6 +226,54 @@ export function loginView(api, { subtitle, hint, onLoggedIn, onLang }) {
   );
   setTimeout(() => username.focus(), 0);
   return page;
+}
+
+/**
+ * "Sign in with <provider>" under the password form, once the server says single sign-on is set up (nothing
+ * otherwise, nor offline). A link, not a script: the provider's page comes back to this page.
+ */
+function singleSignOn(api) {
+  const box = h("div", { class: "login-sso", hidden: true });
+  api.loginMethods().then(
+    (methods) => {
+      const sso = methods && methods.single_sign_on;
+      if (!sso) return;
+      const href = `${sso.start}?next=${encodeURIComponent(location.pathname)}`;
+      box.append(
+        h("p", { class: "login-or", "aria-hidden": "true" }, t("login.or")),
+        h("a", { class: "btn btn-secondary btn-block", href, testid: "login-sso" }, t("login.sso", { name: sso.name })),
+      );
+      box.hidden = false;
+    },
+    () => {},
+  );
+  return box;
+}
+
+/**
+ * Back from the identity provider (`?sso=done` or `?sso_error=<code>`): finish the login (the session, or the
+ * second factor's step as after a password), or say why it did not happen. The query is removed first, so a
+ * reload does not try again.
+ */
+function returnFromProvider(api, { error, submit, outcome }) {
+  const query = new URLSearchParams(location.search);
+  const done = query.get("sso") === "done";
+  const failed = query.get("sso_error");
+  if (!done && !failed) return;
+  history.replaceState(null, "", location.pathname + location.hash);
+  if (failed) {
+    const key = `sso.error.${failed}`;
+    const text = t(key);
+    showFailure(error, { message: text === key ? t("sso.error.other", { code: failed }) : text });
+    return;
+  }
+  submit.disabled = true;
+  submit.textContent = t("login.sso_busy");
+  api.finishSingleSignOn().then(outcome, (failure) => {
+    showFailure(error, failure);
+    submit.disabled = false;
+    submit.textContent = t("login.submit");
+  });
 }
 
 function formError(testid) {

@@ -14,6 +14,7 @@ import ssl
 import warnings
 from dataclasses import dataclass
 
+from server.auth.external_users import highest_role
 from server.settings import Settings
 
 with warnings.catch_warnings():  # ldap3 2.9 imports pyasn1 names that pyasn1 0.6 deprecates
@@ -25,7 +26,6 @@ with warnings.catch_warnings():  # ldap3 2.9 imports pyasn1 names that pyasn1 0.
 
 log = logging.getLogger(__name__)
 
-ROLE_RANK = {"member": 0, "secretary": 1, "admin": 2}
 # Active Directory's userAccountControl: the account is disabled
 AD_ACCOUNT_DISABLE = 0x2
 
@@ -88,10 +88,7 @@ class Directory:
     def role_for(self, person: DirectoryPerson) -> str | None:
         """The highest role any of the person's groups maps to; ``member`` or None (refused) for none."""
         keys = [dn_key(group) for group in person.groups]
-        roles = [self.role_groups[key] for key in keys if key in self.role_groups]
-        if roles:
-            return max(roles, key=ROLE_RANK.__getitem__)
-        return "member" if self.settings.ldap_unmapped == "member" else None
+        return highest_role(keys, self.role_groups, self.settings.ldap_unmapped)
 
     # -- in a thread --
 

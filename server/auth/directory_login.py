@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlmodel import select
 
-from server.audit import audit
-from server.auth.directory import Directory, DirectoryPerson, DirectoryUnavailable
-from server.auth.models import AuthToken, SystemRole, User, UserSource
+from server.auth.directory import Directory, DirectoryUnavailable
+from server.auth.external_users import end_sessions, keep_in_step
+from server.auth.models import SystemRole, User, UserSource
 from server.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -49,56 +48,11 @@ class DirectoryLogin:
         refusal = refusal or ("no_role" if role is None else None)
         if refusal is not None:
             if user is not None and user.is_active:  # switched off in the directory: its sessions here end too
-                await self._end_sessions(user)
+                await end_sessions(self.auth, user, "directory")
             await self.auth.refuse(user, username, address, refusal)
         assert role is not None
         if self.auth.guard is not None:
             await self.auth.guard.throttle.succeeded(username)
-        return await self._from_directory(user, key, person, SystemRole(role))
-
-    async def _from_directory(self, user: User | None, key: str, person: DirectoryPerson, role: SystemRole) -> User:
-        """Create the local account of a directory user, or bring its name, unit and role up to date."""
-        if user is None:
-            user = User(
-                username=key,
-                full_name=person.full_name,
-                unit=person.unit,
-                role=role,
-                password_hash="!",
-                source=UserSource.directory,
-            )
-            self.auth.session.add(user)
-            await self.auth.session.flush()
-            audit(self.auth.session, None, "user.create", "user", user.id, role=str(role), source="directory")
-            return user
-        changed = sorted(
-            name
-            for name, value in (("full_name", person.full_name), ("unit", person.unit), ("role", role))
-            if getattr(user, name) != value
+        return await keep_in_step(
+            self.auth, user, key, person.full_name, person.unit, SystemRole(role), UserSource.directory
         )
-        if changed:
-            rights_change = user.role != role
-            user.full_name, user.unit, user.role = person.full_name, person.unit, role
-            self.auth.session.add(user)
-            audit(self.auth.session, None, "user.update", "user", user.id, fields=changed, source="directory")
-            assert user.id is not None
-            if rights_change:
-                self.auth.rights_changed(user.id)
-            if "full_name" in changed and self.auth.renamed is not None:
-                await self.auth.session.flush()
-                await self.auth.renamed(user.id)
-        return user
-
-    async def _end_sessions(self, user: User) -> None:
-        """End every session of ``user`` (committed), on every process."""
-        user_id = user.id
-        assert user_id is not None
-        await self.auth.session.exec(delete(AuthToken).where(col(AuthToken.user_id) == user_id))
-        audit(self.auth.session, None, "auth.sessions_ended", "user", user_id, reason="directory")
-        if self.auth.principals is not None:
-            self.auth.principals.forget_user(user_id)
-        await self.auth.session.commit()
-        if self.auth.principals is not None:
-            self.auth.principals.forget_user(user_id)
-        if self.auth.sessions is not None:
-            self.auth.sessions.user_ended(user_id)

@@ -35,6 +35,11 @@ class LoginFlow:
 
     async def password(self, username: str, password: str, address: str) -> SessionStarted | StepNeeded:
         user = await self.auth.check_password(username, password, address)
+        return await self.identified(user, factor="password")
+
+    async def identified(self, user: User, factor: str) -> SessionStarted | StepNeeded:
+        """``user`` proved who they are (``factor``: their password, or the OpenID provider's sign-in): the
+        session, or the second factor's step first for who has or needs one."""
         assert user.id is not None
         step: Purpose | None = None
         if await self.factor.enrolled(user.id):
@@ -44,7 +49,7 @@ class LoginFlow:
         if step is not None:
             await self.auth.commit()  # a directory user seen for the first time is kept
             return StepNeeded(step, self.tickets.issue(user.id, step))
-        token, row = await self.auth.open_session(user, factor="password")
+        token, row = await self.auth.open_session(user, factor=factor)
         return SessionStarted(token, row, user)
 
     async def code(self, ticket: str, code: str, address: str) -> SessionStarted:

@@ -18,10 +18,12 @@ class SystemRole(StrEnum):
 
 
 class UserSource(StrEnum):
-    """Where the account's password is checked: here (argon2id) or by the organisation's directory (LDAP)."""
+    """Where the account's password is checked: here (argon2id), by the organisation's directory (LDAP), or by
+    its OpenID provider (single sign-on)."""
 
     local = "local"
     directory = "directory"
+    oidc = "oidc"
 
 
 class UserBase(SQLModel):

@@ -101,3 +101,17 @@ class UserUpdate(BaseModel):
 
 def user_public(user: object) -> UserPublic:
     return UserPublic.model_validate(user, from_attributes=True)
+
+
+class SingleSignOnPublic(BaseModel):
+    name: str
+    """The provider's name for the login page's button ("Sign in with ...")."""
+    start: str
+    """Where the button leads (add ``?next=`` with the page to come back to)."""
+
+
+class LoginMethods(BaseModel):
+    """How one may sign in here: the login page shows a single sign-on button only when there is one."""
+
+    password: bool = True
+    single_sign_on: SingleSignOnPublic | None = None

@@ -171,7 +171,7 @@ class AuthService:
             return
         wait = await self.guard.throttle.retry_after(username, address)
         if wait > 0:
-            self._failed(user, username, address, "throttled")
+            self.record_failure(user, username, address, "throttled")
             raise _too_many(wait)
 
     async def commit(self) -> None:
@@ -186,7 +186,7 @@ class AuthService:
 
     async def refuse(self, user: User | None, username: str, address: str, reason: str) -> NoReturn:
         """Audit and count a failed login, and raise what the caller is told."""
-        self._failed(user, username, address, reason)
+        self.record_failure(user, username, address, reason)
         wait = await self.guard.throttle.failed(username, address) if self.guard is not None else 0
         if reason == "disabled":
             raise Unauthorized("This account is disabled", "Tài khoản đã bị khoá")
@@ -216,7 +216,8 @@ class AuthService:
         """``user_id``'s role changed in this transaction: caches and sockets are told after the commit."""
         self._rights_changed.add(user_id)
 
-    def _failed(self, user: User | None, username: str, address: str, reason: str) -> None:
+    def record_failure(self, user: User | None, username: str, address: str, reason: str) -> None:
+        """Audit a failed login (``auth.login_failed`` with ``reason``) without counting it against anyone."""
         if self.guard is None:
             return
         user_id = user.id if user is not None else None

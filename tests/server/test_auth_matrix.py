@@ -197,6 +197,7 @@ def _enrolments_waiting(app: App, case: Case) -> None:
         app.users[role].ok("POST", "/api/auth/second-factor/enrolment", json={})
 
 
+NOT_SET_UP = tuple((role, 404) for role in ROLES)  # a route of a feature this installation does not use
 DRAFT_READERS_ONLY = (("del1", 404), ("guest", 404))  # a draft is the chair's and secretary's: others see none
 
 
@@ -223,6 +224,12 @@ ROUTES = [
         setup=_second_factor_ticket,
         body=lambda c: {"ticket": c.ticket, "code": c.code},
     ),
+    # single sign-on: the matrix's app has none set up, so its routes answer 404 to everyone (the flow itself,
+    # with a real provider, is tests/server/test_single_sign_on.py's)
+    Route("GET", "/api/auth/methods", set(ROLES), meeting_scoped=False),
+    Route("GET", "/api/auth/oidc/start", set(), meeting_scoped=False, refused=NOT_SET_UP),
+    Route("GET", "/api/auth/oidc/callback", set(), meeting_scoped=False, refused=NOT_SET_UP),
+    Route("POST", "/api/auth/oidc/finish", set(), meeting_scoped=False, refused=NOT_SET_UP),
     Route("GET", "/api/auth/second-factor", EVERYONE, meeting_scoped=False),
     Route("POST", "/api/auth/second-factor/enrolment", EVERYONE, meeting_scoped=False, body=lambda c: {}),
     Route(
@@ -500,10 +507,10 @@ def public_document(app: App, meeting_id: int) -> int:
 
 
 def expected_refusal(route: Route, role: str) -> int:
-    if role == "anon":
-        return 401
     if role in dict(route.refused):
         return dict(route.refused)[role]
+    if role == "anon":
+        return 401
     if route.meeting_scoped and role not in VIEWERS:
         return 404  # an outsider must not learn that the meeting exists
     if route.path.endswith("/checkin") and role == "root":
