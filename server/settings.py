@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     --output_dir whisper-small-ct2 --quantization int8``; also large-v3 or vinai/PhoWhisper-small) and give
     its directory here."""
 
+    asr_live_captions: bool = True
+    """While the room is recorded live, transcribe it as it arrives (a few seconds behind speech), so tablets
+    and the room screen can show captions; off: a live capture is transcribed once it stops."""
+
     asr_threads: int = Field(default=1, ge=1, le=64)
     """CPU threads the speech model uses. 1 leaves the other cores to serving tablets and reading documents while
     a long recording is transcribed in the background."""

@@ -26,7 +26,7 @@ from server.live.context import ChangeContext
 from server.meetings.access import load_access
 from server.meetings.models import MeetingRole
 from server.meetings.rules import require_open
-from server.recordings.models import Recording, RecordingStatus
+from server.recordings.models import LIVE_FILENAME_PREFIX, Recording, RecordingStatus
 from server.recordings.schemas import RecordingPublic, recording_public
 from server.recordings.storage import LIVE_RATE, WAV_HEADER_BYTES, RecordingStore
 from server.transcripts.models import TranscriptTurn
@@ -81,15 +81,21 @@ def parse_recorded_at(value: str | None) -> datetime | None:
 
 class RecordingService:
     def __init__(
-        self, ctx: ChangeContext, store: RecordingStore, queued: Callable[[], None], max_minutes: int | None = None
+        self,
+        ctx: ChangeContext,
+        store: RecordingStore,
+        queued: Callable[[], None],
+        max_minutes: int | None = None,
+        heard: Callable[[], None] | None = None,
     ) -> None:
-        """``queued()`` wakes the speech worker once a new recording is committed; a recording longer than
-        ``max_minutes`` is refused."""
+        """``queued()`` wakes the speech worker once a new recording is committed, ``heard()`` its live captions
+        once a chunk of a live capture is; a recording longer than ``max_minutes`` is refused."""
         self.max_duration_ms = max_minutes * 60_000 if max_minutes is not None else None
         self.ctx = ctx
         self.session = ctx.session
         self.store = store
         self.queued = queued
+        self.heard = heard
 
     async def check_can_upload(self, meeting_id: int) -> None:
         """The meeting's secretary or an administrator; refused before the body is read."""
@@ -158,7 +164,7 @@ class RecordingService:
             recording = Recording(
                 meeting_id=meeting_id,
                 agenda_item_id=agenda_item_id,
-                filename=f"ghi-am-truc-tiep-{utcnow():%Y%m%d-%H%M%S}.wav",
+                filename=f"{LIVE_FILENAME_PREFIX}{utcnow():%Y%m%d-%H%M%S}.wav",
                 audio_path=relative,
                 size_bytes=WAV_HEADER_BYTES,
                 format="wav",
@@ -209,6 +215,8 @@ class RecordingService:
         recording.size_bytes = WAV_HEADER_BYTES + data_bytes
         recording.duration_ms = data_bytes * 1000 // (2 * LIVE_RATE)
         self.session.add(recording)
+        if self.heard is not None:
+            on_commit(self.session, self.heard)
         await self.session.commit()
         return recording_public(recording)
 

@@ -27,11 +27,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assistant.speech import SpeechSegment, Transcriber, bundled_model_path
 from server.db import Database, utcnow
-from server.events import RecordingChanged, RecordingLive, TranscriptAdded
+from server.events import RecordingChanged, RecordingLive, TranscriptAdded, TranscriptTurnAdded
 from server.leases import Leases
 from server.live.outbox import Publisher, record_event
 from server.minutes.models import Minutes, MinutesStatus
-from server.recordings.models import WAITING, Recording, RecordingStatus
+from server.recordings.captions import LiveCaptions
+from server.recordings.models import LIVE_FILENAME_PREFIX, WAITING, Recording, RecordingStatus
 from server.recordings.schemas import recording_public
 from server.recordings.service import capturing_now, finish_capture
 from server.recordings.storage import RecordingStore
@@ -39,6 +40,7 @@ from server.recordings.timeline import Timeline, load_timeline
 from server.settings import Settings
 from server.tasks import cancel
 from server.transcripts.models import Transcript, TranscriptTurn
+from server.transcripts.schemas import TurnPublic
 from server.transcripts.service import transcript_audience, transcript_public
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ class Job:
     recorded_at: datetime | None
     audio: Path
     progress_ms: int
+    captions: bool = False
+    """A live capture's: each turn also goes out as a caption (``transcript.turn_added``)."""
 
 
 class RecordingWorker:
@@ -93,6 +97,8 @@ class RecordingWorker:
         self._wanted = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self.captions = LiveCaptions(self)
+        self._captioner: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """A recording was queued: look for work."""
@@ -103,10 +109,13 @@ class RecordingWorker:
         self._sweeper = asyncio.create_task(self._sweep_audio_forever())
         if self.settings.asr:
             self._task = asyncio.create_task(self._run())
+            if self.settings.asr_live_captions:
+                self._captioner = asyncio.create_task(self.captions.run())
             self.wake()
 
     async def stop(self) -> None:
         await cancel(self._sweeper)
+        await cancel(self._captioner)
         await cancel(self._task)
 
     async def _run(self) -> None:
@@ -145,7 +154,8 @@ class RecordingWorker:
         held = await self.leases.held(f"recording:{rid}" for rid in ids)
         return next((rid for rid in ids if rid is not None and f"recording:{rid}" not in held), None)
 
-    async def _model(self) -> Transcriber | None:
+    async def engine(self) -> Transcriber | None:
+        """The speech engine, loaded on first use; None when it cannot be (``unavailable`` says why)."""
         if self._transcriber is None:
             path = self.settings.asr_model or bundled_model_path()
             try:
@@ -159,7 +169,7 @@ class RecordingWorker:
         return self._transcriber
 
     async def _transcribe(self, recording_id: int) -> None:
-        transcriber = await self._model()
+        transcriber = await self.engine()
         if transcriber is None:
             return
         job = await self._begin(recording_id)
@@ -171,7 +181,7 @@ class RecordingWorker:
                 timeline = await load_timeline(session, job.meeting_id)
             reindexed = time.monotonic()
             while (segment := await asyncio.to_thread(_next_segment, segments)) is not None:
-                if not await self._add_turn(job, segment, timeline):
+                if not await self.add_turn(job, segment, timeline):
                     # the secretary removed the transcript meanwhile (or the meeting is gone): stop here, and
                     # do not start a new one at the next start-up
                     await self._finish(job, RecordingStatus.failed, "the transcript was removed")
@@ -195,40 +205,55 @@ class RecordingWorker:
                 await session.rollback()
                 return None
             audience = await transcript_audience(session, recording.meeting_id)
-            transcript = await session.get(Transcript, recording.transcript_id) if recording.transcript_id else None
-            if transcript is None:
-                transcript = Transcript(
-                    meeting_id=recording.meeting_id,
-                    agenda_item_id=recording.agenda_item_id,
-                    filename=recording.filename,
-                    format="audio",
-                    created_by=recording.created_by,
-                )
-                session.add(transcript)
-                await session.flush()
-                event = TranscriptAdded(transcript=transcript_public(transcript).model_dump(mode="json"))
-                await record_event(session, self.publish, recording.meeting_id, event, None, audience)
-                recording.transcript_id = transcript.id
-                recording.progress_ms = 0
             recording.status = RecordingStatus.transcribing
-            session.add(recording)
-            await session.flush()
+            job = await self.job_of(session, recording, audience)
             event_changed = RecordingChanged(recording=recording_public(recording).model_dump(mode="json"))
             await record_event(session, self.publish, recording.meeting_id, event_changed, None, audience)
-            assert transcript.id is not None
-            job = Job(
-                recording_id=recording_id,
-                meeting_id=recording.meeting_id,
-                transcript_id=transcript.id,
-                agenda_item_id=recording.agenda_item_id,
-                recorded_at=recording.recorded_at,
-                audio=self.store.path_of(recording.audio_path),
-                progress_ms=recording.progress_ms,
-            )
             await session.commit()
         return job
 
-    async def _add_turn(self, job: Job, segment: SpeechSegment, timeline: Timeline) -> bool:
+    async def job_of(self, session: AsyncSession, recording: Recording, audience: list[int]) -> Job:
+        """The recording's work, with its transcript: the one it has, else a new one (told to ``audience``)."""
+        assert recording.id is not None and recording.audio_path is not None
+        transcript = await session.get(Transcript, recording.transcript_id) if recording.transcript_id else None
+        if transcript is None:
+            transcript = Transcript(
+                meeting_id=recording.meeting_id,
+                agenda_item_id=recording.agenda_item_id,
+                filename=recording.filename,
+                format="audio",
+                created_by=recording.created_by,
+            )
+            session.add(transcript)
+            await session.flush()
+            event = TranscriptAdded(transcript=transcript_public(transcript).model_dump(mode="json"))
+            await record_event(session, self.publish, recording.meeting_id, event, None, audience)
+            recording.transcript_id = transcript.id
+            if recording.status != RecordingStatus.capturing:  # a live capture may have passed over silence
+                recording.progress_ms = 0
+        session.add(recording)
+        await session.flush()
+        assert transcript.id is not None
+        return Job(
+            recording_id=recording.id,
+            meeting_id=recording.meeting_id,
+            transcript_id=transcript.id,
+            agenda_item_id=recording.agenda_item_id,
+            recorded_at=recording.recorded_at,
+            audio=self.store.path_of(recording.audio_path),
+            progress_ms=recording.progress_ms,
+            captions=recording.filename.startswith(LIVE_FILENAME_PREFIX),
+        )
+
+    async def add_turn(
+        self,
+        job: Job,
+        segment: SpeechSegment,
+        timeline: Timeline,
+        during: RecordingStatus = RecordingStatus.transcribing,
+    ) -> bool:
+        """Commit ``segment`` as the transcript's next turn while the recording is still ``during``; False when
+        it no longer is (stopped, finished, or its transcript removed)."""
         item_id, speaker_id = job.agenda_item_id, timeline.chair_id
         if job.recorded_at is not None:
             moment = job.recorded_at + timedelta(milliseconds=(segment.start_ms + segment.end_ms) // 2)
@@ -238,25 +263,29 @@ class RecordingWorker:
         async with self.db.write() as session:
             recording = await session.get(Recording, job.recording_id)
             transcript = await session.get(Transcript, job.transcript_id)
-            if recording is None or transcript is None or recording.status != RecordingStatus.transcribing:
+            if recording is None or transcript is None or recording.status != during:
                 await session.rollback()
                 return False
-            session.add(
-                TranscriptTurn(
-                    transcript_id=job.transcript_id,
-                    meeting_id=job.meeting_id,
-                    agenda_item_id=item_id,
-                    position=transcript.turn_count,
-                    speaker=timeline.name_of(speaker_id)[:200],
-                    speaker_user_id=speaker_id,
-                    start_ms=segment.start_ms,
-                    end_ms=segment.end_ms,
-                    text=segment.text,
-                )
+            turn = TranscriptTurn(
+                transcript_id=job.transcript_id,
+                meeting_id=job.meeting_id,
+                agenda_item_id=item_id,
+                position=transcript.turn_count,
+                speaker=timeline.name_of(speaker_id)[:200],
+                speaker_user_id=speaker_id,
+                start_ms=segment.start_ms,
+                end_ms=segment.end_ms,
+                text=segment.text,
             )
             transcript.turn_count += 1
             recording.progress_ms = max(recording.progress_ms, segment.end_ms)
-            session.add_all([transcript, recording])
+            session.add_all([turn, transcript, recording])
+            await session.flush()
+            if job.captions:
+                public = TurnPublic.model_validate(turn, from_attributes=True).model_dump(mode="json")
+                audience = await transcript_audience(session, job.meeting_id)
+                event = TranscriptTurnAdded(transcript_id=job.transcript_id, turn=public)
+                await record_event(session, self.publish, job.meeting_id, event, None, audience)
             await session.commit()
         return True
 

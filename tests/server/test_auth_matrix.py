@@ -652,6 +652,49 @@ def test_websocket_follows_the_session_cookie(app: App) -> None:
         assert socket.receive_json()["type"] == "snapshot"
 
 
+@pytest.fixture(scope="module")
+def captioned_meeting(app: App) -> int:
+    """A meeting whose room was recorded live, with one spoken sentence captioned while the capture ran."""
+    meeting_id, _ = app.new_meeting()
+    sec, base = app.users["sec"], f"/api/meetings/{meeting_id}/recordings"
+    recording_id = sec.ok("POST", f"{base}/live", json={})["id"]
+    with tempfile.TemporaryDirectory() as folder:
+        wav = Path(folder) / "cau-noi.wav"
+        wav.write_bytes(_spoken_sentence())
+        samples = speech.pcm16k(wav) + bytes(2 * 32_000)  # and the pause that closes the sentence
+    headers = {"Content-Type": "application/octet-stream"}
+    for start in range(0, len(samples), 32_000):
+        sec.ok("POST", f"{base}/{recording_id}/audio", content=samples[start : start + 32_000], headers=headers)
+    for _ in range(1200):  # the model loads on the first window
+        if sec.ok("GET", f"{base}/{recording_id}")["transcript_id"] is not None:
+            break
+        time.sleep(0.1)
+    recording = sec.ok("GET", f"{base}/{recording_id}")
+    assert recording["status"] == "capturing" and recording["transcript_id"], "no caption while capturing"
+    sec.ok("POST", f"{base}/{recording_id}/stop")
+    speech.wait_transcribed(sec, meeting_id, recording_id)
+    return meeting_id
+
+
+@pytest.mark.parametrize("role", WS_ROLES)
+def test_captions_reach_only_transcript_readers(app: App, captioned_meeting: int, role: str) -> None:
+    """``transcript.turn_added`` (a live caption) goes to those who read the meeting's transcripts: not to
+    guests, nor to anyone the meeting's feed refuses."""
+    app.http.cookies.clear()
+    with app.http.websocket_connect(
+        f"/ws/meetings/{captioned_meeting}?since=0", headers=_ws_headers(app, role)
+    ) as socket:
+        if role not in VIEWERS:
+            with pytest.raises(WebSocketDisconnect):
+                socket.receive_json()
+            return
+        names = []
+        while (message := socket.receive_json())["type"] != "resumed":
+            names.append(message["name"])
+    assert ("transcript.turn_added" in names) == (role in TRANSCRIPT_READERS), names
+    assert "recording.live" in names  # the red dot reaches every viewer, guests too
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Minutes: each line reaches exactly the callers its evidence reaches (server/minutes/audience.py), through
 # GET, the DOCX, the PDF (signed only for a reader of every line) and the assistant's citations.
