@@ -13,7 +13,7 @@ import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 SAMPLE_RATE = 16_000
 """What Whisper hears: 16 kHz mono."""
@@ -45,6 +45,19 @@ class SpeechSegment:
     start_ms: int
     end_ms: int
     text: str
+
+
+class SpeechEngine(Protocol):
+    """What the speech worker asks of an engine: the local `Transcriber` or
+    `assistant.remote_speech.RemoteTranscriber` (an OpenAI-compatible server)."""
+
+    def segments(self, path: Path, start_ms: int = 0, language: str | None = None) -> Iterator[SpeechSegment]:
+        """A whole recording from ``start_ms`` on, segment by segment (blocking)."""
+        ...
+
+    def transcribe(self, samples: Any, start_ms: int = 0, language: str | None = None) -> list[SpeechSegment]:
+        """One short window of 16 kHz mono float32 samples, timed from ``start_ms`` (blocking)."""
+        ...
 
 
 def bundled_model_path() -> Path | None:

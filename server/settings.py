@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -158,6 +158,18 @@ class Settings(BaseSettings):
     For Vietnamese convert a multilingual model once (``ct2-transformers-converter --model openai/whisper-small
     --output_dir whisper-small-ct2 --quantization int8``; also large-v3 or vinai/PhoWhisper-small) and give
     its directory here."""
+
+    asr_base_url: str | None = None
+    """An OpenAI-compatible transcription server on the organisation's network to use instead of the local
+    model, up to ``/v1`` (``http://asr.internal:8000/v1``; faster-whisper-server/speaches, whisper.cpp's
+    server, vLLM): each recording (and each live window) is sent to ``/v1/audio/transcriptions`` as a 16 kHz
+    WAV with ``response_format=verbose_json``. Set: ``asr_model`` is not used."""
+
+    asr_remote_model: str = "whisper-1"
+    """The model name sent to ``asr_base_url`` (``whisper-1``, ``Systran/faster-whisper-large-v3``, …)."""
+
+    asr_api_key: SecretStr | None = None
+    """Bearer key for ``asr_base_url``, if it wants one; a secret: never logged nor shown."""
 
     asr_live_captions: bool = True
     """While the room is recorded live, transcribe it as it arrives (a few seconds behind speech), so tablets

