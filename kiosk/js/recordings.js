@@ -187,9 +187,12 @@ export class ConsoleRecordings {
   draw() {
     const state = this.state;
     if (!state) return;
-    // the meeting's secretary and administrators upload and correct transcripts; the chair manages the meeting
-    // but not its recordings
-    const uploads = state.me.can_manage && state.me.meeting_role !== "chair";
+    // the meeting's secretary, administrators and the room's recorder account record and upload; the chair
+    // manages the meeting but not its recordings (the server says who: `me.can_record`)
+    const corrects = state.me.can_manage && state.me.meeting_role !== "chair";
+    const uploads = state.me.can_record ?? corrects;
+    // the recorder follows its recordings' status; their words are for those who read transcripts
+    const reads = state.me.meeting_role !== "guest";
     const titles = new Map((state.agenda || []).map((item) => [item.id, item.title]));
     const rows = [...this.recordings.values()].sort((a, b) => a.id - b.id);
     fill(
@@ -213,7 +216,7 @@ export class ConsoleRecordings {
                 ? h("span", { class: "muted small" }, titles.get(recording.agenda_item_id) || "")
                 : null,
               recording.audio_kept ? null : h("span", { class: "muted small" }, t("recording.audio_deleted")),
-              recording.transcript_id && recording.status !== "queued"
+              reads && recording.transcript_id && recording.status !== "queued"
                 ? h(
                     "button",
                     {
@@ -222,7 +225,7 @@ export class ConsoleRecordings {
                       testid: `recording-open-${recording.id}`,
                       onclick: () =>
                         openTranscript(this.ctx.api, state.meeting.id, recording.transcript_id, 0, 0, {
-                          editable: uploads,
+                          editable: corrects,
                         }),
                     },
                     t("recording.open"),

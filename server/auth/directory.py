@@ -25,7 +25,7 @@ with warnings.catch_warnings():  # ldap3 2.9 imports pyasn1 names that pyasn1 0.
 
 log = logging.getLogger(__name__)
 
-ROLE_RANK = {"member": 0, "secretary": 1, "admin": 2}
+ROLE_RANK = {"member": 0, "recorder": 1, "secretary": 2, "admin": 3}
 # Active Directory's userAccountControl: the account is disabled
 AD_ACCOUNT_DISABLE = 0x2
 

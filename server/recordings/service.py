@@ -24,7 +24,6 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from server.events import RecordingChanged, RecordingLive
 from server.live.context import ChangeContext
 from server.meetings.access import load_access
-from server.meetings.models import MeetingRole
 from server.meetings.rules import require_open
 from server.recordings.models import LIVE_FILENAME_PREFIX, Recording, RecordingStatus
 from server.recordings.schemas import RecordingPublic, recording_public
@@ -98,12 +97,13 @@ class RecordingService:
         self.heard = heard
 
     async def check_can_upload(self, meeting_id: int) -> None:
-        """The meeting's secretary or an administrator; refused before the body is read."""
+        """The meeting's secretary, an administrator, or a recorder taking part (`MeetingAccess.can_record`);
+        refused before the body is read."""
         access = await load_access(self.session, meeting_id, self.ctx.principal)
-        if not (self.ctx.principal.is_admin or access.meeting_role is MeetingRole.secretary):
+        if not access.can_record:
             raise Forbidden(
-                "Only the meeting's secretary uploads its recordings",
-                "Chỉ thư ký cuộc họp được tải lên bản ghi âm",
+                "Only the meeting's secretary or its room's recorder records the meeting",
+                "Chỉ thư ký cuộc họp hoặc máy ghi âm của phòng họp được ghi âm cuộc họp",
             )
         await self.session.rollback()  # no lock held while the file streams in
 
@@ -269,14 +269,14 @@ class RecordingService:
             raise Invalid(exc.message_en, exc.message_vi) from None
 
     async def list(self, meeting_id: int) -> list[RecordingPublic]:
-        await self._readable(meeting_id)
+        await self._readable(meeting_id, recorder_too=True)
         rows = await self.session.exec(
             select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id))
         )
         return [recording_public(recording) for recording in rows.all()]
 
     async def get(self, meeting_id: int, recording_id: int) -> RecordingPublic:
-        await self._readable(meeting_id)
+        await self._readable(meeting_id, recorder_too=True)
         recording = await self.session.get(Recording, recording_id)
         if recording is None or recording.meeting_id != meeting_id:
             raise NotFound("Recording", "bản ghi âm", recording_id)
@@ -302,9 +302,11 @@ class RecordingService:
         await self.session.rollback()  # no transaction held while the file is read (the rows are expired now)
         return await asyncio.to_thread(excerpt_wav, path, start_ms, end_ms)
 
-    async def _readable(self, meeting_id: int) -> None:
+    async def _readable(self, meeting_id: int, *, recorder_too: bool = False) -> None:
+        """Those who read the meeting's transcripts; with ``recorder_too`` also who records it (a recording's
+        status, never its words)."""
         access = await load_access(self.session, meeting_id, self.ctx.principal)
-        if not may_read_transcripts(access):
+        if not (may_read_transcripts(access) or (recorder_too and access.can_record)):
             raise Forbidden(
                 "Guests do not read the meeting's recordings",
                 "Khách mời không được xem bản ghi âm của cuộc họp",
