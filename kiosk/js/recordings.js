@@ -28,7 +28,8 @@ Object.assign(DICTIONARIES.vi, {
   "recording.english_only":
     "Lưu ý: mô hình nhận dạng giọng nói đi kèm (Whisper tiny.en) chỉ hiểu tiếng Anh, không hiểu tiếng Việt. " +
     "Để nhận dạng tiếng Việt, quản trị viên chuyển đổi một mô hình đa ngôn ngữ (whisper-small, large-v3 hoặc " +
-    "PhoWhisper) bằng ct2-transformers-converter và đặt ICABINET_ASR_MODEL (xem README).",
+    "PhoWhisper) bằng ct2-transformers-converter và đặt ICABINET_ASR_MODEL, hoặc đặt ICABINET_ASR_BASE_URL tới " +
+    "máy chủ nhận dạng giọng nói của cơ quan (xem README).",
 });
 Object.assign(DICTIONARIES.en, {
   "recording.title": "Recordings to text",
@@ -51,7 +52,8 @@ Object.assign(DICTIONARIES.en, {
   "recording.english_only":
     "Note: the bundled speech model (Whisper tiny.en) understands English only, not Vietnamese. For Vietnamese, " +
     "an administrator converts a multilingual model (whisper-small, large-v3 or PhoWhisper) with " +
-    "ct2-transformers-converter and sets ICABINET_ASR_MODEL (see the README).",
+    "ct2-transformers-converter and sets ICABINET_ASR_MODEL, or sets ICABINET_ASR_BASE_URL to the " +
+    "organisation's transcription server (see the README).",
 });
 
 /** The recordings by id, newest version of each: a list from the API, then `recording.changed` events. */

@@ -51,6 +51,7 @@ def test_the_console_uploads_a_recording_and_shows_its_words(
     console.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
     panel = console.get_by_test_id("console-recordings")
     expect(panel.get_by_test_id("recording-english-only")).to_contain_text("chỉ hiểu tiếng Anh")
+    expect(panel.get_by_test_id("recording-english-only")).to_contain_text("ICABINET_ASR_BASE_URL")
 
     console.get_by_test_id("recording-file").set_input_files(str(not_audio))
     console.get_by_test_id("recording-upload").click()
