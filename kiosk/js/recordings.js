@@ -3,7 +3,7 @@
 
 import { MicCapture } from "./capture.js";
 import { DICTIONARIES, t } from "./i18n.js";
-import { filePicker } from "./pickers.js";
+import { fillUploadForm } from "./console-forms.js";
 import { clock, openTranscript } from "./transcripts.js";
 import { fill, h, showError } from "./ui.js";
 
@@ -239,44 +239,24 @@ export class ConsoleRecordings {
     );
     this.drawLive(uploads && state.meeting.status !== "closed");
     this.form.hidden = !uploads;
-    // built again only when the agenda changes: progress events come every few seconds and must not drop a
-    // file the secretary has picked
-    const agenda = (state.agenda || []).map((row) => `${row.id}:${row.title}`).join("|");
-    if (!uploads || this.form.contains(document.activeElement) || this.agendaShown === agenda) return;
-    this.agendaShown = agenda;
-    const file = h("input", {
-      type: "file",
+    if (!uploads || this.form.contains(document.activeElement)) return;
+    fillUploadForm(this.form, {
+      api: this.ctx.api,
+      act: this.ctx.act,
+      agenda: state.agenda,
+      path: `/api/meetings/${state.meeting.id}/recordings`,
+      prefix: "recording",
       accept: "audio/*,.wav,.mp3,.m4a,.ogg,.oga,.opus,.webm,.flac",
-      required: true,
-      testid: "recording-file",
-      "aria-label": t("recording.file"),
-    });
-    const item = h(
-      "select",
-      { testid: "recording-item", "aria-label": t("recording.item") },
-      h("option", { value: "" }, t("recording.by_time")),
-      ...(state.agenda || []).map((row) => h("option", { value: String(row.id) }, row.title)),
-    );
-    const submit = h(
-      "button",
-      { class: "btn btn-primary", type: "submit", testid: "recording-upload" },
-      t("recording.upload"),
-    );
-    fill(this.form, filePicker(file, { label: t("recording.file"), testid: "recording-file-pick" }), item, submit);
-    this.form.onsubmit = async (event) => {
-      event.preventDefault();
-      if (!file.files.length) return;
-      const form = new FormData();
-      form.append("file", file.files[0]);
-      if (item.value) form.append("agenda_item_id", item.value);
-      const result = await this.ctx.act(submit, () =>
-        this.ctx.api.upload(`/api/meetings/${state.meeting.id}/recordings`, form),
-      );
-      if (result && result.ok) {
-        this.recordings = mergeRecording(this.recordings, result.value);
-        this.form.reset();
+      labels: {
+        file: t("recording.file"),
+        item: t("recording.item"),
+        noItem: t("recording.by_time"),
+        submit: t("recording.upload"),
+      },
+      onUploaded: (recording) => {
+        this.recordings = mergeRecording(this.recordings, recording);
         this.reload();
-      }
-    };
+      },
+    });
   }
 }

@@ -53,6 +53,14 @@ def test_the_console_uploads_a_recording_and_shows_its_words(
     expect(panel.get_by_test_id("recording-english-only")).to_contain_text("chỉ hiểu tiếng Anh")
     expect(panel.get_by_test_id("recording-english-only")).to_contain_text("ICABINET_ASR_BASE_URL")
 
+    # the transcript form beside it (the same upload helper): a text transcript filed under the report
+    transcript = tmp_path / "bien-ban-ghi.txt"
+    transcript.write_text("Chủ tọa: Khai mạc cuộc họp.\nThư ký: Đủ số lượng đại biểu.\n", encoding="utf-8")
+    console.get_by_test_id("transcript-file").set_input_files(str(transcript))
+    console.get_by_test_id("transcript-item").select_option(str(report))
+    console.get_by_test_id("transcript-upload").click()
+    expect(console.get_by_test_id("console-transcripts-list")).to_contain_text("bien-ban-ghi.txt")
+
     console.get_by_test_id("recording-file").set_input_files(str(not_audio))
     console.get_by_test_id("recording-upload").click()
     expect(console.get_by_text("không phải bản ghi âm").first).to_be_visible()
