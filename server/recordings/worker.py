@@ -14,7 +14,6 @@ and the speaker who had the floor then, else the chair (`server.recordings.timel
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -121,7 +120,7 @@ class RecordingWorker:
 
     async def _run(self) -> None:
         while True:
-            await self._idle()
+            await self.leases.until_wanted(self._wanted)
             try:
                 while (recording_id := await self._next()) is not None:
                     async with self.leases.holding(f"recording:{recording_id}") as mine:
@@ -133,14 +132,6 @@ class RecordingWorker:
                 log.exception("speech to text paused on an unexpected error; retrying in %s s", RETRY_SECONDS)
                 await asyncio.sleep(RETRY_SECONDS)
                 self._wanted.set()
-
-    async def _idle(self) -> None:
-        if self.leases.shared:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wanted.wait(), self.leases.seconds)
-        else:
-            await self._wanted.wait()
-        self._wanted.clear()
 
     async def _next(self) -> int | None:
         async with self.db.read() as session:
