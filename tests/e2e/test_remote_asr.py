@@ -5,6 +5,7 @@ is captioned through it too."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -24,11 +25,10 @@ pytestmark = pytest.mark.e2e
 SECRET = "sk-test-7f3a9c1e-not-for-logs"
 
 
-@pytest.fixture
-def asr_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The transcription server on a free port of 127.0.0.1: its /v1 URL and the file its requests go to."""
-    port, told = free_port(), tmp_path / "asr-requests.jsonl"
-    with told.open("wb") as out:
+@contextlib.contextmanager
+def serving(port: int, told: Path) -> Iterator[str]:
+    """tests/support/asr_server.py on ``port`` of 127.0.0.1, its requests told to ``told``: its /v1 URL."""
+    with told.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.asr_server", "--port", str(port), "--api-key", SECRET],
             cwd=REPO,
@@ -43,10 +43,18 @@ def asr_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             except httpx.HTTPError:
                 assert process.poll() is None, told.read_text()
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/v1", told
+        yield f"http://127.0.0.1:{port}/v1"
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.fixture
+def asr_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The transcription server on a free port: its /v1 URL and the file its requests go to."""
+    told = tmp_path / "asr-requests.jsonl"
+    with serving(free_port(), told) as base_url:
+        yield base_url, told
 
 
 def requests_told(told: Path) -> list[dict[str, object]]:
@@ -117,3 +125,31 @@ def test_a_refused_key_fails_the_recording_without_telling_the_key(
         world.close()
         server.stop()
     assert wrong not in server.log_path.read_text()
+
+
+def test_recordings_wait_while_the_transcription_server_is_down(tmp_path: Path) -> None:
+    """A server that does not answer is not the recording's fault: it stays queued, without an error, and is
+    transcribed once the server is back."""
+    port = free_port()
+    settings = {"asr_base_url": f"http://127.0.0.1:{port}/v1", "asr_api_key": SECRET}
+    server = ServerProcess(tmp_path / "data", **settings).start()
+    world = make_world(server, tmp_path / "data")
+    try:
+        sec, meeting_id = world["sec"], world.meeting_id
+        spoken = speech.conversation(tmp_path, speech.SENTENCES[:1])
+        files = {"file": ("cau.wav", spoken.path.read_bytes(), "audio/wav")}
+        created = sec.ok("POST", f"/api/meetings/{meeting_id}/recordings", files=files)
+        path = f"/api/meetings/{meeting_id}/recordings/{created['id']}"
+        time.sleep(3)  # tried, and refused by a closed port
+        waiting = sec.ok("GET", path)
+        assert waiting["status"] == "queued" and waiting["error"] is None, waiting
+        assert "did not answer" in server.log_path.read_text()  # it was tried
+        with serving(port, tmp_path / "asr-requests.jsonl"):
+            recording = speech.wait_transcribed(sec, meeting_id, created["id"])
+        assert recording["status"] == "done", recording["error"]
+        turns = sec.ok("GET", f"/api/meetings/{meeting_id}/transcripts/{recording['transcript_id']}")["turns"]
+        assert speech.word_error_rate(spoken.sentences[0][0], " ".join(t["text"] for t in turns)) <= 0.2
+    finally:
+        world.close()
+        server.stop()
+    assert SECRET not in server.log_path.read_text()
