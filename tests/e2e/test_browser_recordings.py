@@ -25,7 +25,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir, demo_ser
     log_in,
     new_page,
 )
-from tests.support import room, speech
+from tests.support import page_checks, room, speech
 from tests.support.api import Api
 from tests.support.server import ServerProcess
 
@@ -205,6 +205,12 @@ def test_tablets_and_the_room_screen_show_live_captions(
     expect(lines.first).to_contain_text("bridge")
     room_lines = screen.get_by_test_id("captions").get_by_test_id("caption-line")
     expect(room_lines.last).to_contain_text("teachers")
+    # readable: every caption text at least 4.5:1 against what is behind it, and large on the room screen
+    for page, smallest in ((delegate, 18), (screen, 28)):
+        measured = page_checks.texts(page, "[data-testid=captions]")
+        assert measured, "no caption text measured"
+        for text in measured:
+            assert text["ratio"] >= 4.5 and text["size"] >= smallest, text
     expect(guest.get_by_test_id("captions-toggle")).to_have_count(0)
     expect(guest.get_by_test_id("caption-line")).to_have_count(0)
     scene.secretary.ok("POST", f"{base}/{live['id']}/stop")
