@@ -13,7 +13,7 @@ import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 SAMPLE_RATE = 16_000
 """What Whisper hears: 16 kHz mono."""
@@ -45,6 +45,19 @@ class SpeechSegment:
     start_ms: int
     end_ms: int
     text: str
+
+
+class SpeechEngine(Protocol):
+    """What the speech worker asks of an engine: the local `Transcriber` or
+    `assistant.remote_speech.RemoteTranscriber` (an OpenAI-compatible server)."""
+
+    def segments(self, path: Path, start_ms: int = 0, language: str | None = None) -> Iterator[SpeechSegment]:
+        """A whole recording from ``start_ms`` on, segment by segment (blocking)."""
+        ...
+
+    def transcribe(self, samples: Any, start_ms: int = 0, language: str | None = None) -> list[SpeechSegment]:
+        """One short window of 16 kHz mono float32 samples, timed from ``start_ms`` (blocking)."""
+        ...
 
 
 def bundled_model_path() -> Path | None:
@@ -136,8 +149,16 @@ class Transcriber:
         offset = start_ms * SAMPLE_RATE // 1000
         if offset >= len(audio):
             return
+        yield from self._recognise(audio[offset:], start_ms, language)
+
+    def transcribe(self, samples: Any, start_ms: int = 0, language: str | None = None) -> list[SpeechSegment]:
+        """The speech in ``samples`` (16 kHz mono float32, as `pcm_to_samples` gives), timed from ``start_ms``:
+        one short window of a live capture."""
+        return list(self._recognise(samples, start_ms, language))
+
+    def _recognise(self, audio: Any, start_ms: int, language: str | None) -> Iterator[SpeechSegment]:
         found, _info = self._model.transcribe(
-            audio[offset:],
+            audio,
             language=language if self.multilingual else "en",
             vad_filter=True,
             condition_on_previous_text=False,
@@ -150,6 +171,13 @@ class Transcriber:
                     end_ms=start_ms + round(segment.end * 1000),
                     text=text,
                 )
+
+
+def pcm_to_samples(pcm: bytes) -> Any:
+    """16-bit little-endian PCM as the float32 samples Whisper hears (numpy array in [-1, 1))."""
+    import numpy as np
+
+    return np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2").astype(np.float32) / 32768.0
 
 
 MAX_EXCERPT_MS = 5 * 60_000

@@ -265,6 +265,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "recordings": recordings,
             "speech": speech,
             "recording_queued": recording_queued,
+            "recording_heard": speech.captions.heard,
             "search_index": search_index,
             "phraser": phraser,
             "audit": audit_buffer,

@@ -155,7 +155,9 @@ def user() -> None:
 
 @user.command("add", help="Create a user.")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "secretary", "member"]), default="member", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["admin", "secretary", "member", "recorder"]), default="member", show_default=True
+)
 @click.option("--full-name", default="", help="Name shown on screens and in minutes.")
 @click.option("--password", default=None, help="The password (prefer --password-stdin: argv is visible to others).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")

@@ -339,6 +339,16 @@ class TranscriptTurnChanged(Event):
 
 
 @dataclass(frozen=True)
+class TranscriptTurnAdded(Event):
+    """A live capture's speech was transcribed, a few seconds after it was said: a caption for the screens
+    that show them; to participants other than guests."""
+
+    name: ClassVar[str] = "transcript.turn_added"
+    transcript_id: int
+    turn: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class RecordingLive(Event):
     """The room's microphone started or stopped being recorded; to everyone who sees the meeting (the red dot)."""
 

@@ -16,6 +16,7 @@ closer than the seconds a lease lasts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -94,6 +95,16 @@ class Leases:
                 )
             )
             return set(rows.all())
+
+    async def until_wanted(self, wanted: asyncio.Event) -> None:
+        """A worker's rest: until ``wanted`` is set (then cleared); with several processes at most ``seconds``,
+        for work another process queued unheard or left behind when it died."""
+        if self.shared:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wanted.wait(), self.seconds)
+        else:
+            await wanted.wait()
+        wanted.clear()
 
     @asynccontextmanager
     async def holding(self, key: str) -> AsyncIterator[bool]:

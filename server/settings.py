@@ -160,6 +160,22 @@ class Settings(BaseSettings):
     --output_dir whisper-small-ct2 --quantization int8``; also large-v3 or vinai/PhoWhisper-small) and give
     its directory here."""
 
+    asr_base_url: str | None = None
+    """An OpenAI-compatible transcription server on the organisation's network to use instead of the local
+    model, up to ``/v1`` (``http://asr.internal:8000/v1``; faster-whisper-server/speaches, whisper.cpp's
+    server, vLLM): each recording (and each live window) is sent to ``/v1/audio/transcriptions`` as a 16 kHz
+    WAV with ``response_format=verbose_json``. Set: ``asr_model`` is not used."""
+
+    asr_remote_model: str = "whisper-1"
+    """The model name sent to ``asr_base_url`` (``whisper-1``, ``Systran/faster-whisper-large-v3``, …)."""
+
+    asr_api_key: SecretStr | None = None
+    """Bearer key for ``asr_base_url``, if it wants one; a secret: never logged nor shown."""
+
+    asr_live_captions: bool = True
+    """While the room is recorded live, transcribe it as it arrives (a few seconds behind speech), so tablets
+    and the room screen can show captions; off: a live capture is transcribed once it stops."""
+
     asr_threads: int = Field(default=1, ge=1, le=64)
     """CPU threads the speech model uses. 1 leaves the other cores to serving tablets and reading documents while
     a long recording is transcribed in the background."""
@@ -337,7 +353,7 @@ class Settings(BaseSettings):
     """Filter of a user's groups under ``ldap_group_search_base``; ``{dn}`` is the user's DN, ``{username}`` the
     name they typed (both escaped), e.g. ``(memberUid={username})`` for posixGroup."""
 
-    ldap_role_groups: dict[str, Literal["admin", "secretary", "member"]] = Field(default_factory=dict)
+    ldap_role_groups: dict[str, Literal["admin", "secretary", "recorder", "member"]] = Field(default_factory=dict)
     """Group DN -> system role, as JSON: ``{"cn=icabinet-admins,ou=groups,dc=example,dc=org": "admin"}``. A user
     in several mapped groups gets the highest role; the role is set again at each login."""
 
@@ -395,7 +411,7 @@ class Settings(BaseSettings):
     oidc_groups_claim: str = Field(default="groups", min_length=1)
     """ID token claim holding the person's groups (a list of names, or one name)."""
 
-    oidc_role_groups: dict[str, Literal["admin", "secretary", "member"]] = Field(default_factory=dict)
+    oidc_role_groups: dict[str, Literal["admin", "secretary", "recorder", "member"]] = Field(default_factory=dict)
     """Group -> system role, as JSON, as ``ldap_role_groups``: ``{"icabinet-admins": "admin"}`` (Keycloak's
     group paths, ``/icabinet-admins``, match too). Several mapped groups: the highest role, set at each login."""
 

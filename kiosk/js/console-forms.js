@@ -1,8 +1,8 @@
 // The console's meeting forms: the fields of a meeting, and the live "meeting details" card.
 
 import { t } from "./i18n.js";
-import { dateField } from "./pickers.js";
-import { h, showToast } from "./ui.js";
+import { dateField, filePicker } from "./pickers.js";
+import { fill, h, showToast } from "./ui.js";
 
 /** "2026-11-26T01:30:00Z" -> the "YYYY-MM-DDTHH:MM" a datetime-local input wants, in local time. */
 export function toLocalInput(iso) {
@@ -118,4 +118,46 @@ export function meetingDetailsForm({ api, live, act }) {
     },
   };
   return details;
+}
+
+/**
+ * Fill `form` with a file upload for the meeting: a file picker, an agenda item (or none: `labels.noItem`)
+ * and a submit button, test ids `${prefix}-file`, `-file-pick`, `-item`, `-upload`. The file (and
+ * `agenda_item_id` when an item is chosen) is posted to `path` through `act`; `onUploaded(value)` follows a
+ * success, after the form is reset. `labels`: {file, item, noItem, submit}. Filled again only when what it
+ * shows changes.
+ */
+export function fillUploadForm(form, { api, act, agenda, path, prefix, accept, labels, onUploaded }) {
+  // built again only when the agenda (or the language) changes: live events re-render the panel every few
+  // seconds and must not drop a file the secretary has picked
+  const built = [path, labels.submit, ...(agenda || []).map((row) => `${row.id}:${row.title}`)].join("|");
+  if (form.dataset.built === built && form.childElementCount) return;
+  form.dataset.built = built;
+  const file = h("input", {
+    type: "file",
+    accept,
+    required: true,
+    testid: `${prefix}-file`,
+    "aria-label": labels.file,
+  });
+  const item = h(
+    "select",
+    { testid: `${prefix}-item`, "aria-label": labels.item },
+    h("option", { value: "" }, labels.noItem),
+    ...(agenda || []).map((row) => h("option", { value: String(row.id) }, row.title)),
+  );
+  const submit = h("button", { class: "btn btn-primary", type: "submit", testid: `${prefix}-upload` }, labels.submit);
+  fill(form, filePicker(file, { label: labels.file, testid: `${prefix}-file-pick` }), item, submit);
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    if (!file.files.length) return;
+    const body = new FormData();
+    body.append("file", file.files[0]);
+    if (item.value) body.append("agenda_item_id", item.value);
+    const result = await act(submit, () => api.upload(path, body));
+    if (result && result.ok) {
+      form.reset();
+      onUploaded(result.value);
+    }
+  };
 }

@@ -9,6 +9,7 @@ import { currentAndNext } from "./meeting-view.js";
 import { projectorPoll, quorumLine } from "./polls.js";
 import { projectorSpeaker } from "./floor.js";
 import { connectionBanner, fill, h, langButton, loginView, recordingChip } from "./ui.js";
+import { CaptionStrip, setCaptions } from "./captions.js";
 
 const api = new Api("icabinet.session.projector", ["icabinet.session.console"]);
 const root = document.getElementById("app");
@@ -18,6 +19,11 @@ let live = null;
 let clockTimer = null;
 const images = new PageImages(api, 24);
 let slide = null;
+let captions = null;
+const CAPTIONS_KEY = "icabinet.captions.projector";
+// the room's PC can be started with captions on: /projector/{id}?captions=1 (or 0)
+const captionsParam = new URLSearchParams(location.search).get("captions");
+if (captionsParam === "1" || captionsParam === "0") setCaptions(CAPTIONS_KEY, captionsParam === "1");
 
 /** The presented page, fitted to the screen; one element kept across renders so the image does not blink. */
 class Slide {
@@ -107,10 +113,12 @@ function renderPresented(screen, state, { doc, page }) {
           { class: "projector-page-number", testid: "projector-page-number" },
           t("present.page_of", { page, count: doc.page_count }),
         ),
+        recordingChip(state),
         h("span", { class: "projector-clock", testid: "projector-clock" }, formatTime(new Date().toISOString())),
       ),
     ),
     slide.element,
+    captions.element,
   );
   slide.show(doc, page);
 }
@@ -171,6 +179,8 @@ function mount() {
     h("p", { class: "projector-loading" }, t("common.loading")),
   );
   fill(root, connectionBanner(live), screen);
+  captions?.destroy();
+  captions = new CaptionStrip(live, { storageKey: CAPTIONS_KEY, variant: "room" });
   live.onChange((state) => render(screen, state));
   if (live.state) render(screen, live.state);
   clearInterval(clockTimer);
@@ -307,6 +317,7 @@ function render(screen, state) {
       focused ? h("div", { class: "projector-focus", testid: "projector-focus" }, focused) : null,
       ...aside,
     ),
+    captions.element,
     h(
       "footer",
       { class: "projector-foot" },
@@ -324,6 +335,7 @@ function render(screen, state) {
       h(
         "div",
         { class: "projector-tools" },
+        captions.button,
         langButton(() => {
           translateStatic();
           fill(root, connectionBanner(live), screen);

@@ -3,7 +3,7 @@
 
 import { MicCapture } from "./capture.js";
 import { DICTIONARIES, t } from "./i18n.js";
-import { filePicker } from "./pickers.js";
+import { fillUploadForm } from "./console-forms.js";
 import { clock, openTranscript } from "./transcripts.js";
 import { fill, h, showError } from "./ui.js";
 
@@ -28,7 +28,8 @@ Object.assign(DICTIONARIES.vi, {
   "recording.english_only":
     "Lưu ý: mô hình nhận dạng giọng nói đi kèm (Whisper tiny.en) chỉ hiểu tiếng Anh, không hiểu tiếng Việt. " +
     "Để nhận dạng tiếng Việt, quản trị viên chuyển đổi một mô hình đa ngôn ngữ (whisper-small, large-v3 hoặc " +
-    "PhoWhisper) bằng ct2-transformers-converter và đặt ICABINET_ASR_MODEL (xem README).",
+    "PhoWhisper) bằng ct2-transformers-converter và đặt ICABINET_ASR_MODEL, hoặc đặt ICABINET_ASR_BASE_URL tới " +
+    "máy chủ nhận dạng giọng nói của cơ quan (xem README).",
 });
 Object.assign(DICTIONARIES.en, {
   "recording.title": "Recordings to text",
@@ -51,7 +52,8 @@ Object.assign(DICTIONARIES.en, {
   "recording.english_only":
     "Note: the bundled speech model (Whisper tiny.en) understands English only, not Vietnamese. For Vietnamese, " +
     "an administrator converts a multilingual model (whisper-small, large-v3 or PhoWhisper) with " +
-    "ct2-transformers-converter and sets ICABINET_ASR_MODEL (see the README).",
+    "ct2-transformers-converter and sets ICABINET_ASR_MODEL, or sets ICABINET_ASR_BASE_URL to the " +
+    "organisation's transcription server (see the README).",
 });
 
 /** The recordings by id, newest version of each: a list from the API, then `recording.changed` events. */
@@ -187,9 +189,12 @@ export class ConsoleRecordings {
   draw() {
     const state = this.state;
     if (!state) return;
-    // the meeting's secretary and administrators upload and correct transcripts; the chair manages the meeting
-    // but not its recordings
-    const uploads = state.me.can_manage && state.me.meeting_role !== "chair";
+    // the meeting's secretary, administrators and the room's recorder account record and upload; the chair
+    // manages the meeting but not its recordings (the server says who: `me.can_record`)
+    const corrects = state.me.can_manage && state.me.meeting_role !== "chair";
+    const uploads = state.me.can_record ?? corrects;
+    // the recorder follows its recordings' status; their words are for those who read transcripts
+    const reads = state.me.meeting_role !== "guest";
     const titles = new Map((state.agenda || []).map((item) => [item.id, item.title]));
     const rows = [...this.recordings.values()].sort((a, b) => a.id - b.id);
     fill(
@@ -213,7 +218,7 @@ export class ConsoleRecordings {
                 ? h("span", { class: "muted small" }, titles.get(recording.agenda_item_id) || "")
                 : null,
               recording.audio_kept ? null : h("span", { class: "muted small" }, t("recording.audio_deleted")),
-              recording.transcript_id && recording.status !== "queued"
+              reads && recording.transcript_id && recording.status !== "queued"
                 ? h(
                     "button",
                     {
@@ -222,7 +227,7 @@ export class ConsoleRecordings {
                       testid: `recording-open-${recording.id}`,
                       onclick: () =>
                         openTranscript(this.ctx.api, state.meeting.id, recording.transcript_id, 0, 0, {
-                          editable: uploads,
+                          editable: corrects,
                         }),
                     },
                     t("recording.open"),
@@ -234,44 +239,24 @@ export class ConsoleRecordings {
     );
     this.drawLive(uploads && state.meeting.status !== "closed");
     this.form.hidden = !uploads;
-    // built again only when the agenda changes: progress events come every few seconds and must not drop a
-    // file the secretary has picked
-    const agenda = (state.agenda || []).map((row) => `${row.id}:${row.title}`).join("|");
-    if (!uploads || this.form.contains(document.activeElement) || this.agendaShown === agenda) return;
-    this.agendaShown = agenda;
-    const file = h("input", {
-      type: "file",
+    if (!uploads || this.form.contains(document.activeElement)) return;
+    fillUploadForm(this.form, {
+      api: this.ctx.api,
+      act: this.ctx.act,
+      agenda: state.agenda,
+      path: `/api/meetings/${state.meeting.id}/recordings`,
+      prefix: "recording",
       accept: "audio/*,.wav,.mp3,.m4a,.ogg,.oga,.opus,.webm,.flac",
-      required: true,
-      testid: "recording-file",
-      "aria-label": t("recording.file"),
-    });
-    const item = h(
-      "select",
-      { testid: "recording-item", "aria-label": t("recording.item") },
-      h("option", { value: "" }, t("recording.by_time")),
-      ...(state.agenda || []).map((row) => h("option", { value: String(row.id) }, row.title)),
-    );
-    const submit = h(
-      "button",
-      { class: "btn btn-primary", type: "submit", testid: "recording-upload" },
-      t("recording.upload"),
-    );
-    fill(this.form, filePicker(file, { label: t("recording.file"), testid: "recording-file-pick" }), item, submit);
-    this.form.onsubmit = async (event) => {
-      event.preventDefault();
-      if (!file.files.length) return;
-      const form = new FormData();
-      form.append("file", file.files[0]);
-      if (item.value) form.append("agenda_item_id", item.value);
-      const result = await this.ctx.act(submit, () =>
-        this.ctx.api.upload(`/api/meetings/${state.meeting.id}/recordings`, form),
-      );
-      if (result && result.ok) {
-        this.recordings = mergeRecording(this.recordings, result.value);
-        this.form.reset();
+      labels: {
+        file: t("recording.file"),
+        item: t("recording.item"),
+        noItem: t("recording.by_time"),
+        submit: t("recording.upload"),
+      },
+      onUploaded: (recording) => {
+        this.recordings = mergeRecording(this.recordings, recording);
         this.reload();
-      }
-    };
+      },
+    });
   }
 }

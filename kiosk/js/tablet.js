@@ -2,6 +2,7 @@
 
 import { Api } from "./api.js";
 import { Announcer, soundToggle } from "./announce.js";
+import { CaptionStrip } from "./captions.js";
 import { AssistantPanel } from "./assistant.js";
 import { ChairPanel } from "./chair.js";
 import { formatDateTime, t, translateStatic } from "./i18n.js";
@@ -249,6 +250,7 @@ class MeetingView {
   }
 
   mount() {
+    this.detach();
     this.title = h("h1", { class: "meeting-title", testid: "meeting-title" }, t("common.loading"));
     this.meta = h("div");
     this.status = h("div", { class: "meeting-status-slot" });
@@ -261,6 +263,8 @@ class MeetingView {
     this.checkinFirst = h("div", { class: "checkin-first-slot", testid: "checkin-first" });
     this.checkinLast = h("div", { class: "checkin-last-slot" }, this.checkin);
     this.presence = h("section", { class: "card presence-card" });
+    this.captions = new CaptionStrip(this.live, { storageKey: "icabinet.captions", variant: "tablet" });
+    this.captionsSlot = h("div", { class: "captions-toggle-slot" });
     this.lastCurrentId = undefined;
     fill(
       root,
@@ -275,6 +279,7 @@ class MeetingView {
           h("a", { class: "btn btn-ghost btn-small back-link", href: "#/", testid: "back" }, t("common.back")),
           h("div", { class: "meeting-head-text" }, this.title, this.meta),
           this.status,
+          this.captionsSlot,
         ),
         this.checkinFirst,
         h(
@@ -307,9 +312,9 @@ class MeetingView {
             this.presence,
           ),
         ),
+        this.captions.element,
       ),
     );
-    this.detach();
     this.unsubscribe = this.live.onChange(() => this.render());
     if (this.live.state) this.render();
   }
@@ -317,6 +322,7 @@ class MeetingView {
   detach() {
     if (this.unsubscribe) this.unsubscribe();
     this.unsubscribe = null;
+    this.captions?.destroy();
   }
 
   render() {
@@ -327,6 +333,10 @@ class MeetingView {
     this.title.textContent = meeting.title;
     fill(this.meta, meetingMeta(meeting));
     fill(this.status, statusChip(meeting.status), recordingChip(state));
+    // captions are transcript turns: a guest, who reads no transcript, is sent none
+    const readsCaptions = Boolean(state.me && state.me.meeting_role && state.me.meeting_role !== "guest");
+    if (readsCaptions !== this.captionsSlot.hasChildNodes())
+      fill(this.captionsSlot, readsCaptions && this.captions.button);
     this.renderAgenda(state);
     this.renderPresenting(state);
     this.renderCurrent(state);

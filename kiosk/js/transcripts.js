@@ -3,7 +3,7 @@
 
 import "./conduct-i18n.js"; // task statuses, in a record citation's label
 import { DICTIONARIES, t } from "./i18n.js";
-import { filePicker } from "./pickers.js";
+import { fillUploadForm } from "./console-forms.js";
 import { turnPlayer } from "./transcript-audio.js";
 import { turnControls } from "./transcript-edit.js";
 import { confirmDialog, fill, h, showError } from "./ui.js";
@@ -294,36 +294,20 @@ export class ConsoleTranscripts {
     );
     this.form.hidden = !manage;
     if (!manage || this.form.contains(document.activeElement)) return;
-    const file = h("input", {
-      type: "file",
+    fillUploadForm(this.form, {
+      api: this.ctx.api,
+      act: this.ctx.act,
+      agenda: state.agenda,
+      path: base,
+      prefix: "transcript",
       accept: ".txt,.vtt,.srt,text/plain,text/vtt",
-      required: true,
-      testid: "transcript-file",
-      "aria-label": t("transcript.file"),
+      labels: {
+        file: t("transcript.file"),
+        item: t("transcript.item"),
+        noItem: t("transcript.whole_meeting"),
+        submit: t("transcript.upload"),
+      },
+      onUploaded: () => this.reload(),
     });
-    const item = h(
-      "select",
-      { testid: "transcript-item", "aria-label": t("transcript.item") },
-      h("option", { value: "" }, t("transcript.whole_meeting")),
-      ...(state.agenda || []).map((row) => h("option", { value: String(row.id) }, row.title)),
-    );
-    const submit = h(
-      "button",
-      { class: "btn btn-primary", type: "submit", testid: "transcript-upload" },
-      t("transcript.upload"),
-    );
-    fill(this.form, filePicker(file, { label: t("transcript.file"), testid: "transcript-file-pick" }), item, submit);
-    this.form.onsubmit = async (event) => {
-      event.preventDefault();
-      if (!file.files.length) return;
-      const form = new FormData();
-      form.append("file", file.files[0]);
-      if (item.value) form.append("agenda_item_id", item.value);
-      const result = await this.ctx.act(submit, () => this.ctx.api.upload(base, form));
-      if (result && result.ok) {
-        this.form.reset();
-        this.reload();
-      }
-    };
   }
 }

@@ -15,7 +15,7 @@ from server.auth.models import AuthToken, SystemRole, User, UserSource
 if TYPE_CHECKING:
     from server.auth.service import AuthService
 
-ROLE_RANK = {"member": 0, "secretary": 1, "admin": 2}
+ROLE_RANK = {"member": 0, "recorder": 1, "secretary": 2, "admin": 3}
 
 
 def highest_role(groups: Iterable[str], role_groups: Mapping[str, str], unmapped: str) -> str | None:

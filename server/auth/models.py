@@ -15,6 +15,7 @@ class SystemRole(StrEnum):
     admin = "admin"
     secretary = "secretary"
     member = "member"
+    recorder = "recorder"  # a room PC's account: records the meetings it takes part in (server/meetings/access.py)
 
 
 class UserSource(StrEnum):

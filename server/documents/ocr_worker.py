@@ -22,7 +22,6 @@ was killed) is taken over. An idle worker then also looks every
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -113,7 +112,7 @@ class OcrWorker:
 
     async def _run(self) -> None:
         while True:
-            await self._idle()
+            await self.leases.until_wanted(self._wanted)
             try:
                 await self._copies_left_unwritten()
                 while (job := await self._next()) is not None:
@@ -124,16 +123,6 @@ class OcrWorker:
                 log.exception("OCR paused on an unexpected error; retrying in %s s", RETRY_SECONDS)
                 await asyncio.sleep(RETRY_SECONDS)
                 self._wanted.set()
-
-    async def _idle(self) -> None:
-        """Until woken; several processes: at most ``lease_seconds``, for pages another process queued
-        unheard or left behind when it died."""
-        if self.leases.shared:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wanted.wait(), self.leases.seconds)
-        else:
-            await self._wanted.wait()
-        self._wanted.clear()
 
     async def _next(self) -> PageJob | None:
         """The first pending page no other live process is reading."""

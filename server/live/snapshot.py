@@ -74,6 +74,7 @@ async def viewer_state(session: AsyncSession, access: MeetingAccess) -> dict[str
             "user_id": principal.id,
             "meeting_role": str(access.meeting_role) if access.meeting_role else None,
             "can_manage": access.can_manage,
+            "can_record": access.can_record,
         },
         "opinions": await opinions_state(session, access, readable),
         "my_notes": await note_counts(session, principal.id, readable),

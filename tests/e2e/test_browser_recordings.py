@@ -25,7 +25,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir, demo_ser
     log_in,
     new_page,
 )
-from tests.support import room, speech
+from tests.support import page_checks, room, speech
 from tests.support.api import Api
 from tests.support.server import ServerProcess
 
@@ -51,6 +51,15 @@ def test_the_console_uploads_a_recording_and_shows_its_words(
     console.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
     panel = console.get_by_test_id("console-recordings")
     expect(panel.get_by_test_id("recording-english-only")).to_contain_text("chỉ hiểu tiếng Anh")
+    expect(panel.get_by_test_id("recording-english-only")).to_contain_text("ICABINET_ASR_BASE_URL")
+
+    # the transcript form beside it (the same upload helper): a text transcript filed under the report
+    transcript = tmp_path / "bien-ban-ghi.txt"
+    transcript.write_text("Chủ tọa: Khai mạc cuộc họp.\nThư ký: Đủ số lượng đại biểu.\n", encoding="utf-8")
+    console.get_by_test_id("transcript-file").set_input_files(str(transcript))
+    console.get_by_test_id("transcript-item").select_option(str(report))
+    console.get_by_test_id("transcript-upload").click()
+    expect(console.get_by_test_id("console-transcripts-list")).to_contain_text("bien-ban-ghi.txt")
 
     console.get_by_test_id("recording-file").set_input_files(str(not_audio))
     console.get_by_test_id("recording-upload").click()
@@ -154,3 +163,55 @@ def test_the_console_records_the_room_while_the_floor_and_the_agenda_move(
     assert set(heard) == {(names["daibieu1"], items[PARKING]), (names["daibieu2"], items[DIGITAL])}, heard
     assert speech.word_error_rate(first, " ".join(heard[(names["daibieu1"], items[PARKING])])) <= 0.2
     assert speech.word_error_rate(second, " ".join(heard[(names["daibieu2"], items[DIGITAL])])) <= 0.2
+
+
+def test_tablets_and_the_room_screen_show_live_captions(
+    browser: Browser,  # noqa: F811
+    demo_server: ServerProcess,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """While the room is recorded the tablet whose reader turned captions on, and the room screen set to show
+    them, show the last two lines of what was said, in a polite live region; a guest's tablet has no toggle."""
+    spoken = speech.conversation(tmp_path, speech.SENTENCES[:3], name="phong-hop.wav")
+    scene = room.start_meeting(demo_server.url)
+    delegate = new_page(browser)
+    log_in(delegate, f"{demo_server.url}/", "daibieu1", "daibieu-demo-1")
+    delegate.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
+    toggle = delegate.get_by_test_id("captions-toggle")
+    expect(toggle).to_have_attribute("aria-pressed", "false")  # off by default on a tablet
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    guest = new_page(browser)
+    log_in(guest, f"{demo_server.url}/", "khach", "khach-demo-1")
+    guest.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
+    expect(guest.get_by_test_id("meeting-status")).to_be_visible()
+    screen = room.open_projector(browser, demo_server.url, (1920, 1080), TRANSCRIBED_TIMEOUT_MS)
+    screen.goto(f"{demo_server.url}/projector/{DEMO_MEETING}?captions=1")  # the screen set to show captions
+
+    base = f"/api/meetings/{DEMO_MEETING}/recordings"
+    live = scene.secretary.ok("POST", f"{base}/live", json={})
+    expect(delegate.get_by_test_id("recording-on")).to_be_visible()
+    strip = delegate.get_by_test_id("captions")
+    expect(strip).to_be_visible()
+    expect(strip.get_by_test_id("caption-lines")).to_have_attribute("aria-live", "polite")
+    samples = speech.pcm16k(spoken.path) + bytes(2 * 32_000)
+    headers = {"Content-Type": "application/octet-stream"}
+    for start in range(0, len(samples), 32_000):
+        chunk = samples[start : start + 32_000]
+        scene.secretary.ok("POST", f"{base}/{live['id']}/audio", content=chunk, headers=headers)
+    lines = strip.get_by_test_id("caption-line")
+    expect(lines.last).to_contain_text("teachers", timeout=TRANSCRIBED_TIMEOUT_MS)
+    expect(lines).to_have_count(2)  # the last two of the three sentences
+    expect(lines.first).to_contain_text("bridge")
+    room_lines = screen.get_by_test_id("captions").get_by_test_id("caption-line")
+    expect(room_lines.last).to_contain_text("teachers")
+    # readable: every caption text at least 4.5:1 against what is behind it, and large on the room screen
+    for page, smallest in ((delegate, 18), (screen, 28)):
+        measured = page_checks.texts(page, "[data-testid=captions]")
+        assert measured, "no caption text measured"
+        for text in measured:
+            assert text["ratio"] >= 4.5 and text["size"] >= smallest, text
+    expect(guest.get_by_test_id("captions-toggle")).to_have_count(0)
+    expect(guest.get_by_test_id("caption-line")).to_have_count(0)
+    scene.secretary.ok("POST", f"{base}/{live['id']}/stop")
+    scene.secretary.close()

@@ -522,10 +522,13 @@ def _client(app: App, role: str) -> Any:
     return app.anonymous() if role == "anon" else app.users[role]
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
-def test_route_by_role(app: App, route: Route, role: str) -> None:
+def _prepared(app: App, route: Route, joins: str | None = None) -> tuple[int, str, dict[str, Any]]:
+    """A fresh meeting (``joins`` added to it as a guest) with what ``route`` needs: its id, the path, the
+    request's arguments."""
     meeting_id, items = app.new_meeting(live=route.live)
+    if joins:
+        body = {"username": joins, "role": "guest"}
+        app.users["sec"].ok("POST", f"/api/meetings/{meeting_id}/participants", json=body)
     case = Case(meeting_id=meeting_id, item_id=items[0], participant_id=_participant_of(app, meeting_id, "guest"))
     case.reorder = list(reversed(items))  # type: ignore[attr-defined]
     case.user_id = app.users["root"].ok("POST", "/api/users", json={"username": unique("t"), "password": PASSWORD})[
@@ -536,10 +539,6 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
     if route.setup:
         route.setup(app, case)
     path = route.path.format(page=1, **vars(case))
-    # logging out would end the shared session of this role
-    client = app.login(role) if route.path.endswith("logout") and role != "anon" else _client(app, role)
-    before = app.snapshot(meeting_id)
-    audit_before = app.users["root"].ok("GET", "/api/users")
     kwargs: dict[str, Any] = {"json": route.body(case)} if route.body else {}
     if route.params:
         kwargs["params"] = route.params(case)
@@ -550,15 +549,83 @@ def test_route_by_role(app: App, route: Route, role: str) -> None:
     if route.content is not None:
         kwargs["content"] = route.content
         kwargs["headers"] = {"Content-Type": "application/octet-stream"}
+    return meeting_id, path, kwargs
+
+
+def _check_refused(app: App, response: Any, status: int, meeting_id: int, before: Any, users_before: Any) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["status_code"] == response.status_code and body["detail"]
+    assert app.snapshot(meeting_id) == before, "a refused request changed the meeting"
+    assert app.users["root"].ok("GET", "/api/users") == users_before, "a refused request changed the users"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_route_by_role(app: App, route: Route, role: str) -> None:
+    meeting_id, path, kwargs = _prepared(app, route)
+    # logging out would end the shared session of this role
+    client = app.login(role) if route.path.endswith("logout") and role != "anon" else _client(app, role)
+    before = app.snapshot(meeting_id)
+    users_before = app.users["root"].ok("GET", "/api/users")
     response = client.request(route.method, path, **kwargs)
     if role in route.allowed:
         assert response.status_code < 300, f"{role} {route.method} {path}: {response.status_code} {response.text}"
         return
-    assert response.status_code == expected_refusal(route, role), response.text
-    body = response.json()
-    assert body["status_code"] == response.status_code and body["detail"]
-    assert app.snapshot(meeting_id) == before, "a refused request changed the meeting"
-    assert app.users["root"].ok("GET", "/api/users") == audit_before, "a refused request changed the users"
+    _check_refused(app, response, expected_refusal(route, role), meeting_id, before, users_before)
+
+
+# -- the recorder: a room PC's account (system role ``recorder``) taking part in a meeting as a guest --
+
+RECORDER_ROUTES = {
+    ("POST", "/api/meetings/{meeting_id}/recordings"),
+    ("POST", "/api/meetings/{meeting_id}/recordings/live"),
+    ("POST", "/api/meetings/{meeting_id}/recordings/{recording_id}/audio"),
+    ("POST", "/api/meetings/{meeting_id}/recordings/{recording_id}/stop"),
+    ("GET", "/api/meetings/{meeting_id}/recordings"),  # their status, never their words
+    ("GET", "/api/meetings/{meeting_id}/recordings/{recording_id}"),
+}
+# what a recorder must be checked on: recordings and transcripts, and running the meeting
+RECORDER_CHECKED = [
+    route
+    for route in ROUTES
+    if "/recordings" in route.path
+    or "/transcripts" in route.path
+    or (route.allowed == MANAGERS and route.method != "GET")
+]
+
+
+@pytest.fixture(scope="module")
+def recorder(app: App) -> Any:
+    app.users["root"].ok("POST", "/api/users", json={"username": "rec", "password": PASSWORD, "role": "recorder"})
+    return app.login("rec")
+
+
+@pytest.mark.parametrize("route", RECORDER_CHECKED, ids=lambda r: f"{r.method} {r.path}")
+def test_a_recorder_records_the_meeting_but_neither_runs_it_nor_reads_its_words(
+    app: App, recorder: Any, route: Route
+) -> None:
+    """The recorder may open, feed and stop a live capture, upload a recording and follow their status;
+    otherwise it is the guest it takes part as: no transcript, no agenda, no floor, no vote."""
+    meeting_id, path, kwargs = _prepared(app, route, joins="rec")
+    before = app.snapshot(meeting_id)
+    users_before = app.users["root"].ok("GET", "/api/users")
+    response = recorder.request(route.method, path, **kwargs)
+    if (route.method, route.path) in RECORDER_ROUTES or "guest" in route.allowed:
+        assert response.status_code < 300, f"recorder {route.method} {path}: {response.status_code} {response.text}"
+        return
+    _check_refused(app, response, dict(route.refused).get("guest", 403), meeting_id, before, users_before)
+
+
+def test_a_recorder_records_only_the_meetings_it_takes_part_in(app: App, recorder: Any) -> None:
+    meeting_id, _ = app.new_meeting(live=True)
+    response = recorder.request("POST", f"/api/meetings/{meeting_id}/recordings/live", json={})
+    assert response.status_code == 404  # it does not learn that the meeting exists
+    app.users["sec"].ok("POST", f"/api/meetings/{meeting_id}/participants", json={"username": "rec", "role": "guest"})
+    live = recorder.ok("POST", f"/api/meetings/{meeting_id}/recordings/live", json={})
+    me = recorder.ok("GET", f"/api/meetings/{meeting_id}/snapshot")["state"]["me"]
+    assert me["can_record"] and not me["can_manage"] and me["meeting_role"] == "guest"
+    recorder.ok("POST", f"/api/meetings/{meeting_id}/recordings/{live['id']}/stop")
 
 
 def test_private_notes_reach_nobody_else_through_any_route(app: App) -> None:
@@ -657,6 +724,49 @@ def test_websocket_follows_the_session_cookie(app: App) -> None:
     cookies = {"icabinet_token": app.users["del1"].token}
     with app.http.websocket_connect(f"/ws/meetings/{meeting_id}", cookies=cookies) as socket:
         assert socket.receive_json()["type"] == "snapshot"
+
+
+@pytest.fixture(scope="module")
+def captioned_meeting(app: App) -> int:
+    """A meeting whose room was recorded live, with one spoken sentence captioned while the capture ran."""
+    meeting_id, _ = app.new_meeting()
+    sec, base = app.users["sec"], f"/api/meetings/{meeting_id}/recordings"
+    recording_id = sec.ok("POST", f"{base}/live", json={})["id"]
+    with tempfile.TemporaryDirectory() as folder:
+        wav = Path(folder) / "cau-noi.wav"
+        wav.write_bytes(_spoken_sentence())
+        samples = speech.pcm16k(wav) + bytes(2 * 32_000)  # and the pause that closes the sentence
+    headers = {"Content-Type": "application/octet-stream"}
+    for start in range(0, len(samples), 32_000):
+        sec.ok("POST", f"{base}/{recording_id}/audio", content=samples[start : start + 32_000], headers=headers)
+    for _ in range(1200):  # the model loads on the first window
+        if sec.ok("GET", f"{base}/{recording_id}")["transcript_id"] is not None:
+            break
+        time.sleep(0.1)
+    recording = sec.ok("GET", f"{base}/{recording_id}")
+    assert recording["status"] == "capturing" and recording["transcript_id"], "no caption while capturing"
+    sec.ok("POST", f"{base}/{recording_id}/stop")
+    speech.wait_transcribed(sec, meeting_id, recording_id)
+    return meeting_id
+
+
+@pytest.mark.parametrize("role", WS_ROLES)
+def test_captions_reach_only_transcript_readers(app: App, captioned_meeting: int, role: str) -> None:
+    """``transcript.turn_added`` (a live caption) goes to those who read the meeting's transcripts: not to
+    guests, nor to anyone the meeting's feed refuses."""
+    app.http.cookies.clear()
+    with app.http.websocket_connect(
+        f"/ws/meetings/{captioned_meeting}?since=0", headers=_ws_headers(app, role)
+    ) as socket:
+        if role not in VIEWERS:
+            with pytest.raises(WebSocketDisconnect):
+                socket.receive_json()
+            return
+        names = []
+        while (message := socket.receive_json())["type"] != "resumed":
+            names.append(message["name"])
+    assert ("transcript.turn_added" in names) == (role in TRANSCRIPT_READERS), names
+    assert "recording.live" in names  # the red dot reaches every viewer, guests too
 
 
 # ------------------------------------------------------------------------------------------------------------

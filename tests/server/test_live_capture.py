@@ -19,7 +19,9 @@ CHUNK = 32_000  # one second
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    with build_app(tmp_path_factory.mktemp("app")) as world:
+    # captions off: these captures are sent at once and their floor set after the fact (live captions:
+    # tests/e2e/test_captions_live.py)
+    with build_app(tmp_path_factory.mktemp("app"), asr_live_captions=False) as world:
         yield world
 
 
