@@ -163,12 +163,14 @@ class Transcriber:
             vad_filter=True,
             condition_on_previous_text=False,
         )
+        # Whisper may time a last segment to the end of its 30 s window, past the end of the sound
+        heard_ms = start_ms + len(audio) * 1000 // SAMPLE_RATE
         for segment in found:
             text = segment.text.strip()
             if text:
                 yield SpeechSegment(
-                    start_ms=start_ms + round(segment.start * 1000),
-                    end_ms=start_ms + round(segment.end * 1000),
+                    start_ms=min(start_ms + round(segment.start * 1000), heard_ms),
+                    end_ms=min(start_ms + round(segment.end * 1000), heard_ms),
                     text=text,
                 )
 
