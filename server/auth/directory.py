@@ -47,9 +47,14 @@ def dn_key(dn: str) -> str:
 
 
 def _close(conn: Connection) -> None:
-    """Unbind and close; a connection the directory or TLS already broke has nothing left to say."""
+    """Unbind and close; a connection the directory or TLS already broke has nothing left to say. ldap3 leaves
+    the socket of a refused connect open (it closes only what it opened), so it is closed here."""
     with contextlib.suppress(LDAPException):
         conn.unbind()
+    sock = getattr(conn, "socket", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.close()
 
 
 class DirectoryUnavailable(Exception):
