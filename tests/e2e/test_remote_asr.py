@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import make_world
 from tests.support import speech
-from tests.support.server import REPO, ServerProcess, free_port
+from tests.support.server import REPO, ServerProcess, free_port, stop_process
 
 pytestmark = pytest.mark.e2e
 
@@ -45,8 +45,7 @@ def serving(port: int, told: Path) -> Iterator[str]:
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        stop_process(process)
 
 
 @pytest.fixture

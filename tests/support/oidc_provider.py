@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from tests.support.server import REPO, free_port
+from tests.support.server import REPO, free_port, stop_process
 
 SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
 PACKAGE = REPO / "node_modules" / "oidc-provider"
@@ -136,9 +136,4 @@ def running_provider(folder: Path, redirect_uris: list[str]) -> Iterator[OpenIdP
         _wait_for_discovery(issuer, process, log)
         yield OpenIdProvider(issuer=issuer, client_secret=secret)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process)

@@ -41,6 +41,16 @@ def run_cli(data_dir: Path, *args: str, stdin: str | None = None, **settings: st
     )
 
 
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """End a service a test started: SIGTERM, and SIGKILL if it has not gone in 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 class ServerProcess:
     def __init__(self, data_dir: Path, port: int | None = None, umask: int = -1, **settings: str) -> None:
         self.data_dir = data_dir

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.support.server import free_port
+from tests.support.server import free_port, stop_process
 
 SLAPD = Path("/usr/sbin/slapd")
 SLAPADD = Path("/usr/sbin/slapadd")
@@ -291,12 +291,7 @@ def running_slapd(folder: Path) -> Iterator[Directory]:
             wrong_name_url=f"ldap://127.0.0.2:{port}",
         )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process)
 
 
 def ldap_tools_installed() -> bool:
