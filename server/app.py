@@ -79,7 +79,9 @@ KIOSK_DIR = Path(kiosk.__file__).parent
 
 
 async def provide_db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_for_request(request.app.state.db, request.method):
+    async for session in session_for_request(
+        request.app.state.db, request.method, writes=bool(request.route_handler.opt.get("writes"))
+    ):
         yield session
 
 

@@ -230,8 +230,12 @@ def _upgrade_head(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "heads")
 
 
-async def session_for_request(db: Database, method: str) -> AsyncIterator[AsyncSession]:
-    session = db.read() if method in ("GET", "HEAD") else db.write()
+async def session_for_request(db: Database, method: str, *, writes: bool = False) -> AsyncIterator[AsyncSession]:
+    """A read session for GET and HEAD, a write session otherwise or where the route says it ``writes`` (a GET
+    that changes something, such as the return from a sign-in provider). On SQLite a read transaction that then
+    writes must upgrade its lock, and the upgrade fails at once ("database is locked") while another writer is
+    busy instead of waiting its turn."""
+    session = db.read() if method in ("GET", "HEAD") and not writes else db.write()
     try:
         yield session
     finally:

@@ -109,7 +109,7 @@ class SingleSignOnController(Controller):
             url, status_code=302, cookies=[sign_in_cookie(request, PENDING_COOKIE, sealed, PENDING_SECONDS)]
         )
 
-    @get("/auth/oidc/callback", exclude_from_auth=True, status_code=303)
+    @get("/auth/oidc/callback", exclude_from_auth=True, status_code=303, opt={"writes": True})
     async def callback(self, request: Request, db_session: DbSession) -> Redirect:
         """The provider sends the browser back here. A state that is not this browser's pending sign-in's is
         refused (400) and changes nothing; otherwise the code is exchanged (with the PKCE verifier), the ID token

@@ -10,6 +10,8 @@ import asyncio
 import base64
 import json
 import logging
+import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 from litestar.testing import TestClient
 from pydantic import ValidationError
+from sqlalchemy import make_url
 
 from server.app import create_app
 from server.auth.oidc import OpenIdProvider as SingleSignOnProvider
@@ -244,6 +247,27 @@ def test_an_administrator_required_to_use_a_second_factor_is_sent_to_enrol(
 
         sign_in(world, provider, "binh.tran")  # a secretary (no chair) needs none
         assert finish(world).json()["user"]["role"] == "secretary"
+
+
+def test_a_first_sign_in_waits_its_turn_behind_another_writer(app: App, provider: OpenIdProvider) -> None:
+    """The callback is a GET that creates an account: it must queue behind a change being written elsewhere, not
+    fail with "database is locked" (a read transaction upgraded to a write while another writer commits)."""
+    url = make_url(app.http.app.state.settings.resolved_database_url)
+    if not url.drivername.startswith("sqlite"):
+        pytest.skip("PostgreSQL writers wait on row locks; the lock upgrade is SQLite's")
+    callback = provider.sign_in(start(app), "khoa.pham")
+    other = sqlite3.connect(str(url.database), timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE user SET full_name = full_name || '.' WHERE username = 'outsider'")
+        release = threading.Timer(1.0, other.execute, ["COMMIT"])
+        release.start()
+        back = come_back(app, callback)
+        release.join()
+    finally:
+        other.close()
+    assert back.status_code == 303, back.text
+    assert finish(app).json()["user"]["username"] == "khoa.pham"
 
 
 def test_half_set_single_sign_on_stops_the_server_at_start(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ PEOPLE: dict[str, tuple[str, str, list[str]]] = {
     "chi.le": ("Lê Minh Chi", "Sở Tài chính", ["staff"]),
     "giang.vo": ("Võ Hương Giang", "Văn phòng UBND", ["icabinet-chairs"]),
     "hanh.do": ("Đỗ Mỹ Hạnh", "Sở Tư pháp", ["icabinet-secretaries"]),
+    "khoa.pham": ("Phạm Đăng Khoa", "Sở Xây dựng", ["staff"]),
 }
 
 
