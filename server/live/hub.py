@@ -174,13 +174,14 @@ class Connection:
         await self.send(text)
         self.last_seq = seq
 
-    async def resume(self, since: int) -> None:
-        """Send every visible event after ``since``, or a snapshot when replay is not possible."""
+    async def resume(self, since: int, head: int = 0) -> None:
+        """Send every visible event after ``since``, or a snapshot when replay is not possible. ``head``: the
+        meeting's newest seq as the access check just read it (a tablet already there needs nothing)."""
         async with self.lock:
-            await self._resume(since)
+            await self._resume(since, head)
             await self.send(msgspec.json.encode({"type": "resumed", "seq": self.last_seq}).decode())
 
-    async def _resume(self, since: int) -> None:
+    async def _resume(self, since: int, head: int) -> None:
         replay = self.room.replay(since, self.resume_max_events) if self.room is not None else None
         if replay is not None:  # this process has every event after since in memory: no database round trip
             self.last_seq = since
@@ -196,7 +197,9 @@ class Connection:
                 )
             ).all()
         contiguous = all(row.seq == since + offset + 1 for offset, row in enumerate(rows))
-        if since < 0 or len(rows) > self.resume_max_events or not contiguous or (not rows and since > self.last_seq):
+        # nothing after since is only sure where since is no further than a head this tablet or the check saw
+        ahead = not rows and since > max(self.last_seq, head)
+        if since < 0 or len(rows) > self.resume_max_events or not contiguous or ahead:
             await self.send_snapshot()
             return
         self.last_seq = since

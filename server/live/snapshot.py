@@ -1,10 +1,12 @@
 """The whole meeting as one user may see it, with the seq it is current at.
 
-A snapshot has two parts. The meeting's own part (the meeting, agenda, participants, attendance, minutes,
-floor, conclusions, tasks) is the same for every viewer and changes only with an event of the meeting, so it
-is built and serialised once per seq (``SharedParts``) and handed to every tablet that connects at that seq.
-The viewer's part (``me``, the documents they may read and what hangs on them: presenting, opinions, notes;
-their ballots) is read per connection in the same transaction, so both parts are of one state.
+A snapshot has two parts. The meeting's own part is the same for every viewer and changes only with an event
+of the meeting, so it is read once per seq (``SharedPart``, kept by ``SharedParts``) and handed to every tablet
+that connects at that seq: the meeting, agenda, participants, attendance, minutes, floor, conclusions, tasks
+(serialised once), and what each viewer then takes their share of: every poll with its named ballots, every
+opinion request and count. The viewer's part is read per connection in the same transaction, so both parts are
+of one state: their access, the documents they may read (and what hangs on them: presenting, opinions, their
+notes) and their own ballot.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -32,11 +35,26 @@ from server.meetings.schemas import meeting_public
 from server.meetings.service import list_participants
 from server.minutes.service import minutes_state
 from server.notes.service import note_counts
-from server.opinions.service import opinions_state
+from server.opinions.service import MeetingOpinions, meeting_opinions
 from server.recordings.service import capturing_now
-from server.votes.reading import meeting_polls
+from server.votes.reading import as_seen_by, meeting_polls, poll_serials, secret_polls_voted
 
 _encode = msgspec.json.encode
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPart:
+    """A meeting's state at one seq that does not depend on who asks."""
+
+    text: str
+    """The fields every viewer gets as they are, as a JSON object's text."""
+    polls: list[dict[str, Any]]
+    """Every poll as read for nobody in particular (``as_seen_by`` adds a viewer's own ballot)."""
+    poll_serials: dict[int, int]
+    """Each poll's ``ballot_serial`` when ``polls`` was read: ballots are written before the tally moves the
+    seq, so ``polls`` holds only while these are unchanged."""
+    opinions: MeetingOpinions
+    """Every opinion request and count (``visible`` cuts them to a viewer's documents)."""
 
 
 async def shared_state(session: AsyncSession, meeting: Meeting, default_limit_seconds: int) -> dict[str, Any]:
@@ -58,17 +76,34 @@ async def shared_state(session: AsyncSession, meeting: Meeting, default_limit_se
     }
 
 
-async def viewer_state(session: AsyncSession, access: MeetingAccess) -> dict[str, Any]:
+async def shared_part(session: AsyncSession, meeting: Meeting, default_limit_seconds: int) -> SharedPart:
+    assert meeting.id is not None
+    state = await shared_state(session, meeting, default_limit_seconds)
+    polls = await meeting_polls(session, meeting.id, None)
+    return SharedPart(
+        text=_encode(state).decode(),
+        polls=[poll.model_dump(mode="json") for poll in polls],
+        poll_serials=await poll_serials(session, meeting.id),
+        opinions=await meeting_opinions(session, meeting.id),
+    )
+
+
+async def viewer_state(session: AsyncSession, access: MeetingAccess, shared: SharedPart) -> dict[str, Any]:
     """The fields of a snapshot that are this viewer's own: their access, documents, ballots and notes."""
     meeting, principal = access.meeting, access.principal
     assert meeting.id is not None
     documents = await visible_documents(session, access)
     readable = {document.id for document in documents if document.id is not None}
     presenting = meeting.presenting_document_id if meeting.presenting_document_id in readable else None
-    polls = await meeting_polls(session, meeting.id, principal.id)
+    if shared.poll_serials == await poll_serials(session, meeting.id):
+        secret = [poll["id"] for poll in shared.polls if poll["secret"]]
+        voted = await secret_polls_voted(session, secret, principal.id)
+        polls = [as_seen_by(poll, principal.id, voted) for poll in shared.polls]
+    else:  # a ballot came in since the shared part was read (its tally will move the seq): read them all
+        polls = [poll.model_dump(mode="json") for poll in await meeting_polls(session, meeting.id, principal.id)]
     return {
         "documents": [document_public(document).model_dump(mode="json") for document in documents],
-        "polls": [poll.model_dump(mode="json") for poll in polls],
+        "polls": polls,
         "presenting": {"document_id": presenting, "page": meeting.presenting_page if presenting else None},
         "me": {
             "user_id": principal.id,
@@ -76,7 +111,7 @@ async def viewer_state(session: AsyncSession, access: MeetingAccess) -> dict[str
             "can_manage": access.can_manage,
             "can_record": access.can_record,
         },
-        "opinions": await opinions_state(session, access, readable),
+        "opinions": shared.opinions.visible(readable),
         "my_notes": await note_counts(session, principal.id, readable),
     }
 
@@ -88,9 +123,9 @@ async def build_snapshot(db: Database, meeting_id: int, principal: Principal) ->
     """
     async with db.snapshot_read() as session, session.begin():
         access = await load_access(session, meeting_id, principal)
-        mine = await viewer_state(session, access)
-        shared = await shared_state(session, access.meeting, db.settings.speaking_limit_seconds)
-    return access.meeting.last_seq, {**shared, **mine}
+        shared = await shared_part(session, access.meeting, db.settings.speaking_limit_seconds)
+        mine = await viewer_state(session, access, shared)
+    return access.meeting.last_seq, {**msgspec.json.decode(shared.text), **mine}
 
 
 class SharedParts:
@@ -104,12 +139,12 @@ class SharedParts:
 
     def __init__(self, max_meetings: int = 256) -> None:
         self.max_meetings = max_meetings
-        self._parts: OrderedDict[int, tuple[int, asyncio.Future[str]]] = OrderedDict()
+        self._parts: OrderedDict[int, tuple[int, asyncio.Future[SharedPart]]] = OrderedDict()
         self.builds = 0
         """Shared parts built (for tests and benchmarks: connects at one seq build it once)."""
 
-    async def get(self, meeting_id: int, seq: int, build: Callable[[], Awaitable[dict[str, Any]]]) -> str:
-        """The shared part of ``meeting_id`` at ``seq``, as a JSON object's text; ``build`` reads it if needed."""
+    async def get(self, meeting_id: int, seq: int, build: Callable[[], Awaitable[SharedPart]]) -> SharedPart:
+        """The shared part of ``meeting_id`` at ``seq``; ``build`` reads it if needed."""
         held = self._parts.get(meeting_id)
         if held is not None and held[0] == seq:
             self._parts.move_to_end(meeting_id)
@@ -123,7 +158,7 @@ class SharedParts:
             return await self._build(build)
         if held is not None and held[0] > seq:  # a reader behind the newest state: not worth keeping
             return await self._build(build)
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[SharedPart] = asyncio.get_running_loop().create_future()
         future.add_done_callback(_consume)
         self._parts[meeting_id] = (seq, future)
         self._parts.move_to_end(meeting_id)
@@ -142,16 +177,16 @@ class SharedParts:
         future.set_result(text)
         return text
 
-    async def _build(self, build: Callable[[], Awaitable[dict[str, Any]]]) -> str:
+    async def _build(self, build: Callable[[], Awaitable[SharedPart]]) -> SharedPart:
         self.builds += 1
-        return _encode(await build()).decode()
+        return await build()
 
     def forget(self, meeting_id: int) -> None:
         """Drop a meeting's entry (its last tablet left this process)."""
         self._parts.pop(meeting_id, None)
 
 
-def _consume(future: asyncio.Future[str]) -> None:
+def _consume(future: asyncio.Future[SharedPart]) -> None:
     """Mark a failed build's exception as seen: its own reader re-raises it, waiters read on their own."""
     if not future.cancelled():
         future.exception()
@@ -160,17 +195,17 @@ def _consume(future: asyncio.Future[str]) -> None:
 async def snapshot_message(db: Database, meeting_id: int, principal: Principal, parts: SharedParts) -> tuple[int, str]:
     """The ``snapshot`` message's text for this viewer and its seq, the shared part taken from ``parts``.
 
-    Raises NotFound when the user may not see the meeting.
+    Raises NotFound when the user may not see the meeting (checked before anything else is read).
     """
     async with db.snapshot_read() as session, session.begin():
         access = await load_access(session, meeting_id, principal)
         meeting = access.meeting
-        mine = _encode(await viewer_state(session, access)).decode()
         shared = await parts.get(
             meeting_id,
             meeting.last_seq,
-            lambda: shared_state(session, meeting, db.settings.speaking_limit_seconds),
+            lambda: shared_part(session, meeting, db.settings.speaking_limit_seconds),
         )
+        mine = _encode(await viewer_state(session, access, shared)).decode()
     # two JSON objects with distinct keys joined into one: {shared..., mine...}
-    state = f"{shared[:-1]},{mine[1:]}" if len(shared) > 2 else mine
+    state = f"{shared.text[:-1]},{mine[1:]}" if len(shared.text) > 2 else mine
     return meeting.last_seq, f'{{"type":"snapshot","seq":{meeting.last_seq},"state":{state}}}'

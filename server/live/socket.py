@@ -1,9 +1,12 @@
 """``/ws/meetings/{id}``: the live feed of one meeting for one tablet. See docs/sync-protocol.md.
 
-Every way into the feed checks first that the caller may see the meeting (``load_access``, the rule of the
-snapshot and of every HTTP route): the connection joins the meeting's fan-out only once the check passed, and a
-``resume`` message authenticates the session again and repeats the check before anything is replayed. Sessions
-that end, and rights that change, close the socket from outside (``LiveHub.session_ended``).
+Every way into the feed checks that the caller may see the meeting (``load_access``, the rule of the snapshot
+and of every HTTP route) before anything of it is sent. A connect that starts with a snapshot joins the
+meeting's fan-out first (so nothing published meanwhile is missed; it is set aside until the snapshot is out)
+and makes the check in the snapshot's own transaction: one read per tablet, what a reconnect storm repeats a
+thousand times. A connect that resumes from a seq (``?since``), and a ``resume`` message, check before joining
+or replaying, and the check also tells the meeting's head. A refused socket is closed (4404) having been sent
+nothing. Sessions that end, and rights that change, close the socket from outside (``LiveHub.session_ended``).
 """
 
 from __future__ import annotations
@@ -31,14 +34,14 @@ from server.live.hub import (
 from server.meetings.access import load_access
 
 
-async def may_follow(db: Database, meeting_id: int, principal: Principal) -> bool:
-    """Whether ``principal`` may see the meeting (and so receive its feed)."""
+async def followed_head(db: Database, meeting_id: int, principal: Principal) -> int | None:
+    """The meeting's newest seq if ``principal`` may see the meeting (and so receive its feed), else None."""
     try:
         async with db.read() as session:
-            await load_access(session, meeting_id, principal)
+            access = await load_access(session, meeting_id, principal)
     except NotFound:
-        return False
-    return True
+        return None
+    return access.meeting.last_seq
 
 
 @websocket("/ws/meetings/{meeting_id:int}")
@@ -49,9 +52,14 @@ async def meeting_socket(socket: WebSocket, meeting_id: FromPath[int]) -> None:
         await socket.close(code=CLOSE_EXPIRED, reason="not logged in")
         return
     state = socket.app.state
-    if not await may_follow(state.db, meeting_id, principal):
-        await socket.close(code=CLOSE_GONE, reason="meeting not found")
-        return
+    since_text = socket.query_params.get("since")
+    since = int(since_text) if since_text is not None and since_text.lstrip("-").isdigit() else None
+    head: int | None = None
+    if since is not None:
+        head = await followed_head(state.db, meeting_id, principal)
+        if head is None:
+            await socket.close(code=CLOSE_GONE, reason="meeting not found")
+            return
     hub: LiveHub = state.live
     connection = Connection(
         socket,
@@ -75,11 +83,10 @@ async def meeting_socket(socket: WebSocket, meeting_id: FromPath[int]) -> None:
             await connection.close(CLOSE_EXPIRED, "session ended")
             return
         try:
-            since = socket.query_params.get("since")
-            if since is not None and since.lstrip("-").isdigit():
-                await connection.resume(int(since))
+            if since is not None and head is not None:
+                await connection.resume(since, head)
             else:
-                await connection.send_snapshot()
+                await connection.send_snapshot()  # checks access before it reads or sends anything
         except NotFound:
             await connection.close(CLOSE_GONE, "meeting not found")
             return
@@ -92,16 +99,18 @@ async def meeting_socket(socket: WebSocket, meeting_id: FromPath[int]) -> None:
         await connection.close(1000, "bye")
 
 
-async def _still_allowed(connection: Connection, authenticator: Authenticator, token: str | None) -> bool:
-    """Authenticate the socket's session again and check the meeting again; close the socket when either fails."""
+async def _still_allowed(connection: Connection, authenticator: Authenticator, token: str | None) -> int | None:
+    """Authenticate the socket's session again and check the meeting again: the meeting's head, or None when
+    either failed (the socket is then closed)."""
     principal = await authenticator.authenticate(token) if token else None
     if principal is None:
         await connection.close(CLOSE_EXPIRED, "session ended")
-        return False
-    if not await may_follow(connection.db, connection.meeting_id, principal):
+        return None
+    head = await followed_head(connection.db, connection.meeting_id, principal)
+    if head is None:
         await connection.close(CLOSE_GONE, "meeting not found")
-        return False
-    return True
+        return None
+    return head
 
 
 async def _receive_loop(connection: Connection, authenticator: Authenticator, token: str | None) -> None:
@@ -120,8 +129,9 @@ async def _receive_loop(connection: Connection, authenticator: Authenticator, to
             if kind == "ping":
                 await connection.send('{"type":"pong"}')
             elif kind == "resume" and isinstance(message.get("since"), int):
-                if await _still_allowed(connection, authenticator, token):
-                    await connection.resume(message["since"])
+                head = await _still_allowed(connection, authenticator, token)
+                if head is not None:
+                    await connection.resume(message["since"], head)
             else:
                 await connection.send(
                     '{"type":"error","detail":"expected {\\"type\\": \\"pong\\"|\\"ping\\"|\\"resume\\", ...}"}'

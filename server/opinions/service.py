@@ -75,21 +75,39 @@ async def count_opinions(session: AsyncSession, meeting_id: int, target: str | N
     return [counts[key] for key in sorted(counts)]
 
 
+class MeetingOpinions:
+    """A meeting's opinion requests and counts for every target, before they are cut to what one user may see."""
+
+    __slots__ = ("requests", "counts")
+
+    def __init__(self, requests: list[dict[str, Any]], counts: list[dict[str, Any]]) -> None:
+        self.requests = requests
+        self.counts = counts
+
+    def visible(self, readable: set[int]) -> dict[str, Any]:
+        """The snapshot's ``opinions`` for a user who may read the documents ``readable``."""
+        return {
+            "requests": [r for r in self.requests if _shown(r["document_id"], readable)],
+            "counts": [c for c in self.counts if _shown(c["document_id"], readable)],
+        }
+
+
+async def meeting_opinions(session: AsyncSession, meeting_id: int) -> MeetingOpinions:
+    requests = (
+        await session.exec(
+            select(OpinionRequest).where(OpinionRequest.meeting_id == meeting_id).order_by(col(OpinionRequest.id))
+        )
+    ).all()
+    counts = await count_opinions(session, meeting_id)
+    return MeetingOpinions(
+        [request_public(r).model_dump(mode="json") for r in requests], [c.model_dump(mode="json") for c in counts]
+    )
+
+
 async def opinions_state(session: AsyncSession, access: MeetingAccess, readable: set[int]) -> dict[str, Any]:
     """The snapshot's ``opinions``: requests and counts on the targets this user may see (no texts)."""
     assert access.meeting.id is not None
-    requests = (
-        await session.exec(
-            select(OpinionRequest)
-            .where(OpinionRequest.meeting_id == access.meeting.id)
-            .order_by(col(OpinionRequest.id))
-        )
-    ).all()
-    counts = await count_opinions(session, access.meeting.id)
-    return {
-        "requests": [request_public(r).model_dump(mode="json") for r in requests if _shown(r.document_id, readable)],
-        "counts": [c.model_dump(mode="json") for c in counts if _shown(c.document_id, readable)],
-    }
+    return (await meeting_opinions(session, access.meeting.id)).visible(readable)
 
 
 class OpinionService:

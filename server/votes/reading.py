@@ -55,6 +55,33 @@ async def _secret_voters(session: AsyncSession, poll_ids: list[int]) -> dict[int
     return dict(rows)
 
 
+async def poll_serials(session: AsyncSession, meeting_id: int) -> dict[int, int]:
+    """Each poll of the meeting and its ``ballot_serial``: a ballot moves it at once, the seq only at the next
+    tally, so what was read of the polls at one seq still holds only while these are the same."""
+    rows = await session.exec(select(Poll.id, Poll.ballot_serial).where(Poll.meeting_id == meeting_id))
+    return {poll_id: serial for poll_id, serial in rows.all() if poll_id is not None}
+
+
+async def secret_polls_voted(session: AsyncSession, poll_ids: list[int], user_id: int) -> set[int]:
+    """Which of the secret polls ``poll_ids`` ``user_id`` voted in (who voted is kept; what they chose is not)."""
+    if not poll_ids:
+        return set()
+    rows = await session.exec(
+        select(PollVoter.poll_id).where(col(PollVoter.poll_id).in_(poll_ids), PollVoter.user_id == user_id)
+    )
+    return set(rows.all())
+
+
+def as_seen_by(poll: dict[str, Any], user_id: int, secret_voted: set[int]) -> dict[str, Any]:
+    """A poll read for nobody in particular (``for_event``'s fields and the defaults of the viewer's own),
+    with ``user_id``'s own ballot fields filled in: an open poll's from its named ballots, a secret one's from
+    ``secret_voted``."""
+    if poll["secret"]:
+        return {**poll, "my_option_id": None, "voted": poll["id"] in secret_voted}
+    mine = next((ballot["option_id"] for ballot in poll["ballots"] if ballot["user_id"] == user_id), None)
+    return {**poll, "my_option_id": mine, "voted": mine is not None}
+
+
 async def counts_of(session: AsyncSession, poll: Poll) -> tuple[dict[int, int], int]:
     """Votes per option id and how many voted, as the database has them now."""
     assert poll.id is not None
@@ -95,17 +122,7 @@ async def polls_public(session: AsyncSession, polls: list[Poll], user_id: int | 
     secret_ids = [poll.id for poll in polls if poll.id is not None and poll.secret]
     ballots = await _ballots(session, open_ids) if open_ids else {}
     secret_voters = await _secret_voters(session, secret_ids) if secret_ids else {}
-    mine_secret: set[int] = set()
-    if user_id is not None and secret_ids:
-        mine_secret = set(
-            (
-                await session.exec(
-                    select(PollVoter.poll_id).where(
-                        col(PollVoter.poll_id).in_(secret_ids), PollVoter.user_id == user_id
-                    )
-                )
-            ).all()
-        )
+    mine_secret = await secret_polls_voted(session, secret_ids, user_id) if user_id is not None else set()
     result = []
     for poll in polls:
         assert poll.id is not None

@@ -162,6 +162,24 @@ async def test_each_change_reaches_a_snapshot_shared_at_its_seq(world: MeetingWo
             ),
         ),
         ("reader removed while presented", lambda: patch_document(allowed_usernames=["del2"])),
+        (
+            "opinions requested on the confidential document",
+            lambda: sec.ok(
+                "POST", f"{base}/opinion-requests", json={"document_id": confidential["id"], "question": "Góp ý?"}
+            ),
+        ),
+        (
+            "opinion on the confidential document",
+            lambda: world["del2"].ok(
+                "PUT", f"{base}/opinions", json={"document_id": confidential["id"], "stance": "disagree"}
+            ),
+        ),
+        (
+            "opinion on an item",
+            lambda: world["del1"].ok(
+                "PUT", f"{base}/opinions", json={"agenda_item_id": world.item_ids[1], "stance": "agree"}
+            ),
+        ),
         ("quorum present", lambda: check_in("chair", "del2")),
         ("poll created", new_poll),
         ("poll opened", lambda: sec.ok("POST", f"/api/polls/{poll['id']}/open")),

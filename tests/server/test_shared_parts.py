@@ -8,7 +8,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from server.live.snapshot import SharedParts
+from server.live.snapshot import SharedPart, SharedParts
+from server.opinions.service import MeetingOpinions
 
 
 class Builds:
@@ -19,12 +20,13 @@ class Builds:
         self.calls: list[int] = []
 
     def at(self, seq: int, fail: bool = False) -> Any:
-        async def build() -> dict[str, Any]:
+        async def build() -> SharedPart:
             self.calls.append(seq)
             await self.release.wait()
             if fail:
                 raise RuntimeError("database went away")
-            return {"seq_built": seq}
+            text = msgspec.json.encode({"seq_built": seq}).decode()
+            return SharedPart(text=text, polls=[], poll_serials={}, opinions=MeetingOpinions([], []))
 
         return build
 
@@ -34,20 +36,20 @@ async def test_connects_at_one_seq_wait_for_a_single_build() -> None:
     readers = [asyncio.create_task(parts.get(1, 7, builds.at(7))) for _ in range(50)]
     await asyncio.sleep(0)
     builds.release.set()
-    texts = await asyncio.gather(*readers)
+    parts_read = await asyncio.gather(*readers)
     assert builds.calls == [7] and parts.builds == 1
-    assert {msgspec.json.decode(text)["seq_built"] for text in texts} == {7}
-    assert await parts.get(1, 7, builds.at(7)) == texts[0] and builds.calls == [7], "kept for later connects"
+    assert {msgspec.json.decode(part.text)["seq_built"] for part in parts_read} == {7}
+    assert await parts.get(1, 7, builds.at(7)) == parts_read[0] and builds.calls == [7], "kept for later connects"
 
 
 async def test_a_new_seq_builds_again_and_an_older_one_is_never_served_the_newer() -> None:
     parts, builds = SharedParts(), Builds()
     builds.release.set()
     await parts.get(1, 7, builds.at(7))
-    assert msgspec.json.decode(await parts.get(1, 8, builds.at(8)))["seq_built"] == 8
+    assert msgspec.json.decode((await parts.get(1, 8, builds.at(8))).text)["seq_built"] == 8
     # a reader whose transaction saw seq 7 gets seq 7's part, built for it alone (the newest stays kept)
-    assert msgspec.json.decode(await parts.get(1, 7, builds.at(7)))["seq_built"] == 7
-    assert msgspec.json.decode(await parts.get(1, 8, builds.at(8)))["seq_built"] == 8
+    assert msgspec.json.decode((await parts.get(1, 7, builds.at(7))).text)["seq_built"] == 7
+    assert msgspec.json.decode((await parts.get(1, 8, builds.at(8))).text)["seq_built"] == 8
     assert builds.calls == [7, 8, 7]
 
 
@@ -60,7 +62,7 @@ async def test_a_failed_build_fails_its_reader_and_the_waiters_read_on_their_own
     builds.release.set()
     with pytest.raises(RuntimeError):
         await first
-    assert msgspec.json.decode(await waiter)["seq_built"] == 3
+    assert msgspec.json.decode((await waiter).text)["seq_built"] == 3
     assert builds.calls == [3, 3]
 
 
@@ -73,7 +75,7 @@ async def test_a_cancelled_build_leaves_the_waiters_to_read_on_their_own() -> No
     first.cancel()
     await asyncio.sleep(0)
     builds.release.set()
-    assert msgspec.json.decode(await waiter)["seq_built"] == 3
+    assert msgspec.json.decode((await waiter).text)["seq_built"] == 3
     assert first.cancelled()
 
 
