@@ -10,7 +10,7 @@ HTTPS.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
@@ -43,11 +43,15 @@ def page_headers(path: str, with_policy: bool) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-def hardening_hook(settings: Settings) -> Callable[[Message, Scope], None]:
-    """A ``before_send`` hook: it sees every response, also those of errors raised before routing (401)."""
+def hardening_hook(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A ``before_send`` hook: it sees every response, also those of errors raised before routing (401).
+
+    A coroutine function although it awaits nothing: Litestar runs a plain function given as a hook in its
+    thread pool, and this one sees every message sent, each websocket frame of every tablet included (a thread
+    round trip per tablet per event made a change reach a room of 1,000 tablets in 350 ms, not 30)."""
     always = hardening_headers(settings)
 
-    def add_headers(message: Message, scope: Scope) -> None:
+    async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         headers = MutableScopeHeaders(message)
