@@ -104,19 +104,20 @@ def _sqlite_begin(immediate: bool) -> Callable[[Connection], None]:
     return on_begin
 
 
-def _make_engine(url: str, *, immediate: bool | None, synchronous: str = "normal") -> AsyncEngine:
-    """``immediate``: writes (BEGIN IMMEDIATE), reads (BEGIN), or None: single statements, no BEGIN at all."""
-    engine = _new_engine(url, immediate=immediate, synchronous=synchronous)
+def _make_engine(url: str, *, immediate: bool | None, synchronous: str = "normal", inline: bool = False) -> AsyncEngine:
+    """``immediate``: writes (BEGIN IMMEDIATE), reads (BEGIN), or None: single statements, no BEGIN at all.
+    ``inline`` (SQLite): statements run on the event loop's thread (``db_sqlite.InlineCursor``)."""
+    engine = _new_engine(url, immediate=immediate, synchronous=synchronous, inline=inline)
     # a NUL in text or an integer too wide for the columns is the request's mistake: 400, not the driver's 500
     event.listen(engine.sync_engine, "before_cursor_execute", refuse_unstorable(64 if url.startswith("sqlite") else 32))
     return engine
 
 
-def _new_engine(url: str, *, immediate: bool | None, synchronous: str) -> AsyncEngine:
+def _new_engine(url: str, *, immediate: bool | None, synchronous: str, inline: bool) -> AsyncEngine:
     if url.startswith("sqlite"):
         parsed = make_url(url)
         if parsed.drivername == "sqlite+aiosqlite":
-            parsed = parsed.set(drivername=db_sqlite.DRIVER)
+            parsed = parsed.set(drivername=db_sqlite.INLINE_DRIVER if inline else db_sqlite.DRIVER)
         # check_same_thread=False lets OneHopConnection ask, from the event loop, whether a transaction is open;
         # aiosqlite still runs every call on the connection's own thread, one at a time
         engine = create_async_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
@@ -148,6 +149,12 @@ class Database:
             if url.startswith("sqlite")
             else self.write_engine
         )
+        # a tablet's snapshot: a few small indexed reads, each cheaper than the two thread switches around it
+        self.snapshot_engine = (
+            _make_engine(url, immediate=False, synchronous=settings.sqlite_synchronous, inline=True)
+            if url.startswith("sqlite")
+            else self.write_engine
+        )
         self._write = async_sessionmaker(
             self.write_engine, class_=AsyncSession, sync_session_class=AppSession, expire_on_commit=False
         )
@@ -170,7 +177,7 @@ class Database:
                 sync_session_class=AppSession,
                 expire_on_commit=False,
             )
-        return self._read()
+        return AsyncSession(self.snapshot_engine, sync_session_class=AppSession, expire_on_commit=False)
 
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (Alembic), creating it on an empty database."""
@@ -207,7 +214,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()
-        for engine in (self.read_engine, self.lookup_engine):
+        for engine in (self.read_engine, self.lookup_engine, self.snapshot_engine):
             if engine is not self.write_engine:
                 await engine.dispose()
 

@@ -1,4 +1,4 @@
-"""SQLite through aiosqlite, one thread hop per statement instead of four.
+"""SQLite through aiosqlite, one thread hop per statement instead of four, or none for small reads.
 
 SQLAlchemy's aiosqlite adapter makes a statement four round trips to the
 driver's thread (create a cursor, execute, fetch, close), each a queue hand-off
@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 DRIVER = "sqlite+icabinet_aiosqlite"  # registered below; db.py swaps it in for sqlite+aiosqlite
+INLINE_DRIVER = "sqlite+icabinet_inline"  # the snapshot reads' (InlineDialect)
 
 
 class _NotExecuted:
@@ -103,6 +104,38 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         return conn is not None and bool(conn.in_transaction)
 
 
+class InlineCursor(OneHopCursor):
+    """Runs each statement on the event loop's thread: for the few small, indexed reads of a tablet's snapshot
+    (a reconnect storm makes a thousand of them at once), where the thread hops cost more than the queries.
+    Reads of a WAL database never wait for a writer, so the loop is held only for the query itself."""
+
+    __slots__ = ()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        cursor, rows = _run(self._connection._connection, operation, parameters)  # type: ignore[attr-defined]
+        self._cursor = cursor
+        if rows is not None:
+            self._rows = collections.deque(rows)
+        return cursor
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        self._cursor = _run_many(self._connection._connection, operation, seq_of_parameters)  # type: ignore[attr-defined]
+        return self._cursor
+
+
+class InlineConnection(OneHopConnection):
+    __slots__ = ()
+    _cursor_cls = InlineCursor
+
+    def rollback(self) -> None:
+        if self._in_transaction():
+            self._connection._connection.rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            self._connection._connection.commit()
+
+
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
         connection = super().connect(*arg, **kw)
@@ -120,4 +153,22 @@ class OneHopDialect(SQLiteDialect_aiosqlite):
         return OneHopDBAPI(aiosqlite, sqlite3)
 
 
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        connection = super().connect(*arg, **kw)
+        connection.__class__ = InlineConnection
+        return connection
+
+
+class InlineDialect(OneHopDialect):
+    supports_statement_cache = True
+
+    @classmethod
+    def import_dbapi(cls) -> AsyncAdapt_aiosqlite_dbapi:
+        import aiosqlite
+
+        return InlineDBAPI(aiosqlite, sqlite3)
+
+
 registry.register("sqlite.icabinet_aiosqlite", __name__, "OneHopDialect")
+registry.register("sqlite.icabinet_inline", __name__, "InlineDialect")
