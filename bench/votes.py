@@ -370,18 +370,21 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
         delegates = add_delegates(data_dir, meeting_id, args.delegates)
         print(f"{len(delegates)} delegates in meeting {meeting_id}")
 
-        limits = httpx.Limits(max_connections=100)
-        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as many:
-            started = time.perf_counter()
-            answers = await asyncio.gather(
-                *(
-                    many.post(f"/api/meetings/{meeting_id}/checkin", headers={"Authorization": f"Bearer {token}"})
-                    for _, token in delegates
-                )
-            )
-            checkin_seconds = time.perf_counter() - started
-        checked_in = sum(answer.status_code == 200 for answer in answers)
+        # one connection per delegate, opened first, as for the ballots: the burst measures the check-ins
+        connections = await asyncio.gather(*(RawConnection.open(args.port) for _ in delegates))
+        server = psutil.Process(server_pid)
+        server_cpu = cpu_seconds(server)
+        started = time.perf_counter()
+        for connection, (_, token) in zip(connections, delegates, strict=True):
+            connection.send(f"/api/meetings/{meeting_id}/checkin", token, b"")
+        replies = await asyncio.gather(*(connection.answer() for connection in connections))
+        checkin_seconds = time.perf_counter() - started
+        server_cpu = cpu_seconds(server) - server_cpu
+        for connection in connections:
+            connection.close()
+        checked_in = sum(status == 200 for status, _ in replies)
         print(f"check-in: {checked_in}/{len(delegates)} accepted in {checkin_seconds:.2f} s (all at once)")
+        print(f"  CPU meanwhile: server {server_cpu:.2f} s ({server_cpu / len(delegates) * 1000:.1f} ms per check-in)")
         await http.post(f"/api/meetings/{meeting_id}/start", headers=sec)
         attendance = (await http.get(f"/api/meetings/{meeting_id}/attendance", headers=sec)).json()
         print(
@@ -406,7 +409,7 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
         got_open = await wait_all([t.opened for t in tablets], SETTLE_TIMEOUT)
         print(f"poll {poll_id} ({'secret' if args.secret else 'open, named'}) opened: {got_open} tablets told")
 
-        server, bench = psutil.Process(server_pid), psutil.Process()
+        bench = psutil.Process()
         profiler = start_profiler(args.profile, server_pid)
         server_before, bench_before = cpu_seconds(server), cpu_seconds(bench)
         seconds, accepted, answers, statuses = await burst(args.port, poll_id, delegates, options, args.duplicates)

@@ -38,6 +38,7 @@ def audit(
     """Add an audit row to the session's transaction (kept only if the change commits)."""
     session.add(
         AuditEntry(
+            at=utcnow(),  # given, not left to the default factory: pydantic inspects a factory's signature per call
             actor_id=actor_id,
             action=action,
             target_type=target_type,

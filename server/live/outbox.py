@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.db import on_commit
+from server.db import on_commit, utcnow
 from server.events import Event
 from server.live.models import MeetingEvent
 from server.live.wire import encode_published
@@ -50,6 +50,7 @@ async def record_event(
         data=_jsonable(event.payload()),
         audience=audience,
         actor_id=actor_id,
+        created_at=utcnow(),  # given, not left to the default factory: pydantic inspects a factory's signature per call
     )
     session.add(row)
     message = encode_published(seq, row.name, row.data, audience)

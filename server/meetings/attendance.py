@@ -37,18 +37,19 @@ def quorum_needed(voting_members: int, ratio: float) -> int:
     return math.floor(ratio * voting_members + 1e-9) + 1
 
 
-def summarize(rows: list[tuple[str, str]], quorum_ratio: float) -> dict[str, Any]:
-    """The counts from (role, attendance) of every participant."""
+def summarize(counted: list[tuple[str, str, int]], quorum_ratio: float) -> dict[str, Any]:
+    """The counts from how many participants have each (role, attendance)."""
     by_attendance = {str(kind): 0 for kind in Attendance}
     voting_members = voting_present = 0
-    for role, attendance in rows:
-        by_attendance[str(attendance)] = by_attendance.get(str(attendance), 0) + 1
+    for role, attendance, count in counted:
+        by_attendance[str(attendance)] = by_attendance.get(str(attendance), 0) + count
         if MeetingRole(role) in VOTING_ROLES:
-            voting_members += 1
-            voting_present += attendance == Attendance.present
+            voting_members += count
+            voting_present += count if attendance == Attendance.present else 0
+    total = sum(count for _, _, count in counted)
     needed = quorum_needed(voting_members, quorum_ratio)
     return {
-        "total": len(rows),
+        "total": total,
         "present": by_attendance[Attendance.present],
         "absent": by_attendance[Attendance.absent],
         "excused": by_attendance[Attendance.excused],
@@ -70,8 +71,7 @@ async def attendance_summary(session: AsyncSession, meeting: Meeting) -> dict[st
             .group_by(Participant.role, Participant.attendance)
         )
     ).all()
-    expanded = [(role, attendance) for role, attendance, count in rows for _ in range(count)]
-    return summarize(expanded, meeting.quorum_ratio)
+    return summarize([(role, attendance, count) for role, attendance, count in rows], meeting.quorum_ratio)
 
 
 async def emit_attendance(ctx: ChangeContext, meeting_id: int) -> dict[str, Any]:
