@@ -9,10 +9,11 @@ import { applyVotesEvent } from "./polls-state.js";
 
 // A room's tablets lose the server together (its Wi-Fi blinks, a server restarts): their first retries are
 // spread over RETRY_MIN_MS..RETRY_FIRST_MS so the server does not take them in one instant, and no tablet
-// ever waits more than RETRY_MAX_MS between tries.
+// ever waits more than RETRY_MAX_MS between tries: a server back from a restart has the whole room again within
+// about that (bench/restart.py), and a try at a server still down is a refused connection, nothing to it.
 export const RETRY_MIN_MS = 250;
 export const RETRY_FIRST_MS = 1500;
-export const RETRY_MAX_MS = 5000;
+export const RETRY_MAX_MS = 2500;
 // the network coming back reaches every tablet of a room at once too: spread the retries it wakes
 export const WAKE_SPREAD_MS = 750;
 // the server pings every ~20 s; silence this long means a half-open socket

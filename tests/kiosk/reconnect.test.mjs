@@ -39,8 +39,10 @@ test("the first retry comes soon, whatever the draw", () => {
 test("the ceiling doubles per attempt and never passes the longest wait", () => {
   assert.equal(
     retryDelay(1, () => 1),
-    2 * RETRY_FIRST_MS,
+    Math.min(2 * RETRY_FIRST_MS, RETRY_MAX_MS),
   );
+  assert.ok(RETRY_MAX_MS > RETRY_FIRST_MS);
+  assert.ok(RETRY_MAX_MS <= 2500, "a room is back within 3 s of a restarted server");
   for (const attempt of [2, 3, 10, 100]) {
     assert.equal(
       retryDelay(attempt, () => 1),
