@@ -106,7 +106,8 @@ def _sqlite_begin(immediate: bool) -> Callable[[Connection], None]:
 
 def _make_engine(url: str, *, immediate: bool | None, synchronous: str = "normal", inline: bool = False) -> AsyncEngine:
     """``immediate``: writes (BEGIN IMMEDIATE), reads (BEGIN), or None: single statements, no BEGIN at all.
-    ``inline`` (SQLite): statements run on the event loop's thread (``db_sqlite.InlineCursor``)."""
+    ``inline``: for snapshots. SQLite: statements run on the event loop's thread (``db_sqlite.InlineCursor``);
+    PostgreSQL: REPEATABLE READ transactions, set once per connection (not set and reset at each checkout)."""
     engine = _new_engine(url, immediate=immediate, synchronous=synchronous, inline=inline)
     # a NUL in text or an integer too wide for the columns is the request's mistake: 400, not the driver's 500
     event.listen(engine.sync_engine, "before_cursor_execute", refuse_unstorable(64 if url.startswith("sqlite") else 32))
@@ -125,6 +126,10 @@ def _new_engine(url: str, *, immediate: bool | None, synchronous: str, inline: b
         if immediate is not None:
             event.listen(engine.sync_engine, "begin", _sqlite_begin(immediate))
         return engine
+    if inline:  # a second pool beside the first: kept small, as PostgreSQL's connections are counted per server
+        return create_async_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=10, isolation_level="REPEATABLE READ"
+        )
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
@@ -150,11 +155,7 @@ class Database:
             else self.write_engine
         )
         # a tablet's snapshot: a few small indexed reads, each cheaper than the two thread switches around it
-        self.snapshot_engine = (
-            _make_engine(url, immediate=False, synchronous=settings.sqlite_synchronous, inline=True)
-            if url.startswith("sqlite")
-            else self.write_engine
-        )
+        self.snapshot_engine = _make_engine(url, immediate=False, synchronous=settings.sqlite_synchronous, inline=True)
         self._write = async_sessionmaker(
             self.write_engine, class_=AsyncSession, sync_session_class=AppSession, expire_on_commit=False
         )
@@ -171,12 +172,6 @@ class Database:
 
     def snapshot_read(self) -> AsyncSession:
         """A session whose queries all see one consistent state (snapshot + its seq)."""
-        if self.is_postgres:
-            return AsyncSession(
-                self.read_engine.execution_options(isolation_level="REPEATABLE READ"),
-                sync_session_class=AppSession,
-                expire_on_commit=False,
-            )
         return AsyncSession(self.snapshot_engine, sync_session_class=AppSession, expire_on_commit=False)
 
     async def migrate(self) -> None:

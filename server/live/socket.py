@@ -37,7 +37,7 @@ from server.meetings.access import load_access
 async def followed_head(db: Database, meeting_id: int, principal: Principal) -> int | None:
     """The meeting's newest seq if ``principal`` may see the meeting (and so receive its feed), else None."""
     try:
-        async with db.snapshot_read() as session:
+        async with db.snapshot_read() as session:  # SQLite: small reads on the loop's thread
             access = await load_access(session, meeting_id, principal)
     except NotFound:
         return None
