@@ -126,9 +126,11 @@ def _new_engine(url: str, *, immediate: bool | None, synchronous: str, inline: b
         if immediate is not None:
             event.listen(engine.sync_engine, "begin", _sqlite_begin(immediate))
         return engine
-    if inline:  # a second pool beside the first: kept small, as PostgreSQL's connections are counted per server
+    if inline:
+        # a second pool beside the first, kept small (PostgreSQL counts connections per server) and without
+        # overflow: a burst of connects waits for one of its connections rather than opening and closing more
         return create_async_engine(
-            url, pool_pre_ping=True, pool_size=5, max_overflow=10, isolation_level="REPEATABLE READ"
+            url, pool_pre_ping=True, pool_size=8, max_overflow=0, isolation_level="REPEATABLE READ"
         )
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
