@@ -66,6 +66,7 @@ import httpx
 import psutil
 from websockets.asyncio.client import connect
 from websockets.client import ClientProtocol
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
@@ -78,6 +79,7 @@ WARMUP_CHANGES = 2
 WARMUP_TABLETS = 20
 CHANGE_TIMEOUT = 15.0  # seconds to wait for every tablet to receive one change
 PING = b'{"type":"ping"'
+OFFERED_EXTENSIONS: list[ClientPerMessageDeflateFactory] = []  # --deflate: what every browser offers
 PONG = '{"type":"pong"}'
 
 TARGET_LAST_MS = 50.0  # for 1000 tablets
@@ -111,7 +113,7 @@ def raise_fd_limit(needed: int) -> None:
 # --- the ceiling server (its own process) ---------------------------------------------------------
 
 
-async def ceiling_server(port: int) -> None:
+async def ceiling_server(port: int, deflate: bool) -> None:
     """Bare websockets: a snapshot on connect, one broadcast per control message."""
     from websockets.asyncio.server import ServerConnection, broadcast, serve
 
@@ -129,7 +131,8 @@ async def ceiling_server(port: int) -> None:
         finally:
             tablets.discard(connection)
 
-    async with serve(handler, "127.0.0.1", port, compression=None, ping_interval=None, backlog=1024) as server:
+    compression = "deflate" if deflate else None  # websockets' own settings: the window and memory uvicorn uses
+    async with serve(handler, "127.0.0.1", port, compression=compression, ping_interval=None, backlog=1024) as server:
         await server.serve_forever()
 
 
@@ -262,7 +265,7 @@ class TabletProtocol(asyncio.Protocol):
     """One tablet: websockets' own sans-I/O client protocol over an asyncio transport, no task of its own."""
 
     def __init__(self, url: str, tablets: Tablets, token: str | None = None) -> None:
-        self.ws = ClientProtocol(parse_uri(url))
+        self.ws = ClientProtocol(parse_uri(url), extensions=OFFERED_EXTENSIONS)
         self.token = token
         self.tablets = tablets
         self.transport: asyncio.Transport | None = None
@@ -457,6 +460,7 @@ def bench(args: argparse.Namespace) -> tuple[Figures, Figures]:
             mine = asyncio.run(measure_icabinet(server.pid, port, args))
         ceiling_port = port + 1
         command = [sys.executable, __file__, "--ceiling-server", "--port", str(ceiling_port)]
+        command += ["--deflate"] if args.deflate else []
         with running(command, data_dir / "ceiling.log", lambda: port_open(ceiling_port)) as ceiling:
             bare = asyncio.run(measure_ceiling(ceiling.pid, ceiling_port, args))
     return mine, bare
@@ -506,6 +510,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port-base", type=int, default=18760, help="i-Cabinet's port; the ceiling uses the next")
     parser.add_argument("--batch", type=int, default=50, help="tablets connecting at once (default 50)")
     parser.add_argument("--per-change", action="store_true", help="also print each change's time to last tablet")
+    parser.add_argument(
+        "--deflate", action="store_true", help="tablets offer permessage-deflate, as browsers do (both servers use it)"
+    )
     parser.add_argument("--ceiling-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -515,8 +522,10 @@ def main() -> None:
     args = parse_args()
     use_fast_loop()
     raise_fd_limit(2 * args.clients + 1024)
+    if args.deflate:
+        OFFERED_EXTENSIONS.append(ClientPerMessageDeflateFactory(client_max_window_bits=True))
     if args.ceiling_server:
-        asyncio.run(ceiling_server(args.port))
+        asyncio.run(ceiling_server(args.port, args.deflate))
         return
     busy_percent = psutil.cpu_percent(interval=1.0)
     mine, bare = bench(args)

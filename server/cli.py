@@ -58,7 +58,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         host=host or settings.host,
         port=port or settings.port,
         ws="websockets-sansio",
-        ws_per_message_deflate=False,  # small notices: compression costs more than it saves
+        ws_per_message_deflate=settings.ws_compression,
         ws_ping_interval=settings.ws_heartbeat_seconds,
         ws_ping_timeout=settings.ws_idle_timeout_seconds,
         log_level=settings.log_level,

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     ws_heartbeat_seconds: float = Field(default=20.0, gt=0)
     """Interval of the server's ``ping`` message to every tablet (keeps proxies from closing idle sockets)."""
 
+    ws_compression: bool = False
+    """Compress websocket messages for tablets that offer it (every browser does: permessage-deflate with a 4 KB
+    window). A 500-participant snapshot would go out as about a twentieth of its 150 KB, which a room's shared
+    Wi-Fi may need; it costs each tablet's socket about 44 KB more memory and a change reaches 1,000 tablets in
+    about twice the time, as every message is compressed once per tablet (docs/benchmarks.md). Off by default."""
+
     ws_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     """A socket that sent nothing (not even ``pong``) for this long is closed and its resources freed."""
 

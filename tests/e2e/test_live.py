@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import MeetingWorld, make_world
@@ -216,3 +219,33 @@ async def test_client_messages_are_checked(world: MeetingWorld) -> None:
     await client.send({"type": "ping"})
     await client.receive_until(lambda m: m["type"] == "pong")
     await client.close()
+
+
+async def test_a_tablet_already_at_the_head_resumes_without_a_snapshot(world: MeetingWorld) -> None:
+    head = fresh_snapshot(world)["seq"]
+    back = await tablet(world, since=head)
+    assert await back.receive() == {"type": "resumed", "seq": head}
+    await back.close()
+
+
+async def test_compression_is_offered_to_tablets_only_where_it_is_set(world: MeetingWorld, tmp_path: Path) -> None:
+    """Off by default (a browser's offer is declined); on with ICABINET_WS_COMPRESSION, and the snapshot and the
+    events a compressing tablet gets are the same."""
+
+    async def extensions_and_snapshot(server: ServerProcess, token: str) -> tuple[str | None, dict[str, Any]]:
+        url = f"{server.ws_url}/ws/meetings/{world.meeting_id}"
+        headers = {"Authorization": f"Bearer {token}"}
+        async with connect(url, additional_headers=headers, compression="deflate", open_timeout=30) as socket:
+            assert socket.response is not None
+            offered = socket.response.headers.get("Sec-WebSocket-Extensions")
+            return offered, json.loads(await asyncio.wait_for(socket.recv(), 30))
+
+    declined, plain = await extensions_and_snapshot(world.server, world["del1"].token)
+    assert declined is None and plain["type"] == "snapshot"
+    compressing = ServerProcess(world.server.data_dir, ws_compression="true").start()
+    try:
+        accepted, snapshot = await extensions_and_snapshot(compressing, world["del1"].token)
+    finally:
+        compressing.stop()
+    assert accepted is not None and accepted.startswith("permessage-deflate")
+    assert snapshot["seq"] == plain["seq"] and comparable(snapshot["state"]) == comparable(plain["state"])
