@@ -137,37 +137,32 @@ class InlineConnection(OneHopConnection):
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    connection_class: type[OneHopConnection] = OneHopConnection
+
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
         connection = super().connect(*arg, **kw)
-        connection.__class__ = OneHopConnection
+        connection.__class__ = self.connection_class
         return connection
+
+
+class InlineDBAPI(OneHopDBAPI):
+    connection_class = InlineConnection
 
 
 class OneHopDialect(SQLiteDialect_aiosqlite):
     supports_statement_cache = True
+    dbapi_class: type[OneHopDBAPI] = OneHopDBAPI
 
     @classmethod
     def import_dbapi(cls) -> AsyncAdapt_aiosqlite_dbapi:
         import aiosqlite
 
-        return OneHopDBAPI(aiosqlite, sqlite3)
-
-
-class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
-        connection = super().connect(*arg, **kw)
-        connection.__class__ = InlineConnection
-        return connection
+        return cls.dbapi_class(aiosqlite, sqlite3)
 
 
 class InlineDialect(OneHopDialect):
     supports_statement_cache = True
-
-    @classmethod
-    def import_dbapi(cls) -> AsyncAdapt_aiosqlite_dbapi:
-        import aiosqlite
-
-        return InlineDBAPI(aiosqlite, sqlite3)
+    dbapi_class = InlineDBAPI
 
 
 registry.register("sqlite.icabinet_aiosqlite", __name__, "OneHopDialect")

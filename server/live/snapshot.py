@@ -165,7 +165,7 @@ class SharedParts:
         while len(self._parts) > self.max_meetings:
             self._parts.popitem(last=False)
         try:
-            text = await self._build(build)
+            part = await self._build(build)
         except BaseException as exc:
             if self._parts.get(meeting_id) == (seq, future):
                 del self._parts[meeting_id]
@@ -174,8 +174,8 @@ class SharedParts:
             else:
                 future.set_exception(exc)
             raise
-        future.set_result(text)
-        return text
+        future.set_result(part)
+        return part
 
     async def _build(self, build: Callable[[], Awaitable[SharedPart]]) -> SharedPart:
         self.builds += 1
