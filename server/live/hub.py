@@ -174,7 +174,7 @@ class Connection:
         await self.send(text)
         self.last_seq = seq
 
-    async def resume(self, since: int, head: int = 0) -> None:
+    async def resume(self, since: int, head: int) -> None:
         """Send every visible event after ``since``, or a snapshot when replay is not possible. ``head``: the
         meeting's newest seq as the access check just read it (a tablet already there needs nothing)."""
         async with self.lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func
@@ -72,14 +73,23 @@ async def secret_polls_voted(session: AsyncSession, poll_ids: list[int], user_id
     return set(rows.all())
 
 
+def own_ballot(
+    secret: bool, poll_id: int, ballots: Iterable[tuple[int, int]], user_id: int | None, secret_voted: set[int]
+) -> tuple[int | None, bool]:
+    """``user_id``'s own fields of a poll, ``(my_option_id, voted)``: an open poll's from its named ballots
+    ``(user_id, option_id)``, a secret one's only whether they are among ``secret_voted``."""
+    if secret:
+        return None, poll_id in secret_voted
+    mine = next((option for voter, option in ballots if voter == user_id), None) if user_id is not None else None
+    return mine, mine is not None
+
+
 def as_seen_by(poll: dict[str, Any], user_id: int, secret_voted: set[int]) -> dict[str, Any]:
     """A poll read for nobody in particular (``for_event``'s fields and the defaults of the viewer's own),
-    with ``user_id``'s own ballot fields filled in: an open poll's from its named ballots, a secret one's from
-    ``secret_voted``."""
-    if poll["secret"]:
-        return {**poll, "my_option_id": None, "voted": poll["id"] in secret_voted}
-    mine = next((ballot["option_id"] for ballot in poll["ballots"] if ballot["user_id"] == user_id), None)
-    return {**poll, "my_option_id": mine, "voted": mine is not None}
+    with ``user_id``'s own ballot fields filled in (``own_ballot``)."""
+    named = ((ballot["user_id"], ballot["option_id"]) for ballot in poll["ballots"])
+    my_option_id, voted = own_ballot(poll["secret"], poll["id"], named, user_id, secret_voted)
+    return {**poll, "my_option_id": my_option_id, "voted": voted}
 
 
 async def counts_of(session: AsyncSession, poll: Poll) -> tuple[dict[int, int], int]:
@@ -139,7 +149,7 @@ async def polls_public(session: AsyncSession, polls: list[Poll], user_id: int | 
             for ballot in named:
                 votes[ballot.option_id] = (votes.get(ballot.option_id) or 0) + 1
             voters = len(named)
-        mine = next((b.option_id for b in named if b.user_id == user_id), None) if user_id is not None else None
+        mine, voted = own_ballot(poll.secret, poll.id, ((b.user_id, b.option_id) for b in named), user_id, mine_secret)
         result.append(
             PollPublic(
                 id=poll.id,
@@ -171,7 +181,7 @@ async def polls_public(session: AsyncSession, polls: list[Poll], user_id: int | 
                 created_at=poll.created_at,
                 version=poll.version,
                 my_option_id=mine,
-                voted=(poll.id in mine_secret) if poll.secret else mine is not None,
+                voted=voted,
             )
         )
     return result

@@ -228,9 +228,9 @@ async def test_a_tablet_already_at_the_head_resumes_without_a_snapshot(world: Me
     await back.close()
 
 
-async def test_compression_is_offered_to_tablets_only_where_it_is_set(world: MeetingWorld, tmp_path: Path) -> None:
-    """Off by default (a browser's offer is declined); on with ICABINET_WS_COMPRESSION, and the snapshot and the
-    events a compressing tablet gets are the same."""
+async def test_compression_is_offered_to_tablets_only_where_it_is_set(world: MeetingWorld) -> None:
+    """Off by default (a browser's offer is declined); on with ICABINET_WS_COMPRESSION, and the snapshot a
+    compressing tablet gets is the same."""
 
     async def extensions_and_snapshot(server: ServerProcess, token: str) -> tuple[str | None, dict[str, Any]]:
         url = f"{server.ws_url}/ws/meetings/{world.meeting_id}"
