@@ -70,6 +70,7 @@ from server.recordings.controller import RecordingController
 from server.recordings.storage import RecordingStore
 from server.recordings.worker import RecordingWorker
 from server.settings import Settings
+from server.stacks import dump_on_signal
 from server.transcripts.controller import TranscriptController
 from server.votes.ballots import BallotWriter
 from server.votes.controller import MeetingPollController, PollController
@@ -221,6 +222,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         redact_tokens_in_logs()
+        dump_on_signal()
         await db.migrate()
         await db.forget_history()  # a secret poll closed just before a crash leaves its log behind no longer
         blobs.sweep_temp()  # uploads a crash cut short

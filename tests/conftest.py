@@ -29,6 +29,29 @@ def close_clients() -> Iterator[None]:
         api.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test's report carries the log of each server it started or that is still running (a wider
+    fixture's), with the stacks of the running ones, so a failure seen once (on CI) can be understood from
+    its report alone."""
+    report: pytest.TestReport = yield
+    if report.failed:
+        since = getattr(item, "_servers_from", len(ServerProcess.started))
+        for index, server in enumerate(ServerProcess.started):
+            if index < since and not server.running():
+                continue
+            server.dump_stacks()
+            if server.log_path.exists():
+                tail = server.log_tail().decode("utf-8", "replace")
+                report.sections.append((f"server log {server.port}", tail))
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item._servers_from = len(ServerProcess.started)  # type: ignore[attr-defined]
+
+
 @dataclass
 class MeetingWorld:
     """A started server, an admin, a secretary who created a meeting, and its people."""

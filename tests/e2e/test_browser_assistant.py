@@ -55,7 +55,9 @@ def wait_searchable(api: Api, document_id: int) -> dict[str, object]:
         if document["searchable"]:
             return document
         assert document["status"] != "failed", document
-        assert time.monotonic() < deadline, f"document {document_id} not searchable in {INDEX_TIMEOUT_S}s"
+        if time.monotonic() >= deadline:
+            health = api.ok("GET", "/health")
+            raise AssertionError(f"document not searchable in {INDEX_TIMEOUT_S}s: {document}; health: {health}")
         time.sleep(0.2)
 
 

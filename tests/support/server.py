@@ -52,6 +52,9 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 class ServerProcess:
+    started: list[ServerProcess] = []
+    """Every server started in this test session, newest last (a failed test's report shows their logs)."""
+
     def __init__(self, data_dir: Path, port: int | None = None, umask: int = -1, **settings: str) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -79,6 +82,7 @@ class ServerProcess:
                 stderr=subprocess.STDOUT,
                 umask=self.umask,
             )
+        ServerProcess.started.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -105,6 +109,25 @@ class ServerProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def dump_stacks(self, wait: float = 2.0) -> None:
+        """Have the server write its threads' and tasks' stacks to its log (SIGUSR1: server/stacks.py)."""
+        if self.process is None or not self.running():
+            return
+        size = self.log_path.stat().st_size
+        self.process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and b"end of stacks" not in self.log_tail(size):
+            time.sleep(0.1)
+
+    def log_tail(self, start: int = 0, limit: int = 60_000) -> bytes:
+        """The log from byte ``start`` on, at most its last ``limit`` bytes."""
+        with self.log_path.open("rb") as log:
+            log.seek(max(start, log.seek(0, os.SEEK_END) - limit))
+            return log.read()
 
     def health(self) -> dict[str, object]:
         return httpx.get(f"{self.url}/health", timeout=5).json()  # type: ignore[no-any-return]
