@@ -373,6 +373,8 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
         # one connection per delegate, opened first, as for the ballots: the burst measures the check-ins
         connections = await asyncio.gather(*(RawConnection.open(args.port) for _ in delegates))
         server = psutil.Process(server_pid)
+        checkin_profile = args.profile.with_suffix(".checkin" + args.profile.suffix) if args.profile else None
+        profiler = start_profiler(checkin_profile, server_pid)
         server_cpu = cpu_seconds(server)
         started = time.perf_counter()
         for connection, (_, token) in zip(connections, delegates, strict=True):
@@ -380,6 +382,7 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
         replies = await asyncio.gather(*(connection.answer() for connection in connections))
         checkin_seconds = time.perf_counter() - started
         server_cpu = cpu_seconds(server) - server_cpu
+        stop_profiler(profiler, checkin_profile)
         for connection in connections:
             connection.close()
         checked_in = sum(status == 200 for status, _ in replies)
@@ -534,7 +537,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="N delegates voting at once against a real i-Cabinet server.")
     parser.add_argument("--delegates", type=int, default=500, help="delegates, each with a tablet (default 500)")
     parser.add_argument("--port", type=int, default=18790)
-    parser.add_argument("--profile", type=Path, help="write py-spy's collapsed stacks of the server's burst here")
+    parser.add_argument("--profile", type=Path, help="write py-spy's collapsed stacks of the server's ballot burst here (and of the check-ins beside it)")
     parser.add_argument("--secret", action="store_true", help="a secret poll instead of an open (named) one")
     parser.add_argument(
         "--duplicates", type=int, default=10, help="every n-th delegate also sends a second ballot (0: none)"

@@ -12,6 +12,7 @@ import asyncio
 import faulthandler
 import signal
 import sys
+import threading
 from typing import TextIO
 
 
@@ -31,6 +32,7 @@ def dump_stacks(stream: TextIO | None = None) -> None:
 
 
 def dump_on_signal() -> None:
-    """From now on, SIGUSR1 makes the running event loop call ``dump_stacks`` (no-op where there is no SIGUSR1)."""
-    if hasattr(signal, "SIGUSR1"):
+    """From now on, SIGUSR1 makes the running event loop call ``dump_stacks``; nothing where signals cannot
+    reach the loop (no SIGUSR1 on the platform, or the app runs in another thread than the main one: tests)."""
+    if hasattr(signal, "SIGUSR1") and threading.current_thread() is threading.main_thread():
         asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump_stacks)

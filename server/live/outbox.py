@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.db import on_commit, utcnow
@@ -36,13 +38,19 @@ async def record_event(
     It is published (through ``publish``) only once the transaction commits.
     ``audience`` limits who receives it (user ids); None means every participant.
     """
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(Meeting)
         .where(Meeting.id == meeting_id)  # type: ignore[arg-type]
         .values(last_seq=Meeting.last_seq + 1)
-        .returning(Meeting.last_seq)
+        .returning(Meeting.last_seq)  # type: ignore[call-overload]
+        # the meeting loaded in this session (if it is) gets the new seq below: SQLAlchemy's own "evaluate"
+        # synchronisation re-evaluated the SET expression in Python, a tenth of a check-in's server time
+        .execution_options(synchronize_session=False)
     )
     seq: int = result.scalar_one()
+    loaded = session.sync_session.identity_map.get(identity_key(Meeting, meeting_id))
+    if loaded is not None:
+        set_committed_value(loaded, "last_seq", seq)
     row = MeetingEvent(
         meeting_id=meeting_id,
         seq=seq,

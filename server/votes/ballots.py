@@ -1,4 +1,5 @@
-"""Ballots decided in groups: one write transaction for every ballot that is waiting (group commit).
+"""Ballots decided in groups: one write transaction for every ballot that is waiting (group commit,
+server/group_commit.py).
 
 500 delegates pressing a button in the same second used to be 500 write
 transactions taking turns, each five statements and a commit: 5 ms of server
@@ -25,18 +26,15 @@ transaction:
 5. one commit, then the tally is told which polls moved.
 
 Two ballots of one voter in one batch are decided in arrival order, exactly
-as if they had come one after the other. If the batch fails as a whole (the
-database locked by another process for longer than the busy timeout, say),
-its ballots are decided again one by one, each in its own transaction, so
-that no answer depends on the grouping.
+as if they had come one after the other.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -50,6 +48,7 @@ from server.audit import AuditEntry
 from server.auth.service import Principal
 from server.db import Database, on_commit, utcnow
 from server.errors import AppError, Conflict, Forbidden, Invalid, NotFound
+from server.group_commit import GroupWriter
 from server.meetings.attendance import is_voting_member
 from server.meetings.models import Attendance, Participant
 from server.votes.models import Poll, PollBallot, PollOption, PollStatus, PollVoter
@@ -94,86 +93,25 @@ class _Batch:
         self.outcomes = [None] * len(self.ballots)
 
 
-class BallotWriter:
+class BallotWriter(GroupWriter[_Ballot, BallotReceipt]):
     """The process's one writer of ballots (started and stopped with the app)."""
 
+    kind = "ballots"
+
     def __init__(self, db: Database, tally: Tally, max_batch: int = MAX_BATCH) -> None:
+        super().__init__(max_batch)
         self.db = db
         self.tally = tally
-        self.max_batch = max_batch
-        self._pending: list[_Ballot] = []
-        self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._closing = False
-
-    async def start(self) -> None:
-        self._closing = False
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        """Decide what is waiting, then end."""
-        self._closing = True
-        if self._wake is not None:
-            self._wake.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        for ballot in self._pending:  # only if the task died
-            if not ballot.future.done():
-                ballot.future.set_exception(RuntimeError("the server is shutting down"))
-        self._pending.clear()
 
     async def submit(self, principal: Principal, poll_id: int, option_id: int) -> BallotReceipt:
         """Cast ``principal``'s ballot and wait for its answer (a receipt, or the domain error it earned)."""
-        if self._wake is None or self._closing:
-            raise RuntimeError("the ballot writer is not running")
-        future: asyncio.Future[BallotReceipt] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Ballot(principal, poll_id, option_id, future))
-        self._wake.set()
-        return await future
+        return await self.wait_for(_Ballot(principal, poll_id, option_id, self.new_future()))
 
-    async def _run(self) -> None:
-        assert self._wake is not None
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._pending:
-                taken, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
-                batch = [ballot for ballot in taken if not ballot.future.done()]  # a caller that gave up
-                if batch:
-                    await self._decide(batch)
-            if self._closing:
-                return
+    def turn(self) -> asyncio.Lock:
+        return self.tally.write_lock  # tallies of this process take turns with ballots, not in SQLite
 
-    async def _decide(self, ballots: list[_Ballot]) -> None:
-        outcomes: list[BallotReceipt | BaseException | None]
-        async with self.tally.write_lock:  # tallies of this process take turns with ballots, not in SQLite
-            try:
-                outcomes = list(await self._transaction(ballots))
-            except Exception as error:
-                if len(ballots) == 1:
-                    outcomes = [error]
-                else:
-                    log.warning("a batch of %d ballots failed; deciding them one by one", len(ballots), exc_info=True)
-                    outcomes = []
-                    for ballot in ballots:
-                        try:
-                            outcomes.extend(await self._transaction([ballot]))
-                        except Exception as single_error:
-                            outcomes.append(single_error)
-        for ballot, outcome in zip(ballots, outcomes, strict=True):
-            if ballot.future.done():
-                continue
-            if isinstance(outcome, BaseException):
-                ballot.future.set_exception(outcome)
-            else:
-                assert outcome is not None
-                ballot.future.set_result(outcome)
-
-    async def _transaction(self, ballots: list[_Ballot]) -> list[BallotReceipt | AppError | None]:
-        batch = _Batch(ballots)
+    async def transaction(self, group: list[_Ballot]) -> Sequence[BallotReceipt | BaseException]:
+        batch = _Batch(group)
         async with self.db.write() as session:
             try:
                 await self._decide_in(session, batch)
@@ -181,7 +119,9 @@ class BallotWriter:
             except BaseException:
                 await session.rollback()
                 raise
-        return batch.outcomes
+        decided = [outcome for outcome in batch.outcomes if outcome is not None]
+        assert len(decided) == len(group), "every ballot of the group is answered"
+        return decided
 
     async def _decide_in(self, session: AsyncSession, batch: _Batch) -> None:
         ballots = batch.ballots

@@ -528,7 +528,7 @@ def test_a_batch_gives_every_ballot_its_own_answer(app: App, secret: bool, batch
     state = app.http.app.state
     writer = state.ballots
     sizes: list[int] = []
-    transaction = writer._transaction
+    transaction = writer.transaction
 
     async def watched(ballots: list[Any]) -> list[Any]:
         sizes.append(len(ballots))
@@ -553,11 +553,11 @@ def test_a_batch_gives_every_ballot_its_own_answer(app: App, secret: bool, batch
             return_exceptions=True,
         )
 
-    writer._transaction = watched
+    writer.transaction = watched
     try:
         answers = app.http.blocking_portal.call(cast_together)
     finally:
-        del writer._transaction
+        del writer.transaction
     assert sizes[0] == len(names)
     if batch_fails:
         assert sizes[1:] == [1] * len(names)
