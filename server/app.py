@@ -60,6 +60,7 @@ from server.live.redis_backend import ResilientRedisBackend
 from server.live.socket import meeting_socket
 from server.live.wire import channel_name
 from server.log_redaction import redact_tokens_in_logs
+from server.meetings.checkins import CheckInWriter
 from server.meetings.controller import MeetingController
 from server.minutes.controller import MinutesController, MinutesVerifyController
 from server.notes.controller import NoteController
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     health_probe = HealthProbe(settings.data_dir, db, settings.health_probe_seconds)
     tally = PollTally(db, publish, settings.poll_tally_seconds)
     ballots = BallotWriter(db, tally)
+    checkins = CheckInWriter(db, publish)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -237,9 +239,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await speech.start()
         await tally.start()
         await ballots.start()
+        await checkins.start()
         try:
             yield
         finally:
+            await checkins.stop()
             await ballots.stop()  # its last ballots are tallied by the tally's stop
             await tally.stop()
             await speech.stop()
@@ -275,6 +279,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "audit": audit_buffer,
             "tally": tally,
             "ballots": ballots,
+            "checkins": checkins,
             "token_hasher": token_hasher,
             "token_ttl": timedelta(seconds=settings.token_ttl_seconds),
             "principals": principals,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,19 +38,7 @@ async def record_event(
     It is published (through ``publish``) only once the transaction commits.
     ``audience`` limits who receives it (user ids); None means every participant.
     """
-    result = await session.exec(
-        update(Meeting)
-        .where(Meeting.id == meeting_id)  # type: ignore[arg-type]
-        .values(last_seq=Meeting.last_seq + 1)
-        .returning(Meeting.last_seq)  # type: ignore[call-overload]
-        # the meeting loaded in this session (if it is) gets the new seq below: SQLAlchemy's own "evaluate"
-        # synchronisation re-evaluated the SET expression in Python, a tenth of a check-in's server time
-        .execution_options(synchronize_session=False)
-    )
-    seq: int = result.scalar_one()
-    loaded = session.sync_session.identity_map.get(identity_key(Meeting, meeting_id))
-    if loaded is not None:
-        set_committed_value(loaded, "last_seq", seq)
+    seq = await _take_seqs(session, meeting_id, 1)
     row = MeetingEvent(
         meeting_id=meeting_id,
         seq=seq,
@@ -64,6 +52,60 @@ async def record_event(
     message = encode_published(seq, row.name, row.data, audience)
     on_commit(session, lambda: publish(meeting_id, message))
     return row
+
+
+async def record_events(
+    session: AsyncSession, publish: Publisher, meeting_id: int, events: list[tuple[Event, int | None]]
+) -> None:
+    """Write ``events`` (each with its actor), for every participant, with the meeting's next seqs in order,
+    into the session's transaction: one seq bump and one multi-row insert, for a group of changes decided
+    together (server/group_commit.py). Published, in order, once the transaction commits."""
+    if not events:
+        return
+    last = await _take_seqs(session, meeting_id, len(events))
+    now = utcnow()
+    logged = [
+        (last - len(events) + number, event.name, _jsonable(event.payload()), actor_id)
+        for number, (event, actor_id) in enumerate(events, start=1)
+    ]
+    rows = [
+        {
+            "meeting_id": meeting_id,
+            "seq": seq,
+            "name": name,
+            "data": data,
+            "audience": None,
+            "actor_id": actor_id,
+            "created_at": now,
+        }
+        for seq, name, data, actor_id in logged
+    ]
+    await session.exec(insert(MeetingEvent.__table__), params=rows)  # type: ignore[attr-defined]
+    messages = [encode_published(seq, name, data, None) for seq, name, data, _ in logged]
+
+    def published() -> None:
+        for message in messages:
+            publish(meeting_id, message)
+
+    on_commit(session, published)
+
+
+async def _take_seqs(session: AsyncSession, meeting_id: int, count: int) -> int:
+    """Bump the meeting's ``last_seq`` by ``count`` (holding its row until the transaction ends); the new value."""
+    result = await session.exec(
+        update(Meeting)
+        .where(Meeting.id == meeting_id)  # type: ignore[arg-type]
+        .values(last_seq=Meeting.last_seq + count)
+        .returning(Meeting.last_seq)  # type: ignore[call-overload]
+        # the meeting loaded in this session (if it is) gets the new seq below: SQLAlchemy's own "evaluate"
+        # synchronisation re-evaluated the SET expression in Python, a tenth of a check-in's server time
+        .execution_options(synchronize_session=False)
+    )
+    last: int = result.scalar_one()
+    loaded = session.sync_session.identity_map.get(identity_key(Meeting, meeting_id))
+    if loaded is not None:
+        set_committed_value(loaded, "last_seq", last)
+    return last
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from server.auth.guards import staff_only
 from server.db import DbSession
 from server.live.context import ChangeContext
 from server.live.snapshot import build_snapshot
+from server.meetings.checkins import CheckInWriter
 from server.meetings.schemas import (
     MeetingCreate,
     MeetingPublic,
@@ -130,6 +131,9 @@ class MeetingController(Controller):
         await ParticipantService(change_context(request, db_session)).remove(meeting_id, participant_id)
 
     @post("/{meeting_id:int}/checkin", status_code=200)
-    async def check_in(self, request: Request, db_session: DbSession, meeting_id: FromPath[int]) -> ParticipantPublic:
+    async def check_in(self, request: Request, meeting_id: FromPath[int]) -> ParticipantPublic:
         """The caller checks in as present (điểm danh)."""
-        return await ParticipantService(change_context(request, db_session)).check_in(meeting_id)
+        # no request session: the process's check-in writer decides it with the others waiting, in one
+        # transaction (server/meetings/checkins.py); a room checks in within the same second
+        checkins: CheckInWriter = request.app.state.checkins
+        return await checkins.submit(request.user, meeting_id)
