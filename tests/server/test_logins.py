@@ -154,3 +154,42 @@ def test_the_demo_passwords_comply() -> None:
 
     for username, password, *_ in PEOPLE:
         assert password_problem(password, username) is None, username
+
+
+def test_a_password_being_checked_holds_no_lock_on_the_database(app: App) -> None:
+    """While a login's password hash is computed, other requests can write: the read of the account ended
+    before the hash (on SQLite it had taken the write lock, and every change waited for every login's hash)."""
+    from sqlalchemy.exc import OperationalError
+
+    state = app.http.app.state
+    if state.db.is_postgres:
+        pytest.skip("SQLite's database-wide write lock")
+    username = new_user(app)
+    hashing = state.login_guard.hashing
+    verify = hashing.verify
+    probes: list[str] = []
+
+    async def write_meanwhile() -> str:
+        """Take the write lock as another request would, giving up after 0.2 s instead of the 30 s busy wait."""
+        async with state.db.lookup() as conn:
+            await conn.exec_driver_sql("PRAGMA busy_timeout=200")
+            try:
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+                await conn.exec_driver_sql("ROLLBACK")
+                return "written"
+            except OperationalError as exc:
+                return str(exc.orig)
+            finally:
+                await conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+
+    async def checked_while_another_writes(password_hash: str | None, password: str) -> bool:
+        probes.append(await write_meanwhile())
+        return await verify(password_hash, password)
+
+    hashing.verify = checked_while_another_writes
+    try:
+        response = login(app, username, PASSWORD)
+    finally:
+        del hashing.verify
+    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
+    assert probes == ["written"]
