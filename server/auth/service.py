@@ -153,13 +153,14 @@ class AuthService:
         await self.check_throttle(None, username, address)
         guard = self.guard
         user = (await self.session.exec(select(User).where(User.username == username))).first()
+        # end the read before the password is checked, which takes a while (an argon2id hash by design, or the
+        # directory's answer): a login's session is a write session, so on SQLite its first read took the
+        # database's write lock, and every change of every meeting (check-ins, ballots, a document's text)
+        # would wait for each login (nothing is pending here)
+        await self.session.commit()
         if self.directory is not None and (user is None or user.source == UserSource.directory):
             return await DirectoryLogin(self, self.directory).login(username, password, address)
         hashing = guard.hashing if guard is not None else DEFAULT_HASHING
-        # end the read before the hash, which takes a while by design (argon2id): a login's session is a write
-        # session, so on SQLite its first read took the database's write lock, and every change of every meeting
-        # (check-ins, ballots, a document's text) would wait for each login's hash (nothing is pending here)
-        await self.session.commit()
         verified = await hashing.verify(user.password_hash if user else None, password)
         if not verified or user is None or not user.is_active:
             reason = "unknown_user" if user is None else "password" if not verified else "disabled"
