@@ -537,7 +537,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="N delegates voting at once against a real i-Cabinet server.")
     parser.add_argument("--delegates", type=int, default=500, help="delegates, each with a tablet (default 500)")
     parser.add_argument("--port", type=int, default=18790)
-    parser.add_argument("--profile", type=Path, help="write py-spy's collapsed stacks of the server's ballot burst here (and of the check-ins beside it)")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy's collapsed stacks of the ballot burst here (of the check-ins beside it)"
+    )
     parser.add_argument("--secret", action="store_true", help="a secret poll instead of an open (named) one")
     parser.add_argument(
         "--duplicates", type=int, default=10, help="every n-th delegate also sends a second ballot (0: none)"
