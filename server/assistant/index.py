@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -72,7 +73,7 @@ from server.events import DocumentIndexed, DocumentVectors
 from server.leases import Leases
 from server.live.outbox import Publisher, record_event
 from server.settings import Settings
-from server.tasks import cancel
+from server.tasks import Retries, cancel
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ class SearchIndex:
         # (kind, key) (a meeting record changed: see sync_record)
         self._queue: asyncio.Queue[int | tuple[int, int] | tuple[str, int]] = asyncio.Queue()
         self._vectors_wanted = asyncio.Event()
+        self._retries = Retries()
         self._tasks: list[asyncio.Task[None]] = []
         self._write = asyncio.Lock()  # one writer of the index files at a time
         self._counts = (0, 0)  # passages, and those with their vector (see progress)
@@ -473,8 +475,12 @@ class SearchIndex:
                     await self._sync_page(item[0], item[1])
                 else:
                     await self._sync(item)
+                self._retries.done(item)
             except Exception:
-                log.exception("indexing %s failed", item)
+                if self._retries.again(item, functools.partial(self._queue.put_nowait, item)):
+                    log.exception("indexing %s failed; trying again", item)
+                else:
+                    log.exception("indexing %s failed again; left for the next start", item)
             finally:
                 self._queue.task_done()
 

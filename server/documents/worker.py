@@ -14,6 +14,7 @@ so a long scan never holds up the next upload's text.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from server.documents.schemas import document_public
 from server.events import DocumentFailed, DocumentReady
 from server.leases import Leases
 from server.live.outbox import Publisher, record_event
-from server.tasks import cancel
+from server.tasks import Retries, cancel
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class DocumentWorker:
         self.extracted = 0
         """Versions whose text this process extracted (``/health``: with several processes, each version once
         across all of them)."""
+        self.retries = Retries()
         self._task: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -137,8 +139,12 @@ class DocumentWorker:
             self._queued.discard(version_id)
             try:
                 await self.process(version_id)
+                self.retries.done(version_id)
             except Exception:
-                log.exception("processing document version %s failed", version_id)
+                if self.retries.again(version_id, functools.partial(self.enqueue, version_id)):
+                    log.exception("processing document version %s failed; trying again", version_id)
+                else:
+                    log.exception("processing document version %s failed again; left for the next start", version_id)
             finally:
                 self.queue.task_done()
 

@@ -86,3 +86,40 @@ def test_a_scan_whose_last_page_cannot_be_read_still_becomes_searchable(app: App
     assert (final["ocr_done"], final["ocr_total"], final["ocr_failed"]) == (2, 2, 1)
     assert all(not state["searchable"] or state["ocr_done"] == 2 for state in seen)
     assert found_on(sec, "Văn phòng Ủy ban nhân dân thành phố", document["id"]) == 1
+
+
+@pytest.mark.parametrize("failing", ["extraction's commit", "index's mark"])
+def test_a_document_whose_work_fails_once_is_tried_again_and_becomes_searchable(
+    app: App, tmp_path: Path, failing: str
+) -> None:
+    """The database refuses the worker's commit of a document's text, or the index's mark that it is
+    searchable, once (busy beyond its timeout, say): the work is tried again a second later, and the document
+    is ready and searchable, found by its words, without a restart."""
+    from sqlalchemy.exc import OperationalError
+
+    state = app.http.app.state
+    owner, name = (
+        (state.worker, "_finish") if failing == "extraction's commit" else (state.search_index, "_mark_searchable")
+    )
+    real = getattr(owner, name)
+    failures: list[str] = []
+
+    async def fails_once(*args: Any) -> None:
+        if not failures:
+            failures.append(name)
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+        await real(*args)
+
+    sec = app.users["sec"]
+    meeting_id, _ = app.new_meeting()
+    path = text_pdf(tmp_path / "retry.pdf", [FIRST_PAGE, SECOND_PAGE])
+    setattr(owner, name, fails_once)
+    try:
+        document = upload(sec, meeting_id, path, classification="public").json()
+        seen = watch_until_searchable(sec, document["id"], within=60)
+    finally:
+        delattr(owner, name)
+    assert failures == [name]
+    assert seen[-1]["status"] == "ready"
+    found = sec.ok("GET", "/api/search", params={"q": "Văn phòng Ủy ban nhân dân thành phố", "meeting_id": meeting_id})
+    assert document["id"] in {hit["document_id"] for hit in found["hits"]}, found
