@@ -76,7 +76,8 @@ def log_in(page: Page, url: str, username: str, password: str) -> None:
 def open_meeting_on_tablet(browser: Browser, server: ServerProcess, username: str, password: str) -> Page:
     page = new_page(browser)
     log_in(page, f"{server.url}/", username, password)
-    page.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
+    # the sign-in checks an argon2id hash, slow by design: on a busy machine the list came after 5 s
+    page.get_by_test_id(f"meeting-{DEMO_MEETING}").click(timeout=NAVIGATION_TIMEOUT_MS)
     expect(page.get_by_test_id("meeting-title")).to_contain_text("Phiên họp thường kỳ")
     return page
 
