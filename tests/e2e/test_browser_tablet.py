@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.test_browser import (  # noqa: F401  (browser, data_dir and demo_server are fixtures)
     DEMO_MEETING,
+    NAVIGATION_TIMEOUT_MS,
     PARKING,
     REPORT,
     browser,
@@ -347,7 +348,8 @@ def test_console_vote_form_quorum_words_and_pickers_in_the_page_language(
     console = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US").new_page()
     console.set_default_timeout(15_000)
     log_in(console, f"{demo_server.url}/console", "thuky", "thuky-demo-1")
-    expect(console.get_by_test_id("console-who")).to_contain_text("máy tính bảng")
+    # after the sign-in's argon2id hash, slow by design (over 5 s on a busy machine)
+    expect(console.get_by_test_id("console-who")).to_contain_text("máy tính bảng", timeout=NAVIGATION_TIMEOUT_MS)
     console.get_by_test_id(f"meeting-{DEMO_MEETING}").click()
     form = console.get_by_test_id("poll-form")
     expect(console.get_by_test_id("quorum-words")).to_have_text("Túc số: quá nửa tổng số thành viên biểu quyết")
