@@ -98,12 +98,12 @@ class ServerProcess:
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, as in a power cut of the process."""
-        if self.process and self.process.poll() is None:
+        if self.process is not None and self.running():
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
+        if self.process is not None and self.running():
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)
