@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from assistant.answer import BEARS, DENSE_BEARS, answer
 from assistant.chunk import Chunk
 from assistant.discussion import is_discussion, named_speakers, subject, summarise
 from assistant.passages import MAX_SPAN, distinct
-from assistant.retriever import SearchHit
+from assistant.retriever import Retriever, SearchHit
 from assistant.transcript import MAX_WINDOW_TOKENS, Turn, chunk_turns, default_token_counter, spoken
 
 SPEECH = (
@@ -141,3 +142,40 @@ def test_summary_takes_each_passages_best_sentence_first_then_more_in_meeting_or
     assert preferred[0].speaker == "Chair" and preferred[0].turn == 0
     assert summarise("What was said about the school budget?", passages, 1)[0].turn == 4  # the best passage only
     assert summarise("What was said about the parking fees?", passages, 5) == []
+
+
+def test_a_window_amid_a_discussion_outranks_a_passing_mention_with_the_same_words() -> None:
+    texts = ["We break for lunch at noon."] * 14
+    texts[2] = "The loudspeaker volume is too low."  # a passing mention, its neighbours about lunch
+    texts[10] = "The loudspeaker volume is too low."  # the same words amid a talk of the volume
+    texts[9] = "Volume complaints came from the back rows."
+    texts[11] = "Raise the volume before the vote."
+    turns = [Turn("A" if n % 2 else "B", text) for n, text in enumerate(texts)]
+    windows = chunk_turns(5, turns, window=1, stride=1)
+    retriever = Retriever.build(windows, None, dense_weight=0.0)
+    (best, *_) = retriever.search("loudspeaker volume", 3)
+    assert (best.chunk.start, best.chunk.end) == (10, 11)
+    assert best.score > next(h for h in retriever.search("loudspeaker volume", 5) if h.chunk.start == 2).score
+    # a document's passages are ranked by their own words alone
+    pages = [
+        Chunk(id=f"9:1:1:{n}", doc_id=9, version=1, page=1, start=n, end=n + 1, text=t) for n, t in enumerate(texts)
+    ]
+    documents = Retriever.build(pages, None, dense_weight=0.0)
+    assert [hit.score for hit in documents.search("loudspeaker volume", 2)] == [1.0, 1.0]
+
+
+def test_a_passage_where_the_named_speaker_says_the_subject_bears_on_the_question() -> None:
+    turns = [
+        Turn("Karen Cornish", "The budget we were given does not cover the resource implications."),
+        Turn("Chair", "Thank you."),
+    ]
+    (window,) = chunk_turns(6, turns)
+    # the cosine is under DENSE_BEARS: alone, the passage would not be shown
+    weak = SearchHit(chunk=window, score=1.0, lexical=1.0, dense=DENSE_BEARS - 0.01, coverage=BEARS + 0.1)
+    named = answer("What did Karen Cornish think about the budget?", [weak], language="en", semantic=True)
+    assert named.found and "Karen Cornish: The budget we were given" in named.text
+    anyone = answer("What was said about the budget?", [weak], language="en", semantic=True)
+    assert not anyone.found and not anyone.citations
+    # naming her does not make a passage where she does not say the subject's words evidence
+    other = answer("What did the Chair think about the budget?", [weak], language="en", semantic=True)
+    assert not other.found and not other.citations
