@@ -33,12 +33,13 @@ meetings (bench/discussion_eval.py, 16 of each kind in two sets of 8, 348 questi
 the distinct top 5 passages reach an answering turn for 0.894/0.829/0.952 (product/research/committee) of
 one set's questions and 0.915/0.743/0.970 of the other's at 0.4, against 0.872/0.800/0.940 and
 0.936/0.686/0.960 at 0.5 and lower at 0.2 and 0.3 on the research meetings."""
-NEIGHBOUR_WEIGHT = 0.25
-"""Share of a transcript window's neighbours (the windows before and after it, their mean fused score) added
-to its own: a question about a discussion asks where the meeting talks about it for a while, and a window
-in the middle of that talk outranks a passing mention elsewhere. On the 48 QMSum meetings it lifts the
-research meetings' distinct top 5 from 0.771/0.743 to 0.829/0.743 and the committees' from 0.964/0.960 to
-0.952/0.970; 0.5 does no better on any kind."""
+NEIGHBOUR_WEIGHT = 0.2
+"""Share of a transcript window's score taken from its neighbours (the mean fused score of the windows before
+and after it), the rest from its own: a question about a discussion asks where the meeting talks about it for
+a while, and a window in the middle of that talk outranks a passing mention elsewhere. A window as good as its
+neighbours keeps its score, so transcripts and documents searched together stay on one scale. On the 48 QMSum
+meetings it lifts the research meetings' distinct top 5 from 0.771/0.743 to 0.829/0.743 and the committees'
+from 0.964/0.960 to 0.952/0.970; a third does no better on any kind."""
 
 
 def dense_weight_for(language: str, default: float) -> float:
@@ -75,8 +76,8 @@ class SearchHit:
 
     chunk: Chunk
     score: float
-    """Fused score: (1 - w) * lexical / best lexical + w * normalised dense, in [0, 1]; a transcript window
-    adds NEIGHBOUR_WEIGHT x its neighbours' mean (so up to 1 + NEIGHBOUR_WEIGHT)."""
+    """Fused score in [0, 1]: (1 - w) * lexical / best lexical + w * normalised dense; a transcript window's
+    is blended with its neighbours' (NEIGHBOUR_WEIGHT)."""
     lexical: float
     """Raw BM25 score."""
     dense: float
@@ -443,9 +444,9 @@ class Retriever:
         query_vector: npt.NDArray[np.float32] | None,
         weight: float,
     ) -> npt.NDArray[np.float32]:
-        """`fused` with each transcript window's NEIGHBOUR_WEIGHT x the mean fused score of the windows just
-        before and after it (a window at either end of its transcript has one, counted with a 0 for the
-        other); the scores of other kinds of chunk are unchanged."""
+        """`fused` with each transcript window's score made of its own (1 - NEIGHBOUR_WEIGHT) and the mean fused
+        score of the windows just before and after it (NEIGHBOUR_WEIGHT; a window at either end of its
+        transcript has one, counted with a 0 for the other); the scores of other kinds of chunk are unchanged."""
         before, after = self._transcript_neighbours(rows)
         present = (before >= 0) | (after >= 0)
         if not present.any():
@@ -462,7 +463,8 @@ class Retriever:
             ],
             dtype=np.float32,
         )
-        return np.where(present, fused + NEIGHBOUR_WEIGHT * around / 2, fused).astype(np.float32)
+        blended = (1 - NEIGHBOUR_WEIGHT) * fused + NEIGHBOUR_WEIGHT * around / 2
+        return np.where(present, blended, fused).astype(np.float32)
 
     def _transcript_neighbours(
         self, rows: npt.NDArray[np.int64]

@@ -155,7 +155,8 @@ def test_a_window_amid_a_discussion_outranks_a_passing_mention_with_the_same_wor
     retriever = Retriever.build(windows, None, dense_weight=0.0)
     (best, *_) = retriever.search("loudspeaker volume", 3)
     assert (best.chunk.start, best.chunk.end) == (10, 11)
-    assert best.score > next(h for h in retriever.search("loudspeaker volume", 5) if h.chunk.start == 2).score
+    passing = next(h for h in retriever.search("loudspeaker volume", 5) if h.chunk.start == 2)
+    assert 1.0 >= best.score > passing.score
     # a document's passages are ranked by their own words alone
     pages = [
         Chunk(id=f"9:1:1:{n}", doc_id=9, version=1, page=1, start=n, end=n + 1, text=t) for n, t in enumerate(texts)
