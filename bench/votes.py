@@ -403,9 +403,15 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
         ).json()
         poll_id, options = poll["id"], [option["id"] for option in poll["options"]]
 
+        connect_profile = args.profile.with_suffix(".connect" + args.profile.suffix) if args.profile else None
+        profiler = start_profiler(connect_profile, server_pid)
+        server_cpu = cpu_seconds(server)
         started = time.perf_counter()
         tablets = await connect_tablets(ws_url, meeting_id, delegates)
-        print(f"{len(tablets)} tablets connected with their snapshots in {time.perf_counter() - started:.1f} s")
+        print(f"{len(tablets)} tablets connected with their snapshots in {time.perf_counter() - started:.2f} s")
+        server_cpu = cpu_seconds(server) - server_cpu
+        print(f"  CPU meanwhile: server {server_cpu:.2f} s ({server_cpu / len(tablets) * 1000:.1f} ms per tablet)")
+        stop_profiler(profiler, connect_profile)
         readers = [asyncio.create_task(tablet.run()) for tablet in tablets]
         opened = await http.post(f"/api/polls/{poll_id}/open", headers=sec)
         assert opened.status_code == 200, opened.text
@@ -538,7 +544,7 @@ def main() -> None:
     parser.add_argument("--delegates", type=int, default=500, help="delegates, each with a tablet (default 500)")
     parser.add_argument("--port", type=int, default=18790)
     parser.add_argument(
-        "--profile", type=Path, help="py-spy's collapsed stacks of the ballot burst here (of the check-ins beside it)"
+        "--profile", type=Path, help="py-spy's collapsed stacks of the ballot burst here (of the check-ins and the tablets' connects beside it)"
     )
     parser.add_argument("--secret", action="store_true", help="a secret poll instead of an open (named) one")
     parser.add_argument(
