@@ -544,7 +544,9 @@ def main() -> None:
     parser.add_argument("--delegates", type=int, default=500, help="delegates, each with a tablet (default 500)")
     parser.add_argument("--port", type=int, default=18790)
     parser.add_argument(
-        "--profile", type=Path, help="py-spy's collapsed stacks of the ballot burst here (of the check-ins and the tablets' connects beside it)"
+        "--profile",
+        type=Path,
+        help="py-spy's collapsed stacks of the ballot burst here (of the check-ins and the connects beside it)",
     )
     parser.add_argument("--secret", action="store_true", help="a secret poll instead of an open (named) one")
     parser.add_argument(

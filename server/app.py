@@ -62,6 +62,7 @@ from server.live.wire import channel_name
 from server.log_redaction import redact_tokens_in_logs
 from server.meetings.checkins import CheckInWriter
 from server.meetings.controller import MeetingController
+from server.memory import settle, unsettle
 from server.minutes.controller import MinutesController, MinutesVerifyController
 from server.notes.controller import NoteController
 from server.openapi_ui import LocalSwaggerRenderPlugin
@@ -240,9 +241,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await tally.start()
         await ballots.start()
         await checkins.start()
+        settle()  # last: what start-up built is frozen out of the collector's walks
         try:
             yield
         finally:
+            unsettle()
             await checkins.stop()
             await ballots.stop()  # its last ballots are tallied by the tally's stop
             await tally.stop()
