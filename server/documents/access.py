@@ -8,6 +8,7 @@ rule gives the audience of every document event.
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -90,10 +91,14 @@ async def readable_documents(
     }
 
 
+_MEETING_DOCUMENTS = (
+    select(Document).where(col(Document.meeting_id) == bindparam("meeting_id")).order_by(col(Document.id))
+)
+"""visible_documents' first query, built once (every tablet's snapshot runs it)."""
+
+
 async def visible_documents(session: AsyncSession, access: MeetingAccess) -> list[Document]:
-    documents = (
-        await session.exec(select(Document).where(Document.meeting_id == access.meeting.id).order_by(col(Document.id)))
-    ).all()
+    documents = (await session.exec(_MEETING_DOCUMENTS, params={"meeting_id": access.meeting.id})).all()
     confidential = [d.id for d in documents if d.classification == Classification.confidential]
     named: set[int | None] = set()
     if confidential:

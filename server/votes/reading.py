@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -56,10 +56,14 @@ async def _secret_voters(session: AsyncSession, poll_ids: list[int]) -> dict[int
     return dict(rows)
 
 
+_SERIALS = select(Poll.id, Poll.ballot_serial).where(col(Poll.meeting_id) == bindparam("meeting_id"))
+"""poll_serials' query, built once (every tablet's snapshot runs it)."""
+
+
 async def poll_serials(session: AsyncSession, meeting_id: int) -> dict[int, int]:
     """Each poll of the meeting and its ``ballot_serial``: a ballot moves it at once, the seq only at the next
     tally, so what was read of the polls at one seq still holds only while these are the same."""
-    rows = await session.exec(select(Poll.id, Poll.ballot_serial).where(Poll.meeting_id == meeting_id))
+    rows = await session.exec(_SERIALS, params={"meeting_id": meeting_id})
     return {poll_id: serial for poll_id, serial in rows.all() if poll_id is not None}
 
 
