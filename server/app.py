@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 from litestar import Litestar, Request, Response, get
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
@@ -17,6 +18,7 @@ from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins import InitPluginProtocol
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import kiosk
@@ -113,6 +115,20 @@ async def health(request: Request) -> Response[dict[str, object]]:
     if found:
         body["problems"] = found
     return Response(body, status_code=503 if found else 200)
+
+
+class AfterPlugins(InitPluginProtocol):
+    """Enters a lifespan after those of the plugins listed before it. The app's own lifespan starts workers
+    (documents, OCR, the search index) that publish events from their first step, which the channels plugin
+    refuses until its lifespan has started: listed before it (Litestar's ``lifespan=``), a document extracted
+    while the app was still starting failed to publish and was never indexed."""
+
+    def __init__(self, lifespan: Callable[[Litestar], AbstractAsyncContextManager[None]]) -> None:
+        self.lifespan = lifespan
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.lifespan.append(self.lifespan)
+        return app_config
 
 
 def login_guard_for(settings: Settings, audit_buffer: AuditBuffer) -> LoginGuard:
@@ -327,8 +343,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db_session": Provide(provide_db_session)},
         middleware=[InputGuard(), DefineMiddleware(TokenAuthMiddleware, exclude=["^/schema"])],
         before_send=[hardening_hook(settings)],
-        plugins=[channels],
-        lifespan=[lifespan],
+        # the app's lifespan after the channels plugin's: its workers publish events from their first step
+        plugins=[channels, AfterPlugins(lifespan)],
         state=state,
         exception_handlers={AppError: app_error_handler, HTTPException: http_error_handler},
         openapi_config=OpenAPIConfig(

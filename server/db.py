@@ -65,9 +65,15 @@ class AppSession(Session):
 
 @event.listens_for(AppSession, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    """Run the callbacks; one that fails is logged and the others still run. The commit has succeeded by now:
+    an exception from here would reach the committer as if it had not (a document worker would take its
+    finished work for failed and never have it indexed)."""
     callbacks: list[Callable[[], None]] = session.info.pop("after_commit", [])
     for callback in callbacks:
-        callback()
+        try:
+            callback()
+        except Exception:
+            log.exception("a callback after a commit failed (the commit stands)")
 
 
 @event.listens_for(AppSession, "after_rollback")

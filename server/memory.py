@@ -16,9 +16,10 @@ import gc
 
 
 def settle() -> None:
-    """Collect once, then move every object that survives into the permanent generation (`gc.freeze`): the
-    collector no longer walks them, and they live as long as the process anyway."""
-    gc.collect()
+    """Move every object the collector tracks into the permanent generation (`gc.freeze`): it no longer walks
+    them, and they live as long as the process anyway. No collection first: start-up leaves little garbage,
+    and a collection here would run the finalisers of whatever an earlier app in the same process left
+    behind (the tests), at a moment that has nothing to do with it."""
     gc.freeze()
 
 
