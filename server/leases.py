@@ -97,13 +97,11 @@ class Leases:
             return set(rows.all())
 
     async def until_wanted(self, wanted: asyncio.Event) -> None:
-        """A worker's rest: until ``wanted`` is set (then cleared); with several processes at most ``seconds``,
-        for work another process queued unheard or left behind when it died."""
-        if self.shared:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wanted.wait(), self.seconds)
-        else:
-            await wanted.wait()
+        """A worker's rest: until ``wanted`` is set (then cleared), or ``seconds`` at most: the worker then
+        looks for work anyway, for work another process queued unheard or left behind when it died, and
+        for work whose wake was lost in this one (a recording left queued until the next start)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wanted.wait(), self.seconds)
         wanted.clear()
 
     @asynccontextmanager

@@ -53,3 +53,18 @@ def test_one_process_alone_always_has_its_claims(tmp_path: Path) -> None:
             await db.dispose()
 
     asyncio.run(run())
+
+
+def test_a_resting_worker_looks_for_work_unasked_after_the_lease_time_even_alone(tmp_path: Path) -> None:
+    async def run() -> None:
+        db = Database(Settings(data_dir=tmp_path))
+        alone = Leases(db, "aaaa", 0.2, shared=False)
+        wanted = asyncio.Event()
+        # nobody sets `wanted` (a wake lost): the rest ends by itself
+        await asyncio.wait_for(alone.until_wanted(wanted), 5.0)
+        wanted.set()
+        await alone.until_wanted(wanted)
+        assert not wanted.is_set()  # cleared for the next rest
+        await db.dispose()
+
+    asyncio.run(run())
