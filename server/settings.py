@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, ge=2, le=3600)
     """Several processes: a document's text extraction, each scanned page's OCR and each search index directory
     is claimed by one process, which renews its claim while it works; a claim not renewed for this long (the
-    process was killed) is taken over by another process."""
+    process was killed) is taken over by another process. Also the longest the OCR and speech workers rest
+    before they look for queued work unasked (one process or several)."""
 
     host: str = "127.0.0.1"
     """Address ``icabinet serve`` listens on."""
