@@ -77,14 +77,18 @@ class ResilientRedisBackend(RedisChannelsPubSubBackend):
         await self._redis.aclose()
 
     async def subscribe(self, channels: Iterable[str]) -> None:
+        """Subscribe, and only then let the stream read: while the first SUBSCRIBE is on its way the
+        subscription has no connection yet, and a read then fails outside the errors the stream recovers from
+        (the plugin's stream already runs when the app's lifespan subscribes the control channel)."""
         channels = [self.prefix + channel for channel in channels]
         self._wanted.update(channels)
-        self._has_subscribed.set()
         try:
             await self._pub_sub.subscribe(*channels)
         except CONNECTION_ERRORS as exc:  # the stream's reconnect subscribes every wanted channel
             log.warning("subscribing to %s failed (%s); it follows when Redis is back", channels, exc)
             await self._drop_connection()
+        finally:
+            self._has_subscribed.set()
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
         channels = [self.prefix + channel for channel in channels]
