@@ -9,7 +9,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 
-from assistant.discussion import by_speakers, is_discussion, named_speakers, speaker_group, subject, summarise
+from assistant.discussion import (
+    by_speakers,
+    is_discussion,
+    named_speakers,
+    speaker_group,
+    speaker_terms,
+    subject,
+    summarise,
+)
 from assistant.lexical import QUESTION_WORDS
 from assistant.passages import TRANSCRIPT, Passage, distinct
 from assistant.retriever import SearchHit
@@ -231,7 +239,7 @@ def _discussion_answer(
     named = named_speakers(question, {speaker for p in passages for speaker in p.hit.chunk.speaker.split(", ")})
     if named:
         passages = by_speakers(question, passages, named)
-        bearing = partial(_bears_or_said_by, bearing, question, named)
+        bearing = partial(_bears_or_said_by, bearing, named, speaker_terms(question, named))
     if not any(bearing(p) for p in passages[:PASSAGES]):
         return _not_found(question, passages, language, limit, bearing)
     # once the discussion is found, its other passages that hold a word of it follow in rank order
@@ -250,12 +258,12 @@ def _discussion_answer(
     return Answer(text=" ".join(lines), found=True, citations=citations)
 
 
-def _bears_or_said_by(bearing: Callable[[Passage], bool], question: str, named: set[str], passage: Passage) -> bool:
+def _bears_or_said_by(bearing: Callable[[Passage], bool], named: set[str], terms: set[str], passage: Passage) -> bool:
     """Whether `passage` bears on a question naming `named` speakers of the meeting: as any passage does, or
     covering BEARS of the question where a named speaker says a word of its subject. A question naming someone
     who speaks in the meeting is about it, so that person saying its subject is evidence the cosine can miss
     ("What did Karen Cornish think about the budget…", cosine 0.36)."""
-    return bearing(passage) or passage.hit.coverage >= BEARS and speaker_group(question, passage, named) == 0
+    return bearing(passage) or passage.hit.coverage >= BEARS and speaker_group(passage, named, terms) == 0
 
 
 def _span_of(text: str, sentence: str) -> tuple[int, int]:

@@ -95,14 +95,19 @@ def by_speakers(question: str, passages: list[Passage], named: set[str]) -> list
     """`passages` with those where a `named` speaker says something on the question's subject first, then
     those where one speaks at all, then the rest, each group in rank order. In a meeting where the named
     person speaks every few turns, being in a passage says little; saying the subject's words does."""
-    return sorted(passages, key=lambda passage: speaker_group(question, passage, named))
+    terms = speaker_terms(question, named)
+    return sorted(passages, key=lambda passage: speaker_group(passage, named, terms))
 
 
-def speaker_group(question: str, passage: Passage, named: set[str]) -> int:
-    """0 when a `named` speaker says a word of the question's subject in `passage`, 1 when one speaks in it
-    without, 2 when none speaks in it."""
+def speaker_terms(question: str, named: set[str]) -> set[str]:
+    """The question's subject words, folded, less the words of the `named` speakers' labels."""
     label_words = {fold(word) for speaker in named for word in syllables(speaker)}
-    terms = _content(subject(question)) - label_words
+    return _content(subject(question)) - label_words
+
+
+def speaker_group(passage: Passage, named: set[str], terms: set[str]) -> int:
+    """0 when a `named` speaker says one of `terms` (speaker_terms) in `passage`, 1 when one speaks in it
+    without, 2 when none speaks in it."""
     lines = [_split_line(line, passage.hit.chunk.kind) for _, line in passage.turn_lines()]
     own = [said for speaker, said in lines if speaker in named]
     if any(terms & {fold(word) for word in syllables(said)} for said in own):
