@@ -17,7 +17,8 @@ Method
    once; the meeting starts; a yes/no/abstain poll is created (``--secret``:
    a secret one).
 4. Every delegate connects a websocket (``/ws/meetings/{id}``) and receives its
-   snapshot. The secretary opens the poll; the bench waits until every tablet
+   snapshot, compressed as the kiosk asks for it (``?compress=deflate-raw``;
+   ``--text-snapshots``: as text). The secretary opens the poll; the bench waits until every tablet
    has ``poll.opened``.
 5. The burst: N ballots (delegate i chooses option i mod 3) plus a second,
    concurrent ballot for another option from every tenth delegate (exactly
@@ -53,6 +54,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections import Counter
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -211,23 +213,35 @@ class Tablet:
             pass
 
 
-async def connect_tablets(ws_url: str, meeting_id: int, delegates: list[tuple[int, str]]) -> list[Tablet]:
+async def connect_tablets(
+    ws_url: str, meeting_id: int, delegates: list[tuple[int, str]], deflate: bool = True
+) -> list[Tablet]:
+    """Every delegate's tablet connected, 50 at a time, each with its snapshot read; `deflate`: asked for
+    compressed, as the kiosk does."""
     tablets: list[Tablet] = []
+    query = "?compress=deflate-raw" if deflate else ""
+    sizes: list[tuple[int, int]] = []  # each snapshot's bytes on the wire and as JSON text
 
     async def one(user_id: int, token: str) -> Tablet:
         socket = await connect(
-            f"{ws_url}/ws/meetings/{meeting_id}",
+            f"{ws_url}/ws/meetings/{meeting_id}{query}",
             additional_headers={"Authorization": f"Bearer {token}"},
             compression=None,
             ping_interval=None,
             open_timeout=60,
         )
-        snapshot = json.loads(await asyncio.wait_for(socket.recv(), 60))
+        frame = await asyncio.wait_for(socket.recv(), 60)
+        text = zlib.decompress(frame, -zlib.MAX_WBITS) if isinstance(frame, bytes) else frame.encode()
+        sizes.append((len(frame) if isinstance(frame, bytes) else len(text), len(text)))
+        snapshot = json.loads(text)
         assert snapshot["type"] == "snapshot", snapshot
         return Tablet(user_id, socket)
 
     for start in range(0, len(delegates), 50):
         tablets += await asyncio.gather(*(one(*d) for d in delegates[start : start + 50]))
+    wire, text = (sum(size) / len(sizes) / 1024 for size in zip(*sizes, strict=True))
+    how = "compressed (compress=deflate-raw)" if deflate else "as text"
+    print(f"snapshots {how}: {wire:.1f} KB each on the wire, {text:.1f} KB of JSON")
     return tablets
 
 
@@ -405,12 +419,16 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
 
         connect_profile = args.profile.with_suffix(".connect" + args.profile.suffix) if args.profile else None
         profiler = start_profiler(connect_profile, server_pid)
-        server_cpu = cpu_seconds(server)
+        bench = psutil.Process()
+        server_cpu, bench_cpu = cpu_seconds(server), cpu_seconds(bench)
         started = time.perf_counter()
-        tablets = await connect_tablets(ws_url, meeting_id, delegates)
+        tablets = await connect_tablets(ws_url, meeting_id, delegates, not args.text_snapshots)
         print(f"{len(tablets)} tablets connected with their snapshots in {time.perf_counter() - started:.2f} s")
-        server_cpu = cpu_seconds(server) - server_cpu
-        print(f"  CPU meanwhile: server {server_cpu:.2f} s ({server_cpu / len(tablets) * 1000:.1f} ms per tablet)")
+        server_cpu, bench_cpu = cpu_seconds(server) - server_cpu, cpu_seconds(bench) - bench_cpu
+        print(
+            f"  CPU meanwhile: server {server_cpu:.2f} s ({server_cpu / len(tablets) * 1000:.1f} ms per tablet), "
+            f"bench {bench_cpu:.2f} s"
+        )
         stop_profiler(profiler, connect_profile)
         readers = [asyncio.create_task(tablet.run()) for tablet in tablets]
         opened = await http.post(f"/api/polls/{poll_id}/open", headers=sec)
@@ -418,7 +436,6 @@ async def run(args: argparse.Namespace, data_dir: Path, server_pid: int) -> list
         got_open = await wait_all([t.opened for t in tablets], SETTLE_TIMEOUT)
         print(f"poll {poll_id} ({'secret' if args.secret else 'open, named'}) opened: {got_open} tablets told")
 
-        bench = psutil.Process()
         profiler = start_profiler(args.profile, server_pid)
         server_before, bench_before = cpu_seconds(server), cpu_seconds(bench)
         seconds, accepted, answers, statuses = await burst(args.port, poll_id, delegates, options, args.duplicates)
@@ -549,6 +566,11 @@ def main() -> None:
         help="py-spy's collapsed stacks of the ballot burst here (of the check-ins and the connects beside it)",
     )
     parser.add_argument("--secret", action="store_true", help="a secret poll instead of an open (named) one")
+    parser.add_argument(
+        "--text-snapshots",
+        action="store_true",
+        help="tablets take their snapshots as text, not compressed (compress=deflate-raw) as the kiosk does",
+    )
     parser.add_argument(
         "--duplicates", type=int, default=10, help="every n-th delegate also sends a second ballot (0: none)"
     )

@@ -88,7 +88,9 @@ class Settings(BaseSettings):
     """Compress websocket messages for tablets that offer it (every browser does: permessage-deflate with a 4 KB
     window). A 500-participant snapshot would go out as about a twentieth of its 150 KB, which a room's shared
     Wi-Fi may need; it costs each tablet's socket about 44 KB more memory and a change reaches 1,000 tablets in
-    about twice the time, as every message is compressed once per tablet (docs/benchmarks.md). Off by default."""
+    about twice the time, as every message is compressed once per tablet (docs/benchmarks.md). Off by default:
+    the kiosk asks for its snapshots compressed instead (``compress=deflate-raw``, docs/sync-protocol.md), their
+    shared part compressed once per meeting and seq."""
 
     ws_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     """A socket that sent nothing (not even ``pong``) for this long is closed and its resources freed."""

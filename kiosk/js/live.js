@@ -27,6 +27,15 @@ export const CLOSE_GONE = 4404;
 export const CLOSE_RIGHTS = 4409;
 export const CLOSE_TOO_MANY = 4429;
 
+/** Whether this browser can inflate raw DEFLATE: it then asks for its snapshots compressed (docs/sync-protocol.md). */
+const CAN_INFLATE = typeof DecompressionStream === "function";
+
+/** The text of a compressed snapshot: one binary frame of raw DEFLATE holding the message's UTF-8 JSON. */
+export async function inflate(buffer) {
+  const stream = new Blob([buffer]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Response(stream).text();
+}
+
 const byPositionThenId = (a, b) => a.position - b.position || a.id - b.id;
 
 /** Milliseconds before retry number `attempt` (0 first): uniform up to a ceiling that doubles each attempt. */
@@ -280,6 +289,7 @@ export class LiveMeeting {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const params = new URLSearchParams();
     if (this.seq !== null) params.set("since", String(this.seq));
+    if (CAN_INFLATE) params.set("compress", "deflate-raw");
     const query = params.toString();
     return `${scheme}//${location.host}/ws/meetings/${this.meetingId}${query ? `?${query}` : ""}`;
   }
@@ -294,7 +304,19 @@ export class LiveMeeting {
       return;
     }
     this.socket = socket;
-    socket.onmessage = (message) => this._onMessage(message.data);
+    socket.binaryType = "arraybuffer";
+    // a compressed snapshot is inflated asynchronously: messages are handled in their order of arrival,
+    // each after the one before, and none of a socket that has since been replaced
+    let inbox = Promise.resolve();
+    socket.onmessage = (message) => {
+      const data = message.data;
+      inbox = inbox
+        .then(() => (typeof data === "string" ? data : inflate(data)))
+        .then((text) => {
+          if (this.socket === socket) this._onMessage(text);
+        })
+        .catch(() => {});
+    };
     socket.onclose = (event) => this._onClose(event);
     socket.onerror = () => {}; // onclose follows and decides
     this._armSilenceTimer();

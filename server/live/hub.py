@@ -80,6 +80,7 @@ class Connection:
         "room",
         "expiry",
         "shared_parts",
+        "deflate",
     )
 
     def __init__(
@@ -91,6 +92,7 @@ class Connection:
         resume_max_events: int,
         max_backlog: int = 500,
         shared_parts: SharedParts | None = None,
+        deflate: bool = False,
     ) -> None:
         self.socket = socket
         self.principal = principal
@@ -108,6 +110,9 @@ class Connection:
         self.room: Room | None = None  # set by LiveHub.join
         self.expiry: asyncio.TimerHandle | None = None  # closes the socket when the token expires (LiveHub.join)
         self.shared_parts = shared_parts if shared_parts is not None else SharedParts(max_meetings=1)
+        self.deflate = deflate
+        """The tablet asked for its snapshots compressed (``compress=deflate-raw``): each one is a binary frame of
+        raw DEFLATE; every other message stays text."""
 
     def offer(self, message: bytes) -> None:
         """Deliver a published message now, or set it aside while the socket is not ready or is stalled."""
@@ -144,10 +149,14 @@ class Connection:
             self._deliver(message)
 
     async def send(self, text: str) -> None:
+        await self._send(text)
+
+    async def _send(self, data: str | bytes) -> None:
+        """A text frame for a str, a binary one for bytes."""
         if self.closed:
             raise SocketClosed
         try:
-            await self.socket.send_text(text)
+            await self.socket.send_data(data, mode="text" if isinstance(data, str) else "binary")
         except Exception as exc:  # the peer went away mid-send; the receive loop ends the connection
             self.closed = True
             raise SocketClosed from exc
@@ -170,9 +179,9 @@ class Connection:
             await self.socket.close(code=code, reason=reason)
 
     async def send_snapshot(self) -> None:
-        seq, text = await snapshot_message(self.db, self.meeting_id, self.principal, self.shared_parts)
-        await self.send(text)
-        self.last_seq = seq
+        message = await snapshot_message(self.db, self.meeting_id, self.principal, self.shared_parts)
+        await self._send(message.deflated() if self.deflate else message.text)
+        self.last_seq = message.seq
 
     async def resume(self, since: int, head: int) -> None:
         """Send every visible event after ``since``, or a snapshot when replay is not possible. ``head``: the

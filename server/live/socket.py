@@ -44,6 +44,12 @@ async def followed_head(db: Database, meeting_id: int, principal: Principal) -> 
     return access.meeting.last_seq
 
 
+DEFLATE_RAW = "deflate-raw"
+"""``?compress=deflate-raw``: the tablet inflates its snapshots itself (browsers: ``DecompressionStream``), so each
+is sent as one binary frame of raw DEFLATE whose head is compressed once per meeting and seq for every tablet
+(server/live/snapshot.py). Any other value, or none, gets text."""
+
+
 @websocket("/ws/meetings/{meeting_id:int}")
 async def meeting_socket(socket: WebSocket, meeting_id: FromPath[int]) -> None:
     await socket.accept()
@@ -69,6 +75,7 @@ async def meeting_socket(socket: WebSocket, meeting_id: FromPath[int]) -> None:
         state.settings.resume_max_events,
         state.settings.ws_max_backlog,
         hub.shared_parts,
+        deflate=socket.query_params.get("compress") == DEFLATE_RAW,
     )
     # join the meeting's fan-out before reading the snapshot, so nothing published in between is missed
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -137,6 +139,31 @@ def test_secretary_runs_the_meeting_and_tablets_follow_live(browser: Browser, de
         expect(page.get_by_test_id("conn-banner")).to_be_hidden()
         page.context.close()
     secretary.close()
+
+
+def test_the_tablet_takes_its_snapshot_compressed_and_shows_it(browser: Browser, demo_server: ServerProcess) -> None:
+    """The kiosk asks for its snapshots as raw DEFLATE (the browser inflates them): the one binary frame it gets
+    is what the page shows, and events still come as text."""
+    page = new_page(browser)
+    received: list[str | bytes] = []
+    urls: list[str] = []
+
+    def watch(socket: WebSocket) -> None:
+        urls.append(socket.url)
+        socket.on("framereceived", received.append)
+
+    page.on("websocket", watch)
+    log_in(page, f"{demo_server.url}/", "daibieu1", "daibieu-demo-1")
+    page.get_by_test_id(f"meeting-{DEMO_MEETING}").click(timeout=NAVIGATION_TIMEOUT_MS)
+    expect(page.get_by_test_id("meeting-title")).to_contain_text("Phiên họp thường kỳ")
+    secretary = Api.login(demo_server.url, "thuky", "thuky-demo-1")
+    expect(page.get_by_test_id(f"agenda-item-{item_ids(secretary)[REPORT]}")).to_contain_text(REPORT)
+    secretary.close()
+    assert urls and all("compress=deflate-raw" in url for url in urls), urls
+    snapshot = received[0]
+    assert isinstance(snapshot, bytes), "the snapshot came as a binary frame"
+    assert json.loads(zlib.decompress(snapshot, -zlib.MAX_WBITS))["type"] == "snapshot"
+    page.context.close()
 
 
 def test_tablet_reconnects_and_catches_up_after_a_server_restart(

@@ -22,8 +22,10 @@ def is_event(name: str):  # noqa: ANN201
     return lambda message: message["type"] == "event" and message["name"] == name
 
 
-async def tablet(world: MeetingWorld, username: str = "del1", since: int | None = None) -> Tablet:
-    return await Tablet(world.server.ws_url, world.meeting_id, world[username].token, since).connect()
+async def tablet(
+    world: MeetingWorld, username: str = "del1", since: int | None = None, *, deflate: bool = False
+) -> Tablet:
+    return await Tablet(world.server.ws_url, world.meeting_id, world[username].token, since, deflate=deflate).connect()
 
 
 def fresh_snapshot(world: MeetingWorld, username: str = "del1") -> dict:
@@ -46,9 +48,11 @@ def run_meeting_changes(world: MeetingWorld) -> None:
     sec.ok("DELETE", f"{base}/agenda/{world.item_ids[2]}")
 
 
-async def test_snapshot_then_events_in_order_converge_to_a_fresh_snapshot(world: MeetingWorld) -> None:
-    client = await tablet(world)
+@pytest.mark.parametrize("deflate", [False, True], ids=["text", "compressed snapshot"])
+async def test_snapshot_then_events_in_order_converge_to_a_fresh_snapshot(world: MeetingWorld, deflate: bool) -> None:
+    client = await tablet(world, deflate=deflate)
     first = await client.receive()
+    assert client.binary_snapshots == int(deflate), "a compressed snapshot only for a tablet that asks"
     assert first["type"] == "snapshot" and first["state"]["me"]["meeting_role"] == "delegate"
     start_seq = first["seq"]
     await asyncio.to_thread(run_meeting_changes, world)
@@ -64,6 +68,7 @@ async def test_snapshot_then_events_in_order_converge_to_a_fresh_snapshot(world:
         "participant.changed",
     }
     assert comparable(client.state) == comparable(expected["state"])
+    assert client.binary_snapshots == int(deflate), "events stay text"
     await client.close()
 
 
@@ -139,9 +144,9 @@ async def test_resume_beyond_the_log_window_gets_a_fresh_snapshot(short_log_worl
     seq = (await client.receive())["seq"]
     await client.close()
     await asyncio.to_thread(run_meeting_changes, world)  # more than 3 events
-    back = await tablet(world, since=seq)
+    back = await tablet(world, since=seq, deflate=True)
     message = await back.receive()
-    assert message["type"] == "snapshot"
+    assert message["type"] == "snapshot" and back.binary_snapshots == 1, "compressed, as the tablet asked"
     expected = fresh_snapshot(world)
     assert message["seq"] == expected["seq"] and comparable(message["state"]) == comparable(expected["state"])
     await back.close()

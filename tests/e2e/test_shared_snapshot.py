@@ -65,25 +65,31 @@ def tablet_url(processes: tuple[ServerProcess, ServerProcess]) -> str:
     return processes[1].ws_url
 
 
-async def connected_snapshot(world: MeetingWorld, tablet_url: str, username: str) -> dict[str, Any]:
-    tablet = await Tablet(tablet_url, world.meeting_id, world[username].token).connect()
+async def connected_snapshot(
+    world: MeetingWorld, tablet_url: str, username: str, *, deflate: bool = False
+) -> dict[str, Any]:
+    """The snapshot a tablet of `username` gets on connecting; `deflate`: asking for it compressed, as the
+    kiosk does (its head is then compressed once per seq and kept with the shared part)."""
+    tablet = await Tablet(tablet_url, world.meeting_id, world[username].token, deflate=deflate).connect()
     try:
         message = await tablet.receive(within=60)
     finally:
         await tablet.close()
-    assert message["type"] == "snapshot"
+    assert message["type"] == "snapshot" and tablet.binary_snapshots == int(deflate)
     return message
 
 
 async def check_every_viewer(world: MeetingWorld, tablet_url: str, change: str) -> None:
-    """Each viewer's websocket snapshot equals a fresh one of the same seq (background events such as a
-    document's processing may move the seq between the two reads: then both are read again)."""
+    """Each viewer's websocket snapshot, as text and compressed, equals a fresh one of the same seq (background
+    events such as a document's processing may move the seq between the reads: then all are read again)."""
     for username in VIEWERS:
         for _ in range(10):
             shared = await connected_snapshot(world, tablet_url, username)
+            deflated = await connected_snapshot(world, tablet_url, username, deflate=True)
             fresh = world[username].ok("GET", f"/api/meetings/{world.meeting_id}/snapshot")
-            if shared["seq"] == fresh["seq"]:
+            if shared["seq"] == deflated["seq"] == fresh["seq"]:
                 assert shared["state"] == fresh["state"], f"after {change}, as {username}"
+                assert deflated["state"] == fresh["state"], f"after {change}, as {username}, compressed"
                 break
         else:
             raise AssertionError(f"after {change}, as {username}: the seq never stood still")

@@ -1,8 +1,9 @@
-// The live meeting's reducer (kiosk/js/live.js): agenda order and numbering, and the events it applies itself.
+// The live meeting (kiosk/js/live.js): agenda order and numbering, the events it applies itself, and the
+// compressed snapshots it inflates.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { applyEvent, numberedAgenda, sortAgenda } from "../../kiosk/js/live.js";
+import { applyEvent, inflate, numberedAgenda, sortAgenda } from "../../kiosk/js/live.js";
 
 const item = (id, position, parent_id = null, extra = {}) => ({ id, position, parent_id, status: "pending", ...extra });
 
@@ -108,4 +109,19 @@ test("meeting.status, present and participant changes", () => {
 test("unknown events leave the state as it was", () => {
   const before = meetingState();
   assert.deepEqual(applyEvent(meetingState(), "no.such.event", {}), before);
+});
+
+test("a compressed snapshot inflates to its text: a head compressed once, then the viewer's own part", async () => {
+  const { deflateRawSync, constants } = await import("node:zlib");
+  const head = `{"type":"snapshot","seq":7,"state":{"participants":[${'{"full_name":"Nguyễn Văn An"},'.repeat(500)}{}],`;
+  const tail = '"me":{"user_id":3}}}';
+  // as the server sends it: the shared head ends on a sync flush (no last block), the tail is a stream of its own
+  const frame = Buffer.concat([
+    deflateRawSync(Buffer.from(head), { finishFlush: constants.Z_SYNC_FLUSH }),
+    deflateRawSync(Buffer.from(tail)),
+  ]);
+  assert.ok(frame.length < (head.length + tail.length) / 10);
+  const text = await inflate(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength));
+  assert.equal(text, head + tail);
+  assert.equal(JSON.parse(text).state.participants.length, 501);
 });

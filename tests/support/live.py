@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import zlib
 from typing import Any
 
 import websockets
@@ -97,10 +98,16 @@ def comparable(state: dict[str, Any]) -> dict[str, Any]:
 class Tablet:
     """One websocket connection that records every message and keeps ``state`` up to date."""
 
-    def __init__(self, ws_url: str, meeting_id: int, token: str, since: int | None = None) -> None:
+    def __init__(
+        self, ws_url: str, meeting_id: int, token: str, since: int | None = None, *, deflate: bool = False
+    ) -> None:
         # the token travels in a header (never in the URL: the server ignores it there)
         self.headers = {"Authorization": f"Bearer {token}"}
-        self.url = f"{ws_url}/ws/meetings/{meeting_id}" + (f"?since={since}" if since is not None else "")
+        query = {"since": since, "compress": "deflate-raw" if deflate else None}
+        asked = "&".join(f"{key}={value}" for key, value in query.items() if value is not None)
+        self.url = f"{ws_url}/ws/meetings/{meeting_id}?{asked}"
+        self.binary_snapshots = 0
+        """Snapshots that came as binary frames of raw DEFLATE (``deflate``: the kiosk's way)."""
         self.socket: ClientConnection | None = None
         self.state: dict[str, Any] | None = None
         self.seq = 0
@@ -120,7 +127,12 @@ class Tablet:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while True:
-            message = json.loads(await asyncio.wait_for(self.socket.recv(), max(0.0, deadline - loop.time())))
+            frame = await asyncio.wait_for(self.socket.recv(), max(0.0, deadline - loop.time()))
+            if isinstance(frame, bytes):
+                frame = zlib.decompress(frame, -zlib.MAX_WBITS).decode()
+                assert json.loads(frame)["type"] == "snapshot", "only snapshots come compressed"
+                self.binary_snapshots += 1
+            message = json.loads(frame)
             kind = message["type"]
             if kind == "ping":
                 if self.answer_pings:
