@@ -312,10 +312,13 @@ export class LiveMeeting {
       const data = message.data;
       inbox = inbox
         .then(() => (typeof data === "string" ? data : inflate(data)))
-        .then((text) => {
-          if (this.socket === socket) this._onMessage(text);
-        })
-        .catch(() => {});
+        .then(
+          (text) => {
+            if (this.socket === socket) this._onMessage(text);
+          },
+          () => {}, // a frame that does not inflate is dropped, as one that does not parse
+        )
+        .catch((error) => console.error(error)); // a failing handler shows, and the next message is still handled
     };
     socket.onclose = (event) => this._onClose(event);
     socket.onerror = () => {}; // onclose follows and decides
