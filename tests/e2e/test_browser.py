@@ -150,7 +150,7 @@ def test_the_tablet_takes_its_snapshot_compressed_and_shows_it(browser: Browser,
 
     def watch(socket: WebSocket) -> None:
         urls.append(socket.url)
-        socket.on("framereceived", received.append)
+        socket.on("framereceived", lambda payload: received.append(payload))
 
     page.on("websocket", watch)
     log_in(page, f"{demo_server.url}/", "daibieu1", "daibieu-demo-1")
