@@ -143,7 +143,7 @@ def test_secretary_runs_the_meeting_and_tablets_follow_live(browser: Browser, de
 
 def test_the_tablet_takes_its_snapshot_compressed_and_shows_it(browser: Browser, demo_server: ServerProcess) -> None:
     """The kiosk asks for its snapshots as raw DEFLATE (the browser inflates them): the one binary frame it gets
-    is what the page shows, and events still come as text."""
+    is what the page shows (that events stay text is tests/e2e/test_live.py's)."""
     page = new_page(browser)
     received: list[str | bytes] = []
     urls: list[str] = []

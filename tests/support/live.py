@@ -128,12 +128,12 @@ class Tablet:
         deadline = loop.time() + within
         while True:
             frame = await asyncio.wait_for(self.socket.recv(), max(0.0, deadline - loop.time()))
-            if isinstance(frame, bytes):
-                frame = zlib.decompress(frame, -zlib.MAX_WBITS).decode()
-                assert json.loads(frame)["type"] == "snapshot", "only snapshots come compressed"
-                self.binary_snapshots += 1
-            message = json.loads(frame)
+            compressed = isinstance(frame, bytes)
+            message = json.loads(zlib.decompress(frame, -zlib.MAX_WBITS) if compressed else frame)
             kind = message["type"]
+            if compressed:
+                assert kind == "snapshot", "only snapshots come compressed"
+                self.binary_snapshots += 1
             if kind == "ping":
                 if self.answer_pings:
                     # the server may already be closing; what it sent before still has to be read
