@@ -51,12 +51,18 @@ def _member(world: MeetingWorld, role: str = "delegate") -> tuple[Api, int]:
     return Api.login(world.server.url, username, PASSWORD), participant["id"]
 
 
-@pytest.mark.parametrize("path", ["snapshot", "since", "resume"])
+@pytest.mark.parametrize("path", ["snapshot", "compressed snapshot", "since", "resume"])
 async def test_an_outsider_is_refused_on_every_path_and_receives_no_event(world: MeetingWorld, path: str) -> None:
     outsider = world["outsider"].token
     delegate = await open_feed(world.server.ws_url, world.meeting_id, world["del1"].token)
     await delegate.recv()  # snapshot
-    socket = await open_feed(world.server.ws_url, world.meeting_id, outsider, since=0 if path == "since" else None)
+    socket = await open_feed(
+        world.server.ws_url,
+        world.meeting_id,
+        outsider,
+        since=0 if path == "since" else None,
+        deflate=path == "compressed snapshot",
+    )
     if path == "resume":
         with contextlib.suppress(Exception):  # refused before the message went out
             await socket.send('{"type":"resume","since":0}')

@@ -173,13 +173,21 @@ class Tablet:
 
 
 async def open_feed(
-    ws_url: str, meeting_id: int, token: str | None, *, since: int | None = None, cookie: bool = False
+    ws_url: str,
+    meeting_id: int,
+    token: str | None,
+    *,
+    since: int | None = None,
+    cookie: bool = False,
+    deflate: bool = False,
 ) -> ClientConnection:
-    """A raw socket on the meeting's feed, authenticated by header (or by the session cookie)."""
+    """A raw socket on the meeting's feed, authenticated by header (or by the session cookie); `deflate`: asking
+    for compressed snapshots, as the kiosk does."""
     headers = {}
     if token:
         headers = {"Cookie": f"icabinet_token={token}"} if cookie else {"Authorization": f"Bearer {token}"}
-    query = f"?since={since}" if since is not None else ""
+    asked = {"since": since, "compress": "deflate-raw" if deflate else None}
+    query = "?" + "&".join(f"{key}={value}" for key, value in asked.items() if value is not None)
     return await websockets.connect(
         f"{ws_url}/ws/meetings/{meeting_id}{query}",
         additional_headers=headers,
